@@ -1,0 +1,1 @@
+"""hirebot: a Slack bot that runs hiring loops and debriefs."""

@@ -1,0 +1,126 @@
+"""Settings, read from the environment and `.env`.
+
+Every problem with a setting is turned into one sentence that names the variable and how to
+fix it: the people starting the bot are recruiters' IT admins, not Python developers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+MANIFEST_STEPS = (
+    "create the app at https://api.slack.com/apps with 'Create app from manifest', paste "
+    "manifest.json, install it, then copy the Bot token (xoxb-) and an App-level token "
+    "(xapp-, scope connections:write) into .env"
+)
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting that stops the bot. str() is the single line to show."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default="sqlite:///./hirebot.db", alias="DATABASE_URL")
+    recruiters: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="HIREBOT_RECRUITERS"
+    )
+    timezone: str = Field(default="UTC", alias="HIREBOT_TIMEZONE")
+    rubrics_dir: str | None = Field(default=None, alias="HIREBOT_RUBRICS_DIR")
+    # Reminder cadence; defaults follow the product spec.
+    working_hours_start: time = Field(default=time(9, 0), alias="HIREBOT_WORKDAY_START")
+    working_hours_end: time = Field(default=time(18, 0), alias="HIREBOT_WORKDAY_END")
+
+    @field_validator("recruiters", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+            bad = [i for i in ids if not _USER_ID.match(i)]
+            if bad:
+                raise ValueError(
+                    f"{', '.join(bad)} is not a Slack user id; use ids like U012ABCDEF, "
+                    "separated by commas (profile > ... > Copy member ID)"
+                )
+            return frozenset(ids)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone; use a name like Europe/London") from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL; use https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                f"{value.split(':', 1)[0]!r} databases are not supported; use sqlite:///path or "
+                "postgresql+psycopg://user@host/db"
+            )
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; the bare scheme would ask SQLAlchemy for psycopg2.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require(self, *names: str) -> None:
+        """Stop with one sentence if any of the named settings is missing or of the wrong kind."""
+        checks = {
+            "SLACK_BOT_TOKEN": (self.slack_bot_token, "xoxb-"),
+            "SLACK_APP_TOKEN": (self.slack_app_token, "xapp-"),
+            "SLACK_SIGNING_SECRET": (self.slack_signing_secret, ""),
+        }
+        missing = [n for n in names if not checks[n][0]]
+        if missing:
+            raise ConfigError(f"Missing {' and '.join(missing)}: {MANIFEST_STEPS}.")
+        for name in names:
+            value, prefix = checks[name]
+            if prefix and not value.startswith(prefix):
+                raise ConfigError(
+                    f"{name} should start with {prefix!r}; check you copied the right token ({MANIFEST_STEPS})."
+                )
+
+
+_ALIASES = {name: field.alias for name, field in Settings.model_fields.items()}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        variable = _ALIASES.get(field, field)
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{variable} is invalid: {message}.") from None

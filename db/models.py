@@ -1,0 +1,311 @@
+"""The tables. Times are stored in UTC and always come back timezone-aware, on SQLite too."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Refuses naive datetimes going in; gives back aware UTC datetimes coming out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Stable constraint names, so Alembic migrations behave the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Strings with a CHECK, not native PostgreSQL enums: adding a value stays a one-line migration.
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=24)
+
+
+class LoopStatus(enum.StrEnum):
+    OPENING = "opening"  # the channel is being created; the row is removed if that fails for good
+    OPEN = "open"
+    DECIDED = "decided"
+    PURGED = "purged"
+
+
+class InterviewStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class TeamRole(enum.StrEnum):
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    INTERVIEWER = "interviewer"
+
+
+class ReminderKind(enum.StrEnum):
+    PREP_KIT = "prep_kit"
+    SCORECARD_DUE = "scorecard_due"
+    CHASER = "chaser"
+    ESCALATION = "escalation"
+    PRE_DEBRIEF_NUDGE = "pre_debrief_nudge"
+    DEBRIEF_SUMMARY = "debrief_summary"
+
+
+class ReminderStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+class Decision(enum.StrEnum):
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+    HOLD = "hold"
+
+
+class Candidate(Base):
+    """A candidate and their loop: one private channel, one hiring team, one rubric pack."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    pack: Mapped[str] = mapped_column(String(40))
+    pack_version: Mapped[int]
+    profile: Mapped[str] = mapped_column(String(40))
+    recruiter_id: Mapped[str] = mapped_column(String(20))
+    hiring_manager_id: Mapped[str] = mapped_column(String(20))
+    resume_url: Mapped[str | None] = mapped_column(String(2000))
+    channel_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[LoopStatus] = mapped_column(_enum(LoopStatus, "loop_status"), default=LoopStatus.OPENING)
+    # Set-up steps that failed after the channel existed (an invite, the pin): shown on the card.
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "decision"))
+    decision_rationale: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    team: Mapped[list[TeamMember]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", lazy="selectin"
+    )
+    interviews: Mapped[list[Interview]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", order_by="Interview.starts_at"
+    )
+    debrief: Mapped[Debrief | None] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("candidate_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(20))
+    role: Mapped[TeamRole] = mapped_column(_enum(TeamRole, "team_role"))
+
+    candidate: Mapped[Candidate] = relationship(back_populates="team")
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
+        Index("ix_interviews_interviewer_status", "interviewer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    stage_key: Mapped[str] = mapped_column(String(40))
+    interviewer_id: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[InterviewStatus] = mapped_column(
+        _enum(InterviewStatus, "interview_status"), default=InterviewStatus.SCHEDULED
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="interviews")
+    scorecard: Mapped[Scorecard | None] = relationship(
+        back_populates="interview", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class Scorecard(Base):
+    """A submitted scorecard. Drafts live in ScorecardDraft, so this table holds only real feedback."""
+
+    __tablename__ = "scorecards"
+    # The last line of defence against double submission: one scorecard per interview.
+    __table_args__ = (UniqueConstraint("interview_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    interviewer_id: Mapped[str] = mapped_column(String(20))
+    pack: Mapped[str] = mapped_column(String(40))
+    pack_version: Mapped[int]
+    recommendation: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Edits after the debrief summary was posted are amendments, counted and shown in the summary.
+    amendments: Mapped[int] = mapped_column(default=0)
+
+    interview: Mapped[Interview] = relationship(back_populates="scorecard")
+    ratings: Mapped[list[Rating]] = relationship(
+        back_populates="scorecard", cascade="all, delete-orphan", lazy="selectin"
+    )
+    red_flags: Mapped[list[RaisedRedFlag]] = relationship(
+        back_populates="scorecard", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("scorecard_id", "competency_key"),
+        CheckConstraint("rating BETWEEN 1 AND 4", name="rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"))
+    competency_key: Mapped[str] = mapped_column(String(40))
+    # The competency's name when the scorecard was filled, so a later rename keeps old cards readable.
+    competency_name: Mapped[str] = mapped_column(String(60))
+    rating: Mapped[int]
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+    scorecard: Mapped[Scorecard] = relationship(back_populates="ratings")
+
+
+class RaisedRedFlag(Base):
+    __tablename__ = "raised_red_flags"
+    __table_args__ = (UniqueConstraint("scorecard_id", "flag_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"))
+    flag_key: Mapped[str] = mapped_column(String(40))
+    flag_label: Mapped[str] = mapped_column(String(75))
+    evidence: Mapped[str] = mapped_column(Text)
+
+    scorecard: Mapped[Scorecard] = relationship(back_populates="red_flags")
+
+
+class ScorecardDraft(Base):
+    """What an interviewer typed into a scorecard modal they closed without submitting."""
+
+    __tablename__ = "scorecard_drafts"
+    __table_args__ = (UniqueConstraint("interview_id", "interviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    interviewer_id: Mapped[str] = mapped_column(String(20))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Reminder(Base):
+    """A durable outbox row: written with the change that causes it, sent by the dispatcher."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # The dispatcher's due-row query: pending rows in due order.
+        Index("ix_reminders_status_due_at", "status", "due_at"),
+        Index("ix_reminders_interview_id", "interview_id"),
+        Index("ix_reminders_candidate_id", "candidate_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    target_user_id: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime]
+    status: Mapped[ReminderStatus] = mapped_column(
+        _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Debrief(Base):
+    __tablename__ = "debriefs"
+    __table_args__ = (UniqueConstraint("candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    scheduled_at: Mapped[datetime]
+    summary_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="debrief")
+
+
+class AuditEvent(Base):
+    """Who did what, when. Never scorecard content: details hold ids and counts only."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_candidate_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(64))
+    # Not a foreign key: the audit line outlives a purged candidate.
+    candidate_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

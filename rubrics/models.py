@@ -1,0 +1,219 @@
+"""The shape of a rubric pack, and the rules a pack must obey to render in Slack.
+
+A pack is data reviewed in git, so the models are strict: unknown keys are refused
+(a typo in YAML must not silently drop a red flag), and every string that ends up as a
+Slack option is bounded by Slack's own limits.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# Slack limits that bind pack content (see DESIGN.md).
+OPTION_TEXT_MAX = 75  # radio/checkbox option text and description
+MAX_CHECKBOX_OPTIONS = 10  # red flags per stage are rendered as one checkbox group
+RATINGS = (1, 2, 3, 4)
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+PackKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+OptionText = Annotated[str, StringConstraints(min_length=1, max_length=OPTION_TEXT_MAX, strip_whitespace=True)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=600, strip_whitespace=True)]
+Question = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+
+
+class Recommendation(enum.StrEnum):
+    """The overall call an interviewer makes. There is deliberately no neutral option."""
+
+    STRONG_NO = "strong_no"
+    NO = "no"
+    YES = "yes"
+    STRONG_YES = "strong_yes"
+
+    @property
+    def label(self) -> str:
+        return _RECOMMENDATION_LABELS[self]
+
+
+_RECOMMENDATION_LABELS = {
+    Recommendation.STRONG_NO: "Strong No",
+    Recommendation.NO: "No",
+    Recommendation.YES: "Yes",
+    Recommendation.STRONG_YES: "Strong Yes",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Competency(_Strict):
+    key: Key
+    name: ShortText
+    description: LongText
+    # One short anchor per rating; it is shown as the radio option's description.
+    anchors: dict[int, OptionText]
+
+    @field_validator("anchors")
+    @classmethod
+    def _four_anchors(cls, anchors: dict[int, str]) -> dict[int, str]:
+        if sorted(anchors) != list(RATINGS):
+            raise ValueError(f"needs exactly one anchor for each rating 1-4, got {sorted(anchors)}")
+        return anchors
+
+
+class RedFlag(_Strict):
+    key: Key
+    label: OptionText
+    description: OptionText
+
+
+class Stage(_Strict):
+    key: Key
+    name: ShortText
+    duration_minutes: int = Field(ge=10, le=480)
+    competencies: list[Key] = Field(min_length=1, max_length=9)
+    focus_questions: list[Question] = Field(min_length=1, max_length=6)
+    red_flags: list[Key] = Field(default_factory=list)
+
+    @field_validator("red_flags")
+    @classmethod
+    def _fits_one_checkbox_group(cls, flags: list[str]) -> list[str]:
+        if len(flags) > MAX_CHECKBOX_OPTIONS:
+            raise ValueError(
+                f"at most {MAX_CHECKBOX_OPTIONS} red flags per stage "
+                f"(Slack checkboxes hold {MAX_CHECKBOX_OPTIONS} options), got {len(flags)}"
+            )
+        if len(set(flags)) != len(flags):
+            raise ValueError("lists the same red flag twice")
+        return flags
+
+    @field_validator("competencies")
+    @classmethod
+    def _unique_competencies(cls, keys: list[str]) -> list[str]:
+        if len(set(keys)) != len(keys):
+            raise ValueError("lists the same competency twice")
+        return keys
+
+
+class Profile(_Strict):
+    key: Key
+    name: ShortText
+    description: LongText
+    # Relative weight of each competency in the profile-fit score; omitted means 1.0.
+    weights: dict[Key, float] = Field(default_factory=dict)
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, weights: dict[str, float]) -> dict[str, float]:
+        bad = {k: w for k, w in weights.items() if not 0 < w <= 5}
+        if bad:
+            raise ValueError(f"weights must be in (0, 5], got {bad}")
+        return weights
+
+    def weight(self, competency_key: str) -> float:
+        return self.weights.get(competency_key, 1.0)
+
+
+class LoopTarget(_Strict):
+    min_weeks: int = Field(ge=1, le=26)
+    max_weeks: int = Field(ge=1, le=26)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LoopTarget:
+        if self.min_weeks > self.max_weeks:
+            raise ValueError("min_weeks is after max_weeks")
+        return self
+
+
+class RubricPack(_Strict):
+    """A role's interview loop: stages, what each stage assesses, and what to watch for."""
+
+    pack: PackKey
+    version: int = Field(ge=1)
+    role: ShortText
+    description: LongText
+    loop_target: LoopTarget
+    recommendation_scale: list[Recommendation]
+    competencies: list[Competency] = Field(min_length=1)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    profiles: list[Profile] = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=1, max_length=12)
+
+    @field_validator("recommendation_scale")
+    @classmethod
+    def _whole_scale(cls, scale: list[Recommendation]) -> list[Recommendation]:
+        if scale != list(Recommendation):
+            wanted = ", ".join(r.value for r in Recommendation)
+            raise ValueError(f"must be exactly [{wanted}] in that order")
+        return scale
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> RubricPack:
+        _unique("competencies", [c.key for c in self.competencies])
+        _unique("red_flags", [f.key for f in self.red_flags])
+        _unique("profiles", [p.key for p in self.profiles])
+        _unique("stages", [s.key for s in self.stages])
+        competencies = {c.key for c in self.competencies}
+        flags = {f.key for f in self.red_flags}
+        for stage in self.stages:
+            unknown = [k for k in stage.competencies if k not in competencies]
+            if unknown:
+                raise ValueError(f"stage {stage.key!r} names unknown competencies {unknown}")
+            unknown = [k for k in stage.red_flags if k not in flags]
+            if unknown:
+                raise ValueError(f"stage {stage.key!r} names unknown red flags {unknown}")
+        for profile in self.profiles:
+            unknown = [k for k in profile.weights if k not in competencies]
+            if unknown:
+                raise ValueError(f"profile {profile.key!r} weights unknown competencies {unknown}")
+        return self
+
+    # Lookups used by services and builders.
+
+    def stage(self, key: str) -> Stage:
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        raise KeyError(f"pack {self.pack!r} has no stage {key!r}")
+
+    def competency(self, key: str) -> Competency:
+        for competency in self.competencies:
+            if competency.key == key:
+                return competency
+        raise KeyError(f"pack {self.pack!r} has no competency {key!r}")
+
+    def red_flag(self, key: str) -> RedFlag:
+        for flag in self.red_flags:
+            if flag.key == key:
+                return flag
+        raise KeyError(f"pack {self.pack!r} has no red flag {key!r}")
+
+    def profile(self, key: str) -> Profile:
+        for profile in self.profiles:
+            if profile.key == key:
+                return profile
+        raise KeyError(f"pack {self.pack!r} has no profile {key!r}")
+
+    def stage_competencies(self, stage_key: str) -> list[Competency]:
+        return [self.competency(k) for k in self.stage(stage_key).competencies]
+
+    def stage_red_flags(self, stage_key: str) -> list[RedFlag]:
+        return [self.red_flag(k) for k in self.stage(stage_key).red_flags]
+
+    @property
+    def ref(self) -> str:
+        """How a scorecard records which rubric it was filled against."""
+        return f"{self.pack}@{self.version}"
+
+
+def _unique(what: str, keys: list[str]) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{what}: key {key!r} is defined twice")
+        seen.add(key)
+
