@@ -17,31 +17,31 @@ from bot.errors import HirebotError
 
 log = logging.getLogger(__name__)
 
-Notify = Callable[[str, str], None]  # (user id, sentence)
+Notify = Callable[[str, str, "str | None"], None]  # (user id, sentence, channel to answer in)
 
 
 class Background(Protocol):
-    def submit(self, actor: str | None, job: Callable[..., Any], *args: Any) -> None: ...
+    def submit(self, job: Callable[[], Any], *, user: str | None, channel: str | None = None) -> None: ...
 
 
 class _Reporting:
     def __init__(self, notify: Notify | None = None):
         self.notify = notify
 
-    def _run(self, actor: str | None, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def _run(self, job: Callable[[], Any], user: str | None, channel: str | None) -> None:
         try:
-            job(*args)
+            job()
         except HirebotError as exc:
-            log.warning("background %s failed: %s", getattr(job, "__qualname__", job), type(exc).__name__)
-            self._tell(actor, exc.user_message)
+            log.warning("background job failed: %s (%s)", type(exc).__name__, exc)
+            self._tell(user, channel, exc.user_message)
         except Exception:
-            log.exception("background %s crashed", getattr(job, "__qualname__", job))
-            self._tell(actor, "Something went wrong on our side and that didn't finish. Please try again.")
+            log.exception("background job crashed")
+            self._tell(user, channel, "Something went wrong on our side and that didn't finish. Please try again.")
 
-    def _tell(self, actor: str | None, sentence: str) -> None:
-        if actor and self.notify:
+    def _tell(self, user: str | None, channel: str | None, sentence: str) -> None:
+        if user and self.notify:
             try:
-                self.notify(actor, sentence)
+                self.notify(user, sentence, channel)
             except Exception:  # the report itself failing must not hide the first failure
                 log.exception("could not tell the user about a failed background job")
 
@@ -54,8 +54,8 @@ class ThreadBackground(_Reporting):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hirebot-bg")
         self._futures: set[Future[None]] = set()
 
-    def submit(self, actor: str | None, job: Callable[..., Any], *args: Any) -> None:
-        future = self._pool.submit(self._run, actor, job, args)
+    def submit(self, job: Callable[[], Any], *, user: str | None, channel: str | None = None) -> None:
+        future = self._pool.submit(self._run, job, user, channel)
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
 
@@ -73,15 +73,14 @@ class QueuedBackground(_Reporting):
 
     def __init__(self, notify: Notify | None = None):
         super().__init__(notify)
-        self.queue: list[tuple[str | None, Callable[..., Any], tuple[Any, ...]]] = []
+        self.queue: list[tuple[Callable[[], Any], str | None, str | None]] = []
 
-    def submit(self, actor: str | None, job: Callable[..., Any], *args: Any) -> None:
-        self.queue.append((actor, job, args))
+    def submit(self, job: Callable[[], Any], *, user: str | None, channel: str | None = None) -> None:
+        self.queue.append((job, user, channel))
 
     def drain(self) -> int:
         ran = 0
         while self.queue:
-            actor, job, args = self.queue.pop(0)
-            self._run(actor, job, args)
+            self._run(*self.queue.pop(0))
             ran += 1
         return ran

@@ -148,6 +148,11 @@ class SlackGateway:
         self._max_retries = max_retries
         self._sleep = sleep
 
+    @property
+    def web_client(self) -> WebClient:
+        """For Bolt's own bookkeeping (auth.test at start-up). hirebot code calls `call` instead."""
+        return self._client
+
     @classmethod
     def connect(cls, token: str, base_url: str, **kwargs: Any) -> SlackGateway:
         return cls(WebClient(token=token, base_url=base_url, timeout=10), **kwargs)

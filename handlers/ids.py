@@ -29,7 +29,7 @@ class Action(enum.StrEnum):
     RETRY_SETUP = "hirebot.retry_setup"
     OPEN_SCORECARD = "hirebot.open_scorecard"
     VIEW_PANEL = "hirebot.view_panel"
-    NEW_LOOP_PACK = "hirebot.new_loop.pack"
+    INTERVIEW_MENU = "hirebot.interview_menu"
 
 
 class Block(enum.StrEnum):
@@ -44,10 +44,12 @@ class Block(enum.StrEnum):
     # Interview modal
     STAGE = "stage"
     INTERVIEWER = "interviewer"
-    START = "start"
+    START_DATE = "start_date"
+    START_TIME = "start_time"
     DURATION = "duration"
     # Debrief modal
-    DEBRIEF_AT = "debrief_at"
+    DEBRIEF_DATE = "debrief_date"
+    DEBRIEF_TIME = "debrief_time"
     # Scorecard modal (competency blocks are prefixed with the competency key)
     RECOMMENDATION = "recommendation"
     RED_FLAGS = "red_flags"

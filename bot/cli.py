@@ -1,0 +1,120 @@
+"""`hirebot`: run the bot, serve it over HTTP, migrate the database, check rubric packs.
+
+Failures a person can fix end in one sentence on stderr and exit status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from rubrics.loader import PACKS_DIR, RubricError, load_pack
+
+log = logging.getLogger("hirebot")
+
+
+def _rubrics_check(args: argparse.Namespace) -> int:
+    paths = [Path(args.path)] if args.path else sorted(PACKS_DIR.glob("*.yaml"))
+    for path in paths:
+        pack = load_pack(path)
+        print(f"{path}: {pack.role} ({pack.ref}), {len(pack.stages)} stages, "
+              f"{len(pack.competencies)} competencies, {len(pack.red_flags)} red flags, "
+              f"loop target {pack.loop_target.min_weeks}-{pack.loop_target.max_weeks} weeks")
+        for number, stage in enumerate(pack.stages, 1):
+            print(f"  {number}. {stage.name} [{stage.key}], {stage.duration_minutes} min")
+            print(f"     competencies: {', '.join(c.name for c in pack.stage_competencies(stage.key))}")
+            print(f"     red flags:    {', '.join(f.label for f in pack.stage_red_flags(stage.key)) or '(none)'}")
+        print("  profiles: " + ", ".join(p.name for p in pack.profiles))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    print(f"database at {_safe_url(settings.database_url)} is at the latest schema")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Socket Mode: one process holds the websocket, the listeners and the scheduler."""
+    settings = load_settings()
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.bootstrap import build_services
+    from db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    services = build_services(settings)
+    app = create_app(services)
+    log.info("hirebot connecting over Socket Mode")
+    SocketModeHandler(app, settings.slack_app_token).start()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """HTTP mode for development; in production gunicorn serves bot.web (see Procfile)."""
+    settings = load_settings()
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from wsgiref.simple_server import make_server
+
+    from bot.web import create_wsgi
+
+    application = create_wsgi(settings)
+    with make_server("0.0.0.0", args.port, application) as server:  # noqa: S104 - a server listens
+        log.info("hirebot serving /slack/events and /healthz on port %d", args.port)
+        server.serve_forever()
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hirebot", description="A Slack bot that runs hiring loops and debriefs.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail (never tokens or notes)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="connect over Socket Mode, with the reminder scheduler in-process").set_defaults(func=_run)
+    serve = sub.add_parser("serve", help="serve Slack's HTTP requests on /slack/events, plus GET /healthz")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(func=_migrate)
+    rubrics = sub.add_parser("rubrics", help="rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
+    check = rubrics.add_parser("check", help="validate a rubric pack and print its stages and competencies")
+    check.add_argument("path", nargs="?", help="a pack's YAML file (default: every installed pack)")
+    check.set_defaults(func=_rubrics_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # slack_sdk logs request bodies at DEBUG; they hold candidate data and scorecard notes.
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)
+    logging.getLogger("slack_bolt").setLevel(logging.INFO)
+    try:
+        return args.func(args)
+    except (ConfigError, RubricError) as exc:
+        print(f"hirebot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""What the services need from the outside, as interfaces. The Slack edge implements them.
+
+Services decide *what* to say; a Renderer (handlers/builders) decides how it looks in Block
+Kit. Services pass the Renderer's output to the gateway without reading it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from db.models import Decision, InterviewStatus, LoopStatus
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str  # always set: notifications and screen readers read it
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InterviewLine:
+    """One interview as the status views show it: who, when, and whether feedback is in (never what)."""
+
+    id: int
+    stage_key: str
+    stage_name: str
+    interviewer_id: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: InterviewStatus
+    submitted: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class LoopCard:
+    candidate_id: int
+    name: str
+    role: str
+    profile: str
+    channel_id: str | None
+    recruiter_id: str
+    hiring_manager_id: str
+    resume_url: str | None
+    stages: list[tuple[str, str]]  # (key, name) in loop order
+    interviews: list[InterviewLine]
+    debrief_at: datetime | None
+    problems: list[str]
+    status: LoopStatus
+    decision: Decision | None
+    days_open: int
+    target_weeks: tuple[int, int]
+    zone: str  # the team's default time zone, for times shown in the channel
+
+
+@dataclass(frozen=True)
+class PendingScorecard:
+    interview_id: int
+    candidate_name: str
+    channel_id: str | None
+    stage_name: str
+    ends_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PersonalStatus:
+    user_id: str
+    pending: list[PendingScorecard]
+    upcoming: list[InterviewLine]
+    upcoming_channels: dict[int, tuple[str, str | None]]  # interview id -> (candidate, channel)
+    zone: str
+
+
+class Renderer(Protocol):
+    def loop_card(self, card: LoopCard) -> Message: ...
+
+    def home(self, status: PersonalStatus) -> dict[str, Any]: ...
+
+
+class Gateway(Protocol):
+    """The slice of bot.slack_gateway.SlackGateway the services use (kept here so services import no Slack code)."""
+
+    def create_private_channel(self, name: str) -> str: ...
+    def invite(self, channel: str, users: list[str]) -> None: ...
+    def set_topic(self, channel: str, topic: str) -> None: ...
+    def set_purpose(self, channel: str, purpose: str) -> None: ...
+    def add_bookmark(self, channel: str, title: str, link: str) -> None: ...
+    def pin(self, channel: str, ts: str) -> None: ...
+    def archive(self, channel: str) -> None: ...
+    def post_message(self, channel: str, text: str, blocks: list[dict] | None = None) -> str: ...
+    def update_message(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None: ...
+    def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict] | None = None) -> None: ...
+    def publish_home(self, user: str, view: dict) -> None: ...
+    def user_info(self, user: str) -> Any: ...
+

@@ -1,0 +1,108 @@
+"""The reminder outbox: rows written in the same transaction as the change that causes them.
+
+This module plans rows; sending them is the dispatcher's job. Planning is idempotent: a
+reschedule cancels an interview's pending rows and plans them again from the new times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
+
+PREP_KIT_BEFORE = timedelta(minutes=30)
+FIRST_CHASER_AFTER = timedelta(hours=1)
+NUDGE_BEFORE_DEBRIEF = timedelta(hours=3)
+SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
+
+INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
+DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
+
+
+def interview_end(interview: Interview) -> datetime:
+    return interview.starts_at + timedelta(minutes=interview.duration_minutes)
+
+
+class ReminderPlanner:
+    def __init__(
+        self,
+        prep_kit_before: timedelta = PREP_KIT_BEFORE,
+        first_chaser_after: timedelta = FIRST_CHASER_AFTER,
+        nudge_before_debrief: timedelta = NUDGE_BEFORE_DEBRIEF,
+        summary_before_debrief: timedelta = SUMMARY_BEFORE_DEBRIEF,
+    ):
+        self.prep_kit_before = prep_kit_before
+        self.first_chaser_after = first_chaser_after
+        self.nudge_before_debrief = nudge_before_debrief
+        self.summary_before_debrief = summary_before_debrief
+
+    def plan_interview(self, session: Session, interview: Interview) -> None:
+        self.cancel_interview(session, interview)
+        if interview.status is InterviewStatus.CANCELLED:
+            return
+        end = interview_end(interview)
+        rows = [
+            (ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before),
+            (ReminderKind.SCORECARD_DUE, end),
+            (ReminderKind.CHASER, end + self.first_chaser_after),
+        ]
+        for kind, due in rows:
+            session.add(
+                Reminder(
+                    kind=kind,
+                    candidate_id=interview.candidate_id,
+                    interview_id=interview.id,
+                    target_user_id=interview.interviewer_id,
+                    due_at=due,
+                )
+            )
+
+    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:  # noqa: ANN001
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.interview_id == interview.id,
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.kind.in_(kinds),
+            )
+            .values(status=ReminderStatus.CANCELLED)
+        )
+
+    def scorecard_submitted(self, session: Session, interview: Interview) -> None:
+        """Feedback is in: stop chasing, and don't send a 'due' DM that arrives after the fact."""
+        self.cancel_interview(
+            session, interview, (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
+        )
+
+    def plan_debrief(self, session: Session, candidate: Candidate) -> None:
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.candidate_id == candidate.id,
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.kind.in_(DEBRIEF_KINDS),
+            )
+            .values(status=ReminderStatus.CANCELLED)
+        )
+        if candidate.debrief is None:
+            return
+        at = candidate.debrief.scheduled_at
+        session.add(
+            Reminder(
+                kind=ReminderKind.DEBRIEF_SUMMARY,
+                candidate_id=candidate.id,
+                target_user_id=candidate.recruiter_id,
+                due_at=at - self.summary_before_debrief,
+            )
+        )
+        session.add(
+            Reminder(
+                kind=ReminderKind.PRE_DEBRIEF_NUDGE,
+                candidate_id=candidate.id,
+                target_user_id=candidate.recruiter_id,
+                due_at=at - self.nudge_before_debrief,
+            )
+        )

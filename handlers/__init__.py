@@ -1,0 +1,16 @@
+"""The Slack edge: listeners that translate Slack requests into service calls."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.bootstrap import Services
+
+
+def register(app: App, services: Services) -> None:
+    from handlers import commands, errors, home, loops
+
+    errors.register(app, services)
+    commands.register(app, services)
+    loops.register(app, services)
+    home.register(app, services)

@@ -1,0 +1,234 @@
+"""Block Kit for the recruiter's side: the new-loop modal, the interview and debrief modals,
+the loop card, and the status views. Pure functions of domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.services.ports import InterviewLine, LoopCard, Message, PersonalStatus
+from db.models import InterviewStatus
+from handlers.builders.common import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    fit,
+    header,
+    input_block,
+    modal,
+    option,
+    section,
+    text_input,
+    when,
+)
+from handlers.ids import Action, Block as B, Callback
+from rubrics.models import RubricPack
+
+STATUS_LIMIT = 40  # interviews listed in one status message, leaving room under 50 blocks
+
+
+def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | None = None) -> dict[str, Any]:
+    pack_options = [option(p.role, p.pack) for p in packs]
+    profile_options = [
+        option(f"{p.role}: {profile.name}" if len(packs) > 1 else profile.name, f"{p.pack}/{profile.key}",
+               fit(profile.description, 75))
+        for p in packs
+        for profile in p.profiles
+    ]
+    balanced = next((o for o in profile_options if o["value"].endswith("/balanced")), profile_options[0])
+    blocks = [
+        input_block(B.CANDIDATE_NAME, "Candidate name", text_input(max_length=200, placeholder="First and last name")),
+        input_block(B.PACK, "Role", {"type": "static_select", "options": pack_options,
+                                     "initial_option": pack_options[0]}),
+        input_block(B.PROFILE, "Profile", {"type": "static_select", "options": profile_options[:100],
+                                           "initial_option": balanced},
+                    hint="Weights the competencies in the debrief's profile-fit score."),
+        input_block(B.RECRUITER, "Recruiter", {"type": "users_select", "initial_user": caller}),
+        input_block(B.HIRING_MANAGER, "Hiring manager", {"type": "users_select", "initial_user": caller}),
+        input_block(B.TEAM, "Hiring team", {"type": "multi_users_select", "max_selected_items": 50},
+                    optional=True, hint="Interviewers are also invited when you schedule them."),
+        input_block(B.RESUME_URL, "Résumé or ATS profile link", {"type": "url_text_input"}, optional=True,
+                    hint="Bookmarked in the candidate's private channel."),
+    ]
+    # The channel /hire new was typed in: where to answer if opening the loop fails.
+    return modal(Callback.NEW_LOOP, "New hiring loop", blocks, submit="Open loop",
+                 metadata={"origin_channel": origin_channel})
+
+
+def interview_modal(pack: RubricPack, card: LoopCard, default_zone: str,
+                    interview: InterviewLine | None = None) -> dict[str, Any]:
+    stages = [option(s.name, s.key, f"{s.duration_minutes} min") for s in pack.stages]
+    stage_el: dict[str, Any] = {"type": "static_select", "options": stages}
+    who: dict[str, Any] = {"type": "users_select"}
+    date_el: dict[str, Any] = {"type": "datepicker"}
+    time_el: dict[str, Any] = {"type": "timepicker"}
+    duration = 60
+    if interview:
+        stage_el["initial_option"] = next((o for o in stages if o["value"] == interview.stage_key), stages[0])
+        who["initial_user"] = interview.interviewer_id
+        local = interview.starts_at.astimezone(ZoneInfo(interview.timezone))
+        date_el["initial_date"] = local.strftime("%Y-%m-%d")
+        time_el["initial_time"] = local.strftime("%H:%M")
+        duration = int((interview.ends_at - interview.starts_at).total_seconds() // 60)
+    blocks = [
+        context(f"Candidate: *{escape(card.name)}*"),
+        input_block(B.STAGE, "Stage", stage_el),
+        input_block(B.INTERVIEWER, "Interviewer", who, hint="Invited to the channel if they aren't in it yet."),
+        input_block(B.START_DATE, "Date", date_el),
+        input_block(B.START_TIME, "Start time", time_el,
+                    hint="In the interviewer's own time zone, from their Slack profile "
+                         f"({default_zone} if they have none). A past time is fine: the scorecard is then due at once."),
+        input_block(B.DURATION, "Duration (minutes)",
+                    {"type": "number_input", "is_decimal_allowed": False, "min_value": "10", "max_value": "480",
+                     "initial_value": str(duration)}),
+    ]
+    metadata = {"candidate_id": card.candidate_id, "interview_id": interview.id if interview else None}
+    if interview:
+        return modal(Callback.EDIT_INTERVIEW, "Reschedule interview", blocks, submit="Save", metadata=metadata)
+    return modal(Callback.ADD_INTERVIEW, "Add interview", blocks, submit="Add", metadata=metadata)
+
+
+def debrief_modal(card: LoopCard, zone: str) -> dict[str, Any]:
+    date_el: dict[str, Any] = {"type": "datepicker"}
+    time_el: dict[str, Any] = {"type": "timepicker"}
+    if card.debrief_at:
+        local = card.debrief_at.astimezone(ZoneInfo(zone))
+        date_el["initial_date"] = local.strftime("%Y-%m-%d")
+        time_el["initial_time"] = local.strftime("%H:%M")
+    blocks = [
+        context(f"Candidate: *{escape(card.name)}*. The pre-read is posted in the channel an hour before."),
+        input_block(B.DEBRIEF_DATE, "Date", date_el),
+        input_block(B.DEBRIEF_TIME, "Time", time_el, hint=f"In your own time zone ({zone})."),
+    ]
+    return modal(Callback.SET_DEBRIEF, "Set debrief", blocks, submit="Save",
+                 metadata={"candidate_id": card.candidate_id})
+
+
+def _state(line: InterviewLine, now: datetime | None = None) -> str:
+    if line.status is InterviewStatus.CANCELLED:
+        return "cancelled"
+    if line.submitted:
+        return "✅ scorecard in"
+    if line.overdue:
+        return "⚠️ scorecard overdue"
+    if now is not None and line.ends_at <= now:
+        return "⏳ scorecard due"
+    return "🗓 scheduled"
+
+
+def _interview_text(line: InterviewLine, zone: str) -> str:
+    return f"*{escape(line.stage_name)}* · <@{line.interviewer_id}> · {when(line.starts_at, zone)}"
+
+
+def loop_card(card: LoopCard) -> Message:
+    planned = {}
+    for line in card.interviews:
+        if line.status is not InterviewStatus.CANCELLED:
+            planned.setdefault(line.stage_key, []).append(line)
+    stage_lines = []
+    for key, name in card.stages:
+        lines = planned.pop(key, [])
+        if not lines:
+            stage_lines.append(f"◻️ *{escape(name)}*: not scheduled yet")
+        for line in lines:
+            stage_lines.append(f"{'✅' if line.submitted else '▫️'} {_interview_text(line, card.zone)} · {_state(line)}")
+    for lines in planned.values():  # stages that left the pack after they were planned
+        stage_lines += [f"▫️ {_interview_text(line, card.zone)} · {_state(line)}" for line in lines]
+    weeks = f"{card.target_weeks[0]}-{card.target_weeks[1]} weeks"
+    debrief = when(card.debrief_at, card.zone) if card.debrief_at else "not set"
+    blocks: list[Block] = [
+        header(f"{card.name} · {card.role}"),
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Profile*\n{escape(card.profile)}"},
+            {"type": "mrkdwn", "text": f"*Loop open*\n{card.days_open} days (target {weeks})"},
+            {"type": "mrkdwn", "text": f"*Recruiter*\n<@{card.recruiter_id}>"},
+            {"type": "mrkdwn", "text": f"*Hiring manager*\n<@{card.hiring_manager_id}>"},
+            {"type": "mrkdwn", "text": f"*Debrief*\n{debrief}"},
+            {"type": "mrkdwn", "text": f"*Status*\n{card.decision.value.replace('_', ' ') if card.decision else card.status.value}"},
+        ]},
+        divider(),
+        section("*Interview plan*\n" + "\n".join(stage_lines)),
+    ]
+    if card.problems:
+        blocks.append(section(
+            "⚠️ *Set-up problems*: " + ", ".join(escape(p) for p in card.problems)
+            + "\nFix the cause (for example an invite the workspace blocked), then retry.",
+            accessory=button("Retry set-up", Action.RETRY_SETUP, str(card.candidate_id)),
+        ))
+    value = str(card.candidate_id)
+    blocks.append(actions(
+        "loop_card",
+        button("Add interview", Action.ADD_INTERVIEW, value, style="primary"),
+        button("Set debrief", Action.SET_DEBRIEF, value),
+        button("Status", Action.STATUS, value),
+    ))
+    text = f"Hiring loop: {card.name} ({card.role}), {sum(1 for s in stage_lines if '◻️' not in s)} interviews planned"
+    return Message(text=text, blocks=blocks)
+
+
+def loop_status(card: LoopCard, now: datetime) -> Message:
+    """The channel's `/hire status`: who has submitted (never what), what is overdue, how long it's been."""
+    lines = [line for line in card.interviews if line.status is not InterviewStatus.CANCELLED]
+    submitted = sum(1 for line in lines if line.submitted)
+    overdue = [line for line in lines if line.overdue]
+    min_w, max_w = card.target_weeks
+    pace = "on track" if card.days_open <= max_w * 7 else "over target"
+    blocks: list[Block] = [
+        section(
+            f"*{escape(card.name)}*: {submitted} of {len(lines)} scorecards in"
+            + (f", *{len(overdue)} overdue*" if overdue else "")
+            + f". Day {card.days_open} of a {min_w}-{max_w} week target ({pace})."
+        ),
+    ]
+    for line in lines[:STATUS_LIMIT]:
+        block = section(f"{_interview_text(line, card.zone)}\n{_state(line, now)}")
+        if not line.submitted:
+            block["accessory"] = {
+                "type": "overflow",
+                "action_id": Action.INTERVIEW_MENU,
+                "options": [option("Reschedule", f"reschedule:{line.id}"), option("Cancel interview", f"cancel:{line.id}")],
+            }
+        blocks.append(block)
+    if len(lines) > STATUS_LIMIT:
+        blocks.append(context(f"…and {len(lines) - STATUS_LIMIT} more interviews."))
+    if not lines:
+        blocks.append(context("No interviews yet. Use *Add interview* on the loop card."))
+    text = f"{card.name}: {submitted} of {len(lines)} scorecards in, {len(overdue)} overdue"
+    return Message(text=text, blocks=blocks)
+
+
+def personal_blocks(status: PersonalStatus) -> list[Block]:
+    blocks: list[Block] = [header("Your scorecards")]
+    if not status.pending:
+        blocks.append(section("Nothing waiting for you. 🎉"))
+    for item in status.pending[:20]:
+        flag = " · ⚠️ *overdue*" if item.overdue else ""
+        where = f" in <#{item.channel_id}>" if item.channel_id else ""
+        blocks.append(section(
+            f"*{escape(item.candidate_name)}* · {escape(item.stage_name)}{where}\nEnded {when(item.ends_at, status.zone)}{flag}",
+            accessory=button("Submit scorecard", Action.OPEN_SCORECARD, str(item.interview_id), style="primary"),
+        ))
+    blocks.append(header("Your upcoming interviews"))
+    if not status.upcoming:
+        blocks.append(section("None scheduled."))
+    for line in status.upcoming[:20]:
+        name, channel = status.upcoming_channels[line.id]
+        where = f" in <#{channel}>" if channel else ""
+        blocks.append(section(f"*{escape(name)}* · {escape(line.stage_name)}{where}\n{when(line.starts_at, status.zone)}"))
+    return blocks
+
+
+def personal_status(status: PersonalStatus) -> Message:
+    text = f"You have {len(status.pending)} scorecards to submit and {len(status.upcoming)} upcoming interviews"
+    return Message(text=text, blocks=personal_blocks(status))
+
+
+def home_view(status: PersonalStatus) -> dict[str, Any]:
+    blocks = personal_blocks(status)
+    blocks.append(context("Type `/hire help` anywhere for every command."))
+    return {"type": "home", "blocks": blocks[:100]}
+

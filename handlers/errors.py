@@ -1,0 +1,79 @@
+"""The one place domain errors become what a person sees.
+
+- slash commands: the error's sentence is the (ephemeral) answer to the command;
+- view submissions: InvalidInput goes beside each field (`response_action: errors`), any
+  other domain error beside the modal's first input;
+- button clicks: acked at once; a failure afterwards is said ephemerally, or by DM.
+Anything that is not a domain error is logged by Bolt's error handler, with its type only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.bootstrap import Services
+from bot.errors import HirebotError, InvalidInput
+from bot.services.ports import Message
+
+log = logging.getLogger(__name__)
+
+GENERIC = "Something went wrong on our side. Nothing was changed; please try again."
+
+
+def answer(ack: Ack, produce: Callable[[], Message | str]) -> None:
+    """Answer a slash command with the result of `produce`, or with the error's sentence."""
+    try:
+        result = produce()
+    except HirebotError as exc:
+        ack(text=exc.user_message)
+        return
+    if isinstance(result, Message):
+        ack(text=result.text, blocks=result.blocks)
+    else:
+        ack(text=result)
+
+
+def submit(ack: Ack, first_block: str, produce: Callable[[], Any]) -> bool:
+    """Validate and accept a modal; True when it was accepted and the work should go on.
+
+    `produce` returns nothing to close the modal, or a view to replace it with.
+    """
+    try:
+        result = produce()
+    except InvalidInput as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return False
+    except HirebotError as exc:
+        ack(response_action="errors", errors={first_block: exc.user_message})
+        return False
+    if isinstance(result, dict):
+        ack(response_action="update", view=result)
+    else:
+        ack()
+    return True
+
+
+def after_ack(services: Services, user: str, channel: str | None, work: Callable[[], None]) -> None:
+    """Run `work` after the click was acked; tell the person if it failed."""
+    try:
+        work()
+    except HirebotError as exc:
+        services.tell(user, exc.user_message, channel)
+
+
+def register(app: App, services: Services) -> None:
+    @app.error
+    def unexpected(error: Exception, body: dict[str, Any]) -> None:
+        # Only the type and the request kind: the body holds candidate names and scorecard text.
+        log.error("unhandled %s in a %s request", type(error).__name__, body.get("type", "command"),
+                  exc_info=(type(error), error, error.__traceback__))
+        user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
+        if user:
+            try:
+                services.tell(user, GENERIC)
+            except HirebotError:
+                log.warning("could not tell %s about the failure", "the user")

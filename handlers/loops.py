@@ -1,0 +1,151 @@
+"""Listeners for the recruiter's side: the loop card's buttons and the plan modals.
+
+Each listener acks first (or answers a modal inline), then hands slow work to the
+background runner: Slack's 3 seconds are for the person, not for channel set-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.bootstrap import Services
+from bot.services.loops import InterviewPlan, NewLoop
+from handlers.builders import loops as views
+from handlers.errors import after_ack, submit
+from handlers.ids import Action, Block, Callback
+from handlers.parsing import BlockAction, ViewState, ViewSubmission
+
+
+def _new_loop(state: ViewState) -> NewLoop:
+    pack_profile = state.selected(Block.PROFILE)
+    pack, _, profile = pack_profile.partition("/")
+    chosen_pack = state.selected(Block.PACK) or pack
+    return NewLoop(
+        candidate_name=state.text(Block.CANDIDATE_NAME),
+        pack=chosen_pack,
+        # A profile from another pack's group is refused by validation, not silently swapped.
+        profile=profile if pack == chosen_pack else "",
+        recruiter_id=state.user(Block.RECRUITER),
+        hiring_manager_id=state.user(Block.HIRING_MANAGER),
+        team=state.users(Block.TEAM),
+        resume_url=state.text(Block.RESUME_URL) or None,
+    )
+
+
+def _plan(state: ViewState) -> InterviewPlan:
+    return InterviewPlan(
+        stage_key=state.selected(Block.STAGE),
+        interviewer_id=state.user(Block.INTERVIEWER),
+        date=state.date(Block.START_DATE),
+        time=state.time(Block.START_TIME),
+        duration_minutes=state.number(Block.DURATION),
+    )
+
+
+def register(app: App, services: Services) -> None:
+    loops = services.loops
+
+    @app.view(Callback.NEW_LOOP)
+    def new_loop(ack: Ack, body: dict[str, Any]) -> None:
+        sub = ViewSubmission.model_validate(body)
+        form = _new_loop(sub.state)
+        origin = sub.metadata.get("origin_channel")
+
+        def accept() -> None:
+            loops.ensure_recruiter(sub.user_id)
+            loops.validate_new_loop(form)
+
+        def open_loop() -> None:
+            candidate_id = loops.open_loop(form, sub.user_id)
+            card = loops.card(candidate_id)
+            services.tell(sub.user_id, f"Opened <#{card.channel_id}> for {form.candidate_name}.", origin)
+
+        if submit(ack, Block.CANDIDATE_NAME, accept):
+            services.background.submit(open_loop, user=sub.user_id, channel=origin)
+
+    @app.action(Action.ADD_INTERVIEW)
+    def add_interview_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+
+        def open_modal() -> None:
+            card, pack = loops.planning_context(int(click.value), click.user_id)
+            services.slack.open_view(click.trigger_id, views.interview_modal(pack, card, services.settings.timezone))
+
+        after_ack(services, click.user_id, click.channel_id, open_modal)
+
+    @app.action(Action.SET_DEBRIEF)
+    def set_debrief_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+
+        def open_modal() -> None:
+            card, _ = loops.planning_context(int(click.value), click.user_id)
+            services.slack.open_view(click.trigger_id, views.debrief_modal(card, loops.interviewer_zone(click.user_id)))
+
+        after_ack(services, click.user_id, click.channel_id, open_modal)
+
+    @app.action(Action.STATUS)
+    def status_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+
+        def show() -> None:
+            message = views.loop_status(loops.card(int(click.value)), services.clock())
+            services.slack.post_ephemeral(click.channel_id or click.user_id, click.user_id, message.text, message.blocks)
+
+        after_ack(services, click.user_id, click.channel_id, show)
+
+    @app.action(Action.RETRY_SETUP)
+    def retry_setup(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+        services.background.submit(
+            lambda: loops.retry_setup(int(click.value), click.user_id), user=click.user_id, channel=click.channel_id
+        )
+
+    @app.action(Action.INTERVIEW_MENU)
+    def interview_menu(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+        verb, _, raw_id = click.value.partition(":")
+        interview_id = int(raw_id)
+
+        def act() -> None:
+            if verb == "reschedule":
+                card, pack, line = loops.interview_context(interview_id, click.user_id)
+                view = views.interview_modal(pack, card, services.settings.timezone, interview=line)
+                services.slack.open_view(click.trigger_id, view)
+            elif verb == "cancel":
+                loops.cancel_interview(interview_id, click.user_id)
+                services.tell(click.user_id, "Interview cancelled; its reminders are cancelled too.", click.channel_id)
+
+        after_ack(services, click.user_id, click.channel_id, act)
+
+    @app.view(Callback.ADD_INTERVIEW)
+    def add_interview(ack: Ack, body: dict[str, Any]) -> None:
+        sub = ViewSubmission.model_validate(body)
+        plan = _plan(sub.state)
+        candidate_id = int(sub.metadata["candidate_id"])
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, sub.user_id)):
+            services.background.submit(lambda: loops.add_interview(candidate_id, plan, sub.user_id), user=sub.user_id)
+
+    @app.view(Callback.EDIT_INTERVIEW)
+    def edit_interview(ack: Ack, body: dict[str, Any]) -> None:
+        sub = ViewSubmission.model_validate(body)
+        plan = _plan(sub.state)
+        candidate_id = int(sub.metadata["candidate_id"])
+        interview_id = int(sub.metadata["interview_id"])
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, sub.user_id)):
+            services.background.submit(lambda: loops.reschedule(interview_id, plan, sub.user_id), user=sub.user_id)
+
+    @app.view(Callback.SET_DEBRIEF)
+    def set_debrief(ack: Ack, body: dict[str, Any]) -> None:
+        sub = ViewSubmission.model_validate(body)
+        state = sub.state
+        candidate_id = int(sub.metadata["candidate_id"])
+        date, time = state.date(Block.DEBRIEF_DATE), state.time(Block.DEBRIEF_TIME)
+        if submit(ack, Block.DEBRIEF_DATE, lambda: loops.validate_debrief(candidate_id, date, time, sub.user_id)):
+            services.background.submit(lambda: loops.set_debrief(candidate_id, date, time, sub.user_id), user=sub.user_id)

@@ -1,0 +1,141 @@
+"""Raw Slack payloads stop here: each becomes a small pydantic model with the fields we use."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from handlers.ids import element_id
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SlashCommand(_Payload):
+    user_id: str
+    channel_id: str
+    text: str = ""
+    trigger_id: str
+
+    @property
+    def subcommand(self) -> tuple[str, str]:
+        word, _, rest = self.text.strip().partition(" ")
+        return word.lower(), rest.strip()
+
+
+class _User(_Payload):
+    id: str
+
+
+class _Channel(_Payload):
+    id: str
+
+
+class _Action(_Payload):
+    action_id: str
+    value: str | None = None
+    selected_option: dict[str, Any] | None = None
+
+    @property
+    def chosen(self) -> str:
+        if self.value is not None:
+            return self.value
+        return (self.selected_option or {}).get("value", "")
+
+
+class BlockAction(_Payload):
+    user: _User
+    trigger_id: str
+    channel: _Channel | None = None
+    actions: list[_Action] = Field(min_length=1)
+    view: dict[str, Any] | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.user.id
+
+    @property
+    def channel_id(self) -> str | None:
+        return self.channel.id if self.channel else None
+
+    @property
+    def value(self) -> str:
+        return self.actions[0].chosen
+
+
+class ViewState:
+    """Typed reads of `view.state.values`; each input block holds one element (see ids.element_id)."""
+
+    def __init__(self, values: dict[str, dict[str, dict[str, Any]]]):
+        self._values = values
+
+    def _element(self, block: str) -> dict[str, Any]:
+        return self._values.get(block, {}).get(element_id(block), {})
+
+    def text(self, block: str) -> str:
+        return (self._element(block).get("value") or "").strip()
+
+    def selected(self, block: str) -> str:
+        return (self._element(block).get("selected_option") or {}).get("value", "")
+
+    def selected_many(self, block: str) -> list[str]:
+        return [o.get("value", "") for o in self._element(block).get("selected_options") or []]
+
+    def user(self, block: str) -> str:
+        return self._element(block).get("selected_user") or ""
+
+    def users(self, block: str) -> list[str]:
+        return list(self._element(block).get("selected_users") or [])
+
+    def date(self, block: str) -> str:
+        return self._element(block).get("selected_date") or ""
+
+    def time(self, block: str) -> str:
+        return self._element(block).get("selected_time") or ""
+
+    def number(self, block: str, default: int = 0) -> int:
+        try:
+            return int(self._element(block).get("value") or default)
+        except (TypeError, ValueError):
+            return default
+
+    def raw(self) -> dict[str, Any]:
+        return self._values
+
+
+class ViewSubmission(_Payload):
+    user: _User
+    view: dict[str, Any]
+
+    @property
+    def user_id(self) -> str:
+        return self.user.id
+
+    @property
+    def state(self) -> ViewState:
+        return ViewState(self.view.get("state", {}).get("values", {}))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        raw = self.view.get("private_metadata") or "{}"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def view_id(self) -> str:
+        return self.view.get("id", "")
+
+    @property
+    def view_hash(self) -> str:
+        return self.view.get("hash", "")
+
+
+class AppHomeOpened(_Payload):
+    user: str
+    tab: str = "home"

@@ -1,0 +1,111 @@
+"""Fixtures shared by the whole suite: databases, the Slack emulator, and a wired app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import create_app
+from bot.background import QueuedBackground
+from bot.bootstrap import Services, build_services
+from bot.config import Settings, load_settings
+from bot.slack_gateway import RateLimiter, SlackGateway
+from db.models import Base
+from db.session import Database, make_engine
+from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator
+from tests.support.slack import SIGNING_SECRET, RecordingClient, SlackDriver
+
+PG_URL = os.environ.get("HIREBOT_TEST_DATABASE_URL")
+DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+class MutableClock:
+    """The app's idea of now, moved by tests. Starts at the real time so Slack timestamps agree."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None
+        self.now = moment
+
+
+def database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
+    return f"sqlite:///{tmp_path}/hirebot.db" if kind == "sqlite" else PG_URL  # type: ignore[return-value]
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # noqa: ANN001
+    engine = make_engine(database_url(request.param, tmp_path))
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield Database(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackEmulator]:
+    emu = start_emulator(tmp_path_factory.mktemp("emulator"))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def clock() -> MutableClock:
+    return MutableClock()
+
+
+@dataclass
+class Hirebot:
+    """The app as Slack sees it, plus handles on everything behind it."""
+
+    services: Services
+    slack: SlackDriver
+    emulator: SlackEmulator
+    client: RecordingClient
+    clock: MutableClock
+    limiter_waits: list[float]
+
+    @property
+    def users(self) -> dict[str, str]:
+        return self.emulator.users
+
+    def run_background(self) -> int:
+        """Run what the listeners handed off after their ack, as the worker threads would."""
+        return self.services.background.drain()  # type: ignore[attr-defined]
+
+
+def make_settings(emulator: SlackEmulator, db_url: str, **extra: object) -> Settings:
+    return load_settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=emulator.api_url,
+        DATABASE_URL=db_url,
+        HIREBOT_RECRUITERS=emulator.users["rita"],
+        HIREBOT_TIMEZONE="Europe/London",
+        **extra,
+    )
+
+
+@pytest.fixture
+def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) -> Hirebot:
+    client = RecordingClient(token=BOT_TOKEN, base_url=emulator.api_url, timeout=10)
+    waits: list[float] = []
+    # Rate limiting is exercised by its own tests; here waits are recorded, not slept.
+    gateway = SlackGateway(client, RateLimiter(sleep=waits.append), sleep=waits.append)
+    settings = make_settings(emulator, str(database.engine.url.render_as_string(hide_password=False)))
+    services = build_services(settings, slack=gateway, db=database, clock=clock, background=QueuedBackground)
+    app = create_app(services)
+    return Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
