@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 TOPIC_MAX = 250
 NAME_TAKEN_RETRIES = 5
-SETUP_STEPS = ("invite", "topic", "purpose", "bookmark", "card", "pin")
+SETUP_STEPS = ("invite", "topic", "purpose", "bookmark", "pin")
 
 
 @dataclass(frozen=True)
@@ -177,11 +177,11 @@ class LoopService:
         with self.db.transaction() as session:
             candidate = _candidate(session, candidate_id)
             self.ensure_can_plan(candidate, actor)
-            steps = tuple(p.split(":", 1)[0] for p in candidate.problems) or ("card",)
+            steps = tuple(p.split(":", 1)[0] for p in candidate.problems)
         self.run_setup(candidate_id, steps)
 
     def run_setup(self, candidate_id: int, steps: tuple[str, ...]) -> None:
-        """Run the set-up steps after the channel exists. Each failure is kept, not raised."""
+        """Run set-up steps once the channel exists. A failure is kept on the card, not raised."""
         with self.db.transaction() as session:
             candidate = _candidate(session, candidate_id)
             pack = self.rubrics.get(candidate.pack)
@@ -202,55 +202,59 @@ class LoopService:
             "purpose": lambda: self.slack.set_purpose(channel, purpose),
             "bookmark": lambda: self.slack.add_bookmark(channel, "Résumé / ATS profile", resume) if resume else None,
         }
-        problems: list[str] = []
         for step in steps:
-            if step in actions:
-                try:
-                    actions[step]()
-                except SlackError as exc:
-                    log.warning("loop %s set-up step %s failed: %s", candidate_id, step, exc.code)
-                    problems.append(f"{step}: {exc.code}")
-        with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
-            candidate.problems = problems
-        if "card" in steps or "pin" in steps or problems:
-            self.refresh_card(candidate_id, pin="pin" in steps)
+            if step not in actions:
+                continue
+            try:
+                actions[step]()
+                self._set_problem(candidate_id, step, None)
+            except SlackError as exc:
+                log.warning("loop %s set-up step %s failed: %s", candidate_id, step, exc.code)
+                self._set_problem(candidate_id, step, exc.code)
+        self.refresh_card(candidate_id, pin="pin" in steps)
 
     # The loop card
 
     def refresh_card(self, candidate_id: int, pin: bool = False) -> None:
-        """Post the card once, then edit it in place: the channel keeps one source of truth."""
-        with self.db.transaction() as session:
-            candidate = _load_loop(session, candidate_id)
-            card = loop_card(candidate, self.rubrics.get(candidate.pack), self.clock(), self.settings.timezone)
-            ts = candidate.card_ts
-        message = self.render.loop_card(card)
+        """Post the card once and pin it, then edit it in place: one source of truth per channel."""
+        card = self.card(candidate_id)
         if card.channel_id is None:
             return
+        message = self.render.loop_card(card)
+        with self.db.transaction() as session:
+            ts = _candidate(session, candidate_id).card_ts
         try:
             if ts is None:
                 ts = self.slack.post_message(card.channel_id, message.text, message.blocks)
                 with self.db.transaction() as session:
                     _candidate(session, candidate_id).card_ts = ts
+                pin = True
             else:
                 self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
-            if pin:
-                self.slack.pin(card.channel_id, ts)
+            self._set_problem(candidate_id, "card", None)
         except SlackError as exc:
-            log.warning("loop %s card failed: %s", candidate_id, exc.code)
-            with self.db.transaction() as session:
-                candidate = _candidate(session, candidate_id)
-                step = "pin" if ts else "card"
-                candidate.problems = [*[p for p in candidate.problems if not p.startswith(step)], f"{step}: {exc.code}"]
-            if ts:  # the card exists: show the failure on it
-                message = self.render.loop_card(self.card(candidate_id))
-                self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
+            # With no card to show it on, the person who acted is told (the background runner DMs them).
+            self._set_problem(candidate_id, "card", exc.code)
+            raise
+        if not pin:
             return
-        if pin:
-            with self.db.transaction() as session:
-                candidate = _candidate(session, candidate_id)
-                if any(p.startswith("pin") for p in candidate.problems):
-                    candidate.problems = [p for p in candidate.problems if not p.startswith("pin")]
+        try:
+            self.slack.pin(card.channel_id, ts)
+            self._set_problem(candidate_id, "pin", None)
+        except SlackError as exc:
+            log.warning("loop %s card not pinned: %s", candidate_id, exc.code)
+            self._set_problem(candidate_id, "pin", exc.code)
+            message = self.render.loop_card(self.card(candidate_id))
+            self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
+
+    def _set_problem(self, candidate_id: int, step: str, code: str | None) -> None:
+        """Record (or, with code None, clear) the failure of one set-up step."""
+        with self.db.transaction() as session:
+            candidate = _candidate(session, candidate_id)
+            kept = [p for p in candidate.problems if p.split(":", 1)[0] != step]
+            updated = kept + ([f"{step}: {code}"] if code else [])
+            if updated != candidate.problems:
+                candidate.problems = updated
 
     def card(self, candidate_id: int) -> LoopCard:
         with self.db.transaction() as session:
@@ -316,7 +320,7 @@ class LoopService:
             try:
                 self.slack.invite(channel, [plan.interviewer_id])
             except SlackError as exc:
-                self._problem(candidate_id, f"invite: {exc.code}")
+                self._set_problem(candidate_id, "invite", exc.code)
         self.refresh_card(candidate_id)
         self.refresh_homes(plan.interviewer_id)
         return interview_id
@@ -386,11 +390,6 @@ class LoopService:
             if candidate.status is not LoopStatus.OPEN:
                 raise InvalidInput({"stage": "This loop is closed; its plan can no longer change."})
             return candidate.pack
-
-    def _problem(self, candidate_id: int, problem: str) -> None:
-        with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
-            candidate.problems = [*candidate.problems, problem]
 
     # Status
 
