@@ -16,6 +16,7 @@ from bot.errors import SlackError
 from bot.services.loops import LoopService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
+from bot.services.scorecards import ScorecardService
 from bot.slack_gateway import SlackGateway
 from db.session import Database, make_engine
 from rubrics.loader import PACKS_DIR, RubricRegistry
@@ -33,6 +34,7 @@ class Services:
     background: Background
     reminders: ReminderPlanner
     loops: LoopService
+    scorecards: ScorecardService
 
     def tell(self, user: str, sentence: str, channel: str | None = None) -> None:
         tell(self.slack, user, sentence, channel)
@@ -75,5 +77,6 @@ def build_services(
         background=background(partial(tell, slack)),
         reminders=reminders,
         loops=LoopService(db, slack, rubrics, renderer or BlockKitRenderer(), settings, clock, reminders),
+        scorecards=ScorecardService(db, slack, rubrics, clock, reminders, settings.timezone),
     )
     return services

@@ -400,6 +400,11 @@ class LoopService:
     def publish_home(self, user_id: str) -> None:
         self.slack.publish_home(user_id, self.render.home(self.personal(user_id)))
 
+    def after_scorecard(self, candidate_id: int, interviewer: str) -> None:
+        """A scorecard landed: the card's ✅ and the interviewer's pending list change."""
+        self.refresh_card(candidate_id)
+        self.refresh_homes(interviewer)
+
     def refresh_homes(self, *users: str) -> None:
         """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
         for user in dict.fromkeys(users):

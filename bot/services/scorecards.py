@@ -1,0 +1,398 @@
+"""Scorecards: who may fill one, what a valid one is, exactly-once submission, and blind feedback.
+
+Blind feedback is a rule of this module, not of the views: `panel` refuses to return anyone's
+ratings to an interviewer who has not submitted their own scorecard for the candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.clock import Clock
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.ports import Gateway
+from bot.services.reminders import ReminderPlanner, interview_end
+from db.models import (
+    AuditEvent,
+    Candidate,
+    Interview,
+    InterviewStatus,
+    LoopStatus,
+    RaisedRedFlag,
+    Rating,
+    Scorecard,
+    ScorecardDraft,
+)
+from db.session import Database
+from rubrics.loader import RubricRegistry
+from rubrics.models import RATINGS, Recommendation, RubricPack, Stage
+
+log = logging.getLogger(__name__)
+
+TEXT_MAX = 3000
+EVIDENCE_NEEDED_FOR = (1, 4)  # the ends of the scale need a reason; so does every red flag
+
+
+@dataclass
+class ScorecardForm:
+    """What an interviewer entered, complete or not (a draft is an incomplete form)."""
+
+    ratings: dict[str, int | None] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    flag_evidence: dict[str, str] = field(default_factory=dict)
+    recommendation: str | None = None
+    notes: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ScorecardForm:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class ScorecardContext:
+    """Everything the scorecard modal shows for one interview."""
+
+    interview_id: int
+    candidate_id: int
+    candidate_name: str
+    channel_id: str | None
+    pack: RubricPack
+    stage: Stage
+    starts_at: datetime
+    zone: str
+    prefill: ScorecardForm | None
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    scorecard_id: int
+    created: bool  # False: an edit, or a repeat of the same submission
+    changed: bool
+    amended: bool  # edited after the debrief summary was posted
+    candidate_id: int
+    channel_id: str | None
+    stage_name: str
+
+
+@dataclass(frozen=True)
+class PanelEntry:
+    interviewer_id: str
+    stage_name: str
+    recommendation: Recommendation
+    ratings: list[tuple[str, int, str | None]]  # (competency name, rating, evidence)
+    flags: list[tuple[str, str]]  # (flag label, evidence)
+    notes: str | None
+    submitted_at: datetime
+    amendments: int
+    pack_ref: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    candidate_name: str
+    entries: list[PanelEntry]
+    expected: int
+
+
+def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
+    """The modal's rules. Keys of the InvalidInput are field names the builder maps to blocks."""
+    problems: dict[str, str] = {}
+    for key in stage.competencies:
+        rating = form.ratings.get(key)
+        if rating not in RATINGS:
+            problems[f"rating.{key}"] = "Rate this competency."
+        elif rating in EVIDENCE_NEEDED_FOR and not form.evidence.get(key, "").strip():
+            problems[f"evidence.{key}"] = f"A rating of {rating} needs evidence: what did you see or hear?"
+    allowed_flags = set(stage.red_flags)
+    for flag in form.flags:
+        if flag not in allowed_flags:
+            problems["red_flags"] = "That red flag is not part of this stage's rubric."
+        elif not form.flag_evidence.get(flag, "").strip():
+            problems[f"flag_evidence.{flag}"] = "Say what you saw that raised this red flag."
+    if form.recommendation not in {r.value for r in Recommendation}:
+        problems["recommendation"] = "Choose an overall recommendation."
+    texts = [("notes", form.notes)] + [(f"evidence.{k}", v) for k, v in form.evidence.items()] + [
+        (f"flag_evidence.{k}", v) for k, v in form.flag_evidence.items()
+    ]
+    for name, value in texts:
+        if value and len(value) > TEXT_MAX:
+            problems[name] = f"Keep this under {TEXT_MAX} characters ({len(value)} now)."
+    if problems:
+        raise InvalidInput(problems)
+
+
+class ScorecardService:
+    def __init__(self, db: Database, slack: Gateway, rubrics: RubricRegistry, clock: Clock,
+                 reminders: ReminderPlanner, zone: str):
+        self.db = db
+        self.slack = slack
+        self.rubrics = rubrics
+        self.clock = clock
+        self.reminders = reminders
+        self.zone = zone
+
+    # Opening the modal
+
+    def context(self, interview_id: int, user_id: str) -> ScorecardContext:
+        with self.db.transaction() as session:
+            interview = self._assigned(session, interview_id, user_id)
+            candidate = interview.candidate
+            pack = self.rubrics.get(candidate.pack)
+            prefill: ScorecardForm | None = None
+            if interview.scorecard is not None:
+                prefill = _form_of(interview.scorecard)
+            else:
+                draft = _draft(session, interview_id, user_id)
+                if draft is not None:
+                    prefill = ScorecardForm.from_json(draft.values)
+            return ScorecardContext(
+                interview_id=interview.id,
+                candidate_id=candidate.id,
+                candidate_name=candidate.name,
+                channel_id=candidate.channel_id,
+                pack=pack,
+                stage=pack.stage(interview.stage_key),
+                starts_at=interview.starts_at,
+                zone=interview.timezone,
+                prefill=prefill,
+                submitted=interview.scorecard is not None,
+            )
+
+    def _assigned(self, session: Session, interview_id: int, user_id: str) -> Interview:
+        interview = session.scalar(
+            select(Interview).where(Interview.id == interview_id)
+            .options(selectinload(Interview.candidate), selectinload(Interview.scorecard))
+        )
+        if interview is None or interview.candidate.status is LoopStatus.PURGED:
+            raise NotFound("That interview no longer exists.")
+        if interview.interviewer_id != user_id:
+            # Ids only: this is a security signal, and ids are what an admin can act on.
+            log.warning("refused scorecard access: interview %d, user %s is not its interviewer", interview_id, user_id)
+            # Its own transaction: the caller's is about to roll back with the refusal.
+            with self.db.transaction() as audit:
+                audit.add(AuditEvent(actor_id=user_id, action="scorecard.refused", candidate_id=interview.candidate_id,
+                                     details={"interview": interview_id}))
+            raise PermissionDenied("Only the interviewer assigned to this interview can fill in its scorecard.")
+        if interview.status is InterviewStatus.CANCELLED:
+            raise NotFound("This interview was cancelled, so it has no scorecard.")
+        return interview
+
+    # Drafts
+
+    def save_draft(self, interview_id: int, user_id: str, form: ScorecardForm) -> bool:
+        """Keep what was typed in a modal closed without submitting. False if nothing to keep."""
+        with self.db.transaction() as session:
+            interview = self._assigned(session, interview_id, user_id)
+            if interview.scorecard is not None:
+                return False  # closing the edit modal of a submitted scorecard changes nothing
+            draft = _draft(session, interview_id, user_id)
+            if draft is None:
+                session.add(ScorecardDraft(interview_id=interview_id, interviewer_id=user_id, values=form.to_json(),
+                                           updated_at=self.clock()))
+            else:
+                draft.values = form.to_json()
+                draft.updated_at = self.clock()
+        return True
+
+    # Submitting
+
+    def check(self, interview_id: int, user_id: str, form: ScorecardForm) -> None:
+        """The validation the modal's ack answers with; no writes."""
+        context = self.context(interview_id, user_id)
+        validate(form, context.pack, context.stage)
+
+    def submit(self, interview_id: int, user_id: str, form: ScorecardForm) -> SubmitResult:
+        """Store the scorecard exactly once; a later, different submission is an edit of it."""
+        try:
+            return self._store(interview_id, user_id, form)
+        except IntegrityError:
+            # Another request for the same interview inserted first (a double click, a retry,
+            # two open modals). The unique constraint kept one row; apply ours as an edit of it.
+            log.info("concurrent scorecard submission for interview %d; treating as an edit", interview_id)
+            return self._store(interview_id, user_id, form)
+
+    def _store(self, interview_id: int, user_id: str, form: ScorecardForm) -> SubmitResult:
+        now = self.clock()
+        with self.db.transaction() as session:
+            interview = self._lock(session, interview_id)
+            if interview.interviewer_id != user_id:
+                self._assigned(session, interview_id, user_id)  # raises, and records the refusal
+            candidate = interview.candidate
+            if candidate.status is not LoopStatus.OPEN:
+                raise PermissionDenied("This loop is closed; its scorecards can no longer change.")
+            pack = self.rubrics.get(candidate.pack)
+            stage = pack.stage(interview.stage_key)
+            validate(form, pack, stage)
+            existing = interview.scorecard
+            if existing is not None and _form_of(existing) == _normalised(form, stage):
+                return _result(existing, created=False, changed=False, amended=False, stage=stage)
+            created = existing is None
+            scorecard = existing or Scorecard(interview=interview, interviewer_id=user_id, submitted_at=now)
+            amended = not created and candidate.debrief is not None and candidate.debrief.posted_at is not None
+            _fill(scorecard, form, pack, stage, now)
+            if amended:
+                scorecard.amendments += 1
+            if created:
+                session.add(scorecard)
+                self.reminders.scorecard_submitted(session, interview)
+                drafts = session.scalars(select(ScorecardDraft).where(ScorecardDraft.interview_id == interview.id))
+                for draft in drafts:
+                    session.delete(draft)
+            session.flush()
+            action = "scorecard.submitted" if created else ("scorecard.amended" if amended else "scorecard.edited")
+            session.add(AuditEvent(actor_id=user_id, action=action, candidate_id=candidate.id,
+                                   details={"interview": interview.id, "pack": pack.ref}))
+            return _result(scorecard, created=created, changed=True, amended=amended, stage=stage)
+
+    def _lock(self, session: Session, interview_id: int) -> Interview:
+        """Serialise submissions for one interview (row lock on PostgreSQL; SQLite has one writer)."""
+        interview = session.scalar(
+            select(Interview).where(Interview.id == interview_id).with_for_update()
+            .options(selectinload(Interview.candidate).selectinload(Candidate.debrief),
+                     selectinload(Interview.scorecard))
+        )
+        if interview is None:
+            raise NotFound("That interview no longer exists.")
+        return interview
+
+    def post_receipt(self, result: SubmitResult, user_id: str) -> None:
+        """A line in the channel that says who submitted which stage: no scores, flags or notes."""
+        if result.created and result.channel_id:
+            self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {result.stage_name} scorecard")
+
+    # Blind feedback
+
+    def panel(self, candidate_id: int, viewer: str) -> Panel:
+        with self.db.transaction() as session:
+            candidate = session.scalar(
+                select(Candidate).where(Candidate.id == candidate_id).options(
+                    selectinload(Candidate.interviews).selectinload(Interview.scorecard)
+                )
+            )
+            if candidate is None or candidate.status is LoopStatus.PURGED:
+                raise NotFound("That hiring loop no longer exists.")
+            interviews = [i for i in candidate.interviews if i.status is InterviewStatus.SCHEDULED]
+            sees_all = viewer in (candidate.recruiter_id, candidate.hiring_manager_id)
+            own = [i for i in interviews if i.interviewer_id == viewer and i.scorecard is not None]
+            if not sees_all and not own:
+                raise PermissionDenied(
+                    "Feedback stays blind until you've submitted your own scorecard for this candidate."
+                )
+            pack = self.rubrics.get(candidate.pack)
+            entries = [
+                _entry(i, pack) for i in sorted(interviews, key=lambda i: i.starts_at) if i.scorecard is not None
+            ]
+            return Panel(candidate_name=candidate.name, entries=entries, expected=len(interviews))
+
+    def candidate_of(self, interview_id: int) -> int:
+        with self.db.transaction() as session:
+            interview = session.get(Interview, interview_id)
+            if interview is None:
+                raise NotFound("That interview no longer exists.")
+            return interview.candidate_id
+
+    def due_at(self, interview_id: int) -> datetime:
+        with self.db.transaction() as session:
+            interview = session.get(Interview, interview_id)
+            if interview is None:
+                raise NotFound("That interview no longer exists.")
+            return interview_end(interview)
+
+
+def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft | None:
+    return session.scalar(
+        select(ScorecardDraft).where(ScorecardDraft.interview_id == interview_id,
+                                     ScorecardDraft.interviewer_id == user_id)
+    )
+
+
+def _normalised(form: ScorecardForm, stage: Stage) -> ScorecardForm:
+    """The form as it would be stored: only this stage's fields, text trimmed."""
+    return ScorecardForm(
+        ratings={k: form.ratings.get(k) for k in stage.competencies},
+        evidence={k: form.evidence.get(k, "").strip() for k in stage.competencies if form.evidence.get(k, "").strip()},
+        flags=sorted(form.flags),
+        flag_evidence={k: form.flag_evidence.get(k, "").strip() for k in sorted(form.flags)},
+        recommendation=form.recommendation,
+        notes=form.notes.strip(),
+    )
+
+
+def _fill(scorecard: Scorecard, form: ScorecardForm, pack: RubricPack, stage: Stage, now: datetime) -> None:
+    clean = _normalised(form, stage)
+    scorecard.pack = pack.pack
+    scorecard.pack_version = pack.version
+    scorecard.recommendation = clean.recommendation or ""
+    scorecard.notes = clean.notes or None
+    scorecard.updated_at = now
+    # Rows are updated in place by key: replacing them would insert before deleting and trip
+    # the (scorecard, competency) unique constraint on an edit.
+    ratings = {r.competency_key: r for r in scorecard.ratings}
+    for key in stage.competencies:
+        rating = ratings.setdefault(key, Rating(competency_key=key))
+        rating.competency_name = pack.competency(key).name
+        rating.rating = int(clean.ratings[key] or 0)
+        rating.evidence = clean.evidence.get(key)
+    scorecard.ratings = [ratings[k] for k in stage.competencies]
+    flags = {f.flag_key: f for f in scorecard.red_flags}
+    for key in clean.flags:
+        flag = flags.setdefault(key, RaisedRedFlag(flag_key=key))
+        flag.flag_label = pack.red_flag(key).label
+        flag.evidence = clean.flag_evidence[key]
+    scorecard.red_flags = [flags[k] for k in clean.flags]
+
+
+def _form_of(scorecard: Scorecard) -> ScorecardForm:
+    return ScorecardForm(
+        ratings={r.competency_key: r.rating for r in scorecard.ratings},
+        evidence={r.competency_key: r.evidence for r in scorecard.ratings if r.evidence},
+        flags=sorted(f.flag_key for f in scorecard.red_flags),
+        flag_evidence={f.flag_key: f.evidence for f in sorted(scorecard.red_flags, key=lambda f: f.flag_key)},
+        recommendation=scorecard.recommendation,
+        notes=scorecard.notes or "",
+    )
+
+
+def _result(scorecard: Scorecard, *, created: bool, changed: bool, amended: bool, stage: Stage) -> SubmitResult:
+    return SubmitResult(
+        scorecard_id=scorecard.id,
+        created=created,
+        changed=changed,
+        amended=amended,
+        candidate_id=scorecard.interview.candidate_id,
+        channel_id=scorecard.interview.candidate.channel_id,
+        stage_name=stage.name,
+    )
+
+
+def _entry(interview: Interview, pack: RubricPack) -> PanelEntry:
+    card = interview.scorecard
+    assert card is not None
+    try:
+        stage_name = pack.stage(interview.stage_key).name
+    except KeyError:
+        stage_name = interview.stage_key
+    return PanelEntry(
+        interviewer_id=interview.interviewer_id,
+        stage_name=stage_name,
+        recommendation=Recommendation(card.recommendation),
+        # Names as they were when the scorecard was filled: a later YAML edit can't rewrite history.
+        ratings=[(r.competency_name, r.rating, r.evidence) for r in card.ratings],
+        flags=[(f.flag_label, f.evidence) for f in card.red_flags],
+        notes=card.notes,
+        submitted_at=card.submitted_at,
+        amendments=card.amendments,
+        pack_ref=f"{card.pack}@{card.pack_version}",
+    )

@@ -1,0 +1,125 @@
+"""Block Kit for the interviewer's side: the stage's scorecard modal, the confirmation, and
+the panel feedback an interviewer may see once their own scorecard is in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.scorecards import Panel, ScorecardContext, ScorecardForm
+from handlers.builders.common import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    fit,
+    header,
+    input_block,
+    modal,
+    option,
+    section,
+    text_input,
+    when,
+)
+from handlers.ids import Action, Callback, Block as B, evidence_block, flag_evidence_block, rating_block
+from rubrics.models import Recommendation
+
+RATING_LABELS = {1: "1 · Concern", 2: "2 · Below the bar", 3: "3 · Meets the bar", 4: "4 · Exceptional"}
+EVIDENCE_MAX = 3000
+
+
+def _rating_options(anchors: dict[int, str]) -> list[dict[str, Any]]:
+    return [option(RATING_LABELS[n], str(n), anchors[n]) for n in sorted(anchors)]
+
+
+def _recommendation_options() -> list[dict[str, Any]]:
+    return [option(r.label, r.value) for r in Recommendation]
+
+
+def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None) -> dict[str, Any]:
+    """The modal for one interview's stage. `flags_shown` are the red flags ticked so far,
+    each of which gets its own evidence box."""
+    pack, stage, prefill = ctx.pack, ctx.stage, ctx.prefill or ScorecardForm()
+    ticked = flags_shown if flags_shown is not None else list(prefill.flags)
+    blocks: list[Block] = [
+        header(f"{ctx.candidate_name} · {stage.name}"),
+        context(f"Interview {when(ctx.starts_at, ctx.zone)} · rubric {pack.ref}"
+                + (" · *editing your submitted scorecard*" if ctx.submitted else "")),
+        section("*Focus questions*\n" + "\n".join(f"• {escape(q)}" for q in stage.focus_questions)),
+    ]
+    for competency in pack.stage_competencies(stage.key):
+        options = _rating_options(competency.anchors)
+        radio: dict[str, Any] = {"type": "radio_buttons", "options": options}
+        chosen = prefill.ratings.get(competency.key)
+        if chosen in competency.anchors:
+            radio["initial_option"] = options[sorted(competency.anchors).index(chosen)]
+        blocks.append(input_block(rating_block(competency.key), competency.name, radio,
+                                  hint=fit(competency.description, 2000)))
+        blocks.append(input_block(
+            evidence_block(competency.key), f"Evidence: {competency.name}",
+            text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.evidence.get(competency.key),
+                       placeholder="What did you see or hear? Required for a 1 or a 4."),
+            optional=True,
+        ))
+    flags = pack.stage_red_flags(stage.key)
+    if flags:
+        flag_options = [option(f.label, f.key, f.description) for f in flags]
+        checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
+        initial = [o for o in flag_options if o["value"] in ticked]
+        if initial:
+            checkboxes["initial_options"] = initial
+        blocks.append(input_block(B.RED_FLAGS, "Red flags", checkboxes, optional=True, dispatch=True,
+                                  hint="Tick only what you saw evidence of; each one asks for that evidence."))
+        for flag in flags:
+            if flag.key in ticked:
+                blocks.append(input_block(
+                    flag_evidence_block(flag.key), f"Evidence: {flag.label}",
+                    text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)),
+                    optional=True,
+                ))
+    rec_options = _recommendation_options()
+    rec: dict[str, Any] = {"type": "radio_buttons", "options": rec_options}
+    if prefill.recommendation:
+        rec["initial_option"] = next((o for o in rec_options if o["value"] == prefill.recommendation), None)
+        if rec["initial_option"] is None:
+            del rec["initial_option"]
+    blocks.append(input_block(B.RECOMMENDATION, "Overall recommendation", rec))
+    blocks.append(input_block(B.NOTES, "Notes", text_input(multiline=True, max_length=EVIDENCE_MAX,
+                                                           initial=prefill.notes or None), optional=True,
+                              hint="Seen by the hiring team after they submit, and in the debrief."))
+    blocks.append(context("Closing this window keeps a draft. Nobody sees your ratings until you submit, "
+                          "and you see nobody's until you have."))
+    return modal(Callback.SCORECARD, "Scorecard", blocks, submit="Save changes" if ctx.submitted else "Submit",
+                 close="Close", metadata={"interview_id": ctx.interview_id}, notify_on_close=True)
+
+
+def submitted_view(ctx: ScorecardContext, edited: bool) -> dict[str, Any]:
+    what = "updated" if edited else "in"
+    blocks = [
+        section(f"✅ Your *{escape(ctx.stage.name)}* scorecard for *{escape(ctx.candidate_name)}* is {what}. Thank you."),
+        actions("scorecard_done", button("View panel feedback", Action.VIEW_PANEL, str(ctx.candidate_id))),
+    ]
+    return modal(Callback.SCORECARD, "Scorecard sent", blocks, submit=None, close="Done")
+
+
+def panel_modal(panel: Panel) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(f"*{escape(panel.candidate_name)}*: {len(panel.entries)} of {panel.expected} scorecards submitted."),
+    ]
+    for entry in panel.entries:
+        if len(blocks) > 96:
+            blocks.append(context(f"…{len(panel.entries)} scorecards in all; the debrief pre-read summarises them."))
+            break
+        amended = f" · amended {entry.amendments}×" if entry.amendments else ""
+        blocks.append(section(
+            f"*{escape(entry.stage_name)}* · <@{entry.interviewer_id}> · *{entry.recommendation.label}*{amended}"
+        ))
+        lines = [f"• {escape(name)}: *{rating}*" + (f" — _{escape(fit(ev, 300))}_" if ev else "")
+                 for name, rating, ev in entry.ratings]
+        lines += [f"🚩 {escape(label)} — _{escape(fit(ev, 300))}_" for label, ev in entry.flags]
+        blocks.append(section("\n".join(lines) or "_No ratings._"))
+        if entry.notes:
+            blocks.append(context(escape(fit(entry.notes, 2000))))
+    if not panel.entries:
+        blocks.append(section("No scorecards yet."))
+    return modal(Callback.PANEL_FEEDBACK, "Panel feedback", blocks[:100], submit=None, close="Close")

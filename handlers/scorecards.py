@@ -1,0 +1,123 @@
+"""Listeners for the interviewer's side: open the scorecard, submit it, keep a draft on close,
+add evidence boxes as red flags are ticked, and show panel feedback once it is allowed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.bootstrap import Services
+from bot.errors import HirebotError, InvalidInput
+from bot.services.scorecards import ScorecardForm
+from handlers.builders import scorecards as views
+from handlers.builders.common import modal, section
+from handlers.errors import after_ack
+from handlers.ids import Action, Block, Callback, element_id
+from handlers.parsing import BlockAction, ViewState, ViewSubmission
+
+log = logging.getLogger(__name__)
+
+
+def scorecard_form(state: ViewState) -> ScorecardForm:
+    """Read a scorecard modal's state. Unknown or missing fields simply stay empty."""
+    form = ScorecardForm(flags=state.selected_many(Block.RED_FLAGS), recommendation=state.selected(Block.RECOMMENDATION)
+                         or None, notes=state.text(Block.NOTES))
+    for block in state.raw():
+        kind, _, key = block.partition(".")
+        if kind == "rating":
+            value = state.selected(block)
+            form.ratings[key] = int(value) if value.isdigit() else None
+        elif kind == "evidence" and state.text(block):
+            form.evidence[key] = state.text(block)
+        elif kind == "flag_evidence" and state.text(block):
+            form.flag_evidence[key] = state.text(block)
+    return form
+
+
+def _notice(title: str, text: str) -> dict[str, Any]:
+    return modal(Callback.PANEL_FEEDBACK, title, [section(text)], submit=None, close="Close")
+
+
+def register(app: App, services: Services) -> None:
+    scorecards = services.scorecards
+
+    @app.action(Action.OPEN_SCORECARD)
+    def open_scorecard(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+
+        def show() -> None:
+            context = scorecards.context(int(click.value), click.user_id)
+            services.slack.open_view(click.trigger_id, views.scorecard_modal(context))
+
+        after_ack(services, click.user_id, click.channel_id, show)
+
+    @app.action(element_id(Block.RED_FLAGS))
+    def red_flags_ticked(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+        view = click.view or {}
+        interview_id = ViewSubmission.model_validate({"user": {"id": click.user_id}, "view": view}).metadata.get(
+            "interview_id")
+        if interview_id is None:
+            return
+        state = ViewState(view.get("state", {}).get("values", {}))
+        form = scorecard_form(state)
+
+        def redraw() -> None:
+            context = scorecards.context(int(interview_id), click.user_id)
+            prefilled = replace(context, prefill=form)
+            services.slack.update_view(view["id"], views.scorecard_modal(prefilled, flags_shown=form.flags),
+                                       hash=view.get("hash"))
+
+        after_ack(services, click.user_id, None, redraw)
+
+    @app.view(Callback.SCORECARD)
+    def submit_scorecard(ack: Ack, body: dict[str, Any]) -> None:
+        sub = ViewSubmission.model_validate(body)
+        interview_id = sub.metadata.get("interview_id")
+        if interview_id is None:  # the confirmation view has nothing to submit
+            ack()
+            return
+        form = scorecard_form(sub.state)
+        try:
+            result = scorecards.submit(int(interview_id), sub.user_id, form)
+            context = scorecards.context(int(interview_id), sub.user_id)
+        except InvalidInput as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except HirebotError as exc:
+            first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
+            ack(response_action="errors", errors={first: exc.user_message})
+            return
+        ack(response_action="update", view=views.submitted_view(context, edited=not result.created))
+        if result.created:
+            services.background.submit(lambda: scorecards.post_receipt(result, sub.user_id), user=None)
+        services.background.submit(lambda: services.loops.after_scorecard(result.candidate_id, sub.user_id),
+                                   user=None)
+
+    @app.view_closed(Callback.SCORECARD)
+    def keep_draft(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        sub = ViewSubmission.model_validate(body)
+        interview_id = sub.metadata.get("interview_id")
+        if interview_id is not None:
+            after_ack(services, sub.user_id, None,
+                      lambda: scorecards.save_draft(int(interview_id), sub.user_id, scorecard_form(sub.state)))
+
+    @app.action(Action.VIEW_PANEL)
+    def view_panel(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+        try:
+            view = views.panel_modal(scorecards.panel(int(click.value), click.user_id))
+        except HirebotError as exc:
+            view = _notice("Panel feedback", exc.user_message)
+        # From inside a modal the feedback is pushed on top of it; elsewhere it opens fresh.
+        if click.view:
+            services.slack.push_view(click.trigger_id, view)
+        else:
+            services.slack.open_view(click.trigger_id, view)
