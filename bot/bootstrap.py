@@ -13,10 +13,12 @@ from bot.background import Background, Notify, ThreadBackground
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.errors import SlackError
+from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
+from bot.services.workhours import WorkingHours
 from bot.slack_gateway import SlackGateway
 from db.session import Database, make_engine
 from rubrics.loader import PACKS_DIR, RubricRegistry
@@ -35,6 +37,7 @@ class Services:
     reminders: ReminderPlanner
     loops: LoopService
     scorecards: ScorecardService
+    dispatcher: ReminderDispatcher
 
     def tell(self, user: str, sentence: str, channel: str | None = None) -> None:
         tell(self.slack, user, sentence, channel)
@@ -67,7 +70,10 @@ def build_services(
     slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
     db = db or Database(make_engine(settings.database_url))
     rubrics = rubrics or RubricRegistry.from_directory(Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR)
-    reminders = ReminderPlanner()
+    hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
+    reminders = ReminderPlanner(hours)
+    render = renderer or BlockKitRenderer()
+    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders)
     services = Services(
         settings=settings,
         db=db,
@@ -76,7 +82,9 @@ def build_services(
         clock=clock,
         background=background(partial(tell, slack)),
         reminders=reminders,
-        loops=LoopService(db, slack, rubrics, renderer or BlockKitRenderer(), settings, clock, reminders),
+        loops=loops,
         scorecards=ScorecardService(db, slack, rubrics, clock, reminders, settings.timezone),
+        dispatcher=ReminderDispatcher(db, slack, rubrics, render, clock, hours, settings.timezone,
+                                      on_escalation=loops.refresh_card, on_failure=loops.reminder_failed),
     )
     return services

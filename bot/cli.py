@@ -51,12 +51,39 @@ def _run(args: argparse.Namespace) -> int:
     from bot.bootstrap import build_services
     from db.migrate import upgrade
 
+    from bot.scheduler import build_scheduler
+
     upgrade(settings.database_url)
     services = build_services(settings)
     app = create_app(services)
-    log.info("hirebot connecting over Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token).start()
+    scheduler = build_scheduler(services.dispatcher)
+    scheduler.start()
+    log.info("hirebot connecting over Socket Mode; reminders sweep every 30 s")
+    try:
+        SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """HTTP mode's single scheduler process (the Procfile's `worker:`): sweeps reminders, serves nothing."""
+    settings = load_settings()
+    settings.require("SLACK_BOT_TOKEN")
+    import time
+
+    from bot.bootstrap import build_services
+    from bot.scheduler import build_scheduler
+
+    services = build_services(settings)
+    scheduler = build_scheduler(services.dispatcher)
+    scheduler.start()
+    log.info("hirebot worker sweeping reminders every 30 s")
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -90,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack's HTTP requests on /slack/events, plus GET /healthz")
     serve.add_argument("--port", type=int, default=3000)
     serve.set_defaults(func=_serve)
+    sub.add_parser("worker", help="run only the reminder scheduler (HTTP mode's worker process)").set_defaults(
+        func=_worker)
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(func=_migrate)
     rubrics = sub.add_parser("rubrics", help="rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
     check = rubrics.add_parser("check", help="validate a rubric pack and print its stages and competencies")

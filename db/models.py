@@ -277,6 +277,9 @@ class Reminder(Base):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
+    # A sweep marks the rows it claimed with its own token; a row whose claim lapsed (the
+    # process died mid-send) can be claimed again.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

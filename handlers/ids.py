@@ -30,6 +30,8 @@ class Action(enum.StrEnum):
     OPEN_SCORECARD = "hirebot.open_scorecard"
     VIEW_PANEL = "hirebot.view_panel"
     INTERVIEW_MENU = "hirebot.interview_menu"
+    SNOOZE_2H = "hirebot.snooze_2h"
+    SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
 
 
 class Block(enum.StrEnum):

@@ -13,7 +13,7 @@ from bot.bootstrap import Services
 from bot.errors import HirebotError, InvalidInput
 from bot.services.scorecards import ScorecardForm
 from handlers.builders import scorecards as views
-from handlers.builders.common import modal, section
+from handlers.builders.common import modal, section, when
 from handlers.errors import after_ack
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
@@ -121,3 +121,17 @@ def register(app: App, services: Services) -> None:
             services.slack.push_view(click.trigger_id, view)
         else:
             services.slack.open_view(click.trigger_id, view)
+
+    @app.action(Action.SNOOZE_2H)
+    @app.action(Action.SNOOZE_TOMORROW)
+    def snooze(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+        tomorrow = click.actions[0].action_id == Action.SNOOZE_TOMORROW
+
+        def move() -> None:
+            until = services.dispatcher.snooze(int(click.value), click.user_id, until_tomorrow=tomorrow)
+            services.tell(click.user_id, f"Snoozed: I'll remind you again {when(until, services.settings.timezone)}.",
+                          click.channel_id)
+
+        after_ack(services, click.user_id, click.channel_id, move)

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.errors import ChannelNameTaken, InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
-from bot.services.readmodels import loop_card, personal_status
+from bot.services.readmodels import escalated_interviews, loop_card, personal_status
 from bot.services.reminders import ReminderPlanner
 from db.models import AuditEvent, Candidate, Debrief, Interview, InterviewStatus, LoopStatus, TeamMember, TeamRole
 from db.session import Database
@@ -204,6 +204,8 @@ class LoopService:
         }
         for step in steps:
             if step not in actions:
+                # Not a set-up step (a failed reminder, say): the retry acknowledges it.
+                self._set_problem(candidate_id, step, None)
                 continue
             try:
                 actions[step]()
@@ -259,7 +261,8 @@ class LoopService:
     def card(self, candidate_id: int) -> LoopCard:
         with self.db.transaction() as session:
             candidate = _load_loop(session, candidate_id)
-            return loop_card(candidate, self.rubrics.get(candidate.pack), self.clock(), self.settings.timezone)
+            return loop_card(candidate, self.rubrics.get(candidate.pack), self.clock(), self.settings.timezone,
+                             escalated_interviews(session, candidate_id))
 
     # Planning interviews
 
@@ -399,6 +402,11 @@ class LoopService:
 
     def publish_home(self, user_id: str) -> None:
         self.slack.publish_home(user_id, self.render.home(self.personal(user_id)))
+
+    def reminder_failed(self, candidate_id: int, user: str, code: str) -> None:
+        """A reminder could not be delivered for good: the recruiter sees it on the card."""
+        self._set_problem(candidate_id, "reminders", f"{code} for {user}")
+        self.refresh_card(candidate_id)
 
     def after_scorecard(self, candidate_id: int, interviewer: str) -> None:
         """A scorecard landed: the card's ✅ and the interviewer's pending list change."""

@@ -33,6 +33,7 @@ class InterviewLine:
     status: InterviewStatus
     submitted: bool
     overdue: bool
+    escalated: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,53 @@ class PersonalStatus:
     zone: str
 
 
+@dataclass(frozen=True)
+class PrepKit:
+    """Sent before an interview: what this stage assesses and what to watch for."""
+
+    reminder_id: int
+    interview_id: int
+    candidate_name: str
+    channel_id: str | None
+    resume_url: str | None
+    stage_name: str
+    starts_at: datetime
+    zone: str
+    competencies: list[tuple[str, str]]  # (name, description)
+    focus_questions: list[str]
+    red_flags: list[str]
+
+
+@dataclass(frozen=True)
+class ScorecardReminder:
+    """A due notice, a chaser, a digest of several, or the pre-debrief nudge, for one person."""
+
+    reminder_id: int
+    kind: str  # "due", "chaser", "digest" or "nudge"
+    items: list[PendingScorecard]
+    zone: str
+
+
+@dataclass(frozen=True)
+class Escalation:
+    candidate_name: str
+    channel_id: str | None
+    interviewer_id: str
+    stage_name: str
+    ends_at: datetime
+    zone: str
+
+
 class Renderer(Protocol):
     def loop_card(self, card: LoopCard) -> Message: ...
 
     def home(self, status: PersonalStatus) -> dict[str, Any]: ...
+
+    def prep_kit(self, kit: PrepKit) -> Message: ...
+
+    def scorecard_reminder(self, reminder: ScorecardReminder) -> Message: ...
+
+    def escalation(self, escalation: Escalation) -> Message: ...
 
 
 class Gateway(Protocol):

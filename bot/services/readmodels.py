@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.services.ports import InterviewLine, LoopCard, PendingScorecard, PersonalStatus
 from bot.services.reminders import interview_end
-from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Scorecard
+from db.models import (
+    Candidate,
+    Interview,
+    InterviewStatus,
+    LoopStatus,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    Scorecard,
+)
 from rubrics.loader import RubricRegistry
 from rubrics.models import RubricPack
 
@@ -20,7 +29,8 @@ from rubrics.models import RubricPack
 OVERDUE_AFTER = timedelta(hours=24)
 
 
-def interview_line(interview: Interview, pack: RubricPack, now: datetime, submitted: bool) -> InterviewLine:
+def interview_line(interview: Interview, pack: RubricPack, now: datetime, submitted: bool,
+                   escalated: bool = False) -> InterviewLine:
     end = interview_end(interview)
     try:
         stage_name = pack.stage(interview.stage_key).name
@@ -39,10 +49,12 @@ def interview_line(interview: Interview, pack: RubricPack, now: datetime, submit
         overdue=(
             not submitted and interview.status is InterviewStatus.SCHEDULED and now >= end + OVERDUE_AFTER
         ),
+        escalated=escalated and not submitted,
     )
 
 
-def loop_card(candidate: Candidate, pack: RubricPack, now: datetime, zone: str) -> LoopCard:
+def loop_card(candidate: Candidate, pack: RubricPack, now: datetime, zone: str,
+              escalated: frozenset[int] = frozenset()) -> LoopCard:
     stage_order = {s.key: i for i, s in enumerate(pack.stages)}
     interviews = sorted(
         candidate.interviews, key=lambda i: (stage_order.get(i.stage_key, 99), i.starts_at)
@@ -61,7 +73,7 @@ def loop_card(candidate: Candidate, pack: RubricPack, now: datetime, zone: str) 
         hiring_manager_id=candidate.hiring_manager_id,
         resume_url=candidate.resume_url,
         stages=[(s.key, s.name) for s in pack.stages],
-        interviews=[interview_line(i, pack, now, i.scorecard is not None) for i in interviews],
+        interviews=[interview_line(i, pack, now, i.scorecard is not None, i.id in escalated) for i in interviews],
         debrief_at=candidate.debrief.scheduled_at if candidate.debrief else None,
         problems=list(candidate.problems),
         status=candidate.status,
@@ -107,3 +119,13 @@ def personal_status(session: Session, rubrics: RubricRegistry, user_id: str, now
             upcoming.append(line)
             channels[interview.id] = (interview.candidate.name, interview.candidate.channel_id)
     return PersonalStatus(user_id=user_id, pending=pending, upcoming=upcoming, upcoming_channels=channels, zone=zone)
+
+
+def escalated_interviews(session: Session, candidate_id: int) -> frozenset[int]:
+    """Interviews whose missing scorecard has been escalated to the recruiter."""
+    return frozenset(session.scalars(
+        select(Reminder.interview_id).where(
+            Reminder.candidate_id == candidate_id, Reminder.kind == ReminderKind.ESCALATION,
+            Reminder.status == ReminderStatus.SENT,
+        )
+    ).all())

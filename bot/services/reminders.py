@@ -11,15 +11,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
 
 PREP_KIT_BEFORE = timedelta(minutes=30)
 FIRST_CHASER_AFTER = timedelta(hours=1)
 NUDGE_BEFORE_DEBRIEF = timedelta(hours=3)
-SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
+ESCALATE_AFTER_WORKING_DAYS = 2
 
 INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
-DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
+DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE,)
 
 
 def interview_end(interview: Interview) -> datetime:
@@ -29,15 +30,15 @@ def interview_end(interview: Interview) -> datetime:
 class ReminderPlanner:
     def __init__(
         self,
+        hours: WorkingHours | None = None,
         prep_kit_before: timedelta = PREP_KIT_BEFORE,
         first_chaser_after: timedelta = FIRST_CHASER_AFTER,
         nudge_before_debrief: timedelta = NUDGE_BEFORE_DEBRIEF,
-        summary_before_debrief: timedelta = SUMMARY_BEFORE_DEBRIEF,
     ):
+        self.hours = hours or WorkingHours()
         self.prep_kit_before = prep_kit_before
         self.first_chaser_after = first_chaser_after
         self.nudge_before_debrief = nudge_before_debrief
-        self.summary_before_debrief = summary_before_debrief
 
     def plan_interview(self, session: Session, interview: Interview) -> None:
         self.cancel_interview(session, interview)
@@ -45,17 +46,20 @@ class ReminderPlanner:
             return
         end = interview_end(interview)
         rows = [
-            (ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before),
-            (ReminderKind.SCORECARD_DUE, end),
-            (ReminderKind.CHASER, end + self.first_chaser_after),
+            (ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before, interview.interviewer_id),
+            (ReminderKind.SCORECARD_DUE, end, interview.interviewer_id),
+            (ReminderKind.CHASER, end + self.first_chaser_after, interview.interviewer_id),
+            # Two working days overdue, counted in the interviewer's own calendar.
+            (ReminderKind.ESCALATION, self.hours.add_working_days(end, ESCALATE_AFTER_WORKING_DAYS, interview.timezone),
+             interview.candidate.recruiter_id),
         ]
-        for kind, due in rows:
+        for kind, due, target in rows:
             session.add(
                 Reminder(
                     kind=kind,
                     candidate_id=interview.candidate_id,
                     interview_id=interview.id,
-                    target_user_id=interview.interviewer_id,
+                    target_user_id=target,
                     due_at=due,
                 )
             )
@@ -90,14 +94,6 @@ class ReminderPlanner:
         if candidate.debrief is None:
             return
         at = candidate.debrief.scheduled_at
-        session.add(
-            Reminder(
-                kind=ReminderKind.DEBRIEF_SUMMARY,
-                candidate_id=candidate.id,
-                target_user_id=candidate.recruiter_id,
-                due_at=at - self.summary_before_debrief,
-            )
-        )
         session.add(
             Reminder(
                 kind=ReminderKind.PRE_DEBRIEF_NUDGE,

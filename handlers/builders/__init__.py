@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.ports import LoopCard, Message, PersonalStatus
-from handlers.builders import loops
+from bot.services.ports import Escalation, LoopCard, Message, PersonalStatus, PrepKit, ScorecardReminder
+from handlers.builders import loops, reminders
 
 
 class BlockKitRenderer:
@@ -16,3 +16,12 @@ class BlockKitRenderer:
 
     def home(self, status: PersonalStatus) -> dict[str, Any]:
         return loops.home_view(status)
+
+    def prep_kit(self, kit: PrepKit) -> Message:
+        return reminders.prep_kit(kit)
+
+    def scorecard_reminder(self, reminder: ScorecardReminder) -> Message:
+        return reminders.scorecard_reminder(reminder)
+
+    def escalation(self, escalation: Escalation) -> Message:
+        return reminders.escalation(escalation)

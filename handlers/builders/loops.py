@@ -113,6 +113,8 @@ def _state(line: InterviewLine, now: datetime | None = None) -> str:
         return "cancelled"
     if line.submitted:
         return "✅ scorecard in"
+    if line.escalated:
+        return "⏰ scorecard overdue, escalated to the recruiter"
     if line.overdue:
         return "⚠️ scorecard overdue"
     if now is not None and line.ends_at <= now:
@@ -155,7 +157,7 @@ def loop_card(card: LoopCard) -> Message:
     ]
     if card.problems:
         blocks.append(section(
-            "⚠️ *Set-up problems*: " + ", ".join(escape(p) for p in card.problems)
+            "⚠️ *Problems*: " + ", ".join(escape(p) for p in card.problems)
             + "\nFix the cause (for example an invite the workspace blocked), then retry.",
             accessory=button("Retry set-up", Action.RETRY_SETUP, str(card.candidate_id)),
         ))

@@ -133,7 +133,7 @@ def test_a_failed_invite_is_shown_on_the_card_and_a_retry_fixes_it(hirebot, monk
     with hirebot.services.db.transaction() as session:
         assert session.get(Candidate, candidate.id).problems == []
     assert hirebot.users["priya"] in hirebot.emulator.members(candidate.channel_id)
-    assert "Set-up problems" not in json.dumps(hirebot.client.last("chat.update")[0]["blocks"])
+    assert "Problems" not in json.dumps(hirebot.client.last("chat.update")[0]["blocks"])
 
 
 def test_adding_interviews_updates_the_same_card_and_invites_the_interviewer(hirebot):
@@ -158,7 +158,7 @@ def test_adding_interviews_updates_the_same_card_and_invites_the_interviewer(hir
                 for i in interviews] == [("coding_round", "2030-03-04 10:00", 60),
                                          ("ml_system_design", "2030-03-05 14:30", 90)]
         reminders = session.scalars(select(Reminder).where(Reminder.interview_id == interviews[0].id)).all()
-        assert {r.kind.value for r in reminders} == {"prep_kit", "scorecard_due", "chaser"}
+        assert {r.kind.value for r in reminders} == {"prep_kit", "scorecard_due", "chaser", "escalation"}
 
 
 def test_an_interview_in_the_past_is_accepted_and_due_at_once(hirebot):
@@ -228,7 +228,8 @@ def test_reschedule_and_cancel_from_the_status_view_move_and_cancel_reminders(hi
         pending = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
                                                          Reminder.status == ReminderStatus.PENDING)).all()
         due = {r.kind.value: r.due_at.astimezone(ZoneInfo("Europe/London")).strftime("%d %H:%M") for r in pending}
-    assert due == {"prep_kit": "06 08:30", "scorecard_due": "06 10:00", "chaser": "06 11:00"}
+    # 6 March 2030 is a Wednesday: the escalation comes two working days after the end, on Friday.
+    assert due == {"prep_kit": "06 08:30", "scorecard_due": "06 10:00", "chaser": "06 11:00", "escalation": "08 10:00"}
 
     hirebot.slack.click(hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id,
                         selected=f"cancel:{interview.id}")

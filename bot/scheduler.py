@@ -1,0 +1,44 @@
+"""The APScheduler side: one interval job that sweeps the reminder outbox.
+
+The scheduler holds no state of its own: every reminder is a database row, so a restart
+loses nothing and the next sweep picks up whatever fell due meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.services.dispatch import ReminderDispatcher
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB_ID = "hirebot.reminders.sweep"
+SWEEP_SECONDS = 30
+
+
+def build_scheduler(dispatcher: ReminderDispatcher, interval_seconds: int = SWEEP_SECONDS) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        _sweep,
+        "interval",
+        args=[dispatcher],
+        seconds=interval_seconds,
+        id=SWEEP_JOB_ID,
+        replace_existing=True,
+        # One sweep at a time per process; a slow sweep is not followed by a burst of catch-ups.
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=interval_seconds,
+    )
+    return scheduler
+
+
+def _sweep(dispatcher: ReminderDispatcher) -> None:
+    try:
+        dispatcher.sweep()
+    except Exception:
+        # The next sweep retries: claimed rows return once their lease lapses.
+        log.exception("reminder sweep failed")

@@ -1,0 +1,384 @@
+"""The reminder dispatcher: claims due outbox rows, decides what each one means now, sends
+through the gateway, and records the outcome.
+
+Exactly once: rows are claimed atomically (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a
+conditional UPDATE everywhere) and marked with the sweep's token, so two schedulers never
+take the same row. A row claimed by a process that died is claimable again once its lease
+lapses; that rare case can repeat one DM, and is the only one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from bot.clock import Clock
+from bot.errors import NotFound, PermissionDenied, SlackError, SlackRateLimited, SlackTransientError
+from bot.services.ports import Escalation, Gateway, Message, PendingScorecard, PrepKit, Renderer, ScorecardReminder
+from bot.services.reminders import interview_end
+from bot.services.workhours import WorkingHours
+from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
+from db.session import Database
+from rubrics.loader import RubricRegistry
+
+log = logging.getLogger(__name__)
+
+CHASER_AT = time(9, 30)
+CLAIM_LEASE = timedelta(minutes=10)
+CLAIM_BATCH = 200
+DM_SPACING = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
+DM_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
+
+
+@dataclass
+class SweepStats:
+    claimed: int = 0
+    sent: int = 0
+    expired: int = 0
+    deferred: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+@dataclass
+class _Outgoing:
+    """One message to one person, on behalf of one or more reminder rows."""
+
+    user: str
+    message: Message
+    row_ids: list[int]
+    candidate_id: int
+    after_send: list[Callable[[Session], None]] = field(default_factory=list)
+
+
+class ReminderDispatcher:
+    def __init__(self, db: Database, slack: Gateway, rubrics: RubricRegistry, render: Renderer, clock: Clock,
+                 hours: WorkingHours, zone: str, on_escalation: Callable[[int], None] | None = None,
+                 on_failure: Callable[[int, str, str], None] | None = None):
+        self.db = db
+        self.slack = slack
+        self.rubrics = rubrics
+        self.render = render
+        self.clock = clock
+        self.hours = hours
+        self.zone = zone
+        self.on_escalation = on_escalation or (lambda candidate_id: None)
+        self.on_failure = on_failure or (lambda candidate_id, user, code: None)
+
+    # Claiming
+
+    def due_query(self, now: datetime, limit: int = CLAIM_BATCH):  # noqa: ANN201 - a SQLAlchemy Select
+        """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
+        return (
+            select(Reminder.id)
+            .where(or_(
+                and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+                and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
+            ))
+            .order_by(Reminder.due_at)
+            .limit(limit)
+        )
+
+    def claim(self, now: datetime, limit: int = CLAIM_BATCH) -> str | None:
+        token = uuid.uuid4().hex
+        with self.db.transaction() as session:
+            due = self.due_query(now, limit)
+            if self.db.is_postgresql:
+                due = due.with_for_update(skip_locked=True)
+            claimed = session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_(due.scalar_subquery()),
+                       # Re-checked under the row lock: a row another sweep took in between is skipped.
+                       or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now))
+                .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return token if claimed else None
+
+    # One sweep
+
+    def sweep(self) -> SweepStats:
+        stats = SweepStats()
+        now = self.clock()
+        token = self.claim(now)
+        if token is None:
+            return stats
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(Reminder).where(Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING)
+            ).all()
+            stats.claimed = len(rows)
+            outgoing = self._decide(session, rows, now, stats)
+        self._send(outgoing, now, stats)
+        log.info("reminder sweep: %s", stats)
+        return stats
+
+    def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[_Outgoing]:
+        interviews = _load(session, Interview, {r.interview_id for r in rows if r.interview_id},
+                           selectinload(Interview.candidate), selectinload(Interview.scorecard))
+        candidates = _load(session, Candidate, {r.candidate_id for r in rows},
+                           selectinload(Candidate.interviews).selectinload(Interview.scorecard),
+                           selectinload(Candidate.debrief))
+        last_dm = self._last_dm(session, {r.target_user_id for r in rows})
+        outgoing: list[_Outgoing] = []
+        scorecard_rows: dict[str, list[Reminder]] = defaultdict(list)
+
+        def finish(row: Reminder, status: ReminderStatus, why: str | None = None) -> None:
+            row.status, row.claim_token, row.claimed_until = status, None, None
+            row.last_error = why
+            if status is ReminderStatus.EXPIRED:
+                stats.expired += 1
+
+        def defer(row: Reminder, until: datetime) -> None:
+            row.status, row.due_at, row.claim_token, row.claimed_until = ReminderStatus.PENDING, until, None, None
+            stats.deferred += 1
+
+        for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
+            candidate = candidates.get(row.candidate_id)
+            interview = interviews.get(row.interview_id) if row.interview_id else None
+            if candidate is None or candidate.status is not LoopStatus.OPEN:
+                finish(row, ReminderStatus.EXPIRED, "loop closed")
+                continue
+            if interview is not None and interview.status is InterviewStatus.CANCELLED:
+                finish(row, ReminderStatus.CANCELLED, "interview cancelled")
+                continue
+            spacing = last_dm.get(row.target_user_id)
+            if row.kind in DM_KINDS and spacing and now < spacing + DM_SPACING:
+                defer(row, spacing + DM_SPACING)
+                continue
+            if row.kind is ReminderKind.PREP_KIT:
+                assert interview is not None
+                if now >= interview_end(interview):
+                    finish(row, ReminderStatus.EXPIRED, "interview already over")
+                    continue
+                outgoing.append(self._prep_kit(row, interview))
+            elif row.kind in SCORECARD_KINDS or row.kind is ReminderKind.ESCALATION:
+                assert interview is not None
+                if interview.scorecard is not None:
+                    finish(row, ReminderStatus.EXPIRED, "scorecard already in")
+                    continue
+                zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone
+                if not self.hours.contains(now, zone):
+                    at = CHASER_AT if row.kind is ReminderKind.CHASER else None
+                    defer(row, self.hours.next_open(now, zone, at=at))
+                    continue
+                if row.kind is ReminderKind.ESCALATION:
+                    outgoing.append(self._escalation(row, interview))
+                else:
+                    scorecard_rows[row.target_user_id].append(row)
+            elif row.kind is ReminderKind.PRE_DEBRIEF_NUDGE:
+                if candidate.debrief is None or now >= candidate.debrief.scheduled_at:
+                    finish(row, ReminderStatus.EXPIRED, "debrief already held")
+                    continue
+                nudges = self._nudges(row, candidate, now)
+                if not nudges:
+                    finish(row, ReminderStatus.EXPIRED, "every scorecard is in")
+                outgoing.extend(nudges)
+            else:
+                finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
+        for user, user_rows in scorecard_rows.items():
+            outgoing.append(self._scorecard_message(user, user_rows, interviews, now, finish))
+        return outgoing
+
+    def _last_dm(self, session: Session, users: set[str]) -> dict[str, datetime]:
+        rows = session.execute(
+            select(Reminder.target_user_id, Reminder.sent_at)
+            .where(Reminder.target_user_id.in_(users), Reminder.status == ReminderStatus.SENT,
+                   Reminder.kind.in_(DM_KINDS), Reminder.sent_at > self.clock() - DM_SPACING)
+        ).all()
+        latest: dict[str, datetime] = {}
+        for user, sent_at in rows:
+            latest[user] = max(sent_at, latest.get(user, sent_at))
+        return latest
+
+    # Building what to send
+
+    def _prep_kit(self, row: Reminder, interview: Interview) -> _Outgoing:
+        candidate = interview.candidate
+        pack = self.rubrics.get(candidate.pack)
+        stage = pack.stage(interview.stage_key)
+        kit = PrepKit(
+            reminder_id=row.id, interview_id=interview.id, candidate_name=candidate.name,
+            channel_id=candidate.channel_id, resume_url=candidate.resume_url, stage_name=stage.name,
+            starts_at=interview.starts_at, zone=interview.timezone,
+            competencies=[(c.name, c.description) for c in pack.stage_competencies(stage.key)],
+            focus_questions=list(stage.focus_questions),
+            red_flags=[f.label for f in pack.stage_red_flags(stage.key)],
+        )
+        return _Outgoing(row.target_user_id, self.render.prep_kit(kit), [row.id], candidate.id)
+
+    def _pending(self, interview: Interview, now: datetime) -> PendingScorecard:
+        pack = self.rubrics.get(interview.candidate.pack)
+        end = interview_end(interview)
+        return PendingScorecard(
+            interview_id=interview.id, candidate_name=interview.candidate.name,
+            channel_id=interview.candidate.channel_id, stage_name=pack.stage(interview.stage_key).name,
+            ends_at=end, overdue=now >= end + timedelta(hours=24),
+        )
+
+    def _scorecard_message(self, user: str, rows: list[Reminder], interviews: dict[int, Interview], now: datetime,
+                           finish: Callable[..., None]) -> _Outgoing:
+        """Due notices and chasers for one person: one message, however many are due.
+
+        Several chasers for one interview (after downtime) collapse into one; several
+        interviews become a digest.
+        """
+        by_interview: dict[int, list[Reminder]] = defaultdict(list)
+        for row in rows:
+            by_interview[row.interview_id].append(row)  # type: ignore[index]
+        kept: list[Reminder] = []
+        for group in by_interview.values():
+            group.sort(key=lambda r: r.due_at)
+            kept.append(group[-1])
+            for stale in group[:-1]:
+                finish(stale, ReminderStatus.EXPIRED, "collapsed into a later reminder")
+        items = [self._pending(interviews[r.interview_id], now) for r in kept]  # type: ignore[index]
+        if len(kept) > 1:
+            kind = "digest"
+        else:
+            kind = "chaser" if kept[0].kind is ReminderKind.CHASER else "due"
+        first = kept[0]
+        zone = interviews[first.interview_id].timezone  # type: ignore[index]
+        message = self.render.scorecard_reminder(ScorecardReminder(first.id, kind, items, zone))
+        chasers = [interviews[r.interview_id] for r in kept]  # type: ignore[index]
+        candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
+        return _Outgoing(user, message, [r.id for r in kept], candidate_id,
+                         after_send=[lambda s, i=i: self._next_chaser(s, i, now) for i in chasers])
+
+    def _next_chaser(self, session: Session, interview: Interview, now: datetime) -> None:
+        """While the scorecard is missing, chase again the next working day at 09:30, their time."""
+        already = session.scalar(select(Reminder.id).where(
+            Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.CHASER,
+            Reminder.status == ReminderStatus.PENDING))
+        if already is None:
+            session.add(Reminder(
+                kind=ReminderKind.CHASER, candidate_id=interview.candidate_id, interview_id=interview.id,
+                target_user_id=interview.interviewer_id,
+                due_at=self.hours.next_working_day_at(now, interview.timezone, CHASER_AT),
+            ))
+
+    def _escalation(self, row: Reminder, interview: Interview) -> _Outgoing:
+        pack = self.rubrics.get(interview.candidate.pack)
+        escalation = Escalation(
+            candidate_name=interview.candidate.name, channel_id=interview.candidate.channel_id,
+            interviewer_id=interview.interviewer_id, stage_name=pack.stage(interview.stage_key).name,
+            ends_at=interview_end(interview), zone=self.zone,
+        )
+        return _Outgoing(row.target_user_id, self.render.escalation(escalation), [row.id], interview.candidate_id)
+
+    def _nudges(self, row: Reminder, candidate: Candidate, now: datetime) -> list[_Outgoing]:
+        missing: dict[str, list[Interview]] = defaultdict(list)
+        for interview in candidate.interviews:
+            if interview.status is InterviewStatus.SCHEDULED and interview.scorecard is None \
+                    and interview.starts_at <= now:
+                missing[interview.interviewer_id].append(interview)
+        out = []
+        for user, pending in missing.items():
+            items = [self._pending(i, now) for i in pending]
+            message = self.render.scorecard_reminder(ScorecardReminder(row.id, "nudge", items, pending[0].timezone))
+            out.append(_Outgoing(user, message, [row.id], candidate.id))
+        return out
+
+    # Sending and recording
+
+    def _send(self, outgoing: list[_Outgoing], now: datetime, stats: SweepStats) -> None:
+        rate_limited: SlackRateLimited | None = None
+        escalated: set[int] = set()
+        for item in outgoing:
+            if rate_limited is not None:
+                self._retry(item.row_ids, now + timedelta(seconds=rate_limited.retry_after), stats, count=False)
+                continue
+            try:
+                self.slack.post_message(item.user, item.message.text, item.message.blocks)
+            except SlackRateLimited as exc:
+                rate_limited = exc
+                self._retry(item.row_ids, now + timedelta(seconds=exc.retry_after), stats)
+                continue
+            except SlackTransientError as exc:
+                self._retry(item.row_ids, None, stats, error=exc.code)
+                continue
+            except SlackError as exc:
+                log.warning("reminder to %s failed for good: %s", item.user, exc.code)
+                self._fail(item.row_ids, exc.code, stats)
+                self.on_failure(item.candidate_id, item.user, exc.code)
+                continue
+            with self.db.transaction() as session:
+                for row in session.scalars(select(Reminder).where(Reminder.id.in_(item.row_ids))):
+                    if row.status is ReminderStatus.SENDING:
+                        row.status, row.sent_at, row.claim_token, row.claimed_until = ReminderStatus.SENT, now, None, None
+                        row.attempts += 1
+                        if row.kind is ReminderKind.ESCALATION:
+                            escalated.add(row.candidate_id)
+                for hook in item.after_send:
+                    hook(session)
+            stats.sent += 1
+        for candidate_id in escalated:
+            self.on_escalation(candidate_id)
+
+    def _retry(self, row_ids: list[int], at: datetime | None, stats: SweepStats, error: str = "ratelimited",
+               count: bool = True) -> None:
+        now = self.clock()
+        with self.db.transaction() as session:
+            for row in session.scalars(select(Reminder).where(Reminder.id.in_(row_ids))):
+                if row.status is not ReminderStatus.SENDING:
+                    continue
+                if count:
+                    row.attempts += 1
+                row.claim_token, row.claimed_until, row.last_error = None, None, error
+                if row.attempts >= MAX_ATTEMPTS and at is None:
+                    row.status = ReminderStatus.FAILED
+                    log.error("reminder %d failed after %d attempts: %s", row.id, row.attempts, error)
+                    stats.failed += 1
+                    continue
+                backoff = timedelta(seconds=min(30 * 2 ** row.attempts, 3600))
+                row.status, row.due_at = ReminderStatus.PENDING, at or now + backoff
+                stats.retried += 1
+
+    def _fail(self, row_ids: list[int], code: str, stats: SweepStats) -> None:
+        with self.db.transaction() as session:
+            session.execute(
+                update(Reminder).where(Reminder.id.in_(row_ids), Reminder.status == ReminderStatus.SENDING)
+                .values(status=ReminderStatus.FAILED, last_error=code, claim_token=None, claimed_until=None)
+            )
+        stats.failed += len(row_ids)
+
+    # Snooze
+
+    def snooze(self, reminder_id: int, user: str, until_tomorrow: bool) -> datetime:
+        """Move the interview's next chaser to later; only the person it chases may do that."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.interview_id is None:
+                raise NotFound("That reminder no longer exists.")
+            if row.target_user_id != user:
+                raise PermissionDenied("Only the person a reminder is for can snooze it.")
+            interview = session.get(Interview, row.interview_id)
+            assert interview is not None
+            zone = interview.timezone
+            until = (self.hours.next_working_day_at(now, zone, CHASER_AT) if until_tomorrow
+                     else self.hours.next_open(now + timedelta(hours=2), zone))
+            chasers = session.scalars(select(Reminder).where(
+                Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.CHASER,
+                Reminder.status == ReminderStatus.PENDING)).all()
+            if not chasers:
+                session.add(Reminder(kind=ReminderKind.CHASER, candidate_id=interview.candidate_id,
+                                     interview_id=interview.id, target_user_id=user, due_at=until))
+            for chaser in chasers:
+                chaser.due_at = until
+            return until
+
+
+def _load(session: Session, model: type, ids: set[int], *options: object) -> dict:
+    if not ids:
+        return {}
+    return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
