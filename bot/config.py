@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql")):
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError(
                 f"{value.split(':', 1)[0]!r} databases are not supported; use sqlite:///path or "
                 "postgresql+psycopg://user@host/db"

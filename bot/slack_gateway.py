@@ -155,7 +155,7 @@ class SlackGateway:
 
     @classmethod
     def connect(cls, token: str, base_url: str, **kwargs: Any) -> SlackGateway:
-        return cls(WebClient(token=token, base_url=base_url, timeout=10), **kwargs)
+        return cls(WebClient(token=token, base_url=base_url, timeout=10, logger=_quiet_sdk_logger()), **kwargs)
 
     # The one place a Web API request is made.
 
@@ -270,6 +270,14 @@ class SlackGateway:
             deleted=bool(data.get("deleted")),
             is_bot=bool(data.get("is_bot")),
         )
+
+
+def _quiet_sdk_logger() -> logging.Logger:
+    """slack_sdk logs whole request bodies at DEBUG: candidate names and scorecard text.
+    Its logger is pinned at INFO whatever the root level is."""
+    sdk = logging.getLogger("hirebot.slack_sdk")
+    sdk.setLevel(logging.INFO)
+    return sdk
 
 
 def _drop_none(kwargs: dict[str, Any]) -> dict[str, Any]:

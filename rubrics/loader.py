@@ -38,7 +38,12 @@ def _describe(path: Path, raw: dict, exc: ValidationError) -> str:
         hint = ""
         if isinstance(error.get("input"), bool):
             hint = " (YAML reads a bare yes/no/on/off as true/false: put it in quotes)"
-        lines.append(f"  {_field(raw, error['loc'])}: {error['msg']}{hint}")
+        message = error["msg"].removeprefix("Value error, ")
+        where = _field(raw, error["loc"])
+        if where == "(top level)" and ": " in message:
+            # Cross-field checks name their own path, e.g. "stages[1](coding_round).competencies: ...".
+            where, message = message.split(": ", 1)
+        lines.append(f"  {where}: {message}{hint}")
     return "\n".join(lines)
 
 

@@ -159,17 +159,17 @@ class RubricPack(_Strict):
         _unique("stages", [s.key for s in self.stages])
         competencies = {c.key for c in self.competencies}
         flags = {f.key for f in self.red_flags}
-        for stage in self.stages:
+        for i, stage in enumerate(self.stages):
             unknown = [k for k in stage.competencies if k not in competencies]
             if unknown:
-                raise ValueError(f"stage {stage.key!r} names unknown competencies {unknown}")
+                raise ValueError(f"stages[{i}]({stage.key}).competencies: unknown competencies {unknown}")
             unknown = [k for k in stage.red_flags if k not in flags]
             if unknown:
-                raise ValueError(f"stage {stage.key!r} names unknown red flags {unknown}")
-        for profile in self.profiles:
+                raise ValueError(f"stages[{i}]({stage.key}).red_flags: unknown red flags {unknown}")
+        for i, profile in enumerate(self.profiles):
             unknown = [k for k in profile.weights if k not in competencies]
             if unknown:
-                raise ValueError(f"profile {profile.key!r} weights unknown competencies {unknown}")
+                raise ValueError(f"profiles[{i}]({profile.key}).weights: unknown competencies {unknown}")
         return self
 
     # Lookups used by services and builders.

@@ -1,0 +1,462 @@
+"""bot/slack_gateway.py: retries, rate limits and Slack's error codes, through a real slack_sdk WebClient.
+
+A tiny HTTP server on 127.0.0.1 plays Slack's Web API: each test scripts its answers, and the
+server records every request, so the real client's request and error paths are exercised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from slack_sdk import WebClient
+
+from bot import errors
+from bot.slack_gateway import POST_MESSAGE, RateLimiter, SlackGateway, to_domain_error
+
+TOKEN = "xoxb-1111-2222-SECRETSECRET"
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] | str = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Seen:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+
+
+def _success(method: str, args: dict[str, Any]) -> Reply:
+    if method == "conversations.create":
+        return Reply(body={"ok": True, "channel": {"id": "C0NEW", "name": args.get("name"), "is_private": True}})
+    if method == POST_MESSAGE:
+        return Reply(body={"ok": True, "channel": args.get("channel"), "ts": "1700000000.000100"})
+    if method.startswith("views."):
+        return Reply(body={"ok": True, "view": {"id": "V0VIEW", "hash": "1700000000.abc"}})
+    if method == "users.info":
+        return Reply(body={"ok": True, "user": {"id": args.get("user"), "name": "priya", "real_name": "Priya Raman",
+                                                "tz": "Europe/London", "deleted": False, "is_bot": False}})
+    return Reply()
+
+
+class FakeSlack:
+    """What the local server answers. `replies` are served first, in order; then `responder`, then success."""
+
+    def __init__(self) -> None:
+        self.requests: list[Seen] = []
+        self.replies: list[Reply] = []
+        self.responder: Callable[[Seen], Reply | None] | None = None
+        self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.replies.clear()
+            self.responder = None
+
+    def answer(self, seen: Seen) -> Reply:
+        with self.lock:
+            self.requests.append(seen)
+            if self.replies:
+                return self.replies.pop(0)
+        if self.responder and (reply := self.responder(seen)):
+            return reply
+        return _success(seen.method, seen.args)
+
+    def calls(self, method: str) -> list[Seen]:
+        return [r for r in self.requests if r.method == method]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    timeout = 5  # a stuck client cannot hold a server thread for long
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        if "json" in (self.headers.get("Content-Type") or ""):
+            args = json.loads(raw or b"{}")
+        else:
+            args = dict(parse_qsl(raw.decode()))
+        args.update(parse_qsl(url.query))
+        reply = self.server.fake.answer(Seen(url.path.rsplit("/", 1)[-1], args, dict(self.headers)))  # type: ignore[attr-defined]
+        body = json.dumps(reply.body) if isinstance(reply.body, dict) else reply.body
+        data = body.encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json" if isinstance(reply.body, dict) else "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the access log
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[FakeSlack, str]]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    httpd.fake = FakeSlack()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield httpd.fake, f"http://127.0.0.1:{httpd.server_address[1]}/api/"  # type: ignore[attr-defined]
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def slack(server: tuple[FakeSlack, str]) -> FakeSlack:
+    fake, _ = server
+    fake.reset()
+    return fake
+
+
+class FakeClock:
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Wired:
+    gateway: SlackGateway
+    sleeps: list[float]  # the gateway's own waits (429 Retry-After)
+    limiter_waits: list[float]
+
+
+@pytest.fixture
+def wired(server: tuple[FakeSlack, str], slack: FakeSlack) -> Wired:
+    _, url = server
+    sleeps: list[float] = []
+    limiter_waits: list[float] = []
+    client = WebClient(token=TOKEN, base_url=url, timeout=5)
+    gateway = SlackGateway(client, RateLimiter(sleep=limiter_waits.append), sleep=sleeps.append, max_inline_wait=30)
+    return Wired(gateway, sleeps, limiter_waits)
+
+
+def error_reply(code: str) -> Reply:
+    return Reply(body={"ok": False, "error": code})
+
+
+# Retries and rate limiting.
+
+
+def test_a_429_is_waited_out_then_the_data_returned(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "2"})]
+    ts = wired.gateway.post_message("C0CHAN", "hello")
+    assert ts == "1700000000.000100"
+    assert wired.sleeps == [2.0]
+    assert len(slack.calls(POST_MESSAGE)) == 2
+
+
+def test_a_429_without_retry_after_waits_one_second(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"})]
+    wired.gateway.set_topic("C0CHAN", "topic")
+    assert wired.sleeps == [1.0]
+
+
+def test_a_long_retry_after_is_raised_for_the_caller_to_reschedule(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "45"})]
+    with pytest.raises(errors.SlackRateLimited) as caught:
+        wired.gateway.post_message("C0CHAN", "hello")
+    assert caught.value.retry_after == 45.0
+    assert caught.value.retryable is True
+    assert wired.sleeps == []
+    assert len(slack.calls(POST_MESSAGE)) == 1
+
+
+def test_repeated_429s_give_up_after_max_retries(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}) for _ in range(10)]
+    with pytest.raises(errors.SlackRateLimited):
+        wired.gateway.set_purpose("C0CHAN", "purpose")
+    assert wired.sleeps == [1.0, 1.0, 1.0]
+    assert len(slack.calls("conversations.setPurpose")) == 4
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply(503, "<html><body>Service Unavailable</body></html>"), Reply(503, {"ok": False, "error": "fatal_error"}),
+     Reply(500, "")],
+    ids=["503-html", "503-json", "500-empty"],
+)
+def test_a_server_error_is_transient(slack: FakeSlack, wired: Wired, reply: Reply) -> None:
+    slack.replies = [reply]
+    with pytest.raises(errors.SlackTransientError) as caught:
+        wired.gateway.post_message("C0CHAN", "hello")
+    assert caught.value.retryable is True
+    assert caught.value.code == f"http_{reply.status}"
+    assert not isinstance(caught.value, errors.SlackRateLimited)
+
+
+def test_an_unreachable_slack_is_transient(server: tuple[FakeSlack, str]) -> None:
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = WebClient(token=TOKEN, base_url=f"http://127.0.0.1:{port}/api/", timeout=2, retry_handlers=[])
+    gateway = SlackGateway(client, RateLimiter(sleep=lambda _: None), sleep=lambda _: None)
+    with pytest.raises(errors.SlackTransientError) as caught:
+        gateway.set_topic("C0CHAN", "t")
+    assert caught.value.code == "unreachable"
+
+
+# Slack's error strings become domain errors.
+
+
+@pytest.mark.parametrize(
+    ("code", "error_type", "call"),
+    [
+        ("name_taken", errors.ChannelNameTaken, lambda g: g.create_private_channel("hire-ada-l-mle")),
+        ("missing_scope", errors.SlackSetupError, lambda g: g.create_private_channel("hire-ada-l-mle")),
+        ("invalid_auth", errors.SlackSetupError, lambda g: g.post_message("C0CHAN", "x")),
+        ("user_not_found", errors.SlackTargetGone, lambda g: g.user_info("U0GONE")),
+        ("channel_not_found", errors.SlackTargetGone, lambda g: g.post_message("C0GONE", "x")),
+        ("is_archived", errors.SlackTargetGone, lambda g: g.post_message("C0ARCH", "x")),
+        ("expired_trigger_id", errors.TriggerExpired, lambda g: g.open_view("trig", {"type": "modal"})),
+        ("exchanged_trigger_id", errors.TriggerExpired, lambda g: g.push_view("trig", {"type": "modal"})),
+        ("hash_conflict", errors.ViewChanged, lambda g: g.update_view("V0VIEW", {"type": "modal"}, hash="old")),
+        ("internal_error", errors.SlackTransientError, lambda g: g.publish_home("U0A", {"type": "home"})),
+    ],
+)
+def test_slack_error_codes_become_domain_errors(
+    slack: FakeSlack, wired: Wired, code: str, error_type: type[errors.SlackError], call: Callable
+) -> None:
+    slack.replies = [error_reply(code)]
+    with pytest.raises(error_type) as caught:
+        call(wired.gateway)
+    assert caught.value.code == code
+    assert caught.value.user_message  # something a person can read
+    assert wired.sleeps == []
+
+
+def test_an_unknown_code_is_a_plain_slack_error(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [error_reply("too_long")]
+    with pytest.raises(errors.SlackError) as caught:
+        wired.gateway.set_topic("C0CHAN", "x" * 300)
+    assert type(caught.value) is errors.SlackError
+    assert str(caught.value) == "conversations.setTopic: too_long"
+    assert caught.value.retryable is False
+
+
+def test_setup_errors_tell_the_admin_what_to_do() -> None:
+    error = to_domain_error("conversations.create", "missing_scope")
+    assert "manifest.json" in error.user_message
+
+
+def test_already_pinned_and_already_archived_are_not_failures(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [error_reply("already_pinned"), error_reply("already_archived")]
+    wired.gateway.pin("C0CHAN", "1.0")
+    wired.gateway.archive("C0CHAN")
+    slack.replies = [error_reply("not_pinnable")]
+    with pytest.raises(errors.SlackError):
+        wired.gateway.pin("C0CHAN", "1.0")
+
+
+# Request shapes.
+
+
+def test_private_channels_are_created_with_a_string_boolean(slack: FakeSlack, wired: Wired) -> None:
+    assert wired.gateway.create_private_channel("hire-ada-l-mle") == "C0NEW"
+    (seen,) = slack.calls("conversations.create")
+    assert seen.args == {"name": "hire-ada-l-mle", "is_private": "true"}
+    assert seen.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_none_arguments_are_not_sent(slack: FakeSlack, wired: Wired) -> None:
+    wired.gateway.update_view("V0VIEW", {"type": "modal"})
+    (seen,) = slack.calls("views.update")
+    assert "hash" not in seen.args
+    assert seen.args["view"] == {"type": "modal"}
+
+
+def test_user_info_is_parsed(slack: FakeSlack, wired: Wired) -> None:
+    user = wired.gateway.user_info("U0PRIYA")
+    assert (user.id, user.display, user.tz, user.deleted) == ("U0PRIYA", "Priya Raman", "Europe/London", False)
+    assert slack.calls("users.info")[0].args == {"user": "U0PRIYA"}
+
+
+# Invites.
+
+
+def _users(n: int) -> list[str]:
+    return [f"U{i:06d}" for i in range(n)]
+
+
+def test_invites_go_in_batches_of_at_most_100(slack: FakeSlack, wired: Wired) -> None:
+    wired.gateway.invite("C0CHAN", _users(250))
+    calls = slack.calls("conversations.invite")
+    batches = [c.args["users"].split(",") for c in calls]
+    assert [len(b) for b in batches] == [100, 100, 50]
+    assert [u for b in batches for u in b] == _users(250)
+    assert all(c.args["channel"] == "C0CHAN" for c in calls)
+
+
+def test_invites_drop_duplicates_and_blanks(slack: FakeSlack, wired: Wired) -> None:
+    wired.gateway.invite("C0CHAN", ["U0A", "", "U0B", "U0A"])
+    assert [c.args["users"] for c in slack.calls("conversations.invite")] == ["U0A,U0B"]
+
+
+def test_already_in_channel_falls_back_to_one_by_one(slack: FakeSlack, wired: Wired) -> None:
+    members = {"U000003"}
+
+    def respond(seen: Seen) -> Reply | None:
+        if seen.method == "conversations.invite" and members & set(seen.args["users"].split(",")):
+            return error_reply("already_in_channel")
+        return None
+
+    slack.responder = respond
+    wired.gateway.invite("C0CHAN", _users(5))  # does not raise
+    sent = [c.args["users"] for c in slack.calls("conversations.invite")]
+    assert sent[0] == ",".join(_users(5))
+    assert sent[1:] == _users(5)  # every user tried alone, the member included
+
+
+def test_a_real_failure_during_the_fallback_is_raised(slack: FakeSlack, wired: Wired) -> None:
+    def respond(seen: Seen) -> Reply | None:
+        users = seen.args.get("users", "").split(",")
+        if "U000001" in users:
+            return error_reply("already_in_channel")
+        if "U000002" in users:
+            return error_reply("user_is_restricted")
+        return None
+
+    slack.responder = respond
+    with pytest.raises(errors.SlackTargetGone):
+        wired.gateway.invite("C0CHAN", _users(3))
+
+
+# RateLimiter, with a fake clock.
+
+
+def test_tier_2_allows_a_burst_of_two_then_waits_three_seconds() -> None:
+    clock, waits = FakeClock(), []
+    limiter = RateLimiter(clock=clock, sleep=waits.append)
+    assert limiter.acquire("conversations.create") == 0
+    assert limiter.acquire("conversations.create") == 0
+    assert waits == []
+    assert limiter.acquire("conversations.create") == pytest.approx(3.0)
+    assert waits == [pytest.approx(3.0)]
+
+
+def test_tier_2_sustains_twenty_calls_a_minute() -> None:
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    limiter = RateLimiter(clock=clock, sleep=sleep)
+    start = clock.now
+    for _ in range(22):  # the burst of 2, then 20 more
+        limiter.acquire("conversations.setTopic")
+    assert clock.now - start == pytest.approx(60.0)
+
+
+def test_the_bucket_refills_with_time() -> None:
+    clock, waits = FakeClock(), []
+    limiter = RateLimiter(clock=clock, sleep=waits.append)
+    for _ in range(2):
+        limiter.acquire("pins.add")
+    clock.now += 6.0  # two calls' worth at 20/min
+    assert limiter.acquire("pins.add") == 0
+    assert limiter.acquire("pins.add") == 0
+    assert waits == []
+
+
+def test_methods_have_their_own_buckets() -> None:
+    clock, waits = FakeClock(), []
+    limiter = RateLimiter(clock=clock, sleep=waits.append)
+    for _ in range(2):
+        limiter.acquire("conversations.create")
+    assert limiter.acquire("views.open") == 0  # Tier 4: not held up by Tier 2's empty bucket
+    assert waits == []
+
+
+def test_post_message_is_limited_per_channel() -> None:
+    clock, waits = FakeClock(), []
+    limiter = RateLimiter(clock=clock, sleep=waits.append)
+    for _ in range(3):
+        assert limiter.acquire(POST_MESSAGE, "C0ONE") == 0
+    assert limiter.acquire(POST_MESSAGE, "C0TWO") == 0  # another channel does not wait
+    assert limiter.acquire(POST_MESSAGE, "C0ONE") == pytest.approx(1.0)  # about one a second
+    assert waits == [pytest.approx(1.0)]
+
+
+def test_the_gateway_keys_post_message_by_channel(server: tuple[FakeSlack, str], slack: FakeSlack) -> None:
+    _, url = server
+    clock, waits = FakeClock(), []
+    gateway = SlackGateway(WebClient(token=TOKEN, base_url=url, timeout=5), RateLimiter(clock=clock, sleep=waits.append),
+                           sleep=waits.append)
+    for _ in range(3):
+        gateway.post_message("C0ONE", "hi")
+    gateway.post_message("C0TWO", "hi")
+    assert waits == []
+    gateway.post_message("C0ONE", "hi")
+    assert waits == [pytest.approx(1.0)]
+
+
+# Privacy: the gateway never logs a token or message text.
+
+
+def test_no_token_or_text_in_logs_or_errors(
+    slack: FakeSlack, wired: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_text = "Candidate Zebulon Quartermaine: strong no, see notes"
+    caplog.set_level(logging.DEBUG)
+    # As `hirebot` runs, even with -v: slack_sdk itself logs request bodies at DEBUG, so the CLI keeps it at INFO.
+    caplog.set_level(logging.INFO, logger="slack_sdk")
+    slack.replies = [
+        error_reply("channel_not_found"),
+        Reply(503, "<html>down</html>"),
+        Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}),
+        Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "90"}),
+    ]
+    raised: list[errors.SlackError] = []
+    for _ in range(3):
+        with pytest.raises(errors.SlackError) as caught:
+            wired.gateway.post_message("C0CHAN", secret_text, blocks=[{"type": "section", "text": {
+                "type": "mrkdwn", "text": secret_text}}])
+        raised.append(caught.value)
+
+    assert any(r.name == "bot.slack_gateway" for r in caplog.records), "the gateway should log failures"
+    for record in caplog.records:
+        line = record.getMessage() + (caplog.text if record.exc_info else "")
+        assert secret_text not in line, record.name
+        assert "Zebulon" not in line, record.name
+        assert TOKEN not in line and "SECRETSECRET" not in line, record.name
+    assert "Zebulon" not in caplog.text and "SECRETSECRET" not in caplog.text
+    for error in raised:
+        for text in (str(error), error.user_message, repr(error.args)):
+            assert "Zebulon" not in text and "SECRETSECRET" not in text
+
+
+def test_the_gateway_logs_nothing_sensitive_even_at_debug(
+    slack: FakeSlack, wired: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot")
+    slack.replies = [error_reply("not_in_channel")]
+    with pytest.raises(errors.SlackTargetGone):
+        wired.gateway.post_message("C0CHAN", "Ada Lovelace rated 4")
+    gateway_records = [r for r in caplog.records if r.name.startswith("bot")]
+    assert gateway_records
+    for record in gateway_records:
+        assert "Lovelace" not in record.getMessage()
+        assert "SECRETSECRET" not in record.getMessage()
