@@ -100,7 +100,7 @@ def make_settings(emulator: SlackEmulator, db_url: str, **extra: object) -> Sett
 
 
 @pytest.fixture
-def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) -> Hirebot:
+def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) -> Iterator[Hirebot]:
     client = RecordingClient(token=BOT_TOKEN, base_url=emulator.api_url, timeout=10)
     waits: list[float] = []
     # Rate limiting is exercised by its own tests; here waits are recorded, not slept.
@@ -108,4 +108,5 @@ def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) ->
     settings = make_settings(emulator, str(database.engine.url.render_as_string(hide_password=False)))
     services = build_services(settings, slack=gateway, db=database, clock=clock, background=QueuedBackground)
     app = create_app(services)
-    return Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
+    yield Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
+    assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)

@@ -17,6 +17,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from handlers.ids import element_id
+from tests.support.blockkit import BlockKitError, check_message, check_view
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -27,9 +28,20 @@ class RecordingClient(WebClient):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        # Block Kit limit breaches: Slack would refuse these payloads, the emulator does not.
+        # Kept here as well as raised, because a background job's failure is only logged.
+        self.violations: list[str] = []
 
     def api_call(self, api_method: str, **kwargs: Any):  # noqa: ANN201 - same as WebClient
         args = dict(kwargs.get("json") or kwargs.get("params") or kwargs.get("data") or {})
+        try:
+            if api_method.startswith("views.") and "view" in args:
+                check_view(args["view"] if isinstance(args["view"], dict) else json.loads(args["view"]))
+            elif api_method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+                check_message(args.get("text"), args.get("blocks"), api_method)
+        except BlockKitError as exc:
+            self.violations.append(f"{api_method}: {exc}")
+            raise
         try:
             response = super().api_call(api_method, **kwargs)
         except Exception as exc:  # record failures too, then let them propagate
