@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from bot.background import Background, Notify, ThreadBackground
@@ -71,7 +72,13 @@ def build_services(
     db = db or Database(make_engine(settings.database_url))
     rubrics = rubrics or RubricRegistry.from_directory(Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR)
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
-    reminders = ReminderPlanner(hours)
+    reminders = ReminderPlanner(
+        hours,
+        prep_kit_before=timedelta(minutes=settings.prep_kit_minutes),
+        first_chaser_after=timedelta(minutes=settings.first_chaser_minutes),
+        nudge_before_debrief=timedelta(hours=settings.nudge_hours_before_debrief),
+        escalate_after_working_days=settings.escalate_after_days,
+    )
     render = renderer or BlockKitRenderer()
     loops = LoopService(db, slack, rubrics, render, settings, clock, reminders)
     services = Services(

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # Reminder cadence; defaults follow the product spec.
     working_hours_start: time = Field(default=time(9, 0), alias="HIREBOT_WORKDAY_START")
     working_hours_end: time = Field(default=time(18, 0), alias="HIREBOT_WORKDAY_END")
+    prep_kit_minutes: int = Field(default=30, ge=0, le=24 * 60, alias="HIREBOT_PREP_KIT_MINUTES")
+    first_chaser_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="HIREBOT_FIRST_CHASER_MINUTES")
+    escalate_after_days: int = Field(default=2, ge=1, le=20, alias="HIREBOT_ESCALATE_AFTER_WORKING_DAYS")
+    nudge_hours_before_debrief: int = Field(default=3, ge=1, le=72, alias="HIREBOT_NUDGE_HOURS_BEFORE_DEBRIEF")
 
     @field_validator("recruiters", mode="before")
     @classmethod

@@ -192,7 +192,7 @@ class LoopService:
         topic = _fit(f"{pack.role} · {profile} · hiring loop run by hirebot", TOPIC_MAX)
         purpose = _fit(
             f"Private hiring channel for one candidate. Scorecards stay blind until each interviewer "
-            f"submits; the debrief pre-read is posted here. Target: {pack.loop_target.min_weeks}-"
+            f"submits; the debrief is planned here. Target: {pack.loop_target.min_weeks}-"
             f"{pack.loop_target.max_weeks} weeks.",
             TOPIC_MAX,
         )
@@ -248,6 +248,13 @@ class LoopService:
             self._set_problem(candidate_id, "pin", exc.code)
             message = self.render.loop_card(self.card(candidate_id))
             self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
+
+    def _invite(self, candidate_id: int, channel: str, user: str) -> None:
+        """An interviewer joins the channel when scheduled; a refusal shows on the card."""
+        try:
+            self.slack.invite(channel, [user])
+        except SlackError as exc:
+            self._set_problem(candidate_id, "invite", exc.code)
 
     def _set_problem(self, candidate_id: int, step: str, code: str | None) -> None:
         """Record (or, with code None, clear) the failure of one set-up step."""
@@ -320,10 +327,7 @@ class LoopService:
             interview_id = interview.id
             channel = candidate.channel_id
         if channel:
-            try:
-                self.slack.invite(channel, [plan.interviewer_id])
-            except SlackError as exc:
-                self._set_problem(candidate_id, "invite", exc.code)
+            self._invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(plan.interviewer_id)
         return interview_id
@@ -347,8 +351,14 @@ class LoopService:
             interview.starts_at = starts_at
             interview.duration_minutes = plan.duration_minutes
             interview.timezone = zone
+            candidate = interview.candidate
+            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
+                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            channel = candidate.channel_id
             self.reminders.plan_interview(session, interview)
             session.add(_audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
+        if channel and plan.interviewer_id != previous:
+            self._invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(previous, plan.interviewer_id)
 

@@ -34,11 +34,13 @@ class ReminderPlanner:
         prep_kit_before: timedelta = PREP_KIT_BEFORE,
         first_chaser_after: timedelta = FIRST_CHASER_AFTER,
         nudge_before_debrief: timedelta = NUDGE_BEFORE_DEBRIEF,
+        escalate_after_working_days: int = ESCALATE_AFTER_WORKING_DAYS,
     ):
         self.hours = hours or WorkingHours()
         self.prep_kit_before = prep_kit_before
         self.first_chaser_after = first_chaser_after
         self.nudge_before_debrief = nudge_before_debrief
+        self.escalate_after_working_days = escalate_after_working_days
 
     def plan_interview(self, session: Session, interview: Interview) -> None:
         self.cancel_interview(session, interview)
@@ -50,7 +52,8 @@ class ReminderPlanner:
             (ReminderKind.SCORECARD_DUE, end, interview.interviewer_id),
             (ReminderKind.CHASER, end + self.first_chaser_after, interview.interviewer_id),
             # Two working days overdue, counted in the interviewer's own calendar.
-            (ReminderKind.ESCALATION, self.hours.add_working_days(end, ESCALATE_AFTER_WORKING_DAYS, interview.timezone),
+            (ReminderKind.ESCALATION,
+             self.hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
              interview.candidate.recruiter_id),
         ]
         for kind, due, target in rows:

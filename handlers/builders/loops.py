@@ -100,7 +100,7 @@ def debrief_modal(card: LoopCard, zone: str) -> dict[str, Any]:
         date_el["initial_date"] = local.strftime("%Y-%m-%d")
         time_el["initial_time"] = local.strftime("%H:%M")
     blocks = [
-        context(f"Candidate: *{escape(card.name)}*. The pre-read is posted in the channel an hour before."),
+        context(f"Candidate: *{escape(card.name)}*. Everyone still missing a scorecard is nudged before it."),
         input_block(B.DEBRIEF_DATE, "Date", date_el),
         input_block(B.DEBRIEF_TIME, "Time", time_el, hint=f"In your own time zone ({zone})."),
     ]

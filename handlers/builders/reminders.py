@@ -11,7 +11,7 @@ INTRO = {
     "due": "Your interview has ended: the scorecard is due now, while it's fresh.",
     "chaser": "A friendly nudge: this scorecard is still missing, and the team is waiting on it to decide.",
     "digest": "These scorecards are still missing. The team is waiting on them to decide.",
-    "nudge": "The debrief is in about three hours and your scorecard isn't in yet.",
+    "nudge": "The debrief is coming up and your scorecard isn't in yet: the team decides with what it has.",
 }
 
 
@@ -58,7 +58,7 @@ def scorecard_reminder(reminder: ScorecardReminder) -> Message:
 
 def escalation(item: Escalation) -> Message:
     where = f" in <#{item.channel_id}>" if item.channel_id else ""
-    text = (f"<@{item.interviewer_id}>'s {item.stage_name} scorecard for {item.candidate_name}{where} is two "
-            f"working days overdue (the interview ended {when(item.ends_at, item.zone)}).")
+    text = (f"<@{item.interviewer_id}>'s {item.stage_name} scorecard for {item.candidate_name}{where} is overdue: "
+            f"the interview ended {when(item.ends_at, item.zone)}.")
     return Message(text=f"Overdue scorecard: {item.stage_name} for {item.candidate_name}",
                    blocks=[section("⏰ " + text), context("hirebot keeps chasing them each working morning.")])

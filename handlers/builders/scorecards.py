@@ -108,7 +108,7 @@ def panel_modal(panel: Panel) -> dict[str, Any]:
     ]
     for entry in panel.entries:
         if len(blocks) > 96:
-            blocks.append(context(f"…{len(panel.entries)} scorecards in all; the debrief pre-read summarises them."))
+            blocks.append(context(f"…{len(panel.entries)} scorecards in all; the rest did not fit in one window."))
             break
         amended = f" · amended {entry.amendments}×" if entry.amendments else ""
         blocks.append(section(

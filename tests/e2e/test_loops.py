@@ -273,3 +273,44 @@ def test_app_home_shows_the_personal_view(hirebot):
     hirebot.slack.event({"type": "app_home_opened", "user": hirebot.users["omar"], "tab": "home",
                          "channel": "D0OMAR", "event_ts": "1"})
     assert hirebot.client.last("views.publish")[0]["view"]["type"] == "home"
+
+
+def test_interview_times_are_read_in_the_interviewers_own_time_zone(hirebot, monkeypatch):
+    from bot.slack_gateway import SlackUser
+
+    real = hirebot.services.slack.user_info
+
+    def with_zone(user_id: str) -> SlackUser:
+        user = real(user_id)
+        # The emulator's users.info has no `tz`; real Slack's does.
+        return SlackUser(user.id, user.name, user.real_name, "America/New_York" if user_id == hirebot.users["mei"]
+                         else None, user.deleted, user.is_bot)
+
+    monkeypatch.setattr(hirebot.services.slack, "user_info", with_zone)
+    candidate = open_loop(hirebot)
+    add_interview(hirebot, candidate, "coding_round", "mei", "2030-03-04", "10:00")
+    with hirebot.services.db.transaction() as session:
+        interview = session.scalars(select(Interview).where(Interview.candidate_id == candidate.id)).one()
+    assert interview.timezone == "America/New_York"
+    assert interview.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "10:00"
+
+
+def test_rescheduling_to_another_interviewer_invites_them(hirebot):
+    candidate = open_loop(hirebot)
+    add_interview(hirebot, candidate, "coding_round", "mei", "2030-03-04", "10:00")
+    with hirebot.services.db.transaction() as session:
+        interview = session.scalars(select(Interview).where(Interview.candidate_id == candidate.id)).one()
+    hirebot.slack.click(hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id,
+                        selected=f"reschedule:{interview.id}")
+    view = hirebot.slack.opened_view()
+    values = form_values(**{
+        Block.STAGE: pick("coding_round"), Block.INTERVIEWER: user(hirebot.users["nora"]),
+        Block.START_DATE: date("2030-03-04"), Block.START_TIME: clock_time("11:00"), Block.DURATION: number(60),
+    })
+    hirebot.slack.submit(hirebot.users["rita"], view, values)
+    hirebot.run_background()
+    assert hirebot.users["nora"] in hirebot.emulator.members(candidate.channel_id)
+    with hirebot.services.db.transaction() as session:
+        reminders = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
+                                                           Reminder.status == ReminderStatus.PENDING)).all()
+    assert {r.target_user_id for r in reminders if r.kind.value != "escalation"} == {hirebot.users["nora"]}

@@ -70,7 +70,7 @@ def test_the_full_cadence_for_one_interview(hirebot):
     sweep_at(hirebot, "2030-03-08 09:30")
     assert sweep_at(hirebot, "2030-03-08 15:00").sent == 1
     escalation = dms_to(hirebot, "rita")[-1]
-    assert "two working days overdue" in json.dumps(escalation["blocks"])
+    assert "scorecard for" in json.dumps(escalation["blocks"]) and "is overdue" in json.dumps(escalation["blocks"])
     card = hirebot.client.last("chat.update")[0]
     assert "escalated to the recruiter" in json.dumps(card["blocks"])
 
@@ -103,7 +103,7 @@ def test_the_pre_debrief_nudge_reaches_whoever_is_still_missing(hirebot):
     hirebot.run_background()
     before = len(dms_to(hirebot, "priya"))
     stats = sweep_at(hirebot, "2030-03-12 11:00")
-    nudges = [m for m in dms_to(hirebot, "priya")[before:] if "debrief is in about three hours" in json.dumps(m)]
+    nudges = [m for m in dms_to(hirebot, "priya")[before:] if "debrief is coming up" in json.dumps(m)]
     assert len(nudges) == 1, stats
 
 
@@ -153,13 +153,12 @@ def test_several_pending_scorecards_arrive_as_one_digest(hirebot):
     assert len(new) == 1
     assert new[0]["text"].startswith("Scorecards to submit:") and new[0]["text"].count("Coding round") == 3
     # ...and nothing more for 15 minutes, digest included.
-    hirebot.services.loops.add_interview  # noqa: B018 - keep the loop open
     assert sweep_at(hirebot, "2030-03-05 11:10").sent == 0
 
 
 def test_a_restart_mid_cadence_loses_nothing_and_repeats_nothing(hirebot):
-    from bot.bootstrap import build_services
     from bot.background import QueuedBackground
+    from bot.bootstrap import build_services
 
     candidate, interview = loop_with_interview(hirebot)
     sweep_at(hirebot, "2030-03-06 13:31")
@@ -215,3 +214,49 @@ def test_a_permanent_error_fails_the_row_and_shows_on_the_card(hirebot):
     assert row.status is ReminderStatus.FAILED and row.last_error
     card = json.dumps(hirebot.client.last("chat.update")[0]["blocks"])
     assert "reminders:" in card and "U0NOSUCHUSER" in card
+
+
+def test_slack_outages_back_off_then_fail_the_row_after_five_attempts(hirebot, monkeypatch, caplog):
+    from bot.errors import SlackTransientError
+
+    candidate, interview = loop_with_interview(hirebot)
+
+    def down(channel, text, blocks=None):
+        raise SlackTransientError("chat.postMessage", "http_503")
+
+    monkeypatch.setattr(hirebot.services.slack, "post_message", down)
+    moment = at("2030-03-06 13:31")
+    delays = []
+    for _ in range(5):
+        hirebot.clock.set(moment)
+        hirebot.services.dispatcher.sweep()
+        with hirebot.services.db.transaction() as session:
+            row = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
+                                                         Reminder.kind == ReminderKind.PREP_KIT)).one()
+        if row.status is ReminderStatus.PENDING:
+            delays.append((row.due_at - moment).total_seconds())
+            moment = row.due_at
+    assert delays == [60, 120, 240, 480]  # exponential backoff
+    assert row.status is ReminderStatus.FAILED and row.attempts == 5 and row.last_error == "http_503"
+    assert any("failed after 5 attempts" in r.message for r in caplog.records)
+
+
+def test_the_cadence_follows_the_settings(hirebot):
+    from bot.background import QueuedBackground
+    from bot.bootstrap import build_services
+    from bot.services.loops import InterviewPlan
+    from tests.conftest import make_settings
+
+    settings = make_settings(hirebot.emulator, hirebot.services.settings.database_url,
+                             HIREBOT_PREP_KIT_MINUTES=90, HIREBOT_FIRST_CHASER_MINUTES=30)
+    services = build_services(settings, slack=hirebot.services.slack, db=hirebot.services.db, clock=hirebot.clock,
+                              background=QueuedBackground)
+    hirebot.clock.set(at("2030-03-04 09:00"))
+    candidate_id = open_loop(hirebot).id
+    interview_id = services.loops.add_interview(
+        candidate_id, InterviewPlan("coding_round", hirebot.users["priya"], "2030-03-06", "14:00", 60),
+        hirebot.users["rita"])
+    with services.db.transaction() as session:
+        due = {r.kind.value: r.due_at.astimezone(LONDON).strftime("%H:%M")
+               for r in session.scalars(select(Reminder).where(Reminder.interview_id == interview_id))}
+    assert due["prep_kit"] == "12:30" and due["chaser"] == "15:30"

@@ -254,3 +254,21 @@ def test_an_edit_changes_the_same_scorecard_and_posts_no_second_receipt(hirebot,
         assert [(c.recommendation, c.amendments) for c in cards] == [("strong_yes", 0)]
     receipts = [m for m in hirebot.client.all("chat.postMessage") if "submitted the" in m["text"]]
     assert len(receipts) == 1
+
+
+def test_an_edit_after_the_debrief_summary_is_an_amendment(hirebot, loop):
+    from db.models import Debrief
+
+    candidate, coding, _ = loop
+    view = open_scorecard(hirebot, coding, "priya")
+    hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
+    with hirebot.services.db.transaction() as session:
+        session.add(Debrief(candidate_id=candidate.id, scheduled_at=hirebot.clock() + timedelta(hours=2),
+                            summary_ts="1.0", posted_at=hirebot.clock()))
+    again = open_scorecard(hirebot, coding, "priya")
+    hirebot.slack.submit(hirebot.users["priya"], again, coding_values(**{Block.RECOMMENDATION: radio("no")}))
+    with hirebot.services.db.transaction() as session:
+        card = session.scalars(select(Scorecard).where(Scorecard.interview_id == coding.id)).one()
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.candidate_id == candidate.id)).all()
+    assert (card.recommendation, card.amendments) == ("no", 1)
+    assert "scorecard.amended" in actions
