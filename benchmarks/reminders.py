@@ -36,26 +36,60 @@ OFFSETS = {ReminderKind.PREP_KIT: -30, ReminderKind.SCORECARD_DUE: 60, ReminderK
 def seed(db: Database, loops: int) -> int:
     candidates, interviews, reminders = [], [], []
     for n in range(1, loops + 1):
-        candidates.append(dict(id=n, name=f"Candidate {n}", pack="ml-engineer", pack_version=1, profile="balanced",
-                               recruiter_id="U0R", hiring_manager_id="U0M", channel_id=f"C{n:08d}", status="open",
-                               problems=[], created_by="U0R", created_at=NOW, updated_at=NOW))
+        candidates.append(
+            dict(
+                id=n,
+                name=f"Candidate {n}",
+                pack="ml-engineer",
+                pack_version=1,
+                profile="balanced",
+                recruiter_id="U0R",
+                hiring_manager_id="U0M",
+                channel_id=f"C{n:08d}",
+                status="open",
+                problems=[],
+                created_by="U0R",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         for k in range(2):  # two interviews a loop, of which one is over
             interview_id = n * 2 + k
             start = NOW + timedelta(hours=(n % 500) - 100 + 24 * k)
-            interviews.append(dict(id=interview_id, candidate_id=n, stage_key="coding_round", interviewer_id=f"U{n}",
-                                   starts_at=start, duration_minutes=60, timezone="Europe/London", status="scheduled",
-                                   created_at=NOW, updated_at=NOW))
+            interviews.append(
+                dict(
+                    id=interview_id,
+                    candidate_id=n,
+                    stage_key="coding_round",
+                    interviewer_id=f"U{n}",
+                    starts_at=start,
+                    duration_minutes=60,
+                    timezone="Europe/London",
+                    status="scheduled",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
             for kind in KINDS:
                 due = start + timedelta(minutes=OFFSETS[kind])
                 # Most rows in the past were sent long ago; about 1 in 60 is due now.
                 status = ReminderStatus.PENDING if due > NOW or (n + k) % 60 == 0 else ReminderStatus.SENT
-                reminders.append(dict(kind=kind.value, candidate_id=n, interview_id=interview_id,
-                                      target_user_id=f"U{n}", due_at=due, status=status.value, attempts=0,
-                                      created_at=NOW))
+                reminders.append(
+                    dict(
+                        kind=kind.value,
+                        candidate_id=n,
+                        interview_id=interview_id,
+                        target_user_id=f"U{n}",
+                        due_at=due,
+                        status=status.value,
+                        attempts=0,
+                        created_at=NOW,
+                    )
+                )
     with db.transaction() as session:
         for table, rows in ((Candidate, candidates), (Interview, interviews), (Reminder, reminders)):
             for start in range(0, len(rows), 5000):
-                session.execute(insert(table), rows[start:start + 5000])
+                session.execute(insert(table), rows[start : start + 5000])
     return len(reminders)
 
 
@@ -82,8 +116,16 @@ def measure(name: str, url: str, loops: int, runs: int) -> dict:
         plan = [" ".join(str(c) for c in row) for row in conn.execute(text(explain + str(compiled)))]
     db.engine.dispose()
     timings.sort()
-    return dict(name=name, rows=rows, due=due, seeded=seeded, median=statistics.median(timings),
-                p95=timings[int(len(timings) * 0.95) - 1], worst=timings[-1], plan=plan)
+    return dict(
+        name=name,
+        rows=rows,
+        due=due,
+        seeded=seeded,
+        median=statistics.median(timings),
+        p95=timings[int(len(timings) * 0.95) - 1],
+        worst=timings[-1],
+        plan=plan,
+    )
 
 
 def bench_database(admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test") -> str:
@@ -100,8 +142,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loops", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--postgres", default=os.environ.get("HIREBOT_BENCH_DATABASE_URL"),
-                        help="default: a hirebot_bench database created beside the local test database")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("HIREBOT_BENCH_DATABASE_URL"),
+        help="default: a hirebot_bench database created beside the local test database",
+    )
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,8 +158,10 @@ def main() -> int:
     print(f"\nDue-row query of one sweep, {args.loops:,} open loops, {args.runs} runs (target: under 50 ms)\n")
     print(f"{'database':<12}{'rows':>9}{'due':>6}{'median ms':>11}{'p95 ms':>9}{'worst ms':>10}{'seed s':>8}")
     for r in results:
-        print(f"{r['name']:<12}{r['rows']:>9,}{r['due']:>6}{r['median']:>11.2f}{r['p95']:>9.2f}{r['worst']:>10.2f}"
-              f"{r['seeded']:>8.1f}")
+        print(
+            f"{r['name']:<12}{r['rows']:>9,}{r['due']:>6}{r['median']:>11.2f}{r['p95']:>9.2f}{r['worst']:>10.2f}"
+            f"{r['seeded']:>8.1f}"
+        )
     for r in results:
         print(f"\n{r['name']} plan:")
         for line in r["plan"]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from pathlib import Path
-
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 
 from bot.background import Background, Notify, ThreadBackground
 from bot.clock import Clock, utc_now
@@ -70,7 +69,9 @@ def build_services(
 
     slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
     db = db or Database(make_engine(settings.database_url))
-    rubrics = rubrics or RubricRegistry.from_directory(Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR)
+    rubrics = rubrics or RubricRegistry.from_directory(
+        Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR
+    )
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
     reminders = ReminderPlanner(
         hours,
@@ -91,7 +92,16 @@ def build_services(
         reminders=reminders,
         loops=loops,
         scorecards=ScorecardService(db, slack, rubrics, clock, reminders, settings.timezone),
-        dispatcher=ReminderDispatcher(db, slack, rubrics, render, clock, hours, settings.timezone,
-                                      on_escalation=loops.refresh_card, on_failure=loops.reminder_failed),
+        dispatcher=ReminderDispatcher(
+            db,
+            slack,
+            rubrics,
+            render,
+            clock,
+            hours,
+            settings.timezone,
+            on_escalation=loops.refresh_card,
+            on_failure=loops.reminder_failed,
+        ),
     )
     return services

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
 log = logging.getLogger("hirebot")
@@ -21,9 +21,11 @@ def _rubrics_check(args: argparse.Namespace) -> int:
     paths = [Path(args.path)] if args.path else sorted(PACKS_DIR.glob("*.yaml"))
     for path in paths:
         pack = load_pack(path)
-        print(f"{path}: {pack.role} ({pack.ref}), {len(pack.stages)} stages, "
-              f"{len(pack.competencies)} competencies, {len(pack.red_flags)} red flags, "
-              f"loop target {pack.loop_target.min_weeks}-{pack.loop_target.max_weeks} weeks")
+        print(
+            f"{path}: {pack.role} ({pack.ref}), {len(pack.stages)} stages, "
+            f"{len(pack.competencies)} competencies, {len(pack.red_flags)} red flags, "
+            f"loop target {pack.loop_target.min_weeks}-{pack.loop_target.max_weeks} weeks"
+        )
         for number, stage in enumerate(pack.stages, 1):
             print(f"  {number}. {stage.name} [{stage.key}], {stage.duration_minutes} min")
             print(f"     competencies: {', '.join(c.name for c in pack.stage_competencies(stage.key))}")
@@ -49,9 +51,8 @@ def _run(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
     from bot.bootstrap import build_services
-    from db.migrate import upgrade
-
     from bot.scheduler import build_scheduler
+    from db.migrate import upgrade
 
     upgrade(settings.database_url)
     services = build_services(settings)
@@ -113,12 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hirebot", description="A Slack bot that runs hiring loops and debriefs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail (never tokens or notes)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="connect over Socket Mode, with the reminder scheduler in-process").set_defaults(func=_run)
+    sub.add_parser("run", help="connect over Socket Mode, with the reminder scheduler in-process").set_defaults(
+        func=_run
+    )
     serve = sub.add_parser("serve", help="serve Slack's HTTP requests on /slack/events, plus GET /healthz")
     serve.add_argument("--port", type=int, default=3000)
     serve.set_defaults(func=_serve)
     sub.add_parser("worker", help="run only the reminder scheduler (HTTP mode's worker process)").set_defaults(
-        func=_worker)
+        func=_worker
+    )
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(func=_migrate)
     rubrics = sub.add_parser("rubrics", help="rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
     check = rubrics.add_parser("check", help="validate a rubric pack and print its stages and competencies")

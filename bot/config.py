@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 MANIFEST_STEPS = (
     "create the app at https://api.slack.com/apps with 'Create app from manifest', paste "
@@ -28,18 +28,14 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     database_url: str = Field(default="sqlite:///./hirebot.db", alias="DATABASE_URL")
-    recruiters: Annotated[frozenset[str], NoDecode] = Field(
-        default=frozenset(), alias="HIREBOT_RECRUITERS"
-    )
+    recruiters: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="HIREBOT_RECRUITERS")
     timezone: str = Field(default="UTC", alias="HIREBOT_TIMEZONE")
     rubrics_dir: str | None = Field(default=None, alias="HIREBOT_RUBRICS_DIR")
     # Reminder cadence; defaults follow the product spec.

@@ -48,12 +48,31 @@ METHOD_TIERS = {
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
 POST_MESSAGE = "chat.postMessage"
 
-_SETUP = {"missing_scope", "restricted_action", "not_authed", "invalid_auth", "token_revoked", "no_permission",
-          "account_inactive_token", "not_allowed_token_type", "ekm_access_denied"}
-_GONE = {"user_not_found", "users_not_found", "account_inactive", "user_disabled", "channel_not_found",
-         "is_archived", "not_in_channel", "cant_invite", "user_is_restricted", "no_user", "invitee_cant_see_channel"}
-_TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited",
-              "rate_limited"}
+_SETUP = {
+    "missing_scope",
+    "restricted_action",
+    "not_authed",
+    "invalid_auth",
+    "token_revoked",
+    "no_permission",
+    "account_inactive_token",
+    "not_allowed_token_type",
+    "ekm_access_denied",
+}
+_GONE = {
+    "user_not_found",
+    "users_not_found",
+    "account_inactive",
+    "user_disabled",
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "cant_invite",
+    "user_is_restricted",
+    "no_user",
+    "invitee_cant_see_channel",
+}
+_TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "rate_limited"}
 # Slack documents these as GET methods that take form or query arguments, not JSON bodies.
 _READ_METHODS = {"users.info", "users.lookupByEmail", "conversations.info"}
 _TRIGGER = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}

@@ -69,8 +69,12 @@ def register(app: App, services: Services) -> None:
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> None:
         # Only the type and the request kind: the body holds candidate names and scorecard text.
-        log.error("unhandled %s in a %s request", type(error).__name__, body.get("type", "command"),
-                  exc_info=(type(error), error, error.__traceback__))
+        log.error(
+            "unhandled %s in a %s request",
+            type(error).__name__,
+            body.get("type", "command"),
+            exc_info=(type(error), error, error.__traceback__),
+        )
         user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
         if user:
             try:

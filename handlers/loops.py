@@ -94,7 +94,9 @@ def register(app: App, services: Services) -> None:
 
         def show() -> None:
             message = views.loop_status(loops.card(int(click.value)), services.clock())
-            services.slack.post_ephemeral(click.channel_id or click.user_id, click.user_id, message.text, message.blocks)
+            services.slack.post_ephemeral(
+                click.channel_id or click.user_id, click.user_id, message.text, message.blocks
+            )
 
         after_ack(services, click.user_id, click.channel_id, show)
 
@@ -148,4 +150,6 @@ def register(app: App, services: Services) -> None:
         candidate_id = int(sub.metadata["candidate_id"])
         date, time = state.date(Block.DEBRIEF_DATE), state.time(Block.DEBRIEF_TIME)
         if submit(ack, Block.DEBRIEF_DATE, lambda: loops.validate_debrief(candidate_id, date, time, sub.user_id)):
-            services.background.submit(lambda: loops.set_debrief(candidate_id, date, time, sub.user_id), user=sub.user_id)
+            services.background.submit(
+                lambda: loops.set_debrief(candidate_id, date, time, sub.user_id), user=sub.user_id
+            )

@@ -23,8 +23,11 @@ log = logging.getLogger(__name__)
 
 def scorecard_form(state: ViewState) -> ScorecardForm:
     """Read a scorecard modal's state. Unknown or missing fields simply stay empty."""
-    form = ScorecardForm(flags=state.selected_many(Block.RED_FLAGS), recommendation=state.selected(Block.RECOMMENDATION)
-                         or None, notes=state.text(Block.NOTES))
+    form = ScorecardForm(
+        flags=state.selected_many(Block.RED_FLAGS),
+        recommendation=state.selected(Block.RECOMMENDATION) or None,
+        notes=state.text(Block.NOTES),
+    )
     for block in state.raw():
         kind, _, key = block.partition(".")
         if kind == "rating":
@@ -61,7 +64,8 @@ def register(app: App, services: Services) -> None:
         click = BlockAction.model_validate(body)
         view = click.view or {}
         interview_id = ViewSubmission.model_validate({"user": {"id": click.user_id}, "view": view}).metadata.get(
-            "interview_id")
+            "interview_id"
+        )
         if interview_id is None:
             return
         state = ViewState(view.get("state", {}).get("values", {}))
@@ -70,8 +74,9 @@ def register(app: App, services: Services) -> None:
         def redraw() -> None:
             context = scorecards.context(int(interview_id), click.user_id)
             prefilled = replace(context, prefill=form)
-            services.slack.update_view(view["id"], views.scorecard_modal(prefilled, flags_shown=form.flags),
-                                       hash=view.get("hash"))
+            services.slack.update_view(
+                view["id"], views.scorecard_modal(prefilled, flags_shown=form.flags), hash=view.get("hash")
+            )
 
         after_ack(services, click.user_id, None, redraw)
 
@@ -96,8 +101,7 @@ def register(app: App, services: Services) -> None:
         ack(response_action="update", view=views.submitted_view(context, edited=not result.created))
         if result.created:
             services.background.submit(lambda: scorecards.post_receipt(result, sub.user_id), user=None)
-        services.background.submit(lambda: services.loops.after_scorecard(result.candidate_id, sub.user_id),
-                                   user=None)
+        services.background.submit(lambda: services.loops.after_scorecard(result.candidate_id, sub.user_id), user=None)
 
     @app.view_closed(Callback.SCORECARD)
     def keep_draft(ack: Ack, body: dict[str, Any]) -> None:
@@ -105,8 +109,12 @@ def register(app: App, services: Services) -> None:
         sub = ViewSubmission.model_validate(body)
         interview_id = sub.metadata.get("interview_id")
         if interview_id is not None:
-            after_ack(services, sub.user_id, None,
-                      lambda: scorecards.save_draft(int(interview_id), sub.user_id, scorecard_form(sub.state)))
+            after_ack(
+                services,
+                sub.user_id,
+                None,
+                lambda: scorecards.save_draft(int(interview_id), sub.user_id, scorecard_form(sub.state)),
+            )
 
     @app.action(Action.VIEW_PANEL)
     def view_panel(ack: Ack, body: dict[str, Any]) -> None:
@@ -131,7 +139,10 @@ def register(app: App, services: Services) -> None:
 
         def move() -> None:
             until = services.dispatcher.snooze(int(click.value), click.user_id, until_tomorrow=tomorrow)
-            services.tell(click.user_id, f"Snoozed: I'll remind you again {when(until, services.settings.timezone)}.",
-                          click.channel_id)
+            services.tell(
+                click.user_id,
+                f"Snoozed: I'll remind you again {when(until, services.settings.timezone)}.",
+                click.channel_id,
+            )
 
         after_ack(services, click.user_id, click.channel_id, move)

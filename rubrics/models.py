@@ -216,4 +216,3 @@ def _unique(what: str, keys: list[str]) -> None:
         if key in seen:
             raise ValueError(f"{what}: key {key!r} is defined twice")
         seen.add(key)
-

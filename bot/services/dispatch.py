@@ -61,9 +61,18 @@ class _Outgoing:
 
 
 class ReminderDispatcher:
-    def __init__(self, db: Database, slack: Gateway, rubrics: RubricRegistry, render: Renderer, clock: Clock,
-                 hours: WorkingHours, zone: str, on_escalation: Callable[[int], None] | None = None,
-                 on_failure: Callable[[int, str, str], None] | None = None):
+    def __init__(
+        self,
+        db: Database,
+        slack: Gateway,
+        rubrics: RubricRegistry,
+        render: Renderer,
+        clock: Clock,
+        hours: WorkingHours,
+        zone: str,
+        on_escalation: Callable[[int], None] | None = None,
+        on_failure: Callable[[int, str, str], None] | None = None,
+    ):
         self.db = db
         self.slack = slack
         self.rubrics = rubrics
@@ -80,10 +89,12 @@ class ReminderDispatcher:
         """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
         return (
             select(Reminder.id)
-            .where(or_(
-                and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
-                and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
-            ))
+            .where(
+                or_(
+                    and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+                    and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
+                )
+            )
             .order_by(Reminder.due_at)
             .limit(limit)
         )
@@ -96,9 +107,11 @@ class ReminderDispatcher:
                 due = due.with_for_update(skip_locked=True)
             claimed = session.execute(
                 update(Reminder)
-                .where(Reminder.id.in_(due.scalar_subquery()),
-                       # Re-checked under the row lock: a row another sweep took in between is skipped.
-                       or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now))
+                .where(
+                    Reminder.id.in_(due.scalar_subquery()),
+                    # Re-checked under the row lock: a row another sweep took in between is skipped.
+                    or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now),
+                )
                 .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -123,11 +136,20 @@ class ReminderDispatcher:
         return stats
 
     def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[_Outgoing]:
-        interviews = _load(session, Interview, {r.interview_id for r in rows if r.interview_id},
-                           selectinload(Interview.candidate), selectinload(Interview.scorecard))
-        candidates = _load(session, Candidate, {r.candidate_id for r in rows},
-                           selectinload(Candidate.interviews).selectinload(Interview.scorecard),
-                           selectinload(Candidate.debrief))
+        interviews = _load(
+            session,
+            Interview,
+            {r.interview_id for r in rows if r.interview_id},
+            selectinload(Interview.candidate),
+            selectinload(Interview.scorecard),
+        )
+        candidates = _load(
+            session,
+            Candidate,
+            {r.candidate_id for r in rows},
+            selectinload(Candidate.interviews).selectinload(Interview.scorecard),
+            selectinload(Candidate.debrief),
+        )
         last_dm = self._last_dm(session, {r.target_user_id for r in rows})
         outgoing: list[_Outgoing] = []
         scorecard_rows: dict[str, list[Reminder]] = defaultdict(list)
@@ -191,9 +213,12 @@ class ReminderDispatcher:
 
     def _last_dm(self, session: Session, users: set[str]) -> dict[str, datetime]:
         rows = session.execute(
-            select(Reminder.target_user_id, Reminder.sent_at)
-            .where(Reminder.target_user_id.in_(users), Reminder.status == ReminderStatus.SENT,
-                   Reminder.kind.in_(DM_KINDS), Reminder.sent_at > self.clock() - DM_SPACING)
+            select(Reminder.target_user_id, Reminder.sent_at).where(
+                Reminder.target_user_id.in_(users),
+                Reminder.status == ReminderStatus.SENT,
+                Reminder.kind.in_(DM_KINDS),
+                Reminder.sent_at > self.clock() - DM_SPACING,
+            )
         ).all()
         latest: dict[str, datetime] = {}
         for user, sent_at in rows:
@@ -207,9 +232,14 @@ class ReminderDispatcher:
         pack = self.rubrics.get(candidate.pack)
         stage = pack.stage(interview.stage_key)
         kit = PrepKit(
-            reminder_id=row.id, interview_id=interview.id, candidate_name=candidate.name,
-            channel_id=candidate.channel_id, resume_url=candidate.resume_url, stage_name=stage.name,
-            starts_at=interview.starts_at, zone=interview.timezone,
+            reminder_id=row.id,
+            interview_id=interview.id,
+            candidate_name=candidate.name,
+            channel_id=candidate.channel_id,
+            resume_url=candidate.resume_url,
+            stage_name=stage.name,
+            starts_at=interview.starts_at,
+            zone=interview.timezone,
             competencies=[(c.name, c.description) for c in pack.stage_competencies(stage.key)],
             focus_questions=list(stage.focus_questions),
             red_flags=[f.label for f in pack.stage_red_flags(stage.key)],
@@ -220,13 +250,22 @@ class ReminderDispatcher:
         pack = self.rubrics.get(interview.candidate.pack)
         end = interview_end(interview)
         return PendingScorecard(
-            interview_id=interview.id, candidate_name=interview.candidate.name,
-            channel_id=interview.candidate.channel_id, stage_name=pack.stage(interview.stage_key).name,
-            ends_at=end, overdue=now >= end + timedelta(hours=24),
+            interview_id=interview.id,
+            candidate_name=interview.candidate.name,
+            channel_id=interview.candidate.channel_id,
+            stage_name=pack.stage(interview.stage_key).name,
+            ends_at=end,
+            overdue=now >= end + timedelta(hours=24),
         )
 
-    def _scorecard_message(self, user: str, rows: list[Reminder], interviews: dict[int, Interview], now: datetime,
-                           finish: Callable[..., None]) -> _Outgoing:
+    def _scorecard_message(
+        self,
+        user: str,
+        rows: list[Reminder],
+        interviews: dict[int, Interview],
+        now: datetime,
+        finish: Callable[..., None],
+    ) -> _Outgoing:
         """Due notices and chasers for one person: one message, however many are due.
 
         Several chasers for one interview (after downtime) collapse into one; several
@@ -251,35 +290,54 @@ class ReminderDispatcher:
         message = self.render.scorecard_reminder(ScorecardReminder(first.id, kind, items, zone))
         chasers = [interviews[r.interview_id] for r in kept]  # type: ignore[index]
         candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
-        return _Outgoing(user, message, [r.id for r in kept], candidate_id,
-                         after_send=[lambda s, i=i: self._next_chaser(s, i, now) for i in chasers])
+        return _Outgoing(
+            user,
+            message,
+            [r.id for r in kept],
+            candidate_id,
+            after_send=[lambda s, i=i: self._next_chaser(s, i, now) for i in chasers],
+        )
 
     def _next_chaser(self, session: Session, interview: Interview, now: datetime) -> None:
         """While the scorecard is missing, chase again the next working day at 09:30, their time."""
-        already = session.scalar(select(Reminder.id).where(
-            Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.CHASER,
-            Reminder.status == ReminderStatus.PENDING))
+        already = session.scalar(
+            select(Reminder.id).where(
+                Reminder.interview_id == interview.id,
+                Reminder.kind == ReminderKind.CHASER,
+                Reminder.status == ReminderStatus.PENDING,
+            )
+        )
         if already is None:
-            session.add(Reminder(
-                kind=ReminderKind.CHASER, candidate_id=interview.candidate_id, interview_id=interview.id,
-                target_user_id=interview.interviewer_id,
-                due_at=self.hours.next_working_day_at(now, interview.timezone, CHASER_AT),
-            ))
+            session.add(
+                Reminder(
+                    kind=ReminderKind.CHASER,
+                    candidate_id=interview.candidate_id,
+                    interview_id=interview.id,
+                    target_user_id=interview.interviewer_id,
+                    due_at=self.hours.next_working_day_at(now, interview.timezone, CHASER_AT),
+                )
+            )
 
     def _escalation(self, row: Reminder, interview: Interview) -> _Outgoing:
         pack = self.rubrics.get(interview.candidate.pack)
         escalation = Escalation(
-            candidate_name=interview.candidate.name, channel_id=interview.candidate.channel_id,
-            interviewer_id=interview.interviewer_id, stage_name=pack.stage(interview.stage_key).name,
-            ends_at=interview_end(interview), zone=self.zone,
+            candidate_name=interview.candidate.name,
+            channel_id=interview.candidate.channel_id,
+            interviewer_id=interview.interviewer_id,
+            stage_name=pack.stage(interview.stage_key).name,
+            ends_at=interview_end(interview),
+            zone=self.zone,
         )
         return _Outgoing(row.target_user_id, self.render.escalation(escalation), [row.id], interview.candidate_id)
 
     def _nudges(self, row: Reminder, candidate: Candidate, now: datetime) -> list[_Outgoing]:
         missing: dict[str, list[Interview]] = defaultdict(list)
         for interview in candidate.interviews:
-            if interview.status is InterviewStatus.SCHEDULED and interview.scorecard is None \
-                    and interview.starts_at <= now:
+            if (
+                interview.status is InterviewStatus.SCHEDULED
+                and interview.scorecard is None
+                and interview.starts_at <= now
+            ):
                 missing[interview.interviewer_id].append(interview)
         out = []
         for user, pending in missing.items():
@@ -314,7 +372,12 @@ class ReminderDispatcher:
             with self.db.transaction() as session:
                 for row in session.scalars(select(Reminder).where(Reminder.id.in_(item.row_ids))):
                     if row.status is ReminderStatus.SENDING:
-                        row.status, row.sent_at, row.claim_token, row.claimed_until = ReminderStatus.SENT, now, None, None
+                        row.status, row.sent_at, row.claim_token, row.claimed_until = (
+                            ReminderStatus.SENT,
+                            now,
+                            None,
+                            None,
+                        )
                         row.attempts += 1
                         if row.kind is ReminderKind.ESCALATION:
                             escalated.add(row.candidate_id)
@@ -324,8 +387,9 @@ class ReminderDispatcher:
         for candidate_id in escalated:
             self.on_escalation(candidate_id)
 
-    def _retry(self, row_ids: list[int], at: datetime | None, stats: SweepStats, error: str = "ratelimited",
-               count: bool = True) -> None:
+    def _retry(
+        self, row_ids: list[int], at: datetime | None, stats: SweepStats, error: str = "ratelimited", count: bool = True
+    ) -> None:
         now = self.clock()
         with self.db.transaction() as session:
             for row in session.scalars(select(Reminder).where(Reminder.id.in_(row_ids))):
@@ -339,14 +403,15 @@ class ReminderDispatcher:
                     log.error("reminder %d failed after %d attempts: %s", row.id, row.attempts, error)
                     stats.failed += 1
                     continue
-                backoff = timedelta(seconds=min(30 * 2 ** row.attempts, 3600))
+                backoff = timedelta(seconds=min(30 * 2**row.attempts, 3600))
                 row.status, row.due_at = ReminderStatus.PENDING, at or now + backoff
                 stats.retried += 1
 
     def _fail(self, row_ids: list[int], code: str, stats: SweepStats) -> None:
         with self.db.transaction() as session:
             session.execute(
-                update(Reminder).where(Reminder.id.in_(row_ids), Reminder.status == ReminderStatus.SENDING)
+                update(Reminder)
+                .where(Reminder.id.in_(row_ids), Reminder.status == ReminderStatus.SENDING)
                 .values(status=ReminderStatus.FAILED, last_error=code, claim_token=None, claimed_until=None)
             )
         stats.failed += len(row_ids)
@@ -365,14 +430,28 @@ class ReminderDispatcher:
             interview = session.get(Interview, row.interview_id)
             assert interview is not None
             zone = interview.timezone
-            until = (self.hours.next_working_day_at(now, zone, CHASER_AT) if until_tomorrow
-                     else self.hours.next_open(now + timedelta(hours=2), zone))
-            chasers = session.scalars(select(Reminder).where(
-                Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.CHASER,
-                Reminder.status == ReminderStatus.PENDING)).all()
+            until = (
+                self.hours.next_working_day_at(now, zone, CHASER_AT)
+                if until_tomorrow
+                else self.hours.next_open(now + timedelta(hours=2), zone)
+            )
+            chasers = session.scalars(
+                select(Reminder).where(
+                    Reminder.interview_id == interview.id,
+                    Reminder.kind == ReminderKind.CHASER,
+                    Reminder.status == ReminderStatus.PENDING,
+                )
+            ).all()
             if not chasers:
-                session.add(Reminder(kind=ReminderKind.CHASER, candidate_id=interview.candidate_id,
-                                     interview_id=interview.id, target_user_id=user, due_at=until))
+                session.add(
+                    Reminder(
+                        kind=ReminderKind.CHASER,
+                        candidate_id=interview.candidate_id,
+                        interview_id=interview.id,
+                        target_user_id=user,
+                        due_at=until,
+                    )
+                )
             for chaser in chasers:
                 chaser.due_at = until
             return until

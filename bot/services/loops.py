@@ -1,4 +1,4 @@
-"""Loops: opening a candidate's channel, planning interviews, and who may change what.
+"""Loops: opening one, planning its interviews and debrief, and who may change what.
 
 The rules live here; Slack payloads do not. Every public method takes typed arguments and
 either returns a domain value or raises a domain error from bot/errors.py.
@@ -12,25 +12,22 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from bot.config import Settings
 from bot.clock import Clock
-from bot.errors import ChannelNameTaken, InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
-from bot.services.naming import channel_name
+from bot.config import Settings
+from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
+from bot.services import queries
+from bot.services.loop_channel import SETUP_STEPS, LoopChannel
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
-from bot.services.readmodels import escalated_interviews, loop_card, personal_status
+from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner
-from db.models import AuditEvent, Candidate, Debrief, Interview, InterviewStatus, LoopStatus, TeamMember, TeamRole
+from db.models import Candidate, Debrief, Interview, InterviewStatus, LoopStatus, TeamMember, TeamRole
 from db.session import Database
 from rubrics.loader import RubricRegistry
 from rubrics.models import RubricPack
 
 log = logging.getLogger(__name__)
-
-TOPIC_MAX = 250
-NAME_TAKEN_RETRIES = 5
-SETUP_STEPS = ("invite", "topic", "purpose", "bookmark", "pin")
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,7 @@ class LoopService:
         self.settings = settings
         self.clock = clock
         self.reminders = reminders
+        self.channel = LoopChannel(db, slack, rubrics, render, settings, clock)
 
     # Permissions
 
@@ -134,7 +132,7 @@ class LoopService:
         """
         self.ensure_recruiter(actor)
         pack = self.rubrics.get(form.pack)
-        channel_id, name = self._create_channel(form.candidate_name, pack.pack)
+        channel_id, name = self.channel.create(form.candidate_name, pack.pack)
         with self.db.transaction() as session:
             candidate = Candidate(
                 name=form.candidate_name.strip(),
@@ -158,120 +156,23 @@ class LoopService:
             ]
             session.add(candidate)
             session.flush()
-            session.add(_audit(actor, "loop.opened", candidate.id, {"pack": pack.ref, "team": len(form.team)}))
+            session.add(queries.audit(actor, "loop.opened", candidate.id, {"pack": pack.ref, "team": len(form.team)}))
             candidate_id = candidate.id
-        self.run_setup(candidate_id, SETUP_STEPS)
+        self.channel.run_setup(candidate_id, SETUP_STEPS)
         return candidate_id
-
-    def _create_channel(self, candidate_name: str, role: str) -> tuple[str, str]:
-        for attempt in range(NAME_TAKEN_RETRIES):
-            name = channel_name(candidate_name, role, attempt)
-            try:
-                return self.slack.create_private_channel(name), name
-            except ChannelNameTaken:
-                log.info("channel name taken, trying the next suffix (attempt %d)", attempt + 1)
-        name = channel_name(candidate_name, role, int(self.clock().timestamp()) % 100000)
-        return self.slack.create_private_channel(name), name
 
     def retry_setup(self, candidate_id: int, actor: str) -> None:
         with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
+            candidate = queries.candidate(session, candidate_id)
             self.ensure_can_plan(candidate, actor)
             steps = tuple(p.split(":", 1)[0] for p in candidate.problems)
-        self.run_setup(candidate_id, steps)
-
-    def run_setup(self, candidate_id: int, steps: tuple[str, ...]) -> None:
-        """Run set-up steps once the channel exists. A failure is kept on the card, not raised."""
-        with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
-            pack = self.rubrics.get(candidate.pack)
-            channel = candidate.channel_id
-            members = [m.user_id for m in candidate.team]
-            profile = pack.profile(candidate.profile).name
-            resume = candidate.resume_url
-        topic = _fit(f"{pack.role} · {profile} · hiring loop run by hirebot", TOPIC_MAX)
-        purpose = _fit(
-            f"Private hiring channel for one candidate. Scorecards stay blind until each interviewer "
-            f"submits; the debrief is planned here. Target: {pack.loop_target.min_weeks}-"
-            f"{pack.loop_target.max_weeks} weeks.",
-            TOPIC_MAX,
-        )
-        actions = {
-            "invite": lambda: self.slack.invite(channel, members),
-            "topic": lambda: self.slack.set_topic(channel, topic),
-            "purpose": lambda: self.slack.set_purpose(channel, purpose),
-            "bookmark": lambda: self.slack.add_bookmark(channel, "Résumé / ATS profile", resume) if resume else None,
-        }
-        for step in steps:
-            if step not in actions:
-                # Not a set-up step (a failed reminder, say): the retry acknowledges it.
-                self._set_problem(candidate_id, step, None)
-                continue
-            try:
-                actions[step]()
-                self._set_problem(candidate_id, step, None)
-            except SlackError as exc:
-                log.warning("loop %s set-up step %s failed: %s", candidate_id, step, exc.code)
-                self._set_problem(candidate_id, step, exc.code)
-        self.refresh_card(candidate_id, pin="pin" in steps)
-
-    # The loop card
-
-    def refresh_card(self, candidate_id: int, pin: bool = False) -> None:
-        """Post the card once and pin it, then edit it in place: one source of truth per channel."""
-        card = self.card(candidate_id)
-        if card.channel_id is None:
-            return
-        message = self.render.loop_card(card)
-        with self.db.transaction() as session:
-            ts = _candidate(session, candidate_id).card_ts
-        try:
-            if ts is None:
-                ts = self.slack.post_message(card.channel_id, message.text, message.blocks)
-                with self.db.transaction() as session:
-                    _candidate(session, candidate_id).card_ts = ts
-                pin = True
-            else:
-                self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
-            self._set_problem(candidate_id, "card", None)
-        except SlackError as exc:
-            # With no card to show it on, the person who acted is told (the background runner DMs them).
-            self._set_problem(candidate_id, "card", exc.code)
-            raise
-        if not pin:
-            return
-        try:
-            self.slack.pin(card.channel_id, ts)
-            self._set_problem(candidate_id, "pin", None)
-        except SlackError as exc:
-            log.warning("loop %s card not pinned: %s", candidate_id, exc.code)
-            self._set_problem(candidate_id, "pin", exc.code)
-            message = self.render.loop_card(self.card(candidate_id))
-            self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
-
-    def _invite(self, candidate_id: int, channel: str, user: str) -> None:
-        """An interviewer joins the channel when scheduled; a refusal shows on the card."""
-        try:
-            self.slack.invite(channel, [user])
-        except SlackError as exc:
-            self._set_problem(candidate_id, "invite", exc.code)
-
-    def _set_problem(self, candidate_id: int, step: str, code: str | None) -> None:
-        """Record (or, with code None, clear) the failure of one set-up step."""
-        with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
-            kept = [p for p in candidate.problems if p.split(":", 1)[0] != step]
-            updated = kept + ([f"{step}: {code}"] if code else [])
-            if updated != candidate.problems:
-                candidate.problems = updated
+        self.channel.run_setup(candidate_id, steps)
 
     def card(self, candidate_id: int) -> LoopCard:
-        with self.db.transaction() as session:
-            candidate = _load_loop(session, candidate_id)
-            return loop_card(candidate, self.rubrics.get(candidate.pack), self.clock(), self.settings.timezone,
-                             escalated_interviews(session, candidate_id))
+        return self.channel.card(candidate_id)
 
-    # Planning interviews
+    def refresh_card(self, candidate_id: int) -> None:
+        self.channel.refresh_card(candidate_id)
 
     def loop_for_channel(self, channel_id: str, what: str = "this") -> int:
         with self.db.transaction() as session:
@@ -309,7 +210,7 @@ class LoopService:
         zone = self.interviewer_zone(plan.interviewer_id)
         starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone)
         with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
+            candidate = queries.candidate(session, candidate_id)
             interview = Interview(
                 candidate=candidate,
                 stage_key=plan.stage_key,
@@ -323,11 +224,11 @@ class LoopService:
                 candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
             session.flush()
             self.reminders.plan_interview(session, interview)
-            session.add(_audit(actor, "interview.added", candidate_id, {"interview": interview.id}))
+            session.add(queries.audit(actor, "interview.added", candidate_id, {"interview": interview.id}))
             interview_id = interview.id
             channel = candidate.channel_id
         if channel:
-            self._invite(candidate_id, channel, plan.interviewer_id)
+            self.channel.invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(plan.interviewer_id)
         return interview_id
@@ -356,9 +257,9 @@ class LoopService:
                 candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
             channel = candidate.channel_id
             self.reminders.plan_interview(session, interview)
-            session.add(_audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
+            session.add(queries.audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
         if channel and plan.interviewer_id != previous:
-            self._invite(candidate_id, channel, plan.interviewer_id)
+            self.channel.invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(previous, plan.interviewer_id)
 
@@ -370,7 +271,9 @@ class LoopService:
                 raise InvalidInput({"interview": "This interview already has a scorecard; it can't be cancelled."})
             interview.status = InterviewStatus.CANCELLED
             self.reminders.cancel_interview(session, interview)
-            session.add(_audit(actor, "interview.cancelled", interview.candidate_id, {"interview": interview_id}))
+            session.add(
+                queries.audit(actor, "interview.cancelled", interview.candidate_id, {"interview": interview_id})
+            )
             candidate_id, interviewer = interview.candidate_id, interview.interviewer_id
         self.refresh_card(candidate_id)
         self.refresh_homes(interviewer)
@@ -385,20 +288,20 @@ class LoopService:
     def set_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         when = self.validate_debrief(candidate_id, date, time, actor)
         with self.db.transaction() as session:
-            candidate = _load_loop(session, candidate_id)
+            candidate = queries.load_loop(session, candidate_id)
             if candidate.debrief is None:
                 candidate.debrief = Debrief(scheduled_at=when)
             else:
                 candidate.debrief.scheduled_at = when
             session.flush()
             self.reminders.plan_debrief(session, candidate)
-            session.add(_audit(actor, "debrief.set", candidate_id, {}))
+            session.add(queries.audit(actor, "debrief.set", candidate_id, {}))
         self.refresh_card(candidate_id)
         return when
 
     def _planning(self, candidate_id: int, actor: str) -> str:
         with self.db.transaction() as session:
-            candidate = _candidate(session, candidate_id)
+            candidate = queries.candidate(session, candidate_id)
             self.ensure_can_plan(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
                 raise InvalidInput({"stage": "This loop is closed; its plan can no longer change."})
@@ -415,7 +318,7 @@ class LoopService:
 
     def reminder_failed(self, candidate_id: int, user: str, code: str) -> None:
         """A reminder could not be delivered for good: the recruiter sees it on the card."""
-        self._set_problem(candidate_id, "reminders", f"{code} for {user}")
+        self.channel.set_problem(candidate_id, "reminders", f"{code} for {user}")
         self.refresh_card(candidate_id)
 
     def after_scorecard(self, candidate_id: int, interviewer: str) -> None:
@@ -430,35 +333,6 @@ class LoopService:
                 self.publish_home(user)
             except SlackError as exc:
                 log.info("home tab not refreshed: %s", exc.code)
-
-
-def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _audit(actor: str | None, action: str, candidate_id: int | None, details: dict) -> AuditEvent:
-    return AuditEvent(actor_id=actor, action=action, candidate_id=candidate_id, details=details)
-
-
-def _candidate(session: Session, candidate_id: int) -> Candidate:
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None or candidate.status is LoopStatus.PURGED:
-        raise NotFound("That hiring loop no longer exists.")
-    return candidate
-
-
-def _load_loop(session: Session, candidate_id: int) -> Candidate:
-    candidate = session.scalar(
-        select(Candidate)
-        .where(Candidate.id == candidate_id)
-        .options(
-            selectinload(Candidate.interviews).selectinload(Interview.scorecard),
-            selectinload(Candidate.debrief),
-        )
-    )
-    if candidate is None or candidate.status is LoopStatus.PURGED:
-        raise NotFound("That hiring loop no longer exists.")
-    return candidate
 
 
 def _interview(session: Session, interview_id: int) -> Interview:

@@ -29,8 +29,9 @@ from rubrics.models import RubricPack
 OVERDUE_AFTER = timedelta(hours=24)
 
 
-def interview_line(interview: Interview, pack: RubricPack, now: datetime, submitted: bool,
-                   escalated: bool = False) -> InterviewLine:
+def interview_line(
+    interview: Interview, pack: RubricPack, now: datetime, submitted: bool, escalated: bool = False
+) -> InterviewLine:
     end = interview_end(interview)
     try:
         stage_name = pack.stage(interview.stage_key).name
@@ -46,19 +47,16 @@ def interview_line(interview: Interview, pack: RubricPack, now: datetime, submit
         timezone=interview.timezone,
         status=interview.status,
         submitted=submitted,
-        overdue=(
-            not submitted and interview.status is InterviewStatus.SCHEDULED and now >= end + OVERDUE_AFTER
-        ),
+        overdue=(not submitted and interview.status is InterviewStatus.SCHEDULED and now >= end + OVERDUE_AFTER),
         escalated=escalated and not submitted,
     )
 
 
-def loop_card(candidate: Candidate, pack: RubricPack, now: datetime, zone: str,
-              escalated: frozenset[int] = frozenset()) -> LoopCard:
+def loop_card(
+    candidate: Candidate, pack: RubricPack, now: datetime, zone: str, escalated: frozenset[int] = frozenset()
+) -> LoopCard:
     stage_order = {s.key: i for i, s in enumerate(pack.stages)}
-    interviews = sorted(
-        candidate.interviews, key=lambda i: (stage_order.get(i.stage_key, 99), i.starts_at)
-    )
+    interviews = sorted(candidate.interviews, key=lambda i: (stage_order.get(i.stage_key, 99), i.starts_at))
     try:
         profile = pack.profile(candidate.profile).name
     except KeyError:
@@ -84,7 +82,9 @@ def loop_card(candidate: Candidate, pack: RubricPack, now: datetime, zone: str,
     )
 
 
-def personal_status(session: Session, rubrics: RubricRegistry, user_id: str, now: datetime, zone: str) -> PersonalStatus:
+def personal_status(
+    session: Session, rubrics: RubricRegistry, user_id: str, now: datetime, zone: str
+) -> PersonalStatus:
     rows = session.scalars(
         select(Interview)
         .join(Candidate)
@@ -123,9 +123,12 @@ def personal_status(session: Session, rubrics: RubricRegistry, user_id: str, now
 
 def escalated_interviews(session: Session, candidate_id: int) -> frozenset[int]:
     """Interviews whose missing scorecard has been escalated to the recruiter."""
-    return frozenset(session.scalars(
-        select(Reminder.interview_id).where(
-            Reminder.candidate_id == candidate_id, Reminder.kind == ReminderKind.ESCALATION,
-            Reminder.status == ReminderStatus.SENT,
-        )
-    ).all())
+    return frozenset(
+        session.scalars(
+            select(Reminder.interview_id).where(
+                Reminder.candidate_id == candidate_id,
+                Reminder.kind == ReminderKind.ESCALATION,
+                Reminder.status == ReminderStatus.SENT,
+            )
+        ).all()
+    )

@@ -52,9 +52,11 @@ class ReminderPlanner:
             (ReminderKind.SCORECARD_DUE, end, interview.interviewer_id),
             (ReminderKind.CHASER, end + self.first_chaser_after, interview.interviewer_id),
             # Two working days overdue, counted in the interviewer's own calendar.
-            (ReminderKind.ESCALATION,
-             self.hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
-             interview.candidate.recruiter_id),
+            (
+                ReminderKind.ESCALATION,
+                self.hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
+                interview.candidate.recruiter_id,
+            ),
         ]
         for kind, due, target in rows:
             session.add(

@@ -123,9 +123,11 @@ def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
             problems[f"flag_evidence.{flag}"] = "Say what you saw that raised this red flag."
     if form.recommendation not in {r.value for r in Recommendation}:
         problems["recommendation"] = "Choose an overall recommendation."
-    texts = [("notes", form.notes)] + [(f"evidence.{k}", v) for k, v in form.evidence.items()] + [
-        (f"flag_evidence.{k}", v) for k, v in form.flag_evidence.items()
-    ]
+    texts = (
+        [("notes", form.notes)]
+        + [(f"evidence.{k}", v) for k, v in form.evidence.items()]
+        + [(f"flag_evidence.{k}", v) for k, v in form.flag_evidence.items()]
+    )
     for name, value in texts:
         if value and len(value) > TEXT_MAX:
             problems[name] = f"Keep this under {TEXT_MAX} characters ({len(value)} now)."
@@ -134,8 +136,9 @@ def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
 
 
 class ScorecardService:
-    def __init__(self, db: Database, slack: Gateway, rubrics: RubricRegistry, clock: Clock,
-                 reminders: ReminderPlanner, zone: str):
+    def __init__(
+        self, db: Database, slack: Gateway, rubrics: RubricRegistry, clock: Clock, reminders: ReminderPlanner, zone: str
+    ):
         self.db = db
         self.slack = slack
         self.rubrics = rubrics
@@ -172,7 +175,8 @@ class ScorecardService:
 
     def _assigned(self, session: Session, interview_id: int, user_id: str) -> Interview:
         interview = session.scalar(
-            select(Interview).where(Interview.id == interview_id)
+            select(Interview)
+            .where(Interview.id == interview_id)
             .options(selectinload(Interview.candidate), selectinload(Interview.scorecard))
         )
         if interview is None or interview.candidate.status is LoopStatus.PURGED:
@@ -182,8 +186,14 @@ class ScorecardService:
             log.warning("refused scorecard access: interview %d, user %s is not its interviewer", interview_id, user_id)
             # Its own transaction: the caller's is about to roll back with the refusal.
             with self.db.transaction() as audit:
-                audit.add(AuditEvent(actor_id=user_id, action="scorecard.refused", candidate_id=interview.candidate_id,
-                                     details={"interview": interview_id}))
+                audit.add(
+                    AuditEvent(
+                        actor_id=user_id,
+                        action="scorecard.refused",
+                        candidate_id=interview.candidate_id,
+                        details={"interview": interview_id},
+                    )
+                )
             raise PermissionDenied("Only the interviewer assigned to this interview can fill in its scorecard.")
         if interview.status is InterviewStatus.CANCELLED:
             raise NotFound("This interview was cancelled, so it has no scorecard.")
@@ -199,8 +209,14 @@ class ScorecardService:
                 return False  # closing the edit modal of a submitted scorecard changes nothing
             draft = _draft(session, interview_id, user_id)
             if draft is None:
-                session.add(ScorecardDraft(interview_id=interview_id, interviewer_id=user_id, values=form.to_json(),
-                                           updated_at=self.clock()))
+                session.add(
+                    ScorecardDraft(
+                        interview_id=interview_id,
+                        interviewer_id=user_id,
+                        values=form.to_json(),
+                        updated_at=self.clock(),
+                    )
+                )
             else:
                 draft.values = form.to_json()
                 draft.updated_at = self.clock()
@@ -252,16 +268,25 @@ class ScorecardService:
                     session.delete(draft)
             session.flush()
             action = "scorecard.submitted" if created else ("scorecard.amended" if amended else "scorecard.edited")
-            session.add(AuditEvent(actor_id=user_id, action=action, candidate_id=candidate.id,
-                                   details={"interview": interview.id, "pack": pack.ref}))
+            session.add(
+                AuditEvent(
+                    actor_id=user_id,
+                    action=action,
+                    candidate_id=candidate.id,
+                    details={"interview": interview.id, "pack": pack.ref},
+                )
+            )
             return _result(scorecard, created=created, changed=True, amended=amended, stage=stage)
 
     def _lock(self, session: Session, interview_id: int) -> Interview:
         """Serialise submissions for one interview (row lock on PostgreSQL; SQLite has one writer)."""
         interview = session.scalar(
-            select(Interview).where(Interview.id == interview_id).with_for_update()
-            .options(selectinload(Interview.candidate).selectinload(Candidate.debrief),
-                     selectinload(Interview.scorecard))
+            select(Interview)
+            .where(Interview.id == interview_id)
+            .with_for_update()
+            .options(
+                selectinload(Interview.candidate).selectinload(Candidate.debrief), selectinload(Interview.scorecard)
+            )
         )
         if interview is None:
             raise NotFound("That interview no longer exists.")
@@ -277,9 +302,9 @@ class ScorecardService:
     def panel(self, candidate_id: int, viewer: str) -> Panel:
         with self.db.transaction() as session:
             candidate = session.scalar(
-                select(Candidate).where(Candidate.id == candidate_id).options(
-                    selectinload(Candidate.interviews).selectinload(Interview.scorecard)
-                )
+                select(Candidate)
+                .where(Candidate.id == candidate_id)
+                .options(selectinload(Candidate.interviews).selectinload(Interview.scorecard))
             )
             if candidate is None or candidate.status is LoopStatus.PURGED:
                 raise NotFound("That hiring loop no longer exists.")
@@ -313,8 +338,9 @@ class ScorecardService:
 
 def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft | None:
     return session.scalar(
-        select(ScorecardDraft).where(ScorecardDraft.interview_id == interview_id,
-                                     ScorecardDraft.interviewer_id == user_id)
+        select(ScorecardDraft).where(
+            ScorecardDraft.interview_id == interview_id, ScorecardDraft.interviewer_id == user_id
+        )
     )
 
 

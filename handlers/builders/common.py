@@ -78,11 +78,23 @@ def option(text: str, value: str, description: str | None = None) -> dict[str, A
     return opt
 
 
-def input_block(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None,
-                dispatch: bool = False) -> Block:
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> Block:
     element = {**element, "action_id": element_id(block_id)}
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
-                    "optional": optional}
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint, 2000)
     if dispatch:
@@ -90,10 +102,18 @@ def input_block(block_id: str, label: str, element: dict[str, Any], *, optional:
     return block
 
 
-def text_input(*, multiline: bool = False, max_length: int = INPUT_MAX_LENGTH, initial: str | None = None,
-               placeholder: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline,
-                               "max_length": min(max_length, INPUT_MAX_LENGTH)}
+def text_input(
+    *,
+    multiline: bool = False,
+    max_length: int = INPUT_MAX_LENGTH,
+    initial: str | None = None,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": multiline,
+        "max_length": min(max_length, INPUT_MAX_LENGTH),
+    }
     if initial:
         element["initial_value"] = initial[: element["max_length"]]
     if placeholder:
@@ -101,9 +121,17 @@ def text_input(*, multiline: bool = False, max_length: int = INPUT_MAX_LENGTH, i
     return element
 
 
-def modal(callback_id: str, title: str, blocks: list[Block], *, submit: str | None = "Submit", close: str = "Cancel",
-          metadata: dict[str, Any] | None = None, notify_on_close: bool = False,
-          external_id: str | None = None) -> dict[str, Any]:
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = "Submit",
+    close: str = "Cancel",
+    metadata: dict[str, Any] | None = None,
+    notify_on_close: bool = False,
+    external_id: str | None = None,
+) -> dict[str, Any]:
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,

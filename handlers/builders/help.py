@@ -17,7 +17,10 @@ SUBCOMMANDS = (
 def help_message() -> Message:
     lines = "\n".join(f"`/hire {name}`: {what}" for name, what in SUBCOMMANDS)
     text = "hirebot commands:\n" + "\n".join(f"/hire {name}: {what}" for name, what in SUBCOMMANDS)
-    return Message(text=text, blocks=[
-        section("*hirebot* runs hiring loops in Slack.\n" + lines),
-        context("Scorecards stay blind: nobody sees another interviewer's ratings before submitting their own."),
-    ])
+    return Message(
+        text=text,
+        blocks=[
+            section("*hirebot* runs hiring loops in Slack.\n" + lines),
+            context("Scorecards stay blind: nobody sees another interviewer's ratings before submitting their own."),
+        ],
+    )

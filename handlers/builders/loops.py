@@ -25,7 +25,8 @@ from handlers.builders.common import (
     text_input,
     when,
 )
-from handlers.ids import Action, Block as B, Callback
+from handlers.ids import Action, Callback
+from handlers.ids import Block as B
 from rubrics.models import RubricPack
 
 STATUS_LIMIT = 40  # interviews listed in one status message, leaving room under 50 blocks
@@ -34,33 +35,52 @@ STATUS_LIMIT = 40  # interviews listed in one status message, leaving room under
 def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | None = None) -> dict[str, Any]:
     pack_options = [option(p.role, p.pack) for p in packs]
     profile_options = [
-        option(f"{p.role}: {profile.name}" if len(packs) > 1 else profile.name, f"{p.pack}/{profile.key}",
-               fit(profile.description, 75))
+        option(
+            f"{p.role}: {profile.name}" if len(packs) > 1 else profile.name,
+            f"{p.pack}/{profile.key}",
+            fit(profile.description, 75),
+        )
         for p in packs
         for profile in p.profiles
     ]
     balanced = next((o for o in profile_options if o["value"].endswith("/balanced")), profile_options[0])
     blocks = [
         input_block(B.CANDIDATE_NAME, "Candidate name", text_input(max_length=200, placeholder="First and last name")),
-        input_block(B.PACK, "Role", {"type": "static_select", "options": pack_options,
-                                     "initial_option": pack_options[0]}),
-        input_block(B.PROFILE, "Profile", {"type": "static_select", "options": profile_options[:100],
-                                           "initial_option": balanced},
-                    hint="Weights the competencies in the debrief's profile-fit score."),
+        input_block(
+            B.PACK, "Role", {"type": "static_select", "options": pack_options, "initial_option": pack_options[0]}
+        ),
+        input_block(
+            B.PROFILE,
+            "Profile",
+            {"type": "static_select", "options": profile_options[:100], "initial_option": balanced},
+            hint="Weights the competencies in the debrief's profile-fit score.",
+        ),
         input_block(B.RECRUITER, "Recruiter", {"type": "users_select", "initial_user": caller}),
         input_block(B.HIRING_MANAGER, "Hiring manager", {"type": "users_select", "initial_user": caller}),
-        input_block(B.TEAM, "Hiring team", {"type": "multi_users_select", "max_selected_items": 50},
-                    optional=True, hint="Interviewers are also invited when you schedule them."),
-        input_block(B.RESUME_URL, "Résumé or ATS profile link", {"type": "url_text_input"}, optional=True,
-                    hint="Bookmarked in the candidate's private channel."),
+        input_block(
+            B.TEAM,
+            "Hiring team",
+            {"type": "multi_users_select", "max_selected_items": 50},
+            optional=True,
+            hint="Interviewers are also invited when you schedule them.",
+        ),
+        input_block(
+            B.RESUME_URL,
+            "Résumé or ATS profile link",
+            {"type": "url_text_input"},
+            optional=True,
+            hint="Bookmarked in the candidate's private channel.",
+        ),
     ]
     # The channel /hire new was typed in: where to answer if opening the loop fails.
-    return modal(Callback.NEW_LOOP, "New hiring loop", blocks, submit="Open loop",
-                 metadata={"origin_channel": origin_channel})
+    return modal(
+        Callback.NEW_LOOP, "New hiring loop", blocks, submit="Open loop", metadata={"origin_channel": origin_channel}
+    )
 
 
-def interview_modal(pack: RubricPack, card: LoopCard, default_zone: str,
-                    interview: InterviewLine | None = None) -> dict[str, Any]:
+def interview_modal(
+    pack: RubricPack, card: LoopCard, default_zone: str, interview: InterviewLine | None = None
+) -> dict[str, Any]:
     stages = [option(s.name, s.key, f"{s.duration_minutes} min") for s in pack.stages]
     stage_el: dict[str, Any] = {"type": "static_select", "options": stages}
     who: dict[str, Any] = {"type": "users_select"}
@@ -79,12 +99,24 @@ def interview_modal(pack: RubricPack, card: LoopCard, default_zone: str,
         input_block(B.STAGE, "Stage", stage_el),
         input_block(B.INTERVIEWER, "Interviewer", who, hint="Invited to the channel if they aren't in it yet."),
         input_block(B.START_DATE, "Date", date_el),
-        input_block(B.START_TIME, "Start time", time_el,
-                    hint="In the interviewer's own time zone, from their Slack profile "
-                         f"({default_zone} if they have none). A past time is fine: the scorecard is then due at once."),
-        input_block(B.DURATION, "Duration (minutes)",
-                    {"type": "number_input", "is_decimal_allowed": False, "min_value": "10", "max_value": "480",
-                     "initial_value": str(duration)}),
+        input_block(
+            B.START_TIME,
+            "Start time",
+            time_el,
+            hint="In the interviewer's own time zone, from their Slack profile "
+            f"({default_zone} if they have none). A past time is fine: the scorecard is then due at once.",
+        ),
+        input_block(
+            B.DURATION,
+            "Duration (minutes)",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": "10",
+                "max_value": "480",
+                "initial_value": str(duration),
+            },
+        ),
     ]
     metadata = {"candidate_id": card.candidate_id, "interview_id": interview.id if interview else None}
     if interview:
@@ -104,8 +136,9 @@ def debrief_modal(card: LoopCard, zone: str) -> dict[str, Any]:
         input_block(B.DEBRIEF_DATE, "Date", date_el),
         input_block(B.DEBRIEF_TIME, "Time", time_el, hint=f"In your own time zone ({zone})."),
     ]
-    return modal(Callback.SET_DEBRIEF, "Set debrief", blocks, submit="Save",
-                 metadata={"candidate_id": card.candidate_id})
+    return modal(
+        Callback.SET_DEBRIEF, "Set debrief", blocks, submit="Save", metadata={"candidate_id": card.candidate_id}
+    )
 
 
 def _state(line: InterviewLine, now: datetime | None = None) -> str:
@@ -142,32 +175,41 @@ def loop_card(card: LoopCard) -> Message:
         stage_lines += [f"▫️ {_interview_text(line, card.zone)} · {_state(line)}" for line in lines]
     weeks = f"{card.target_weeks[0]}-{card.target_weeks[1]} weeks"
     debrief = when(card.debrief_at, card.zone) if card.debrief_at else "not set"
+    state = card.decision.value.replace("_", " ") if card.decision else card.status.value
     blocks: list[Block] = [
         header(f"{card.name} · {card.role}"),
-        {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Profile*\n{escape(card.profile)}"},
-            {"type": "mrkdwn", "text": f"*Loop open*\n{card.days_open} days (target {weeks})"},
-            {"type": "mrkdwn", "text": f"*Recruiter*\n<@{card.recruiter_id}>"},
-            {"type": "mrkdwn", "text": f"*Hiring manager*\n<@{card.hiring_manager_id}>"},
-            {"type": "mrkdwn", "text": f"*Debrief*\n{debrief}"},
-            {"type": "mrkdwn", "text": f"*Status*\n{card.decision.value.replace('_', ' ') if card.decision else card.status.value}"},
-        ]},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Profile*\n{escape(card.profile)}"},
+                {"type": "mrkdwn", "text": f"*Loop open*\n{card.days_open} days (target {weeks})"},
+                {"type": "mrkdwn", "text": f"*Recruiter*\n<@{card.recruiter_id}>"},
+                {"type": "mrkdwn", "text": f"*Hiring manager*\n<@{card.hiring_manager_id}>"},
+                {"type": "mrkdwn", "text": f"*Debrief*\n{debrief}"},
+                {"type": "mrkdwn", "text": f"*Status*\n{state}"},
+            ],
+        },
         divider(),
         section("*Interview plan*\n" + "\n".join(stage_lines)),
     ]
     if card.problems:
-        blocks.append(section(
-            "⚠️ *Problems*: " + ", ".join(escape(p) for p in card.problems)
-            + "\nFix the cause (for example an invite the workspace blocked), then retry.",
-            accessory=button("Retry set-up", Action.RETRY_SETUP, str(card.candidate_id)),
-        ))
+        blocks.append(
+            section(
+                "⚠️ *Problems*: "
+                + ", ".join(escape(p) for p in card.problems)
+                + "\nFix the cause (for example an invite the workspace blocked), then retry.",
+                accessory=button("Retry set-up", Action.RETRY_SETUP, str(card.candidate_id)),
+            )
+        )
     value = str(card.candidate_id)
-    blocks.append(actions(
-        "loop_card",
-        button("Add interview", Action.ADD_INTERVIEW, value, style="primary"),
-        button("Set debrief", Action.SET_DEBRIEF, value),
-        button("Status", Action.STATUS, value),
-    ))
+    blocks.append(
+        actions(
+            "loop_card",
+            button("Add interview", Action.ADD_INTERVIEW, value, style="primary"),
+            button("Set debrief", Action.SET_DEBRIEF, value),
+            button("Status", Action.STATUS, value),
+        )
+    )
     text = f"Hiring loop: {card.name} ({card.role}), {sum(1 for s in stage_lines if '◻️' not in s)} interviews planned"
     return Message(text=text, blocks=blocks)
 
@@ -192,7 +234,10 @@ def loop_status(card: LoopCard, now: datetime) -> Message:
             block["accessory"] = {
                 "type": "overflow",
                 "action_id": Action.INTERVIEW_MENU,
-                "options": [option("Reschedule", f"reschedule:{line.id}"), option("Cancel interview", f"cancel:{line.id}")],
+                "options": [
+                    option("Reschedule", f"reschedule:{line.id}"),
+                    option("Cancel interview", f"cancel:{line.id}"),
+                ],
             }
         blocks.append(block)
     if len(lines) > STATUS_LIMIT:
@@ -210,17 +255,22 @@ def personal_blocks(status: PersonalStatus) -> list[Block]:
     for item in status.pending[:20]:
         flag = " · ⚠️ *overdue*" if item.overdue else ""
         where = f" in <#{item.channel_id}>" if item.channel_id else ""
-        blocks.append(section(
-            f"*{escape(item.candidate_name)}* · {escape(item.stage_name)}{where}\nEnded {when(item.ends_at, status.zone)}{flag}",
-            accessory=button("Submit scorecard", Action.OPEN_SCORECARD, str(item.interview_id), style="primary"),
-        ))
+        blocks.append(
+            section(
+                f"*{escape(item.candidate_name)}* · {escape(item.stage_name)}{where}\n"
+                f"Ended {when(item.ends_at, status.zone)}{flag}",
+                accessory=button("Submit scorecard", Action.OPEN_SCORECARD, str(item.interview_id), style="primary"),
+            )
+        )
     blocks.append(header("Your upcoming interviews"))
     if not status.upcoming:
         blocks.append(section("None scheduled."))
     for line in status.upcoming[:20]:
         name, channel = status.upcoming_channels[line.id]
         where = f" in <#{channel}>" if channel else ""
-        blocks.append(section(f"*{escape(name)}* · {escape(line.stage_name)}{where}\n{when(line.starts_at, status.zone)}"))
+        blocks.append(
+            section(f"*{escape(name)}* · {escape(line.stage_name)}{where}\n{when(line.starts_at, status.zone)}")
+        )
     return blocks
 
 
@@ -233,4 +283,3 @@ def home_view(status: PersonalStatus) -> dict[str, Any]:
     blocks = personal_blocks(status)
     blocks.append(context("Type `/hire help` anywhere for every command."))
     return {"type": "home", "blocks": blocks[:100]}
-

@@ -17,8 +17,11 @@ INTRO = {
 
 def _snooze(reminder_id: int) -> Block:
     value = str(reminder_id)
-    return actions("snooze", button("Snooze 2h", Action.SNOOZE_2H, value),
-                   button("Snooze until tomorrow", Action.SNOOZE_TOMORROW, value))
+    return actions(
+        "snooze",
+        button("Snooze 2h", Action.SNOOZE_2H, value),
+        button("Snooze until tomorrow", Action.SNOOZE_TOMORROW, value),
+    )
 
 
 def prep_kit(kit: PrepKit) -> Message:
@@ -43,11 +46,13 @@ def scorecard_reminder(reminder: ScorecardReminder) -> Message:
     for item in reminder.items[:20]:
         where = f" · <#{item.channel_id}>" if item.channel_id else ""
         late = " · ⚠️ overdue" if item.overdue else ""
-        blocks.append(section(
-            f"*{escape(item.candidate_name)}* · {escape(item.stage_name)}{where}\n"
-            f"Ended {when(item.ends_at, reminder.zone)}{late}",
-            accessory=button("Submit scorecard", Action.OPEN_SCORECARD, str(item.interview_id), style="primary"),
-        ))
+        blocks.append(
+            section(
+                f"*{escape(item.candidate_name)}* · {escape(item.stage_name)}{where}\n"
+                f"Ended {when(item.ends_at, reminder.zone)}{late}",
+                accessory=button("Submit scorecard", Action.OPEN_SCORECARD, str(item.interview_id), style="primary"),
+            )
+        )
     if len(reminder.items) > 20:
         blocks.append(context(f"…and {len(reminder.items) - 20} more: see the hirebot Home tab."))
     if reminder.kind in ("due", "chaser", "digest"):
@@ -58,7 +63,11 @@ def scorecard_reminder(reminder: ScorecardReminder) -> Message:
 
 def escalation(item: Escalation) -> Message:
     where = f" in <#{item.channel_id}>" if item.channel_id else ""
-    text = (f"<@{item.interviewer_id}>'s {item.stage_name} scorecard for {item.candidate_name}{where} is overdue: "
-            f"the interview ended {when(item.ends_at, item.zone)}.")
-    return Message(text=f"Overdue scorecard: {item.stage_name} for {item.candidate_name}",
-                   blocks=[section("⏰ " + text), context("hirebot keeps chasing them each working morning.")])
+    text = (
+        f"<@{item.interviewer_id}>'s {item.stage_name} scorecard for {item.candidate_name}{where} is overdue: "
+        f"the interview ended {when(item.ends_at, item.zone)}."
+    )
+    return Message(
+        text=f"Overdue scorecard: {item.stage_name} for {item.candidate_name}",
+        blocks=[section("⏰ " + text), context("hirebot keeps chasing them each working morning.")],
+    )

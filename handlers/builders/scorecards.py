@@ -21,7 +21,8 @@ from handlers.builders.common import (
     text_input,
     when,
 )
-from handlers.ids import Action, Callback, Block as B, evidence_block, flag_evidence_block, rating_block
+from handlers.ids import Action, Callback, evidence_block, flag_evidence_block, rating_block
+from handlers.ids import Block as B
 from rubrics.models import Recommendation
 
 RATING_LABELS = {1: "1 · Concern", 2: "2 · Below the bar", 3: "3 · Meets the bar", 4: "4 · Exceptional"}
@@ -43,8 +44,10 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
     ticked = flags_shown if flags_shown is not None else list(prefill.flags)
     blocks: list[Block] = [
         header(f"{ctx.candidate_name} · {stage.name}"),
-        context(f"Interview {when(ctx.starts_at, ctx.zone)} · rubric {pack.ref}"
-                + (" · *editing your submitted scorecard*" if ctx.submitted else "")),
+        context(
+            f"Interview {when(ctx.starts_at, ctx.zone)} · rubric {pack.ref}"
+            + (" · *editing your submitted scorecard*" if ctx.submitted else "")
+        ),
         section("*Focus questions*\n" + "\n".join(f"• {escape(q)}" for q in stage.focus_questions)),
     ]
     for competency in pack.stage_competencies(stage.key):
@@ -53,14 +56,22 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
         chosen = prefill.ratings.get(competency.key)
         if chosen in competency.anchors:
             radio["initial_option"] = options[sorted(competency.anchors).index(chosen)]
-        blocks.append(input_block(rating_block(competency.key), competency.name, radio,
-                                  hint=fit(competency.description, 2000)))
-        blocks.append(input_block(
-            evidence_block(competency.key), f"Evidence: {competency.name}",
-            text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.evidence.get(competency.key),
-                       placeholder="What did you see or hear? Required for a 1 or a 4."),
-            optional=True,
-        ))
+        blocks.append(
+            input_block(rating_block(competency.key), competency.name, radio, hint=fit(competency.description, 2000))
+        )
+        blocks.append(
+            input_block(
+                evidence_block(competency.key),
+                f"Evidence: {competency.name}",
+                text_input(
+                    multiline=True,
+                    max_length=EVIDENCE_MAX,
+                    initial=prefill.evidence.get(competency.key),
+                    placeholder="What did you see or hear? Required for a 1 or a 4.",
+                ),
+                optional=True,
+            )
+        )
     flags = pack.stage_red_flags(stage.key)
     if flags:
         flag_options = [option(f.label, f.key, f.description) for f in flags]
@@ -68,15 +79,28 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
         initial = [o for o in flag_options if o["value"] in ticked]
         if initial:
             checkboxes["initial_options"] = initial
-        blocks.append(input_block(B.RED_FLAGS, "Red flags", checkboxes, optional=True, dispatch=True,
-                                  hint="Tick only what you saw evidence of; each one asks for that evidence."))
+        blocks.append(
+            input_block(
+                B.RED_FLAGS,
+                "Red flags",
+                checkboxes,
+                optional=True,
+                dispatch=True,
+                hint="Tick only what you saw evidence of; each one asks for that evidence.",
+            )
+        )
         for flag in flags:
             if flag.key in ticked:
-                blocks.append(input_block(
-                    flag_evidence_block(flag.key), f"Evidence: {flag.label}",
-                    text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)),
-                    optional=True,
-                ))
+                blocks.append(
+                    input_block(
+                        flag_evidence_block(flag.key),
+                        f"Evidence: {flag.label}",
+                        text_input(
+                            multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)
+                        ),
+                        optional=True,
+                    )
+                )
     rec_options = _recommendation_options()
     rec: dict[str, Any] = {"type": "radio_buttons", "options": rec_options}
     if prefill.recommendation:
@@ -84,19 +108,38 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
         if rec["initial_option"] is None:
             del rec["initial_option"]
     blocks.append(input_block(B.RECOMMENDATION, "Overall recommendation", rec))
-    blocks.append(input_block(B.NOTES, "Notes", text_input(multiline=True, max_length=EVIDENCE_MAX,
-                                                           initial=prefill.notes or None), optional=True,
-                              hint="Seen by the hiring team after they submit, and in the debrief."))
-    blocks.append(context("Closing this window keeps a draft. Nobody sees your ratings until you submit, "
-                          "and you see nobody's until you have."))
-    return modal(Callback.SCORECARD, "Scorecard", blocks, submit="Save changes" if ctx.submitted else "Submit",
-                 close="Close", metadata={"interview_id": ctx.interview_id}, notify_on_close=True)
+    blocks.append(
+        input_block(
+            B.NOTES,
+            "Notes",
+            text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.notes or None),
+            optional=True,
+            hint="Seen by the hiring team after they submit, and in the debrief.",
+        )
+    )
+    blocks.append(
+        context(
+            "Closing this window keeps a draft. Nobody sees your ratings until you submit, "
+            "and you see nobody's until you have."
+        )
+    )
+    return modal(
+        Callback.SCORECARD,
+        "Scorecard",
+        blocks,
+        submit="Save changes" if ctx.submitted else "Submit",
+        close="Close",
+        metadata={"interview_id": ctx.interview_id},
+        notify_on_close=True,
+    )
 
 
 def submitted_view(ctx: ScorecardContext, edited: bool) -> dict[str, Any]:
     what = "updated" if edited else "in"
     blocks = [
-        section(f"✅ Your *{escape(ctx.stage.name)}* scorecard for *{escape(ctx.candidate_name)}* is {what}. Thank you."),
+        section(
+            f"✅ Your *{escape(ctx.stage.name)}* scorecard for *{escape(ctx.candidate_name)}* is {what}. Thank you."
+        ),
         actions("scorecard_done", button("View panel feedback", Action.VIEW_PANEL, str(ctx.candidate_id))),
     ]
     return modal(Callback.SCORECARD, "Scorecard sent", blocks, submit=None, close="Done")
@@ -111,11 +154,15 @@ def panel_modal(panel: Panel) -> dict[str, Any]:
             blocks.append(context(f"…{len(panel.entries)} scorecards in all; the rest did not fit in one window."))
             break
         amended = f" · amended {entry.amendments}×" if entry.amendments else ""
-        blocks.append(section(
-            f"*{escape(entry.stage_name)}* · <@{entry.interviewer_id}> · *{entry.recommendation.label}*{amended}"
-        ))
-        lines = [f"• {escape(name)}: *{rating}*" + (f" — _{escape(fit(ev, 300))}_" if ev else "")
-                 for name, rating, ev in entry.ratings]
+        blocks.append(
+            section(
+                f"*{escape(entry.stage_name)}* · <@{entry.interviewer_id}> · *{entry.recommendation.label}*{amended}"
+            )
+        )
+        lines = [
+            f"• {escape(name)}: *{rating}*" + (f" — _{escape(fit(ev, 300))}_" if ev else "")
+            for name, rating, ev in entry.ratings
+        ]
         lines += [f"🚩 {escape(label)} — _{escape(fit(ev, 300))}_" for label, ev in entry.flags]
         blocks.append(section("\n".join(lines) or "_No ratings._"))
         if entry.notes:

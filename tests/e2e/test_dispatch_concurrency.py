@@ -36,18 +36,39 @@ class CountingSlack:
 
 def seed(db: Database) -> None:
     with db.transaction() as session:
-        candidate = Candidate(name="Load Test", pack="ml-engineer", pack_version=1, profile="balanced",
-                              recruiter_id="U0RECRUITER", hiring_manager_id="U0MANAGER", channel_id="C0LOAD",
-                              status=LoopStatus.OPEN, created_by="U0RECRUITER")
+        candidate = Candidate(
+            name="Load Test",
+            pack="ml-engineer",
+            pack_version=1,
+            profile="balanced",
+            recruiter_id="U0RECRUITER",
+            hiring_manager_id="U0MANAGER",
+            channel_id="C0LOAD",
+            status=LoopStatus.OPEN,
+            created_by="U0RECRUITER",
+        )
         session.add(candidate)
         session.flush()
         for n in range(REMINDERS):
-            interview = Interview(candidate_id=candidate.id, stage_key="coding_round", interviewer_id=f"U{n:06d}",
-                                  starts_at=NOW + timedelta(minutes=20), duration_minutes=60, timezone="Europe/London")
+            interview = Interview(
+                candidate_id=candidate.id,
+                stage_key="coding_round",
+                interviewer_id=f"U{n:06d}",
+                starts_at=NOW + timedelta(minutes=20),
+                duration_minutes=60,
+                timezone="Europe/London",
+            )
             session.add(interview)
             session.flush()
-            session.add(Reminder(kind=ReminderKind.PREP_KIT, candidate_id=candidate.id, interview_id=interview.id,
-                                 target_user_id=interview.interviewer_id, due_at=NOW - timedelta(seconds=n % 60)))
+            session.add(
+                Reminder(
+                    kind=ReminderKind.PREP_KIT,
+                    candidate_id=candidate.id,
+                    interview_id=interview.id,
+                    target_user_id=interview.interviewer_id,
+                    due_at=NOW - timedelta(seconds=n % 60),
+                )
+            )
 
 
 def test_two_dispatchers_send_each_of_500_reminders_exactly_once(database):
@@ -57,8 +78,9 @@ def test_two_dispatchers_send_each_of_500_reminders_exactly_once(database):
     url = database.engine.url.render_as_string(hide_password=False)
     # Two engines, as two scheduler processes would have.
     dispatchers = [
-        ReminderDispatcher(Database(make_engine(url)), slack, rubrics, BlockKitRenderer(), lambda: NOW,
-                           WorkingHours(), "Europe/London")
+        ReminderDispatcher(
+            Database(make_engine(url)), slack, rubrics, BlockKitRenderer(), lambda: NOW, WorkingHours(), "Europe/London"
+        )
         for _ in range(2)
     ]
     claimed = Counter()
@@ -84,7 +106,9 @@ def test_two_dispatchers_send_each_of_500_reminders_exactly_once(database):
     assert set(slack.sent.values()) == {1}
     assert claimed[0] + claimed[1] == REMINDERS
     with database.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(Reminder)
-                              .where(Reminder.status == ReminderStatus.SENT)) == REMINDERS
+        assert (
+            session.scalar(select(func.count()).select_from(Reminder).where(Reminder.status == ReminderStatus.SENT))
+            == REMINDERS
+        )
     for dispatcher in dispatchers:
         dispatcher.db.engine.dispose()

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderStatus
 from handlers.ids import Action, Block, Callback
 from tests.support.loops import _names, add_interview, new_loop_values, open_loop, unique_name
-from tests.support.slack import ack_json, clock_time, date, form_values, number, select as pick, text, user
+from tests.support.slack import ack_json, clock_time, date, form_values, number, text, user
+from tests.support.slack import select as pick
+
 
 def test_new_opens_the_modal_before_any_database_work(hirebot):
     reply = ack_json(hirebot.slack.command(hirebot.users["rita"], "new"))
@@ -21,8 +23,15 @@ def test_new_opens_the_modal_before_any_database_work(hirebot):
     assert hirebot.client.methods() == ["views.open"]
     view = hirebot.slack.opened_view()
     blocks = {b.get("block_id") for b in view["blocks"]}
-    assert {Block.CANDIDATE_NAME, Block.PACK, Block.PROFILE, Block.RECRUITER, Block.HIRING_MANAGER, Block.TEAM,
-            Block.RESUME_URL} <= blocks
+    assert {
+        Block.CANDIDATE_NAME,
+        Block.PACK,
+        Block.PROFILE,
+        Block.RECRUITER,
+        Block.HIRING_MANAGER,
+        Block.TEAM,
+        Block.RESUME_URL,
+    } <= blocks
     recruiter = next(b for b in view["blocks"] if b.get("block_id") == Block.RECRUITER)
     assert recruiter["element"]["initial_user"] == hirebot.users["rita"]
     with hirebot.services.db.transaction() as session:
@@ -80,8 +89,9 @@ def test_a_name_made_of_emoji_gets_a_safe_channel_name(hirebot):
 def test_invalid_new_loop_input_is_answered_inline(hirebot, field, value, message):
     hirebot.slack.command(hirebot.users["rita"], "new")
     view = hirebot.slack.opened_view()
-    reply = ack_json(hirebot.slack.submit(hirebot.users["rita"], view,
-                                          new_loop_values(hirebot, unique_name(), **{field: value})))
+    reply = ack_json(
+        hirebot.slack.submit(hirebot.users["rita"], view, new_loop_values(hirebot, unique_name(), **{field: value}))
+    )
     assert reply["response_action"] == "errors"
     assert message in reply["errors"][field]
     assert hirebot.run_background() == 0
@@ -120,8 +130,11 @@ def test_a_failed_invite_is_shown_on_the_card_and_a_retry_fixes_it(hirebot, monk
     from bot.errors import SlackTargetGone
 
     real_invite = hirebot.services.slack.invite
-    monkeypatch.setattr(hirebot.services.slack, "invite",
-                        lambda channel, people: (_ for _ in ()).throw(SlackTargetGone("conversations.invite", "cant_invite")))
+    monkeypatch.setattr(
+        hirebot.services.slack,
+        "invite",
+        lambda channel, people: (_ for _ in ()).throw(SlackTargetGone("conversations.invite", "cant_invite")),
+    )
     candidate = open_loop(hirebot)
     assert candidate.problems == ["invite: cant_invite"]
     card = next(m for m in hirebot.client.all("chat.postMessage") if m["channel"] == candidate.channel_id)
@@ -151,12 +164,14 @@ def test_adding_interviews_updates_the_same_card_and_invites_the_interviewer(hir
     assert {hirebot.users["mei"], hirebot.users["lars"]} <= members
 
     with hirebot.services.db.transaction() as session:
-        interviews = session.scalars(select(Interview).where(Interview.candidate_id == candidate.id)
-                                     .order_by(Interview.starts_at)).all()
+        interviews = session.scalars(
+            select(Interview).where(Interview.candidate_id == candidate.id).order_by(Interview.starts_at)
+        ).all()
         london = ZoneInfo("Europe/London")
-        assert [(i.stage_key, i.starts_at.astimezone(london).strftime("%Y-%m-%d %H:%M"), i.duration_minutes)
-                for i in interviews] == [("coding_round", "2030-03-04 10:00", 60),
-                                         ("ml_system_design", "2030-03-05 14:30", 90)]
+        assert [
+            (i.stage_key, i.starts_at.astimezone(london).strftime("%Y-%m-%d %H:%M"), i.duration_minutes)
+            for i in interviews
+        ] == [("coding_round", "2030-03-04 10:00", 60), ("ml_system_design", "2030-03-05 14:30", 90)]
         reminders = session.scalars(select(Reminder).where(Reminder.interview_id == interviews[0].id)).all()
         assert {r.kind.value for r in reminders} == {"prep_kit", "scorecard_due", "chaser", "escalation"}
 
@@ -176,10 +191,15 @@ def test_invalid_interview_input_is_answered_inline(hirebot):
     candidate = open_loop(hirebot)
     hirebot.slack.click(hirebot.users["rita"], Action.ADD_INTERVIEW, str(candidate.id), channel=candidate.channel_id)
     view = hirebot.slack.opened_view()
-    values = form_values(**{
-        Block.STAGE: pick("not_a_stage"), Block.INTERVIEWER: user(hirebot.users["mei"]),
-        Block.START_DATE: date(None), Block.START_TIME: clock_time("10:00"), Block.DURATION: number(5),
-    })
+    values = form_values(
+        **{
+            Block.STAGE: pick("not_a_stage"),
+            Block.INTERVIEWER: user(hirebot.users["mei"]),
+            Block.START_DATE: date(None),
+            Block.START_TIME: clock_time("10:00"),
+            Block.DURATION: number(5),
+        }
+    )
     reply = ack_json(hirebot.slack.submit(hirebot.users["rita"], view, values))
     assert reply["response_action"] == "errors"
     assert set(reply["errors"]) == {Block.STAGE, Block.START_DATE, Block.DURATION}
@@ -195,8 +215,10 @@ def test_only_the_recruiter_or_hiring_manager_can_change_the_plan(hirebot):
     # The hiring manager may.
     add_interview(hirebot, candidate, "coding_round", "mei", "2030-03-04", "10:00", actor="hank")
     with hirebot.services.db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(Interview)
-                              .where(Interview.candidate_id == candidate.id)) == 1
+        assert (
+            session.scalar(select(func.count()).select_from(Interview).where(Interview.candidate_id == candidate.id))
+            == 1
+        )
 
 
 def test_schedule_outside_a_candidate_channel_says_where_to_run_it(hirebot):
@@ -214,29 +236,46 @@ def test_reschedule_and_cancel_from_the_status_view_move_and_cancel_reminders(hi
     menu = next(b["accessory"] for b in status["blocks"] if b.get("accessory", {}).get("type") == "overflow")
     assert {o["value"] for o in menu["options"]} == {f"reschedule:{interview.id}", f"cancel:{interview.id}"}
 
-    hirebot.slack.click(hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id,
-                        selected=f"reschedule:{interview.id}")
+    hirebot.slack.click(
+        hirebot.users["rita"],
+        Action.INTERVIEW_MENU,
+        channel=candidate.channel_id,
+        selected=f"reschedule:{interview.id}",
+    )
     view = hirebot.slack.opened_view()
     assert view["callback_id"] == Callback.EDIT_INTERVIEW
-    values = form_values(**{
-        Block.STAGE: pick("coding_round"), Block.INTERVIEWER: user(hirebot.users["mei"]),
-        Block.START_DATE: date("2030-03-06"), Block.START_TIME: clock_time("09:00"), Block.DURATION: number(60),
-    })
+    values = form_values(
+        **{
+            Block.STAGE: pick("coding_round"),
+            Block.INTERVIEWER: user(hirebot.users["mei"]),
+            Block.START_DATE: date("2030-03-06"),
+            Block.START_TIME: clock_time("09:00"),
+            Block.DURATION: number(60),
+        }
+    )
     assert ack_json(hirebot.slack.submit(hirebot.users["rita"], view, values)) == {}
     hirebot.run_background()
     with hirebot.services.db.transaction() as session:
-        pending = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
-                                                         Reminder.status == ReminderStatus.PENDING)).all()
+        pending = session.scalars(
+            select(Reminder).where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
+        ).all()
         due = {r.kind.value: r.due_at.astimezone(ZoneInfo("Europe/London")).strftime("%d %H:%M") for r in pending}
     # 6 March 2030 is a Wednesday: the escalation comes two working days after the end, on Friday.
     assert due == {"prep_kit": "06 08:30", "scorecard_due": "06 10:00", "chaser": "06 11:00", "escalation": "08 10:00"}
 
-    hirebot.slack.click(hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id,
-                        selected=f"cancel:{interview.id}")
+    hirebot.slack.click(
+        hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id, selected=f"cancel:{interview.id}"
+    )
     with hirebot.services.db.transaction() as session:
         assert session.get(Interview, interview.id).status is InterviewStatus.CANCELLED
-        assert session.scalar(select(func.count()).select_from(Reminder).where(
-            Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
+            )
+            == 0
+        )
 
 
 def test_debrief_time_is_recorded_and_shown_on_the_card(hirebot):
@@ -270,8 +309,9 @@ def test_app_home_shows_the_personal_view(hirebot):
     published = hirebot.client.last("views.publish")[0]
     assert published["user_id"] == hirebot.users["omar"]
     assert candidate.name in json.dumps(published["view"])
-    hirebot.slack.event({"type": "app_home_opened", "user": hirebot.users["omar"], "tab": "home",
-                         "channel": "D0OMAR", "event_ts": "1"})
+    hirebot.slack.event(
+        {"type": "app_home_opened", "user": hirebot.users["omar"], "tab": "home", "channel": "D0OMAR", "event_ts": "1"}
+    )
     assert hirebot.client.last("views.publish")[0]["view"]["type"] == "home"
 
 
@@ -283,8 +323,14 @@ def test_interview_times_are_read_in_the_interviewers_own_time_zone(hirebot, mon
     def with_zone(user_id: str) -> SlackUser:
         user = real(user_id)
         # The emulator's users.info has no `tz`; real Slack's does.
-        return SlackUser(user.id, user.name, user.real_name, "America/New_York" if user_id == hirebot.users["mei"]
-                         else None, user.deleted, user.is_bot)
+        return SlackUser(
+            user.id,
+            user.name,
+            user.real_name,
+            "America/New_York" if user_id == hirebot.users["mei"] else None,
+            user.deleted,
+            user.is_bot,
+        )
 
     monkeypatch.setattr(hirebot.services.slack, "user_info", with_zone)
     candidate = open_loop(hirebot)
@@ -300,17 +346,27 @@ def test_rescheduling_to_another_interviewer_invites_them(hirebot):
     add_interview(hirebot, candidate, "coding_round", "mei", "2030-03-04", "10:00")
     with hirebot.services.db.transaction() as session:
         interview = session.scalars(select(Interview).where(Interview.candidate_id == candidate.id)).one()
-    hirebot.slack.click(hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id,
-                        selected=f"reschedule:{interview.id}")
+    hirebot.slack.click(
+        hirebot.users["rita"],
+        Action.INTERVIEW_MENU,
+        channel=candidate.channel_id,
+        selected=f"reschedule:{interview.id}",
+    )
     view = hirebot.slack.opened_view()
-    values = form_values(**{
-        Block.STAGE: pick("coding_round"), Block.INTERVIEWER: user(hirebot.users["nora"]),
-        Block.START_DATE: date("2030-03-04"), Block.START_TIME: clock_time("11:00"), Block.DURATION: number(60),
-    })
+    values = form_values(
+        **{
+            Block.STAGE: pick("coding_round"),
+            Block.INTERVIEWER: user(hirebot.users["nora"]),
+            Block.START_DATE: date("2030-03-04"),
+            Block.START_TIME: clock_time("11:00"),
+            Block.DURATION: number(60),
+        }
+    )
     hirebot.slack.submit(hirebot.users["rita"], view, values)
     hirebot.run_background()
     assert hirebot.users["nora"] in hirebot.emulator.members(candidate.channel_id)
     with hirebot.services.db.transaction() as session:
-        reminders = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
-                                                           Reminder.status == ReminderStatus.PENDING)).all()
+        reminders = session.scalars(
+            select(Reminder).where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
+        ).all()
     assert {r.target_user_id for r in reminders if r.kind.value != "escalation"} == {hirebot.users["nora"]}

@@ -87,8 +87,11 @@ def test_a_late_evening_interview_waits_for_the_morning(hirebot):
     assert sweep_at(hirebot, "2030-03-06 19:00").sent == 0
     assert sweep_at(hirebot, "2030-03-07 03:00").sent == 0
     with hirebot.services.db.transaction() as session:
-        due = session.scalar(select(Reminder.due_at).where(Reminder.interview_id == interview.id,
-                                                          Reminder.kind == ReminderKind.SCORECARD_DUE))
+        due = session.scalar(
+            select(Reminder.due_at).where(
+                Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.SCORECARD_DUE
+            )
+        )
     assert due.astimezone(LONDON) == at("2030-03-07 09:00")
     assert sweep_at(hirebot, "2030-03-07 09:00").sent == 1
 
@@ -98,8 +101,11 @@ def test_the_pre_debrief_nudge_reaches_whoever_is_still_missing(hirebot):
     hirebot.clock.set(at("2030-03-06 16:30"))
     hirebot.slack.click(hirebot.users["rita"], Action.SET_DEBRIEF, str(candidate.id), channel=candidate.channel_id)
     view = hirebot.slack.opened_view()
-    hirebot.slack.submit(hirebot.users["rita"], view,
-                         form_values(**{Block.DEBRIEF_DATE: date("2030-03-12"), Block.DEBRIEF_TIME: clock_time("14:00")}))
+    hirebot.slack.submit(
+        hirebot.users["rita"],
+        view,
+        form_values(**{Block.DEBRIEF_DATE: date("2030-03-12"), Block.DEBRIEF_TIME: clock_time("14:00")}),
+    )
     hirebot.run_background()
     before = len(dms_to(hirebot, "priya"))
     stats = sweep_at(hirebot, "2030-03-12 11:00")
@@ -116,8 +122,11 @@ def test_submitting_cancels_the_chasers(hirebot):
     for moment in ("2030-03-06 16:00", "2030-03-07 09:30", "2030-03-08 15:00"):
         assert sweep_at(hirebot, moment).sent == 0
     with hirebot.services.db.transaction() as session:
-        pending = session.scalar(select(func.count()).select_from(Reminder).where(
-            Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING))
+        pending = session.scalar(
+            select(func.count())
+            .select_from(Reminder)
+            .where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
+        )
     assert pending == 0
 
 
@@ -125,14 +134,19 @@ def test_snooze_moves_the_next_chaser(hirebot):
     candidate, interview = loop_with_interview(hirebot)
     sweep_at(hirebot, "2030-03-06 15:00")
     due = dms_to(hirebot, "priya")[-1]
-    snooze = next(e for b in due["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == Action.SNOOZE_2H)
+    snooze = next(
+        e for b in due["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == Action.SNOOZE_2H
+    )
     hirebot.clock.set(at("2030-03-06 15:05"))
     hirebot.slack.click(hirebot.users["priya"], Action.SNOOZE_2H, snooze["value"], channel="D0PRIYA")
     with hirebot.services.db.transaction() as session:
-        chaser = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
-                                                        Reminder.kind == ReminderKind.CHASER,
-                                                        Reminder.status == ReminderStatus.PENDING)).one()
+        chaser = session.scalars(
+            select(Reminder).where(
+                Reminder.interview_id == interview.id,
+                Reminder.kind == ReminderKind.CHASER,
+                Reminder.status == ReminderStatus.PENDING,
+            )
+        ).one()
     assert chaser.due_at.astimezone(LONDON) == at("2030-03-06 17:05")
     assert sweep_at(hirebot, "2030-03-06 16:00").sent == 0
     assert sweep_at(hirebot, "2030-03-06 17:05").sent == 1
@@ -164,8 +178,13 @@ def test_a_restart_mid_cadence_loses_nothing_and_repeats_nothing(hirebot):
     sweep_at(hirebot, "2030-03-06 13:31")
     sent = len(dms_to(hirebot, "priya"))
     # A new process: new services, the same database and Slack.
-    restarted = build_services(hirebot.services.settings, slack=hirebot.services.slack, db=hirebot.services.db,
-                               clock=hirebot.clock, background=QueuedBackground)
+    restarted = build_services(
+        hirebot.services.settings,
+        slack=hirebot.services.slack,
+        db=hirebot.services.db,
+        clock=hirebot.clock,
+        background=QueuedBackground,
+    )
     hirebot.clock.set(at("2030-03-06 13:40"))
     assert restarted.dispatcher.sweep().sent == 0  # the prep kit stays sent
     # Down from 13:40 until the next morning: the due notice and the chaser collapse into one DM.
@@ -191,10 +210,12 @@ def test_a_429_is_waited_out_and_the_reminder_sent_once(hirebot, monkeypatch):
     stats = sweep_at(hirebot, "2030-03-06 13:31")
     assert (stats.sent, stats.retried) == (0, 1)
     with hirebot.services.db.transaction() as session:
-        row = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
-                                                     Reminder.kind == ReminderKind.PREP_KIT)).one()
+        row = session.scalars(
+            select(Reminder).where(Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.PREP_KIT)
+        ).one()
     assert row.status is ReminderStatus.PENDING and row.due_at.astimezone(LONDON) == at("2030-03-06 13:31").replace(
-        second=45)
+        second=45
+    )
     assert sweep_at(hirebot, "2030-03-06 13:31").sent == 0  # not before Retry-After
     hirebot.clock.set(at("2030-03-06 13:32"))
     assert hirebot.services.dispatcher.sweep().sent == 1
@@ -209,8 +230,9 @@ def test_a_permanent_error_fails_the_row_and_shows_on_the_card(hirebot):
     stats = sweep_at(hirebot, "2030-03-06 13:31")
     assert stats.failed == 1
     with hirebot.services.db.transaction() as session:
-        row = session.scalars(select(Reminder).where(Reminder.kind == ReminderKind.PREP_KIT,
-                                                     Reminder.target_user_id == "U0NOSUCHUSER")).one()
+        row = session.scalars(
+            select(Reminder).where(Reminder.kind == ReminderKind.PREP_KIT, Reminder.target_user_id == "U0NOSUCHUSER")
+        ).one()
     assert row.status is ReminderStatus.FAILED and row.last_error
     card = json.dumps(hirebot.client.last("chat.update")[0]["blocks"])
     assert "reminders:" in card and "U0NOSUCHUSER" in card
@@ -231,8 +253,9 @@ def test_slack_outages_back_off_then_fail_the_row_after_five_attempts(hirebot, m
         hirebot.clock.set(moment)
         hirebot.services.dispatcher.sweep()
         with hirebot.services.db.transaction() as session:
-            row = session.scalars(select(Reminder).where(Reminder.interview_id == interview.id,
-                                                         Reminder.kind == ReminderKind.PREP_KIT)).one()
+            row = session.scalars(
+                select(Reminder).where(Reminder.interview_id == interview.id, Reminder.kind == ReminderKind.PREP_KIT)
+            ).one()
         if row.status is ReminderStatus.PENDING:
             delays.append((row.due_at - moment).total_seconds())
             moment = row.due_at
@@ -247,16 +270,25 @@ def test_the_cadence_follows_the_settings(hirebot):
     from bot.services.loops import InterviewPlan
     from tests.conftest import make_settings
 
-    settings = make_settings(hirebot.emulator, hirebot.services.settings.database_url,
-                             HIREBOT_PREP_KIT_MINUTES=90, HIREBOT_FIRST_CHASER_MINUTES=30)
-    services = build_services(settings, slack=hirebot.services.slack, db=hirebot.services.db, clock=hirebot.clock,
-                              background=QueuedBackground)
+    settings = make_settings(
+        hirebot.emulator,
+        hirebot.services.settings.database_url,
+        HIREBOT_PREP_KIT_MINUTES=90,
+        HIREBOT_FIRST_CHASER_MINUTES=30,
+    )
+    services = build_services(
+        settings, slack=hirebot.services.slack, db=hirebot.services.db, clock=hirebot.clock, background=QueuedBackground
+    )
     hirebot.clock.set(at("2030-03-04 09:00"))
     candidate_id = open_loop(hirebot).id
     interview_id = services.loops.add_interview(
-        candidate_id, InterviewPlan("coding_round", hirebot.users["priya"], "2030-03-06", "14:00", 60),
-        hirebot.users["rita"])
+        candidate_id,
+        InterviewPlan("coding_round", hirebot.users["priya"], "2030-03-06", "14:00", 60),
+        hirebot.users["rita"],
+    )
     with services.db.transaction() as session:
-        due = {r.kind.value: r.due_at.astimezone(LONDON).strftime("%H:%M")
-               for r in session.scalars(select(Reminder).where(Reminder.interview_id == interview_id))}
+        due = {
+            r.kind.value: r.due_at.astimezone(LONDON).strftime("%H:%M")
+            for r in session.scalars(select(Reminder).where(Reminder.interview_id == interview_id))
+        }
     assert due["prep_kit"] == "12:30" and due["chaser"] == "15:30"

@@ -31,9 +31,13 @@ def interview_yesterday(bot, candidate, stage: str, who: str) -> Interview:
     day = (bot.clock() - timedelta(days=1)).astimezone(LONDON).strftime("%Y-%m-%d")
     add_interview(bot, candidate, stage, who, day, "10:00")
     with bot.services.db.transaction() as session:
-        return session.scalars(select(Interview).where(Interview.candidate_id == candidate.id,
-                                                       Interview.interviewer_id == bot.users[who],
-                                                       Interview.stage_key == stage)).one()
+        return session.scalars(
+            select(Interview).where(
+                Interview.candidate_id == candidate.id,
+                Interview.interviewer_id == bot.users[who],
+                Interview.stage_key == stage,
+            )
+        ).one()
 
 
 def open_scorecard(bot, interview: Interview, who: str) -> dict:
@@ -98,18 +102,23 @@ def test_rating_options_show_their_anchors(hirebot, loop):
 def test_invalid_submissions_are_answered_beside_the_right_fields(hirebot, loop):
     _, coding, _ = loop
     view = open_scorecard(hirebot, coding, "priya")
-    values = coding_values(**{
-        rating_block("software_engineering"): radio(None),  # missing rating
-        evidence_block("data_pipelines"): text(""),  # a 4 without evidence
-        Block.RED_FLAGS: checks("framework_dependent"),  # a flag without evidence
-        Block.RECOMMENDATION: radio(None),
-        Block.NOTES: text("x" * 3001),
-    })
+    values = coding_values(
+        **{
+            rating_block("software_engineering"): radio(None),  # missing rating
+            evidence_block("data_pipelines"): text(""),  # a 4 without evidence
+            Block.RED_FLAGS: checks("framework_dependent"),  # a flag without evidence
+            Block.RECOMMENDATION: radio(None),
+            Block.NOTES: text("x" * 3001),
+        }
+    )
     reply = ack_json(hirebot.slack.submit(hirebot.users["priya"], view, values))
     assert reply["response_action"] == "errors"
     assert set(reply["errors"]) == {
-        rating_block("software_engineering"), evidence_block("data_pipelines"),
-        flag_evidence_block("framework_dependent"), Block.RECOMMENDATION, Block.NOTES,
+        rating_block("software_engineering"),
+        evidence_block("data_pipelines"),
+        flag_evidence_block("framework_dependent"),
+        Block.RECOMMENDATION,
+        Block.NOTES,
     }
     with hirebot.services.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Scorecard)) == 0
@@ -118,20 +127,28 @@ def test_invalid_submissions_are_answered_beside_the_right_fields(hirebot, loop)
 def test_a_valid_scorecard_is_stored_with_its_rubric_version_and_chasers_cancelled(hirebot, loop):
     candidate, coding, _ = loop
     view = open_scorecard(hirebot, coding, "priya")
-    values = coding_values(**{Block.RED_FLAGS: checks("framework_dependent"),
-                              flag_evidence_block("framework_dependent"): text("Could not explain the training loop.")})
+    values = coding_values(
+        **{
+            Block.RED_FLAGS: checks("framework_dependent"),
+            flag_evidence_block("framework_dependent"): text("Could not explain the training loop."),
+        }
+    )
     reply = ack_json(hirebot.slack.submit(hirebot.users["priya"], view, values))
     assert reply["response_action"] == "update"
     assert Action.VIEW_PANEL in json.dumps(reply["view"])
     with hirebot.services.db.transaction() as session:
         card = session.scalars(select(Scorecard).where(Scorecard.interview_id == coding.id)).one()
         assert (card.pack, card.pack_version, card.recommendation) == ("ml-engineer", 1, "yes")
-        assert {(r.competency_key, r.rating) for r in card.ratings} == {("software_engineering", 3),
-                                                                      ("data_pipelines", 4)}
+        assert {(r.competency_key, r.rating) for r in card.ratings} == {
+            ("software_engineering", 3),
+            ("data_pipelines", 4),
+        }
         assert [(f.flag_key, f.evidence) for f in card.red_flags] == [
-            ("framework_dependent", "Could not explain the training loop.")]
-        pending = session.scalars(select(Reminder.kind).where(Reminder.interview_id == coding.id,
-                                                              Reminder.status == ReminderStatus.PENDING)).all()
+            ("framework_dependent", "Could not explain the training loop.")
+        ]
+        pending = session.scalars(
+            select(Reminder.kind).where(Reminder.interview_id == coding.id, Reminder.status == ReminderStatus.PENDING)
+        ).all()
         assert ReminderKind.CHASER not in pending and ReminderKind.SCORECARD_DUE not in pending
 
 
@@ -154,10 +171,15 @@ def test_the_same_submission_dispatched_twice_at_once_is_stored_once(hirebot, lo
     assert [r.status for r in replies] == [200, 200]
     hirebot.run_background()
     with hirebot.services.db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(Scorecard).where(Scorecard.interview_id == coding.id)) == 1
+        assert (
+            session.scalar(select(func.count()).select_from(Scorecard).where(Scorecard.interview_id == coding.id)) == 1
+        )
         assert session.scalar(select(func.count()).select_from(Rating)) == 2
-    receipts = [m for m in hirebot.client.all("chat.postMessage")
-                if m["channel"] == candidate.channel_id and "submitted" in m["text"]]
+    receipts = [
+        m
+        for m in hirebot.client.all("chat.postMessage")
+        if m["channel"] == candidate.channel_id and "submitted" in m["text"]
+    ]
     assert len(receipts) == 1
 
 
@@ -176,11 +198,15 @@ def test_the_receipt_says_who_and_which_stage_and_nothing_else(hirebot, loop):
 def test_a_closed_modal_keeps_a_draft_that_is_restored_on_reopen(hirebot, loop):
     _, coding, _ = loop
     view = open_scorecard(hirebot, coding, "priya")
-    partial = form_values(**{
-        rating_block("software_engineering"): radio("2"),
-        evidence_block("software_engineering"): text("Half-finished thought about tests"),
-        Block.RED_FLAGS: checks(), Block.RECOMMENDATION: radio(None), Block.NOTES: text(""),
-    })
+    partial = form_values(
+        **{
+            rating_block("software_engineering"): radio("2"),
+            evidence_block("software_engineering"): text("Half-finished thought about tests"),
+            Block.RED_FLAGS: checks(),
+            Block.RECOMMENDATION: radio(None),
+            Block.NOTES: text(""),
+        }
+    )
     assert hirebot.slack.close(hirebot.users["priya"], view, partial).status == 200
     with hirebot.services.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ScorecardDraft)) == 1
@@ -245,8 +271,12 @@ def test_an_edit_changes_the_same_scorecard_and_posts_no_second_receipt(hirebot,
     view = open_scorecard(hirebot, coding, "priya")
     hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
     again = open_scorecard(hirebot, coding, "priya")
-    assert next(b for b in again["blocks"] if b.get("block_id") == Block.RECOMMENDATION)[
-        "element"]["initial_option"]["value"] == "yes"
+    assert (
+        next(b for b in again["blocks"] if b.get("block_id") == Block.RECOMMENDATION)["element"]["initial_option"][
+            "value"
+        ]
+        == "yes"
+    )
     hirebot.slack.submit(hirebot.users["priya"], again, coding_values(**{Block.RECOMMENDATION: radio("strong_yes")}))
     hirebot.run_background()
     with hirebot.services.db.transaction() as session:
@@ -263,8 +293,14 @@ def test_an_edit_after_the_debrief_summary_is_an_amendment(hirebot, loop):
     view = open_scorecard(hirebot, coding, "priya")
     hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
     with hirebot.services.db.transaction() as session:
-        session.add(Debrief(candidate_id=candidate.id, scheduled_at=hirebot.clock() + timedelta(hours=2),
-                            summary_ts="1.0", posted_at=hirebot.clock()))
+        session.add(
+            Debrief(
+                candidate_id=candidate.id,
+                scheduled_at=hirebot.clock() + timedelta(hours=2),
+                summary_ts="1.0",
+                posted_at=hirebot.clock(),
+            )
+        )
     again = open_scorecard(hirebot, coding, "priya")
     hirebot.slack.submit(hirebot.users["priya"], again, coding_values(**{Block.RECOMMENDATION: radio("no")}))
     with hirebot.services.db.transaction() as session:

@@ -73,8 +73,9 @@ def _check_element(problems: list[str], where: str, element: dict[str, Any]) -> 
         if len(element.get("value", "")) > LIMITS["button_value"]:
             _fail(problems, where, "button value over 2000")
     options = element.get("options", [])
-    limit = {"radio_buttons": LIMITS["radio_options"], "checkboxes": LIMITS["checkbox_options"],
-             "overflow": 5}.get(kind, LIMITS["select_options"])
+    limit = {"radio_buttons": LIMITS["radio_options"], "checkboxes": LIMITS["checkbox_options"], "overflow": 5}.get(
+        kind, LIMITS["select_options"]
+    )
     if len(options) > limit:
         _fail(problems, where, f"{kind} has {len(options)} options (limit {limit})")
     for option in options:

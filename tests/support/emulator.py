@@ -24,8 +24,17 @@ BOT_TOKEN = "xoxb-hirebot-test"
 # The tests' own reads (conversations.info, history) need scopes the bot never uses; this
 # token, for the same bot user, holds them so that the bot's token stays exactly the manifest's.
 INSPECTOR_TOKEN = "xoxb-hirebot-inspector"
-INSPECTOR_SCOPES = ["groups:read", "groups:history", "channels:read", "im:read", "im:history", "users:read",
-                    "pins:read", "bookmarks:read", "chat:write"]
+INSPECTOR_SCOPES = [
+    "groups:read",
+    "groups:history",
+    "channels:read",
+    "im:read",
+    "im:history",
+    "users:read",
+    "pins:read",
+    "bookmarks:read",
+    "chat:write",
+]
 
 # The people of the test workspace, by handle.
 PEOPLE = {

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from db.models import Candidate
 from handlers.ids import Action, Block, Callback
-from tests.support.slack import ack_json, clock_time, date, form_values, number, select as pick, text, user, users
+from tests.support.slack import ack_json, clock_time, date, form_values, number, text, user, users
+from tests.support.slack import select as pick
 
 _names = itertools.count(1)
 
@@ -43,18 +44,32 @@ def open_loop(bot, name: str | None = None, **overrides) -> Candidate:
         return session.scalars(select(Candidate).where(Candidate.name == name)).one()
 
 
-def add_interview(bot, candidate: Candidate, stage: str, who: str, day: str, at: str, minutes: int = 60,
-                  actor: str = "rita", via_command: bool = False):
+def add_interview(
+    bot,
+    candidate: Candidate,
+    stage: str,
+    who: str,
+    day: str,
+    at: str,
+    minutes: int = 60,
+    actor: str = "rita",
+    via_command: bool = False,
+):
     if via_command:
         ack_json(bot.slack.command(bot.users[actor], "schedule", channel=candidate.channel_id))
     else:
         bot.slack.click(bot.users[actor], Action.ADD_INTERVIEW, str(candidate.id), channel=candidate.channel_id)
     view = bot.slack.opened_view()
     assert view["callback_id"] == Callback.ADD_INTERVIEW
-    values = form_values(**{
-        Block.STAGE: pick(stage), Block.INTERVIEWER: user(bot.users[who]), Block.START_DATE: date(day),
-        Block.START_TIME: clock_time(at), Block.DURATION: number(minutes),
-    })
+    values = form_values(
+        **{
+            Block.STAGE: pick(stage),
+            Block.INTERVIEWER: user(bot.users[who]),
+            Block.START_DATE: date(day),
+            Block.START_TIME: clock_time(at),
+            Block.DURATION: number(minutes),
+        }
+    )
     reply = ack_json(bot.slack.submit(bot.users[actor], view, values))
     bot.run_background()
     return reply

@@ -118,27 +118,45 @@ class SlackDriver:
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(self, user_id: str, text: str, channel: str = "C0GENERAL") -> BoltResponse:
-        body = urlencode({
-            "token": "legacy", "team_id": self.team, "channel_id": channel, "channel_name": "general",
-            "user_id": user_id, "user_name": user_id, "command": "/hire", "text": text,
-            "response_url": "http://127.0.0.1:9/unused", "trigger_id": self.emulator.trigger_id(),
-            "api_app_id": "A0HIREBOT",
-        })
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": self.team,
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user_id,
+                "user_name": user_id,
+                "command": "/hire",
+                "text": text,
+                "response_url": "http://127.0.0.1:9/unused",
+                "trigger_id": self.emulator.trigger_id(),
+                "api_app_id": "A0HIREBOT",
+            }
+        )
         return self._dispatch(body, "application/x-www-form-urlencoded")
 
     def _interaction(self, payload: dict[str, Any]) -> BoltResponse:
         payload = {"team": {"id": self.team}, "api_app_id": "A0HIREBOT", "token": "legacy", **payload}
         return self._dispatch(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def click(self, user_id: str, action_id: str, value: str = "", channel: str | None = None,
-              view: dict[str, Any] | None = None, selected: str | None = None) -> BoltResponse:
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str = "",
+        channel: str | None = None,
+        view: dict[str, Any] | None = None,
+        selected: str | None = None,
+    ) -> BoltResponse:
         action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button", "action_ts": "1"}
         if selected is not None:
             action.update(type="overflow", selected_option={"value": selected})
         else:
             action["value"] = value
         payload: dict[str, Any] = {
-            "type": "block_actions", "user": {"id": user_id}, "trigger_id": self.emulator.trigger_id(),
+            "type": "block_actions",
+            "user": {"id": user_id},
+            "trigger_id": self.emulator.trigger_id(),
             "actions": [action],
         }
         if channel:
@@ -166,10 +184,17 @@ class SlackDriver:
         return self._interaction({"type": "view_closed", "user": {"id": user_id}, "view": closed, "is_cleared": False})
 
     def event(self, event: dict[str, Any]) -> BoltResponse:
-        body = json.dumps({
-            "token": "legacy", "team_id": self.team, "api_app_id": "A0HIREBOT", "type": "event_callback",
-            "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()), "event": event,
-        })
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": self.team,
+                "api_app_id": "A0HIREBOT",
+                "type": "event_callback",
+                "event_id": f"Ev{time.monotonic_ns()}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
         return self._dispatch(body, "application/json")
 
 

@@ -31,28 +31,54 @@ TEXT_3000 = ("Evidence with <angle> & ampersands. " * 90)[:3000]
 
 def line(n: int, **overrides) -> InterviewLine:
     stage = PACK.stages[n % len(PACK.stages)]
-    values = dict(id=n, stage_key=stage.key, stage_name=stage.name, interviewer_id=f"U{n:09d}",
-                  starts_at=NOW + timedelta(hours=n), ends_at=NOW + timedelta(hours=n, minutes=60),
-                  timezone="Pacific/Chatham", status=InterviewStatus.SCHEDULED, submitted=n % 2 == 0,
-                  overdue=n % 3 == 0, escalated=n % 5 == 0)
+    values = dict(
+        id=n,
+        stage_key=stage.key,
+        stage_name=stage.name,
+        interviewer_id=f"U{n:09d}",
+        starts_at=NOW + timedelta(hours=n),
+        ends_at=NOW + timedelta(hours=n, minutes=60),
+        timezone="Pacific/Chatham",
+        status=InterviewStatus.SCHEDULED,
+        submitted=n % 2 == 0,
+        overdue=n % 3 == 0,
+        escalated=n % 5 == 0,
+    )
     values.update(overrides)
     return InterviewLine(**values)
 
 
 def card(interviews: int = 40, problems: int = 12) -> LoopCard:
     return LoopCard(
-        candidate_id=1, name=LONG_NAME, role=PACK.role, profile="Infrastructure-heavy", channel_id="C0123456789",
-        recruiter_id="U0RECRUITER", hiring_manager_id="U0MANAGER", resume_url="https://ats.example.com/" + "x" * 500,
-        stages=[(s.key, s.name) for s in PACK.stages], interviews=[line(n) for n in range(interviews)],
-        debrief_at=NOW + timedelta(days=3), problems=[f"invite: cant_invite_{n}" for n in range(problems)],
-        status=LoopStatus.DECIDED, decision=Decision.NO_HIRE, days_open=400, target_weeks=(4, 6),
+        candidate_id=1,
+        name=LONG_NAME,
+        role=PACK.role,
+        profile="Infrastructure-heavy",
+        channel_id="C0123456789",
+        recruiter_id="U0RECRUITER",
+        hiring_manager_id="U0MANAGER",
+        resume_url="https://ats.example.com/" + "x" * 500,
+        stages=[(s.key, s.name) for s in PACK.stages],
+        interviews=[line(n) for n in range(interviews)],
+        debrief_at=NOW + timedelta(days=3),
+        problems=[f"invite: cant_invite_{n}" for n in range(problems)],
+        status=LoopStatus.DECIDED,
+        decision=Decision.NO_HIRE,
+        days_open=400,
+        target_weeks=(4, 6),
         zone="Europe/London",
     )
 
 
 def pending(n: int) -> PendingScorecard:
-    return PendingScorecard(interview_id=n, candidate_name=LONG_NAME, channel_id="C0123456789",
-                            stage_name=PACK.stages[n % 6].name, ends_at=NOW, overdue=True)
+    return PendingScorecard(
+        interview_id=n,
+        candidate_name=LONG_NAME,
+        channel_id="C0123456789",
+        stage_name=PACK.stages[n % 6].name,
+        ends_at=NOW,
+        overdue=True,
+    )
 
 
 def test_the_recruiter_modals_fit():
@@ -72,9 +98,13 @@ def test_the_loop_card_and_status_fit_however_big_the_loop(interviews):
 
 @pytest.mark.parametrize("count", [0, 3, 30, 120])
 def test_the_personal_views_fit(count):
-    status = PersonalStatus(user_id="U1", pending=[pending(n) for n in range(count)],
-                            upcoming=[line(n) for n in range(count)],
-                            upcoming_channels={n: (LONG_NAME, "C1") for n in range(count)}, zone="Asia/Kolkata")
+    status = PersonalStatus(
+        user_id="U1",
+        pending=[pending(n) for n in range(count)],
+        upcoming=[line(n) for n in range(count)],
+        upcoming_channels={n: (LONG_NAME, "C1") for n in range(count)},
+        zone="Asia/Kolkata",
+    )
     message = loops.personal_status(status)
     check_message(message.text, message.blocks)
     check_view(loops.home_view(status))
@@ -86,9 +116,18 @@ def test_help_fits():
 
 
 def _context(stage_key: str, prefill: ScorecardForm | None) -> ScorecardContext:
-    return ScorecardContext(interview_id=123456, candidate_id=654321, candidate_name=LONG_NAME, channel_id="C1",
-                            pack=PACK, stage=PACK.stage(stage_key), starts_at=NOW, zone="Europe/London",
-                            prefill=prefill, submitted=prefill is not None)
+    return ScorecardContext(
+        interview_id=123456,
+        candidate_id=654321,
+        candidate_name=LONG_NAME,
+        channel_id="C1",
+        pack=PACK,
+        stage=PACK.stage(stage_key),
+        starts_at=NOW,
+        zone="Europe/London",
+        prefill=prefill,
+        submitted=prefill is not None,
+    )
 
 
 @pytest.mark.parametrize("stage", [s.key for s in PACK.stages])
@@ -99,8 +138,10 @@ def test_every_stage_scorecard_modal_fits_even_fully_filled(stage):
     full = ScorecardForm(
         ratings={k: 4 for k in PACK.stage(stage).competencies},
         evidence={k: TEXT_3000 for k in PACK.stage(stage).competencies},
-        flags=list(flags), flag_evidence={k: TEXT_3000 for k in flags},
-        recommendation="strong_yes", notes=TEXT_3000,
+        flags=list(flags),
+        flag_evidence={k: TEXT_3000 for k in flags},
+        recommendation="strong_yes",
+        notes=TEXT_3000,
     )
     filled = scorecards.scorecard_modal(_context(stage, full))
     check_view(filled)
@@ -109,29 +150,43 @@ def test_every_stage_scorecard_modal_fits_even_fully_filled(stage):
 
 
 def test_the_panel_fits_with_many_long_scorecards():
-    entry = PanelEntry(interviewer_id="U1", stage_name="Shipped-model deep dive",
-                       recommendation=Recommendation.STRONG_NO,
-                       ratings=[(c.name, 1, TEXT_3000) for c in PACK.competencies],
-                       flags=[(f.label, TEXT_3000) for f in PACK.red_flags], notes=TEXT_3000,
-                       submitted_at=NOW, amendments=3, pack_ref="ml-engineer@1")
+    entry = PanelEntry(
+        interviewer_id="U1",
+        stage_name="Shipped-model deep dive",
+        recommendation=Recommendation.STRONG_NO,
+        ratings=[(c.name, 1, TEXT_3000) for c in PACK.competencies],
+        flags=[(f.label, TEXT_3000) for f in PACK.red_flags],
+        notes=TEXT_3000,
+        submitted_at=NOW,
+        amendments=3,
+        pack_ref="ml-engineer@1",
+    )
     for count in (0, 1, 12, 40):
         check_view(scorecards.panel_modal(Panel(candidate_name=LONG_NAME, entries=[entry] * count, expected=40)))
 
 
 @pytest.mark.parametrize("stage", [s.key for s in PACK.stages])
 def test_reminder_messages_fit(stage):
-    kit = PrepKit(reminder_id=1, interview_id=2, candidate_name=LONG_NAME, channel_id="C1",
-                  resume_url="https://ats.example.com/1", stage_name=PACK.stage(stage).name, starts_at=NOW,
-                  zone="Europe/London",
-                  competencies=[(c.name, c.description) for c in PACK.stage_competencies(stage)],
-                  focus_questions=list(PACK.stage(stage).focus_questions),
-                  red_flags=[f.label for f in PACK.stage_red_flags(stage)])
+    kit = PrepKit(
+        reminder_id=1,
+        interview_id=2,
+        candidate_name=LONG_NAME,
+        channel_id="C1",
+        resume_url="https://ats.example.com/1",
+        stage_name=PACK.stage(stage).name,
+        starts_at=NOW,
+        zone="Europe/London",
+        competencies=[(c.name, c.description) for c in PACK.stage_competencies(stage)],
+        focus_questions=list(PACK.stage(stage).focus_questions),
+        red_flags=[f.label for f in PACK.stage_red_flags(stage)],
+    )
     message = reminders.prep_kit(kit)
     check_message(message.text, message.blocks)
     for kind in ("due", "chaser", "digest", "nudge"):
         for count in (1, 25):
-            message = reminders.scorecard_reminder(ScorecardReminder(1, kind, [pending(n) for n in range(count)],
-                                                                     "Europe/London"))
+            message = reminders.scorecard_reminder(
+                ScorecardReminder(1, kind, [pending(n) for n in range(count)], "Europe/London")
+            )
             check_message(message.text, message.blocks)
     message = reminders.escalation(Escalation(LONG_NAME, "C1", "U1", "Coding round", NOW, "UTC"))
     check_message(message.text, message.blocks)
@@ -145,6 +200,18 @@ def test_the_checker_catches_what_slack_refuses():
     with pytest.raises(BlockKitError, match="no plain-text"):
         check_message("", [])
     with pytest.raises(BlockKitError, match="option text over 75"):
-        check_message("t", [{"type": "actions", "elements": [
-            {"type": "static_select", "action_id": "a", "options": [
-                {"text": {"type": "plain_text", "text": "o" * 76}, "value": "v"}]}]}])
+        check_message(
+            "t",
+            [
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "static_select",
+                            "action_id": "a",
+                            "options": [{"text": {"type": "plain_text", "text": "o" * 76}, "value": "v"}],
+                        }
+                    ],
+                }
+            ],
+        )

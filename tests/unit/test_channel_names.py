@@ -34,8 +34,12 @@ def test_lowercase_and_only_legal_characters() -> None:
 
 @pytest.mark.parametrize(
     ("candidate", "expected"),
-    [("José García", "hire-jose-g-mle"), ("Zoë Saldaña", "hire-zoe-s-mle"), ("Ñandú Çelik", "hire-nandu-c-mle"),
-     ("Ａｄａ Ｌｏｖｅｌａｃｅ", "hire-ada-l-mle")],
+    [
+        ("José García", "hire-jose-g-mle"),
+        ("Zoë Saldaña", "hire-zoe-s-mle"),
+        ("Ñandú Çelik", "hire-nandu-c-mle"),
+        ("Ａｄａ Ｌｏｖｅｌａｃｅ", "hire-ada-l-mle"),
+    ],
 )
 def test_accents_are_folded(candidate: str, expected: str) -> None:
     assert channel_name(candidate, "MLE") == expected

@@ -47,8 +47,19 @@ def _success(method: str, args: dict[str, Any]) -> Reply:
     if method.startswith("views."):
         return Reply(body={"ok": True, "view": {"id": "V0VIEW", "hash": "1700000000.abc"}})
     if method == "users.info":
-        return Reply(body={"ok": True, "user": {"id": args.get("user"), "name": "priya", "real_name": "Priya Raman",
-                                                "tz": "Europe/London", "deleted": False, "is_bot": False}})
+        return Reply(
+            body={
+                "ok": True,
+                "user": {
+                    "id": args.get("user"),
+                    "name": "priya",
+                    "real_name": "Priya Raman",
+                    "tz": "Europe/London",
+                    "deleted": False,
+                    "is_bot": False,
+                },
+            }
+        )
     return Reply()
 
 
@@ -195,8 +206,11 @@ def test_repeated_429s_give_up_after_max_retries(slack: FakeSlack, wired: Wired)
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply(503, "<html><body>Service Unavailable</body></html>"), Reply(503, {"ok": False, "error": "fatal_error"}),
-     Reply(500, "")],
+    [
+        Reply(503, "<html><body>Service Unavailable</body></html>"),
+        Reply(503, {"ok": False, "error": "fatal_error"}),
+        Reply(500, ""),
+    ],
     ids=["503-html", "503-json", "500-empty"],
 )
 def test_a_server_error_is_transient(slack: FakeSlack, wired: Wired, reply: Reply) -> None:
@@ -403,8 +417,11 @@ def test_post_message_is_limited_per_channel() -> None:
 def test_the_gateway_keys_post_message_by_channel(server: tuple[FakeSlack, str], slack: FakeSlack) -> None:
     _, url = server
     clock, waits = FakeClock(), []
-    gateway = SlackGateway(WebClient(token=TOKEN, base_url=url, timeout=5), RateLimiter(clock=clock, sleep=waits.append),
-                           sleep=waits.append)
+    gateway = SlackGateway(
+        WebClient(token=TOKEN, base_url=url, timeout=5),
+        RateLimiter(clock=clock, sleep=waits.append),
+        sleep=waits.append,
+    )
     for _ in range(3):
         gateway.post_message("C0ONE", "hi")
     gateway.post_message("C0TWO", "hi")
@@ -416,9 +433,7 @@ def test_the_gateway_keys_post_message_by_channel(server: tuple[FakeSlack, str],
 # Privacy: the gateway never logs a token or message text.
 
 
-def test_no_token_or_text_in_logs_or_errors(
-    slack: FakeSlack, wired: Wired, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_no_token_or_text_in_logs_or_errors(slack: FakeSlack, wired: Wired, caplog: pytest.LogCaptureFixture) -> None:
     secret_text = "Candidate Zebulon Quartermaine: strong no, see notes"
     caplog.set_level(logging.DEBUG)
     # As `hirebot` runs, even with -v: slack_sdk itself logs request bodies at DEBUG, so the CLI keeps it at INFO.
@@ -432,8 +447,9 @@ def test_no_token_or_text_in_logs_or_errors(
     raised: list[errors.SlackError] = []
     for _ in range(3):
         with pytest.raises(errors.SlackError) as caught:
-            wired.gateway.post_message("C0CHAN", secret_text, blocks=[{"type": "section", "text": {
-                "type": "mrkdwn", "text": secret_text}}])
+            wired.gateway.post_message(
+                "C0CHAN", secret_text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": secret_text}}]
+            )
         raised.append(caught.value)
 
     assert any(r.name == "bot.slack_gateway" for r in caplog.records), "the gateway should log failures"

@@ -68,8 +68,15 @@ def test_socket_mode_interactivity_and_home_tab(manifest: dict) -> None:
 
 
 def test_the_bot_scopes(bot_scopes: set[str]) -> None:
-    needed = {"commands", "chat:write", "groups:write", "users:read", "users:read.email", "pins:write",
-              "bookmarks:write"}
+    needed = {
+        "commands",
+        "chat:write",
+        "groups:write",
+        "users:read",
+        "users:read.email",
+        "pins:write",
+        "bookmarks:write",
+    }
     assert needed <= bot_scopes
     # Least privilege: no reading of channel history, no public-channel management.
     assert not {"channels:history", "groups:history", "channels:manage", "admin"} & bot_scopes

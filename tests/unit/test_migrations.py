@@ -68,8 +68,16 @@ def schema_diff(url: str, metadata: sa.MetaData = Base.metadata) -> list:
 
 def test_the_models_define_the_expected_tables() -> None:
     assert MODEL_TABLES == {
-        "candidates", "team_members", "interviews", "scorecards", "ratings", "raised_red_flags",
-        "scorecard_drafts", "reminders", "debriefs", "audit_events",
+        "candidates",
+        "team_members",
+        "interviews",
+        "scorecards",
+        "ratings",
+        "raised_red_flags",
+        "scorecard_drafts",
+        "reminders",
+        "debriefs",
+        "audit_events",
     }
 
 
@@ -115,12 +123,25 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 def _interview(session: sa.orm.Session) -> Interview:
     candidate = Candidate(
-        name="Ada Lovelace", pack="ml-engineer", pack_version=1, profile="balanced", recruiter_id="U0REC",
-        hiring_manager_id="U0HM", created_by="U0REC", created_at=T0, updated_at=T0,
+        name="Ada Lovelace",
+        pack="ml-engineer",
+        pack_version=1,
+        profile="balanced",
+        recruiter_id="U0REC",
+        hiring_manager_id="U0HM",
+        created_by="U0REC",
+        created_at=T0,
+        updated_at=T0,
     )
     interview = Interview(
-        candidate=candidate, stage_key="coding_round", interviewer_id="U0INT", starts_at=T0 + timedelta(days=3),
-        duration_minutes=60, timezone="Europe/London", created_at=T0, updated_at=T0,
+        candidate=candidate,
+        stage_key="coding_round",
+        interviewer_id="U0INT",
+        starts_at=T0 + timedelta(days=3),
+        duration_minutes=60,
+        timezone="Europe/London",
+        created_at=T0,
+        updated_at=T0,
     )
     session.add_all([candidate, interview])
     session.flush()
@@ -129,8 +150,13 @@ def _interview(session: sa.orm.Session) -> Interview:
 
 def _scorecard(interview_id: int) -> Scorecard:
     return Scorecard(
-        interview_id=interview_id, interviewer_id="U0INT", pack="ml-engineer", pack_version=1,
-        recommendation="yes", submitted_at=T0, updated_at=T0,
+        interview_id=interview_id,
+        interviewer_id="U0INT",
+        pack="ml-engineer",
+        pack_version=1,
+        recommendation="yes",
+        submitted_at=T0,
+        updated_at=T0,
     )
 
 
@@ -157,17 +183,16 @@ def test_a_rating_outside_1_to_4_is_refused(migrated: Database, value: int) -> N
         scorecard_id = card.id
 
     with pytest.raises(IntegrityError), migrated.transaction() as session:
-        session.add(Rating(scorecard_id=scorecard_id, competency_key="collaboration", competency_name="C",
-                           rating=value))
+        session.add(
+            Rating(scorecard_id=scorecard_id, competency_key="collaboration", competency_name="C", rating=value)
+        )
         session.flush()
 
 
 def test_a_rating_in_range_is_accepted(migrated: Database) -> None:
     with migrated.transaction() as session:
         card = _scorecard(_interview(session).id)
-        card.ratings.extend(
-            Rating(competency_key=f"c{n}", competency_name=f"C{n}", rating=n) for n in (1, 2, 3, 4)
-        )
+        card.ratings.extend(Rating(competency_key=f"c{n}", competency_name=f"C{n}", rating=n) for n in (1, 2, 3, 4))
         session.add(card)
     with migrated.transaction() as session:
         assert sorted(session.scalars(sa.select(Rating.rating))) == [1, 2, 3, 4]

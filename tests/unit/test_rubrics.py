@@ -120,8 +120,17 @@ def test_the_loop_target_is_four_to_six_weeks(pack: RubricPack) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["deployed", "leakage", "drift", "state-of-the-art", "fundamentals", "business", "algorithm", "framework",
-     "lone wolf"],
+    [
+        "deployed",
+        "leakage",
+        "drift",
+        "state-of-the-art",
+        "fundamentals",
+        "business",
+        "algorithm",
+        "framework",
+        "lone wolf",
+    ],
 )
 def test_the_red_flags_of_the_spec_exist(pack: RubricPack, word: str) -> None:
     assert any(word in flag.label.lower() for flag in pack.red_flags), word

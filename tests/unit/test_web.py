@@ -32,8 +32,17 @@ class _AuthTest(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.calls.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
-        body = json.dumps({"ok": True, "url": "https://t.slack.com/", "team": "T", "user": "hirebot",
-                           "team_id": "T0TEAM", "user_id": "U0BOT", "bot_id": "B0BOT"}).encode()
+        body = json.dumps(
+            {
+                "ok": True,
+                "url": "https://t.slack.com/",
+                "team": "T",
+                "user": "hirebot",
+                "team_id": "T0TEAM",
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -59,8 +68,14 @@ def slack_api() -> Iterator[tuple[str, list]]:
 
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack_api: tuple[str, list]) -> Settings:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
-                 "HIREBOT_RUBRICS_DIR"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "HIREBOT_RUBRICS_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     url, _ = slack_api
     return load_settings(
@@ -78,8 +93,12 @@ def app(settings: Settings):  # noqa: ANN201
 
 
 def request(app, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):  # noqa: ANN001, ANN201
-    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
-                               "wsgi.input": io.BytesIO(body)}
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
     for name, value in (headers or {}).items():
         key = name.upper().replace("-", "_")
         environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
@@ -105,8 +124,10 @@ def test_healthz(app) -> None:  # noqa: ANN001
     assert headers["Content-Type"].startswith("text/plain")
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/nope"), ("POST", "/healthz"),
-                                               ("GET", "/healthz/extra"), ("POST", "/slack/events/x")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/"), ("GET", "/nope"), ("POST", "/healthz"), ("GET", "/healthz/extra"), ("POST", "/slack/events/x")],
+)
 def test_other_paths_are_404(app, method: str, path: str) -> None:  # noqa: ANN001
     status, body, _ = request(app, method, path)
     assert status == 404
@@ -122,9 +143,14 @@ def test_slack_events_reach_bolt_which_checks_the_signature(app) -> None:  # noq
 def test_a_signed_url_verification_is_answered(app) -> None:  # noqa: ANN001
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
     timestamp = str(int(time.time()))
-    signature = "v0=" + hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    signature = (
+        "v0=" + hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    )
     status, payload, _ = request(
-        app, "POST", "/slack/events", body,
+        app,
+        "POST",
+        "/slack/events",
+        body,
         {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature},
     )
     assert status == 200

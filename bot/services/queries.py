@@ -1,0 +1,34 @@
+"""Lookups shared by the loop services: a loop by id, with what its views need, and audit lines."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.errors import NotFound
+from db.models import AuditEvent, Candidate, Interview, LoopStatus
+
+
+def audit(actor: str | None, action: str, candidate_id: int | None, details: dict) -> AuditEvent:
+    return AuditEvent(actor_id=actor, action=action, candidate_id=candidate_id, details=details)
+
+
+def candidate(session: Session, candidate_id: int) -> Candidate:
+    found = session.get(Candidate, candidate_id)
+    if found is None or found.status is LoopStatus.PURGED:
+        raise NotFound("That hiring loop no longer exists.")
+    return found
+
+
+def load_loop(session: Session, candidate_id: int) -> Candidate:
+    found = session.scalar(
+        select(Candidate)
+        .where(Candidate.id == candidate_id)
+        .options(
+            selectinload(Candidate.interviews).selectinload(Interview.scorecard),
+            selectinload(Candidate.debrief),
+        )
+    )
+    if found is None or found.status is LoopStatus.PURGED:
+        raise NotFound("That hiring loop no longer exists.")
+    return found
