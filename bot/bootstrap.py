@@ -13,6 +13,7 @@ from bot.background import Background, Notify, ThreadBackground
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.errors import SlackError
+from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
 from bot.services.ports import Renderer
@@ -38,6 +39,7 @@ class Services:
     loops: LoopService
     scorecards: ScorecardService
     dispatcher: ReminderDispatcher
+    debrief: DebriefService
 
     def tell(self, user: str, sentence: str, channel: str | None = None) -> None:
         tell(self.slack, user, sentence, channel)
@@ -79,9 +81,12 @@ def build_services(
         first_chaser_after=timedelta(minutes=settings.first_chaser_minutes),
         nudge_before_debrief=timedelta(hours=settings.nudge_hours_before_debrief),
         escalate_after_working_days=settings.escalate_after_days,
+        summary_before_debrief=timedelta(minutes=settings.summary_minutes_before_debrief),
     )
     render = renderer or BlockKitRenderer()
     loops = LoopService(db, slack, rubrics, render, settings, clock, reminders)
+    debrief = DebriefService(db, slack, rubrics, render, clock, loops.channel, offer_archive=settings.offer_archive)
+    loops.scorecard_listeners.append(debrief.refresh_if_posted)
     services = Services(
         settings=settings,
         db=db,
@@ -102,6 +107,8 @@ def build_services(
             settings.timezone,
             on_escalation=loops.refresh_card,
             on_failure=loops.reminder_failed,
+            on_summary_due=debrief.post,
         ),
+        debrief=debrief,
     )
     return services

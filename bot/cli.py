@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, load_settings
+from bot.errors import HirebotError
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
 log = logging.getLogger("hirebot")
@@ -102,6 +103,35 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    """The loop, its scorecards and the decision as JSON for an ATS (stdout, or --out)."""
+    import json
+
+    services = _offline_services()
+    data = json.dumps(services.debrief.export(args.candidate), indent=2, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(data + "\n", encoding="utf-8")
+        print(f"wrote candidate {args.candidate} to {args.out}")
+    else:
+        print(data)
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    """Remove a decided loop's personal data, keeping one anonymous audit line."""
+    services = _offline_services()
+    services.debrief.purge(args.candidate)
+    print(f"purged candidate {args.candidate}: scorecards, interviews, reminders and names removed")
+    return 0
+
+
+def _offline_services():  # noqa: ANN202 - bot.bootstrap.Services, imported lazily
+    """Services for commands that never call Slack (export, purge): no token needed."""
+    from bot.bootstrap import build_services
+
+    return build_services(load_settings())
+
+
 def _safe_url(url: str) -> str:
     """The database URL without its password, for messages."""
     if "@" in url and "://" in url:
@@ -124,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
         func=_worker
     )
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(func=_migrate)
+    export = sub.add_parser("export", help="write a loop, its scorecards and the decision as JSON for an ATS")
+    export.add_argument(
+        "--candidate", type=int, required=True, help="the candidate id (shown by `export` and the card)"
+    )
+    export.add_argument("--out", help="a file to write (default: standard output)")
+    export.set_defaults(func=_export)
+    purge = sub.add_parser("purge", help="remove a decided loop's personal data (retention); keeps an anonymous line")
+    purge.add_argument("--candidate", type=int, required=True)
+    purge.set_defaults(func=_purge)
     rubrics = sub.add_parser("rubrics", help="rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
     check = rubrics.add_parser("check", help="validate a rubric pack and print its stages and competencies")
     check.add_argument("path", nargs="?", help="a pack's YAML file (default: every installed pack)")
@@ -144,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except (ConfigError, RubricError) as exc:
         print(f"hirebot: {exc}", file=sys.stderr)
+        return 2
+    except HirebotError as exc:
+        print(f"hirebot: {exc.user_message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

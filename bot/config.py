@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     prep_kit_minutes: int = Field(default=30, ge=0, le=24 * 60, alias="HIREBOT_PREP_KIT_MINUTES")
     first_chaser_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="HIREBOT_FIRST_CHASER_MINUTES")
     escalate_after_days: int = Field(default=2, ge=1, le=20, alias="HIREBOT_ESCALATE_AFTER_WORKING_DAYS")
+    summary_minutes_before_debrief: int = Field(
+        default=60, ge=0, le=24 * 60, alias="HIREBOT_SUMMARY_MINUTES_BEFORE_DEBRIEF"
+    )
+    offer_archive: bool = Field(default=True, alias="HIREBOT_OFFER_ARCHIVE")
     nudge_hours_before_debrief: int = Field(default=3, ge=1, le=72, alias="HIREBOT_NUDGE_HOURS_BEFORE_DEBRIEF")
 
     @field_validator("recruiters", mode="before")

@@ -294,6 +294,8 @@ class Debrief(Base):
     scheduled_at: Mapped[datetime]
     summary_ts: Mapped[str | None] = mapped_column(String(32))
     posted_at: Mapped[datetime | None]
+    # What the posted summary was built from ({scorecard id: amendments}), to say what changed.
+    summarised: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="debrief")

@@ -8,10 +8,11 @@ from bot.bootstrap import Services
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import commands, errors, home, loops, scorecards
+    from handlers import commands, debrief, errors, home, loops, scorecards
 
     errors.register(app, services)
     commands.register(app, services)
     loops.register(app, services)
     scorecards.register(app, services)
+    debrief.register(app, services)
     home.register(app, services)

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from bot.bootstrap import Services
 from bot.errors import WrongPlace
 from bot.services.ports import Message
+from handlers.builders import debrief as debrief_views
 from handlers.builders import loops as views
 from handlers.builders.help import SUBCOMMANDS, help_message
 from handlers.errors import answer
@@ -41,6 +42,22 @@ def _debrief(services: Services, cmd: SlashCommand) -> str:
     return ""
 
 
+def _summary(services: Services, cmd: SlashCommand) -> str:
+    candidate_id = services.loops.loop_for_channel(cmd.channel_id, "summary")
+    services.debrief.check_can_run(candidate_id, cmd.user_id)
+    services.background.submit(
+        lambda: services.debrief.post(candidate_id, cmd.user_id), user=cmd.user_id, channel=cmd.channel_id
+    )
+    return "Posting the debrief pre-read in this channel (or refreshing it if it is already here)."
+
+
+def _decide(services: Services, cmd: SlashCommand) -> str:
+    candidate_id = services.loops.loop_for_channel(cmd.channel_id, "decide")
+    name = services.debrief.decision_context(candidate_id, cmd.user_id)
+    services.slack.open_view(cmd.trigger_id, debrief_views.decide_modal(candidate_id, name))
+    return ""
+
+
 def _status(services: Services, cmd: SlashCommand) -> Message:
     try:
         candidate_id = services.loops.loop_for_channel(cmd.channel_id, "status")
@@ -63,6 +80,8 @@ ROUTES: dict[str, Subcommand] = {
     "schedule": _schedule,
     "debrief": _debrief,
     "status": _status,
+    "summary": _summary,
+    "decide": _decide,
     "help": _help,
     "": _help,
 }

@@ -18,6 +18,7 @@ class Callback(enum.StrEnum):
     SET_DEBRIEF = "hirebot.set_debrief"
     SCORECARD = "hirebot.scorecard"
     PANEL_FEEDBACK = "hirebot.panel_feedback"
+    DECIDE = "hirebot.decide"
 
 
 class Action(enum.StrEnum):
@@ -30,6 +31,7 @@ class Action(enum.StrEnum):
     OPEN_SCORECARD = "hirebot.open_scorecard"
     VIEW_PANEL = "hirebot.view_panel"
     INTERVIEW_MENU = "hirebot.interview_menu"
+    ARCHIVE = "hirebot.archive"
     SNOOZE_2H = "hirebot.snooze_2h"
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
 
@@ -56,6 +58,9 @@ class Block(enum.StrEnum):
     RECOMMENDATION = "recommendation"
     RED_FLAGS = "red_flags"
     NOTES = "notes"
+    # Decision modal
+    DECISION = "decision"
+    RATIONALE = "rationale"
 
 
 # Each input block holds one element; its action_id is the block id with this suffix.

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -51,13 +52,14 @@ class SweepStats:
 
 @dataclass
 class _Outgoing:
-    """One message to one person, on behalf of one or more reminder rows."""
+    """One message to one person (or, for the debrief summary, one posting), for one or more rows."""
 
     user: str
-    message: Message
+    message: Message | None
     row_ids: list[int]
     candidate_id: int
     after_send: list[Callable[[Session], None]] = field(default_factory=list)
+    action: Callable[[], object] | None = None  # instead of a DM
 
 
 class ReminderDispatcher:
@@ -72,6 +74,7 @@ class ReminderDispatcher:
         zone: str,
         on_escalation: Callable[[int], None] | None = None,
         on_failure: Callable[[int, str, str], None] | None = None,
+        on_summary_due: Callable[[int], object] | None = None,
     ):
         self.db = db
         self.slack = slack
@@ -82,6 +85,7 @@ class ReminderDispatcher:
         self.zone = zone
         self.on_escalation = on_escalation or (lambda candidate_id: None)
         self.on_failure = on_failure or (lambda candidate_id, user, code: None)
+        self.on_summary_due = on_summary_due
 
     # Claiming
 
@@ -197,6 +201,19 @@ class ReminderDispatcher:
                     outgoing.append(self._escalation(row, interview))
                 else:
                     scorecard_rows[row.target_user_id].append(row)
+            elif row.kind is ReminderKind.DEBRIEF_SUMMARY and self.on_summary_due is not None:
+                if candidate.debrief is None or now >= candidate.debrief.scheduled_at:
+                    finish(row, ReminderStatus.EXPIRED, "debrief already held")
+                    continue
+                outgoing.append(
+                    _Outgoing(
+                        row.target_user_id,
+                        None,
+                        [row.id],
+                        candidate.id,
+                        action=partial(self.on_summary_due, candidate.id),
+                    )
+                )
             elif row.kind is ReminderKind.PRE_DEBRIEF_NUDGE:
                 if candidate.debrief is None or now >= candidate.debrief.scheduled_at:
                     finish(row, ReminderStatus.EXPIRED, "debrief already held")
@@ -356,7 +373,10 @@ class ReminderDispatcher:
                 self._retry(item.row_ids, now + timedelta(seconds=rate_limited.retry_after), stats, count=False)
                 continue
             try:
-                self.slack.post_message(item.user, item.message.text, item.message.blocks)
+                if item.action is not None:
+                    item.action()
+                elif item.message is not None:
+                    self.slack.post_message(item.user, item.message.text, item.message.blocks)
             except SlackRateLimited as exc:
                 rate_limited = exc
                 self._retry(item.row_ids, now + timedelta(seconds=exc.retry_after), stats)

@@ -7,6 +7,7 @@ either returns a domain value or raises a domain error from bot/errors.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -69,6 +70,8 @@ class LoopService:
         self.clock = clock
         self.reminders = reminders
         self.channel = LoopChannel(db, slack, rubrics, render, settings, clock)
+        # Called with the candidate id when a scorecard lands (the debrief refreshes its pre-read).
+        self.scorecard_listeners: list[Callable[[int], object]] = []
 
     # Permissions
 
@@ -322,9 +325,11 @@ class LoopService:
         self.refresh_card(candidate_id)
 
     def after_scorecard(self, candidate_id: int, interviewer: str) -> None:
-        """A scorecard landed: the card's ✅ and the interviewer's pending list change."""
+        """A scorecard landed: the card's ✅, the interviewer's pending list and any posted pre-read change."""
         self.refresh_card(candidate_id)
         self.refresh_homes(interviewer)
+        for listener in self.scorecard_listeners:
+            listener(candidate_id)
 
     def refresh_homes(self, *users: str) -> None:
         """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.services.summary import Summary
 from db.models import Decision, InterviewStatus, LoopStatus
 
 
@@ -123,6 +124,12 @@ class Renderer(Protocol):
     def scorecard_reminder(self, reminder: ScorecardReminder) -> Message: ...
 
     def escalation(self, escalation: Escalation) -> Message: ...
+
+    def debrief(self, summary: Summary, candidate_id: int, note: str | None) -> Message: ...
+
+    def decision(
+        self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None
+    ) -> Message: ...
 
 
 class Gateway(Protocol):

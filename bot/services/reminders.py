@@ -17,10 +17,11 @@ from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderK
 PREP_KIT_BEFORE = timedelta(minutes=30)
 FIRST_CHASER_AFTER = timedelta(hours=1)
 NUDGE_BEFORE_DEBRIEF = timedelta(hours=3)
+SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
 ESCALATE_AFTER_WORKING_DAYS = 2
 
 INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
-DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE,)
+DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
 
 
 def interview_end(interview: Interview) -> datetime:
@@ -35,12 +36,14 @@ class ReminderPlanner:
         first_chaser_after: timedelta = FIRST_CHASER_AFTER,
         nudge_before_debrief: timedelta = NUDGE_BEFORE_DEBRIEF,
         escalate_after_working_days: int = ESCALATE_AFTER_WORKING_DAYS,
+        summary_before_debrief: timedelta = SUMMARY_BEFORE_DEBRIEF,
     ):
         self.hours = hours or WorkingHours()
         self.prep_kit_before = prep_kit_before
         self.first_chaser_after = first_chaser_after
         self.nudge_before_debrief = nudge_before_debrief
         self.escalate_after_working_days = escalate_after_working_days
+        self.summary_before_debrief = summary_before_debrief
 
     def plan_interview(self, session: Session, interview: Interview) -> None:
         self.cancel_interview(session, interview)
@@ -99,6 +102,16 @@ class ReminderPlanner:
         if candidate.debrief is None:
             return
         at = candidate.debrief.scheduled_at
+        # The pre-read is posted at this time even if every scorecard is in earlier: blind
+        # feedback holds until then.
+        session.add(
+            Reminder(
+                kind=ReminderKind.DEBRIEF_SUMMARY,
+                candidate_id=candidate.id,
+                target_user_id=candidate.recruiter_id,
+                due_at=at - self.summary_before_debrief,
+            )
+        )
         session.add(
             Reminder(
                 kind=ReminderKind.PRE_DEBRIEF_NUDGE,

@@ -309,7 +309,11 @@ class ScorecardService:
             if candidate is None or candidate.status is LoopStatus.PURGED:
                 raise NotFound("That hiring loop no longer exists.")
             interviews = [i for i in candidate.interviews if i.status is InterviewStatus.SCHEDULED]
-            sees_all = viewer in (candidate.recruiter_id, candidate.hiring_manager_id)
+            # Blind until your own is in; the pre-read, once posted, opens the panel to the whole team.
+            posted = candidate.debrief is not None and candidate.debrief.posted_at is not None
+            sees_all = viewer in (candidate.recruiter_id, candidate.hiring_manager_id) or (
+                posted and viewer in {m.user_id for m in candidate.team}
+            )
             own = [i for i in interviews if i.interviewer_id == viewer and i.scorecard is not None]
             if not sees_all and not own:
                 raise PermissionDenied(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.ports import Escalation, LoopCard, Message, PersonalStatus, PrepKit, ScorecardReminder
-from handlers.builders import loops, reminders
+from bot.services.summary import Summary
+from db.models import Decision
+from handlers.builders import debrief, loops, reminders
 
 
 class BlockKitRenderer:
@@ -25,3 +27,9 @@ class BlockKitRenderer:
 
     def escalation(self, escalation: Escalation) -> Message:
         return reminders.escalation(escalation)
+
+    def debrief(self, summary: Summary, candidate_id: int, note: str | None) -> Message:
+        return debrief.debrief(summary, candidate_id, note)
+
+    def decision(self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:
+        return debrief.decision(name, decision, rationale, actor, archive_for)

@@ -10,6 +10,8 @@ SUBCOMMANDS = (
     ("schedule", "Add an interview to this candidate's loop (in a candidate channel)."),
     ("debrief", "Set the debrief time for this loop (in a candidate channel)."),
     ("status", "In a candidate channel: the loop's progress. Anywhere else: your own scorecards and interviews."),
+    ("summary", "Post the debrief pre-read now, or refresh it (recruiter or hiring manager, in its channel)."),
+    ("decide", "Record Hire, No hire or Hold with a rationale; closes the loop (recruiter or hiring manager)."),
     ("help", "This list."),
 )
 

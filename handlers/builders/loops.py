@@ -202,6 +202,7 @@ def loop_card(card: LoopCard) -> Message:
             )
         )
     value = str(card.candidate_id)
+    blocks.append(context(f"Loop #{card.candidate_id} · `hirebot export --candidate {card.candidate_id}` for the ATS"))
     blocks.append(
         actions(
             "loop_card",

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("scheduled_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("summary_ts", sa.String(length=32), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("summarised", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["candidate_id"], ["candidates.id"], name=op.f("fk_debriefs_candidate_id_candidates"), ondelete="CASCADE"

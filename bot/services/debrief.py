@@ -1,0 +1,354 @@
+"""The debrief: posting the pre-read (once, then edited in place), the decision, and the end
+of a loop's data (export for an ATS, purge for retention)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from bot.clock import Clock
+from bot.errors import InvalidInput, PermissionDenied
+from bot.services import queries
+from bot.services.loop_channel import LoopChannel
+from bot.services.ports import Gateway, Renderer
+from bot.services.reminders import interview_end
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, Summary, summarize
+from db.models import (
+    AuditEvent,
+    Candidate,
+    Debrief,
+    Decision,
+    Interview,
+    InterviewStatus,
+    LoopStatus,
+    Rating,
+    Reminder,
+    ReminderStatus,
+    Scorecard,
+    TeamMember,
+)
+from db.session import Database
+from rubrics.loader import RubricRegistry
+from rubrics.models import Recommendation
+
+log = logging.getLogger(__name__)
+
+
+class DebriefService:
+    def __init__(
+        self,
+        db: Database,
+        slack: Gateway,
+        rubrics: RubricRegistry,
+        render: Renderer,
+        clock: Clock,
+        channel: LoopChannel,
+        offer_archive: bool = True,
+    ):
+        self.db = db
+        self.slack = slack
+        self.rubrics = rubrics
+        self.render = render
+        self.clock = clock
+        self.channel = channel
+        self.offer_archive = offer_archive
+
+    # The pre-read
+
+    def summary(self, candidate_id: int) -> Summary:
+        with self.db.transaction() as session:
+            candidate = _load(session, candidate_id)
+            return summarize(self._input(session, candidate), self.rubrics.get(candidate.pack))
+
+    def _input(self, session: Session, candidate: Candidate) -> LoopInput:
+        interviews = [i for i in candidate.interviews if i.status is InterviewStatus.SCHEDULED]
+        cards = [
+            CardInput(
+                interviewer_id=i.interviewer_id,
+                stage_key=i.stage_key,
+                recommendation=Recommendation(i.scorecard.recommendation),
+                ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
+                flags={f.flag_key: (f.flag_label, f.evidence) for f in i.scorecard.red_flags},
+                amendments=i.scorecard.amendments,
+            )
+            for i in interviews
+            if i.scorecard is not None
+        ]
+        expected = [
+            ExpectedInput(i.interviewer_id, i.stage_key, interview_end(i), i.scorecard is not None) for i in interviews
+        ]
+        panel = {c.interviewer_id for c in cards}
+        return LoopInput(
+            candidate_name=candidate.name,
+            profile_key=candidate.profile,
+            opened_at=candidate.created_at,
+            now=self.clock(),
+            cards=cards,
+            expected=expected,
+            history=_history(session, panel, candidate.id),
+        )
+
+    def check_can_run(self, candidate_id: int, user_id: str) -> None:
+        with self.db.transaction() as session:
+            self.ensure_can_run(queries.candidate(session, candidate_id), user_id)
+
+    def ensure_can_run(self, candidate: Candidate, user_id: str) -> None:
+        if user_id not in (candidate.recruiter_id, candidate.hiring_manager_id):
+            raise PermissionDenied("Only this loop's recruiter or hiring manager can do that.")
+
+    def post(self, candidate_id: int, actor: str | None = None) -> str:
+        """Post the pre-read, or refresh it in place if it is already posted. Returns its ts."""
+        with self.db.transaction() as session:
+            candidate = _load(session, candidate_id)
+            if actor is not None:
+                self.ensure_can_run(candidate, actor)
+            if candidate.status is not LoopStatus.OPEN:
+                raise InvalidInput({"summary": "This loop is closed."})
+            summary = summarize(self._input(session, candidate), self.rubrics.get(candidate.pack))
+            debrief = candidate.debrief
+            if debrief is None:  # posted on demand before a debrief time was set
+                debrief = candidate.debrief = Debrief(scheduled_at=self.clock())
+            note = _changes(debrief.summarised, candidate) if debrief.summary_ts else None
+            snapshot = _snapshot(candidate)
+            channel, ts = candidate.channel_id, debrief.summary_ts
+        message = self.render.debrief(summary, candidate_id, note)
+        if channel is None:
+            raise InvalidInput({"summary": "This loop has no channel to post in."})
+        if ts:
+            self.slack.update_message(channel, ts, message.text, message.blocks)
+        else:
+            ts = self.slack.post_message(channel, message.text, message.blocks)
+        with self.db.transaction() as session:
+            debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one()
+            debrief.summary_ts, debrief.summarised = ts, snapshot
+            debrief.posted_at = debrief.posted_at or self.clock()
+            session.add(queries.audit(actor, "debrief.summary_posted", candidate_id, {"scorecards": len(snapshot)}))
+        return ts
+
+    def refresh_if_posted(self, candidate_id: int) -> None:
+        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early."""
+        with self.db.transaction() as session:
+            debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one_or_none()
+            posted = debrief is not None and debrief.summary_ts is not None
+        if posted:
+            self.post(candidate_id)
+
+    # Deciding and closing
+
+    def validate_decision(self, candidate_id: int, actor: str, choice: str, rationale: str) -> Decision:
+        """The decision modal's checks, answered inline. Field names match the modal's blocks."""
+        self.decision_context(candidate_id, actor)
+        problems = {}
+        if choice not in {d.value for d in Decision}:
+            problems["decision"] = "Choose Hire, No hire or Hold."
+        if not rationale.strip():
+            problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
+        elif len(rationale) > 3000:
+            problems["rationale"] = "Keep it under 3000 characters."
+        if problems:
+            raise InvalidInput(problems)
+        return Decision(choice)
+
+    def decide(self, candidate_id: int, actor: str, choice: str, rationale: str) -> None:
+        decision = self.validate_decision(candidate_id, actor, choice, rationale)
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            self.ensure_can_run(candidate, actor)
+            if candidate.status is not LoopStatus.OPEN:
+                raise InvalidInput({"decision": "This loop already has a decision."})
+            candidate.decision, candidate.decision_rationale = decision, rationale.strip()
+            candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
+            cancelled = session.execute(
+                update(Reminder)
+                .where(Reminder.candidate_id == candidate_id, Reminder.status == ReminderStatus.PENDING)
+                .values(status=ReminderStatus.CANCELLED)
+            ).rowcount
+            session.add(
+                queries.audit(
+                    actor, "loop.decided", candidate_id, {"decision": decision.value, "reminders_cancelled": cancelled}
+                )
+            )
+            channel, name = candidate.channel_id, candidate.name
+        if channel:
+            message = self.render.decision(
+                name, decision, rationale.strip(), actor, candidate_id if self.offer_archive else None
+            )
+            self.slack.post_message(channel, message.text, message.blocks)
+        self.channel.refresh_card(candidate_id)
+
+    def decision_context(self, candidate_id: int, actor: str) -> str:
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            self.ensure_can_run(candidate, actor)
+            if candidate.status is not LoopStatus.OPEN:
+                raise InvalidInput({"decision": "This loop already has a decision."})
+            return candidate.name
+
+    def archive(self, candidate_id: int, actor: str) -> None:
+        """Archive the channel of a decided loop. Slack keeps its history; nothing is deleted."""
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            self.ensure_can_run(candidate, actor)
+            if candidate.status is not LoopStatus.DECIDED:
+                raise InvalidInput({"archive": "Record a decision (`/hire decide`) before archiving."})
+            channel = candidate.channel_id
+            session.add(queries.audit(actor, "loop.archived", candidate_id, {}))
+        if channel:
+            self.slack.archive(channel)
+
+    # The loop's data
+
+    def export(self, candidate_id: int) -> dict[str, Any]:
+        """The loop, its scorecards and the decision, as plain JSON for an ATS."""
+        with self.db.transaction() as session:
+            candidate = _load(session, candidate_id)
+            pack = self.rubrics.get(candidate.pack)
+            return {
+                "candidate": {
+                    "id": candidate.id,
+                    "name": candidate.name,
+                    "role": pack.role,
+                    "profile": candidate.profile,
+                    "resume_url": candidate.resume_url,
+                    "opened_at": _iso(candidate.created_at),
+                    "status": candidate.status.value,
+                },
+                "rubric": f"{candidate.pack}@{candidate.pack_version}",
+                "team": [{"user": m.user_id, "role": m.role.value} for m in candidate.team],
+                "interviews": [_export_interview(i) for i in candidate.interviews],
+                "debrief": {
+                    "scheduled_at": _iso(candidate.debrief.scheduled_at),
+                    "summary_posted_at": _iso(candidate.debrief.posted_at),
+                }
+                if candidate.debrief
+                else None,
+                "decision": {
+                    "decision": candidate.decision.value,
+                    "rationale": candidate.decision_rationale,
+                    "decided_at": _iso(candidate.decided_at),
+                }
+                if candidate.decision
+                else None,
+            }
+
+    def purge(self, candidate_id: int) -> None:
+        """Remove a closed loop's personal data; keep one anonymous audit line."""
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            if candidate.status is not LoopStatus.DECIDED:
+                raise InvalidInput({"purge": "Only a decided loop can be purged; record a decision first."})
+            decision = candidate.decision.value if candidate.decision else None
+            session.execute(delete(Interview).where(Interview.candidate_id == candidate_id))
+            session.execute(delete(Reminder).where(Reminder.candidate_id == candidate_id))
+            session.execute(delete(TeamMember).where(TeamMember.candidate_id == candidate_id))
+            session.execute(delete(Debrief).where(Debrief.candidate_id == candidate_id))
+            session.execute(delete(AuditEvent).where(AuditEvent.candidate_id == candidate_id))
+            candidate.name, candidate.resume_url, candidate.decision_rationale = "(purged)", None, None
+            candidate.recruiter_id = candidate.hiring_manager_id = candidate.created_by = "purged"
+            candidate.channel_name, candidate.problems = None, []
+            candidate.status = LoopStatus.PURGED
+            session.add(
+                AuditEvent(
+                    actor_id=None, action="loop.purged", candidate_id=candidate_id, details={"decision": decision}
+                )
+            )
+
+
+def _load(session: Session, candidate_id: int) -> Candidate:
+    """A loop with everything the pre-read reads, in a fixed number of queries however big it is."""
+    candidate = session.scalar(
+        select(Candidate)
+        .where(Candidate.id == candidate_id)
+        .options(
+            selectinload(Candidate.interviews).selectinload(Interview.scorecard).selectinload(Scorecard.ratings),
+            selectinload(Candidate.interviews).selectinload(Interview.scorecard).selectinload(Scorecard.red_flags),
+            selectinload(Candidate.debrief),
+        )
+    )
+    if candidate is None or candidate.status is LoopStatus.PURGED:
+        return queries.candidate(session, candidate_id)  # raises NotFound
+    return candidate
+
+
+def _history(session: Session, panel: set[str], candidate_id: int) -> list[PeerRating]:
+    """Each panel member's past ratings on other loops, beside their panel mates' mean for the same thing."""
+    if not panel:
+        return []
+    theirs = select(Interview.candidate_id).where(
+        Interview.interviewer_id.in_(panel), Interview.candidate_id != candidate_id
+    )
+    rows = session.execute(
+        select(Interview.candidate_id, Interview.interviewer_id, Rating.competency_key, Rating.rating)
+        .join(Scorecard, Scorecard.interview_id == Interview.id)
+        .join(Rating, Rating.scorecard_id == Scorecard.id)
+        .where(Interview.candidate_id.in_(theirs))
+    ).all()
+    grouped: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+    for candidate, interviewer, competency, rating in rows:
+        grouped[(candidate, competency)].append((interviewer, rating))
+    history = []
+    for ratings in grouped.values():
+        for who, rating in ratings:
+            mates = [r for other, r in ratings if other != who]
+            if who in panel and mates:
+                history.append(PeerRating(who, rating, mean(mates)))
+    return history
+
+
+def _snapshot(candidate: Candidate) -> dict[str, int]:
+    return {str(i.scorecard.id): i.scorecard.amendments for i in candidate.interviews if i.scorecard is not None}
+
+
+def _changes(before: dict[str, int], candidate: Candidate) -> str | None:
+    """'updated: +1 scorecard (Coding round, <@U1>)', or amendments, since the last posting."""
+    added, amended = [], []
+    for interview in candidate.interviews:
+        card = interview.scorecard
+        if card is None:
+            continue
+        stage = f"{interview.stage_key.replace('_', ' ')}, <@{interview.interviewer_id}>"
+        if str(card.id) not in before:
+            added.append(stage)
+        elif card.amendments > before[str(card.id)]:
+            amended.append(stage)
+    parts = []
+    if added:
+        parts.append(f"+{len(added)} scorecard{'s' if len(added) > 1 else ''} ({'; '.join(added)})")
+    if amended:
+        parts.append(f"{len(amended)} amended ({'; '.join(amended)})")
+    return "updated: " + ", ".join(parts) if parts else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _export_interview(interview: Interview) -> dict[str, Any]:
+    card = interview.scorecard
+    return {
+        "stage": interview.stage_key,
+        "interviewer": interview.interviewer_id,
+        "starts_at": _iso(interview.starts_at),
+        "duration_minutes": interview.duration_minutes,
+        "status": interview.status.value,
+        "scorecard": None
+        if card is None
+        else {
+            "rubric": f"{card.pack}@{card.pack_version}",
+            "recommendation": card.recommendation,
+            "ratings": [
+                {"competency": r.competency_key, "name": r.competency_name, "rating": r.rating, "evidence": r.evidence}
+                for r in card.ratings
+            ],
+            "red_flags": [{"flag": f.flag_key, "label": f.flag_label, "evidence": f.evidence} for f in card.red_flags],
+            "notes": card.notes,
+            "submitted_at": _iso(card.submitted_at),
+            "amendments": card.amendments,
+        },
+    }

@@ -1,0 +1,220 @@
+"""The debrief pre-read, computed by one pure function from a loop's scorecards and its rubric.
+
+No database, no Slack: `summarize` takes plain values and returns plain values, so every
+part of it (disagreements, repeated flags, gaps, missing scorecards, profile fit and
+calibration) is tested directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import mean
+
+from rubrics.models import Recommendation, RubricPack
+
+DISAGREEMENT_SPREAD = 2  # points between the lowest and highest rating of one competency
+CALIBRATION_GAP = 0.75  # average points above or below panel mates
+REPEATED_FLAG = 2  # interviewers raising the same flag
+
+
+@dataclass(frozen=True)
+class CardInput:
+    """One submitted scorecard, as the summary needs it."""
+
+    interviewer_id: str
+    stage_key: str
+    recommendation: Recommendation
+    ratings: dict[str, int]  # competency key -> 1..4
+    flags: dict[str, tuple[str, str]]  # flag key -> (label when raised, evidence)
+    amendments: int = 0
+
+
+@dataclass(frozen=True)
+class ExpectedInput:
+    """An interview whose scorecard is expected, submitted or not."""
+
+    interviewer_id: str
+    stage_key: str
+    ends_at: datetime
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class PeerRating:
+    """A past rating with the mean of the panel mates' ratings of the same competency and candidate."""
+
+    interviewer_id: str
+    rating: int
+    panel_mean: float
+
+
+@dataclass(frozen=True)
+class LoopInput:
+    candidate_name: str
+    profile_key: str
+    opened_at: datetime
+    now: datetime
+    cards: list[CardInput]
+    expected: list[ExpectedInput]
+    history: list[PeerRating] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CompetencyRow:
+    key: str
+    name: str
+    ratings: list[tuple[str, int]]  # (interviewer, rating)
+    weight: float
+
+    @property
+    def count(self) -> int:
+        return len(self.ratings)
+
+    @property
+    def mean(self) -> float | None:
+        return mean(r for _, r in self.ratings) if self.ratings else None
+
+    @property
+    def spread(self) -> int:
+        values = [r for _, r in self.ratings]
+        return max(values) - min(values) if values else 0
+
+    @property
+    def disagreement(self) -> bool:
+        return self.spread >= DISAGREEMENT_SPREAD
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    key: str
+    label: str
+    stage_name: str
+    interviewer_id: str
+    evidence: str
+    repeated: bool
+
+
+@dataclass(frozen=True)
+class MissingRow:
+    interviewer_id: str
+    stage_name: str
+    overdue_by: timedelta | None  # None: not due yet
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    interviewer_id: str
+    offset: float  # average rating minus panel mates' average, over `samples` ratings
+    samples: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    candidate_name: str
+    role: str
+    profile_name: str
+    tally: dict[Recommendation, int]
+    submitted: int
+    expected: int
+    days_open: int
+    target_weeks: tuple[int, int]
+    matrix: list[CompetencyRow]
+    profile_fit: float | None
+    fit_explanation: str
+    flags: list[FlagRow]
+    gaps: list[str]
+    missing: list[MissingRow]
+    calibration: list[CalibrationRow]
+    amendments: int
+
+    @property
+    def disagreements(self) -> list[CompetencyRow]:
+        return [row for row in self.matrix if row.disagreement]
+
+
+def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
+    profile = pack.profile(loop.profile_key)
+    stage_names = {s.key: s.name for s in pack.stages}
+
+    tally = {r: 0 for r in reversed(list(Recommendation))}
+    by_competency: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    raised_by: dict[str, set[str]] = defaultdict(set)
+    for card in loop.cards:
+        tally[card.recommendation] += 1
+        for key, rating in card.ratings.items():
+            by_competency[key].append((card.interviewer_id, rating))
+        for key in card.flags:
+            raised_by[key].add(card.interviewer_id)
+
+    matrix = [
+        CompetencyRow(c.key, c.name, by_competency.get(c.key, []), profile.weight(c.key)) for c in pack.competencies
+    ]
+    rated = [row for row in matrix if row.count]
+    if rated:
+        total_weight = sum(row.weight for row in rated)
+        fit = sum(row.weight * (row.mean or 0) for row in rated) / total_weight
+        terms = " + ".join(f"{row.weight:g}×{row.mean:.1f}" for row in rated)
+        explanation = f"({terms}) ÷ {total_weight:g} = {fit:.2f} of 4, weighted for {profile.name}"
+    else:
+        fit, explanation = None, "no ratings yet"
+
+    flags = [
+        FlagRow(
+            key=key,
+            label=label,
+            stage_name=stage_names.get(card.stage_key, card.stage_key),
+            interviewer_id=card.interviewer_id,
+            evidence=evidence,
+            repeated=len(raised_by[key]) >= REPEATED_FLAG,
+        )
+        for card in loop.cards
+        for key, (label, evidence) in sorted(card.flags.items())
+    ]
+    flags.sort(key=lambda f: (not f.repeated, f.label, f.stage_name))
+
+    missing = [
+        MissingRow(
+            e.interviewer_id,
+            stage_names.get(e.stage_key, e.stage_key),
+            loop.now - e.ends_at if loop.now >= e.ends_at else None,
+        )
+        for e in loop.expected
+        if not e.submitted
+    ]
+    return Summary(
+        candidate_name=loop.candidate_name,
+        role=pack.role,
+        profile_name=profile.name,
+        tally=tally,
+        submitted=len(loop.cards),
+        expected=len(loop.expected),
+        days_open=max(0, (loop.now - loop.opened_at).days),
+        target_weeks=(pack.loop_target.min_weeks, pack.loop_target.max_weeks),
+        matrix=matrix,
+        profile_fit=fit,
+        fit_explanation=explanation,
+        flags=flags,
+        gaps=[row.name for row in matrix if not row.count],
+        missing=missing,
+        calibration=calibrate(loop.history, {c.interviewer_id for c in loop.cards}),
+        amendments=sum(c.amendments for c in loop.cards),
+    )
+
+
+def calibrate(history: list[PeerRating], panel: set[str], minimum: int = 3) -> list[CalibrationRow]:
+    """Interviewers on this panel who rate, on average, 0.75 or more above or below their panel mates.
+
+    Only people on this loop's panel are named, and only with at least `minimum` past ratings.
+    """
+    offsets: dict[str, list[float]] = defaultdict(list)
+    for peer in history:
+        if peer.interviewer_id in panel:
+            offsets[peer.interviewer_id].append(peer.rating - peer.panel_mean)
+    rows = [
+        CalibrationRow(who, mean(values), len(values))
+        for who, values in offsets.items()
+        if len(values) >= minimum and abs(mean(values)) >= CALIBRATION_GAP
+    ]
+    return sorted(rows, key=lambda r: -abs(r.offset))

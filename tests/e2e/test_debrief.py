@@ -1,0 +1,203 @@
+"""The debrief end to end: the pre-read posted once at its time, updated in place by a late
+scorecard, refused to interviewers on demand; the decision, archiving, export and purge."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.cli import main as cli
+from bot.services.scorecards import ScorecardForm
+from db.models import AuditEvent, Candidate, Debrief, Interview, LoopStatus, Reminder, ReminderStatus, Scorecard
+from handlers.ids import Action, Block, Callback
+from tests.support.loops import add_interview, open_loop
+from tests.support.slack import ack_json, clock_time, date, form_values, text
+
+LONDON = ZoneInfo("Europe/London")
+STAGES = ["recruiter_screen", "coding_round", "ml_system_design", "model_deep_dive", "collaboration_communication"]
+PANEL = ["priya", "omar", "mei", "lars", "nora"]
+
+
+def at(moment: str) -> datetime:
+    return datetime.strptime(moment, "%Y-%m-%d %H:%M").replace(tzinfo=LONDON)
+
+
+def form(bot, stage: str, flag: str | None = None) -> ScorecardForm:
+    pack = bot.services.rubrics.get("ml-engineer")
+    keys = pack.stage(stage).competencies
+    return ScorecardForm(
+        ratings={k: 3 for k in keys},
+        flags=[flag] if flag else [],
+        flag_evidence={flag: "Tuned on the test set and called it validation."} if flag else {},
+        recommendation="yes",
+    )
+
+
+def loop_of_five(bot):
+    """Five interviews on Monday, four scorecards in (one red flag), debrief on Thursday 15:00."""
+    bot.clock.set(at("2030-03-04 09:00"))
+    candidate = open_loop(bot)
+    for n, (stage, who) in enumerate(zip(STAGES, PANEL, strict=True)):
+        add_interview(bot, candidate, stage, who, "2030-03-04", f"{10 + n}:00")
+    bot.slack.click(bot.users["rita"], Action.SET_DEBRIEF, str(candidate.id), channel=candidate.channel_id)
+    bot.slack.submit(
+        bot.users["rita"],
+        bot.slack.opened_view(),
+        form_values(**{Block.DEBRIEF_DATE: date("2030-03-07"), Block.DEBRIEF_TIME: clock_time("15:00")}),
+    )
+    bot.run_background()
+    with bot.services.db.transaction() as session:
+        interviews = session.scalars(
+            select(Interview).where(Interview.candidate_id == candidate.id).order_by(Interview.starts_at)
+        ).all()
+    bot.clock.set(at("2030-03-05 10:00"))
+    for interview, stage, who in list(zip(interviews, STAGES, PANEL, strict=True))[:4]:
+        flag = "ignores_data_quality" if stage == "coding_round" else None
+        bot.services.scorecards.submit(interview.id, bot.users[who], form(bot, stage, flag))
+    return candidate, interviews
+
+
+def summaries(bot, candidate) -> list[dict]:
+    return [m for m in bot.emulator.history(candidate.channel_id) if "Debrief pre-read" in m.get("text", "")]
+
+
+def test_the_pre_read_is_posted_once_an_hour_before_with_what_the_scorecards_say(hirebot):
+    candidate, _ = loop_of_five(hirebot)
+    hirebot.clock.set(at("2030-03-07 13:59"))
+    hirebot.services.dispatcher.sweep()
+    assert summaries(hirebot, candidate) == []  # all but one in, and still nothing early
+    hirebot.clock.set(at("2030-03-07 14:00"))
+    hirebot.services.dispatcher.sweep()
+    hirebot.clock.set(at("2030-03-07 14:05"))
+    hirebot.services.dispatcher.sweep()
+    posted = summaries(hirebot, candidate)
+    assert len(posted) == 1
+    message = posted[0]
+    assert message["text"].startswith(f"Debrief pre-read for {candidate.name}: 4 of 5 scorecards, 4 Yes; 1 red flag")
+    body = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "Tuned on the test set" in body and "Ignores data quality or leakage" in body
+    assert f"<@{hirebot.users['nora']}> · Collaboration and communication" in body
+    assert "Missing scorecards" in body and "Coverage gaps" not in body  # the four stages cover all nine
+    with hirebot.services.db.transaction() as session:
+        debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate.id)).one()
+    assert debrief.summary_ts == message["ts"] and debrief.posted_at is not None
+
+
+def test_a_late_fifth_scorecard_updates_the_same_message(hirebot):
+    candidate, interviews = loop_of_five(hirebot)
+    hirebot.clock.set(at("2030-03-07 14:00"))
+    hirebot.services.dispatcher.sweep()
+    [first] = summaries(hirebot, candidate)
+    hirebot.clock.set(at("2030-03-07 14:20"))
+    hirebot.slack.click(hirebot.users["nora"], Action.OPEN_SCORECARD, str(interviews[4].id), channel="D0NORA")
+    view = hirebot.slack.opened_view()
+    pack = hirebot.services.rubrics.get("ml-engineer")
+    values = {
+        f"rating.{k}": {"type": "radio_buttons", "selected_option": {"value": "2"}}
+        for k in pack.stage("collaboration_communication").competencies
+    }
+    values = {block: {f"{block}.value": v} for block, v in values.items()}
+    values |= form_values(
+        **{
+            Block.RECOMMENDATION: {"type": "radio_buttons", "selected_option": {"value": "no"}},
+            Block.RED_FLAGS: {"type": "checkboxes", "selected_options": []},
+            Block.NOTES: text(""),
+        }
+    )
+    assert ack_json(hirebot.slack.submit(hirebot.users["nora"], view, values))["response_action"] == "update"
+    hirebot.run_background()
+    [after] = summaries(hirebot, candidate)
+    assert after["ts"] == first["ts"]
+    assert "5 of 5 scorecards" in after["text"]
+    assert f"updated: +1 scorecard (collaboration communication, <@{hirebot.users['nora']}>)" in after["text"]
+    updates = [u for u in hirebot.client.all("chat.update") if u["ts"] == first["ts"]]
+    assert len(updates) == 1
+
+
+def test_summary_on_demand_is_for_the_recruiter_and_hiring_manager_only(hirebot):
+    candidate, _ = loop_of_five(hirebot)
+    refused = ack_json(hirebot.slack.command(hirebot.users["priya"], "summary", channel=candidate.channel_id))
+    assert "Only this loop's recruiter or hiring manager" in refused["text"]
+    assert hirebot.run_background() == 0 and summaries(hirebot, candidate) == []
+    accepted = ack_json(hirebot.slack.command(hirebot.users["hank"], "summary", channel=candidate.channel_id))
+    assert "Posting the debrief pre-read" in accepted["text"]
+    hirebot.run_background()
+    assert len(summaries(hirebot, candidate)) == 1
+
+
+def test_decide_records_the_decision_cancels_reminders_then_archive(hirebot):
+    candidate, _ = loop_of_five(hirebot)
+    hirebot.slack.command(hirebot.users["rita"], "decide", channel=candidate.channel_id)
+    view = hirebot.slack.opened_view()
+    assert view["callback_id"] == Callback.DECIDE
+    empty = ack_json(
+        hirebot.slack.submit(
+            hirebot.users["rita"],
+            view,
+            form_values(
+                **{Block.DECISION: {"type": "radio_buttons", "selected_option": None}, Block.RATIONALE: text("")}
+            ),
+        )
+    )
+    assert set(empty["errors"]) == {Block.DECISION, Block.RATIONALE}
+    chosen = form_values(
+        **{
+            Block.DECISION: {"type": "radio_buttons", "selected_option": {"value": "hire"}},
+            Block.RATIONALE: text("Strong on production ML; the leakage flag was discussed."),
+        }
+    )
+    assert ack_json(hirebot.slack.submit(hirebot.users["rita"], view, chosen)) == {}
+    hirebot.run_background()
+    with hirebot.services.db.transaction() as session:
+        loop = session.get(Candidate, candidate.id)
+        assert (loop.status, loop.decision.value) == (LoopStatus.DECIDED, "hire")
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(Reminder.candidate_id == candidate.id, Reminder.status == ReminderStatus.PENDING)
+            )
+            == 0
+        )
+    decision = [m for m in hirebot.emulator.history(candidate.channel_id) if m["text"].startswith("Decision for")]
+    assert len(decision) == 1 and Action.ARCHIVE in json.dumps(decision[0]["blocks"])
+
+    hirebot.slack.click(hirebot.users["priya"], Action.ARCHIVE, str(candidate.id), channel=candidate.channel_id)
+    hirebot.run_background()
+    assert hirebot.emulator.channel(candidate.channel_id)["is_archived"] is False  # an interviewer may not
+    hirebot.slack.click(hirebot.users["rita"], Action.ARCHIVE, str(candidate.id), channel=candidate.channel_id)
+    hirebot.run_background()
+    assert hirebot.emulator.channel(candidate.channel_id)["is_archived"] is True
+
+
+def test_export_then_purge(hirebot, monkeypatch, tmp_path, capsys):
+    candidate, _ = loop_of_five(hirebot)
+    monkeypatch.setenv("DATABASE_URL", hirebot.services.settings.database_url)
+    monkeypatch.chdir(tmp_path)
+    assert cli(["purge", "--candidate", str(candidate.id)]) == 2  # not before a decision
+    assert "decided" in capsys.readouterr().err
+
+    hirebot.services.debrief.decide(candidate.id, hirebot.users["rita"], "no_hire", "Not yet senior enough.")
+    out = tmp_path / "loop.json"
+    assert cli(["export", "--candidate", str(candidate.id), "--out", str(out)]) == 0
+    exported = json.loads(out.read_text())
+    assert exported["decision"]["decision"] == "no_hire" and exported["candidate"]["name"] == candidate.name
+    cards = [i["scorecard"] for i in exported["interviews"] if i["scorecard"]]
+    assert len(cards) == 4 and cards[0]["rubric"] == "ml-engineer@1"
+    assert any(f["evidence"].startswith("Tuned on the test set") for c in cards for f in c["red_flags"])
+
+    assert cli(["purge", "--candidate", str(candidate.id)]) == 0
+    with hirebot.services.db.transaction() as session:
+        loop = session.get(Candidate, candidate.id)
+        assert (loop.name, loop.status, loop.resume_url) == ("(purged)", LoopStatus.PURGED, None)
+        assert session.scalar(select(func.count()).select_from(Scorecard)) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(Interview).where(Interview.candidate_id == candidate.id))
+            == 0
+        )
+        audit = session.scalars(select(AuditEvent).where(AuditEvent.candidate_id == candidate.id)).all()
+    assert [(a.action, a.actor_id) for a in audit] == [("loop.purged", None)]
+    assert cli(["export", "--candidate", str(candidate.id)]) == 2

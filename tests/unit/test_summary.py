@@ -1,0 +1,200 @@
+"""The debrief pre-read: the pure summary function, part by part, and its Block Kit rendering."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, calibrate, summarize
+from handlers.builders.debrief import debrief
+from rubrics.loader import RubricRegistry
+from rubrics.models import Recommendation
+from tests.support.blockkit import check_message
+
+PACK = RubricRegistry.from_directory().get("ml-engineer")
+NOW = datetime(2030, 3, 12, 13, 0, tzinfo=UTC)
+YES, NO = Recommendation.YES, Recommendation.NO
+
+
+def card(who: str, stage: str, rec: Recommendation = YES, flags: dict | None = None, **ratings: int) -> CardInput:
+    return CardInput(who, stage, rec, dict(ratings), {k: (PACK.red_flag(k).label, v) for k, v in (flags or {}).items()})
+
+
+def loop(
+    cards: list[CardInput],
+    expected: list[ExpectedInput] | None = None,
+    profile: str = "balanced",
+    history: list[PeerRating] | None = None,
+) -> LoopInput:
+    expected = (
+        expected
+        if expected is not None
+        else [ExpectedInput(c.interviewer_id, c.stage_key, NOW - timedelta(days=2), True) for c in cards]
+    )
+    return LoopInput("Priya Raman", profile, NOW - timedelta(days=20), NOW, cards, expected, history or [])
+
+
+def test_headline_tallies_recommendations_and_counts_scorecards():
+    cards = [
+        card("U1", "coding_round", YES),
+        card("U2", "ml_system_design", NO),
+        card("U3", "model_deep_dive", Recommendation.STRONG_YES),
+    ]
+    expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards] + [
+        ExpectedInput("U4", "hiring_manager_close", NOW - timedelta(hours=30), False)
+    ]
+    s = summarize(loop(cards, expected), PACK)
+    assert s.tally == {Recommendation.STRONG_YES: 1, YES: 1, NO: 1, Recommendation.STRONG_NO: 0}
+    assert (s.submitted, s.expected, s.days_open, s.target_weeks) == (3, 4, 20, (4, 6))
+
+
+def test_a_spread_of_two_is_a_disagreement_and_one_is_not():
+    s = summarize(
+        loop(
+            [
+                card("U1", "coding_round", software_engineering=1, data_pipelines=3),
+                card("U2", "ml_system_design", software_engineering=3, data_pipelines=4),
+            ]
+        ),
+        PACK,
+    )
+    rows = {r.key: r for r in s.matrix}
+    assert rows["software_engineering"].spread == 2 and rows["software_engineering"].disagreement
+    assert rows["data_pipelines"].spread == 1 and not rows["data_pipelines"].disagreement
+    assert [r.key for r in s.disagreements] == ["software_engineering"]
+    assert rows["software_engineering"].ratings == [("U1", 1), ("U2", 3)]
+    assert rows["data_pipelines"].mean == 3.5 and rows["data_pipelines"].count == 2
+
+
+def test_a_flag_raised_by_two_interviewers_is_repeated_and_every_flag_is_kept():
+    s = summarize(
+        loop(
+            [
+                card(
+                    "U1",
+                    "coding_round",
+                    flags={"ignores_data_quality": "Joined on the label.", "framework_dependent": "x"},
+                ),
+                card("U2", "ml_system_design", flags={"ignores_data_quality": "No holdout."}),
+            ]
+        ),
+        PACK,
+    )
+    assert len(s.flags) == 3
+    repeated = [f for f in s.flags if f.repeated]
+    assert {(f.interviewer_id, f.stage_name) for f in repeated} == {("U1", "Coding round"), ("U2", "ML system design")}
+    assert not next(f for f in s.flags if f.key == "framework_dependent").repeated
+    assert s.flags[0].repeated  # repeated flags lead
+
+
+def test_coverage_gaps_are_the_competencies_nobody_rated():
+    s = summarize(loop([card("U1", "coding_round", software_engineering=3, data_pipelines=3)]), PACK)
+    assert "Software engineering" not in s.gaps and "Business sense" in s.gaps
+    assert len(s.gaps) == len(PACK.competencies) - 2
+
+
+def test_missing_scorecards_say_who_which_stage_and_how_overdue():
+    expected = [
+        ExpectedInput("U1", "coding_round", NOW - timedelta(hours=50), False),
+        ExpectedInput("U2", "model_deep_dive", NOW + timedelta(hours=1), False),
+    ]
+    s = summarize(loop([], expected), PACK)
+    assert [(m.interviewer_id, m.stage_name, m.overdue_by) for m in s.missing] == [
+        ("U1", "Coding round", timedelta(hours=50)),
+        ("U2", "Shipped-model deep dive", None),
+    ]
+
+
+def test_profile_weights_change_the_fit_score_and_the_arithmetic_is_shown():
+    cards = [card("U1", "ml_system_design", deployment_serving=4, modelling_fundamentals=2)]
+    balanced = summarize(loop(cards, profile="balanced"), PACK)
+    modelling = summarize(loop(cards, profile="modelling_heavy"), PACK)
+    infra = summarize(loop(cards, profile="infrastructure_heavy"), PACK)
+    assert balanced.profile_fit == 3.0
+    assert modelling.profile_fit < balanced.profile_fit < infra.profile_fit
+    weight = PACK.profile("modelling_heavy").weight("modelling_fundamentals")
+    assert f"{weight:g}×2.0" in modelling.fit_explanation and "= " in modelling.fit_explanation
+
+
+def test_calibration_marks_a_generous_interviewer_and_only_the_panel():
+    history = [PeerRating("U1", 4, 3.0)] * 4 + [PeerRating("U2", 3, 3.1)] * 4 + [PeerRating("U9", 1, 3.5)] * 4
+    rows = calibrate(history, panel={"U1", "U2"})
+    assert [(r.interviewer_id, r.offset, r.samples) for r in rows] == [("U1", 1.0, 4)]
+    assert calibrate([PeerRating("U1", 4, 3.0)] * 2, panel={"U1"}) == []  # too little history to say
+    harsh = calibrate([PeerRating("U2", 2, 2.75)] * 3, panel={"U2"})
+    assert harsh[0].offset == -0.75  # the threshold itself counts
+
+
+def test_the_rendered_pre_read_carries_all_six_parts():
+    cards = [
+        card(
+            "U1",
+            "coding_round",
+            NO,
+            {"framework_dependent": "Could not explain backprop"},
+            software_engineering=1,
+            data_pipelines=3,
+        ),
+        card("U2", "ml_system_design", YES, software_engineering=4, data_pipelines=3),
+    ]
+    expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards] + [
+        ExpectedInput("U3", "hiring_manager_close", NOW - timedelta(hours=26), False)
+    ]
+    s = summarize(loop(cards, expected, history=[PeerRating("U2", 4, 2.5)] * 3), PACK)
+    message = debrief(s, 7, "updated: +1 scorecard (coding round, <@U2>)")
+    check_message(message.text, message.blocks)
+    body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
+    for part in (
+        "Recommendations",
+        "Competencies",
+        "Disagreements",
+        "Red flags",
+        "Coverage gaps",
+        "Missing scorecards",
+        "Calibration",
+        "Could not explain backprop",
+        "overdue by 1d 2h",
+    ):
+        assert part in body, part
+    assert "1 red flag" in message.text and "updated: +1 scorecard" in message.text
+
+
+evidence = st.text(alphabet=string.ascii_letters + " &<>“”é🚀", min_size=0, max_size=3000)
+
+
+@st.composite
+def scorecards(draw):
+    stages = [s.key for s in PACK.stages]
+    count = draw(st.integers(min_value=0, max_value=20))
+    cards = []
+    for n in range(count):
+        stage = draw(st.sampled_from(stages))
+        flags = draw(st.lists(st.sampled_from(PACK.stage(stage).red_flags), unique=True))
+        ratings = {k: draw(st.integers(1, 4)) for k in PACK.stage(stage).competencies}
+        cards.append(
+            CardInput(
+                f"U{n:09d}",
+                stage,
+                draw(st.sampled_from(list(Recommendation))),
+                ratings,
+                {k: (PACK.red_flag(k).label, draw(evidence)) for k in flags},
+            )
+        )
+    return cards
+
+
+@settings(max_examples=60, deadline=None)
+@given(scorecards())
+def test_the_pre_read_always_fits_slack_and_never_drops_a_red_flag(cards):
+    s = summarize(loop(cards), PACK)
+    message = debrief(s, 1, "updated: +1 scorecard")
+    check_message(message.text, message.blocks)
+    rendered = "\n".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
+    raised = [(c.interviewer_id, label) for c in cards for label, _ in c.flags.values()]
+    lines = [line for line in rendered.splitlines() if line.startswith("🚩")]
+    assert len(lines) == len(raised)
+    for who, label in raised:
+        assert any(f"<@{who}>" in line and label in line for line in lines)
