@@ -108,6 +108,7 @@ def build_services(
             on_escalation=loops.refresh_card,
             on_failure=loops.reminder_failed,
             on_summary_due=debrief.post,
+            planner=reminders,
         ),
         debrief=debrief,
     )

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
 from bot.errors import HirebotError, InvalidInput
-from bot.services.scorecards import ScorecardForm
+from bot.services.scorecard_form import ScorecardForm
 from handlers.builders import scorecards as views
 from handlers.builders.common import modal, section, when
 from handlers.errors import after_ack

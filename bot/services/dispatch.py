@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import and_, or_, select, update
@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied, SlackError, SlackRateLimited, SlackTransientError
-from bot.services.ports import Escalation, Gateway, Message, PendingScorecard, PrepKit, Renderer, ScorecardReminder
-from bot.services.reminders import interview_end
+from bot.services import notices
+from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
+from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
@@ -31,7 +32,6 @@ from rubrics.loader import RubricRegistry
 
 log = logging.getLogger(__name__)
 
-CHASER_AT = time(9, 30)
 CLAIM_LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 200
 DM_SPACING = timedelta(minutes=15)
@@ -75,6 +75,7 @@ class ReminderDispatcher:
         on_escalation: Callable[[int], None] | None = None,
         on_failure: Callable[[int, str, str], None] | None = None,
         on_summary_due: Callable[[int], object] | None = None,
+        planner: ReminderPlanner | None = None,
     ):
         self.db = db
         self.slack = slack
@@ -86,6 +87,7 @@ class ReminderDispatcher:
         self.on_escalation = on_escalation or (lambda candidate_id: None)
         self.on_failure = on_failure or (lambda candidate_id, user, code: None)
         self.on_summary_due = on_summary_due
+        self.planner = planner or ReminderPlanner(hours)
 
     # Claiming
 
@@ -245,35 +247,15 @@ class ReminderDispatcher:
     # Building what to send
 
     def _prep_kit(self, row: Reminder, interview: Interview) -> _Outgoing:
-        candidate = interview.candidate
-        pack = self.rubrics.get(candidate.pack)
-        stage = pack.stage(interview.stage_key)
-        kit = PrepKit(
-            reminder_id=row.id,
-            interview_id=interview.id,
-            candidate_name=candidate.name,
-            channel_id=candidate.channel_id,
-            resume_url=candidate.resume_url,
-            stage_name=stage.name,
-            starts_at=interview.starts_at,
-            zone=interview.timezone,
-            competencies=[(c.name, c.description) for c in pack.stage_competencies(stage.key)],
-            focus_questions=list(stage.focus_questions),
-            red_flags=[f.label for f in pack.stage_red_flags(stage.key)],
-        )
-        return _Outgoing(row.target_user_id, self.render.prep_kit(kit), [row.id], candidate.id)
+        kit = notices.prep_kit(row.id, interview, self.rubrics.get(interview.candidate.pack))
+        return _Outgoing(row.target_user_id, self.render.prep_kit(kit), [row.id], interview.candidate_id)
 
     def _pending(self, interview: Interview, now: datetime) -> PendingScorecard:
-        pack = self.rubrics.get(interview.candidate.pack)
-        end = interview_end(interview)
-        return PendingScorecard(
-            interview_id=interview.id,
-            candidate_name=interview.candidate.name,
-            channel_id=interview.candidate.channel_id,
-            stage_name=pack.stage(interview.stage_key).name,
-            ends_at=end,
-            overdue=now >= end + timedelta(hours=24),
-        )
+        return notices.pending(interview, self.rubrics.get(interview.candidate.pack), now)
+
+    def _escalation(self, row: Reminder, interview: Interview) -> _Outgoing:
+        escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), self.zone)
+        return _Outgoing(row.target_user_id, self.render.escalation(escalation), [row.id], interview.candidate_id)
 
     def _scorecard_message(
         self,
@@ -312,40 +294,14 @@ class ReminderDispatcher:
             message,
             [r.id for r in kept],
             candidate_id,
-            after_send=[lambda s, i=i: self._next_chaser(s, i, now) for i in chasers],
-        )
-
-    def _next_chaser(self, session: Session, interview: Interview, now: datetime) -> None:
-        """While the scorecard is missing, chase again the next working day at 09:30, their time."""
-        already = session.scalar(
-            select(Reminder.id).where(
-                Reminder.interview_id == interview.id,
-                Reminder.kind == ReminderKind.CHASER,
-                Reminder.status == ReminderStatus.PENDING,
-            )
-        )
-        if already is None:
-            session.add(
-                Reminder(
-                    kind=ReminderKind.CHASER,
-                    candidate_id=interview.candidate_id,
-                    interview_id=interview.id,
-                    target_user_id=interview.interviewer_id,
-                    due_at=self.hours.next_working_day_at(now, interview.timezone, CHASER_AT),
+            # While the scorecard is missing, chase again the next working day at 09:30, their time.
+            after_send=[
+                lambda s, i=i: self.planner.chase_at(
+                    s, i, self.hours.next_working_day_at(now, i.timezone, CHASER_AT), keep_existing=True
                 )
-            )
-
-    def _escalation(self, row: Reminder, interview: Interview) -> _Outgoing:
-        pack = self.rubrics.get(interview.candidate.pack)
-        escalation = Escalation(
-            candidate_name=interview.candidate.name,
-            channel_id=interview.candidate.channel_id,
-            interviewer_id=interview.interviewer_id,
-            stage_name=pack.stage(interview.stage_key).name,
-            ends_at=interview_end(interview),
-            zone=self.zone,
+                for i in chasers
+            ],
         )
-        return _Outgoing(row.target_user_id, self.render.escalation(escalation), [row.id], interview.candidate_id)
 
     def _nudges(self, row: Reminder, candidate: Candidate, now: datetime) -> list[_Outgoing]:
         missing: dict[str, list[Interview]] = defaultdict(list)
@@ -455,25 +411,7 @@ class ReminderDispatcher:
                 if until_tomorrow
                 else self.hours.next_open(now + timedelta(hours=2), zone)
             )
-            chasers = session.scalars(
-                select(Reminder).where(
-                    Reminder.interview_id == interview.id,
-                    Reminder.kind == ReminderKind.CHASER,
-                    Reminder.status == ReminderStatus.PENDING,
-                )
-            ).all()
-            if not chasers:
-                session.add(
-                    Reminder(
-                        kind=ReminderKind.CHASER,
-                        candidate_id=interview.candidate_id,
-                        interview_id=interview.id,
-                        target_user_id=user,
-                        due_at=until,
-                    )
-                )
-            for chaser in chasers:
-                chaser.due_at = until
+            self.planner.chase_at(session, interview, until, keep_existing=False)
             return until
 
 

@@ -6,15 +6,16 @@ reschedule cancels an interview's pending rows and plans them again from the new
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
 
 PREP_KIT_BEFORE = timedelta(minutes=30)
+CHASER_AT = time(9, 30)  # chasers after the first go out at this local time on working days
 FIRST_CHASER_AFTER = timedelta(hours=1)
 NUDGE_BEFORE_DEBRIEF = timedelta(hours=3)
 SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
@@ -82,6 +83,34 @@ class ReminderPlanner:
             )
             .values(status=ReminderStatus.CANCELLED)
         )
+
+    def chase_at(self, session: Session, interview: Interview, due: datetime, *, keep_existing: bool) -> None:
+        """Set when the interview's next chaser is due, creating it if there is none.
+
+        With keep_existing, a chaser already pending is left as it is (the dispatcher planning
+        the next one); without, it is moved (a snooze).
+        """
+        pending = session.scalars(
+            select(Reminder).where(
+                Reminder.interview_id == interview.id,
+                Reminder.kind == ReminderKind.CHASER,
+                Reminder.status == ReminderStatus.PENDING,
+            )
+        ).all()
+        if pending and keep_existing:
+            return
+        for chaser in pending:
+            chaser.due_at = due
+        if not pending:
+            session.add(
+                Reminder(
+                    kind=ReminderKind.CHASER,
+                    candidate_id=interview.candidate_id,
+                    interview_id=interview.id,
+                    target_user_id=interview.interviewer_id,
+                    due_at=due,
+                )
+            )
 
     def scorecard_submitted(self, session: Session, interview: Interview) -> None:
         """Feedback is in: stop chasing, and don't send a 'due' DM that arrives after the fact."""

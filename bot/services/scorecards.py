@@ -7,7 +7,7 @@ ratings to an interviewer who has not submitted their own scorecard for the cand
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,48 +15,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import NotFound, PermissionDenied
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner, interview_end
+from bot.services.scorecard_form import ScorecardForm, fill, form_of, normalised, validate
 from db.models import (
     AuditEvent,
     Candidate,
     Interview,
     InterviewStatus,
     LoopStatus,
-    RaisedRedFlag,
-    Rating,
     Scorecard,
     ScorecardDraft,
 )
 from db.session import Database
 from rubrics.loader import RubricRegistry
-from rubrics.models import RATINGS, Recommendation, RubricPack, Stage
+from rubrics.models import Recommendation, RubricPack, Stage
 
 log = logging.getLogger(__name__)
-
-TEXT_MAX = 3000
-EVIDENCE_NEEDED_FOR = (1, 4)  # the ends of the scale need a reason; so does every red flag
-
-
-@dataclass
-class ScorecardForm:
-    """What an interviewer entered, complete or not (a draft is an incomplete form)."""
-
-    ratings: dict[str, int | None] = field(default_factory=dict)
-    evidence: dict[str, str] = field(default_factory=dict)
-    flags: list[str] = field(default_factory=list)
-    flag_evidence: dict[str, str] = field(default_factory=dict)
-    recommendation: str | None = None
-    notes: str = ""
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> ScorecardForm:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -106,35 +82,6 @@ class Panel:
     expected: int
 
 
-def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
-    """The modal's rules. Keys of the InvalidInput are field names the builder maps to blocks."""
-    problems: dict[str, str] = {}
-    for key in stage.competencies:
-        rating = form.ratings.get(key)
-        if rating not in RATINGS:
-            problems[f"rating.{key}"] = "Rate this competency."
-        elif rating in EVIDENCE_NEEDED_FOR and not form.evidence.get(key, "").strip():
-            problems[f"evidence.{key}"] = f"A rating of {rating} needs evidence: what did you see or hear?"
-    allowed_flags = set(stage.red_flags)
-    for flag in form.flags:
-        if flag not in allowed_flags:
-            problems["red_flags"] = "That red flag is not part of this stage's rubric."
-        elif not form.flag_evidence.get(flag, "").strip():
-            problems[f"flag_evidence.{flag}"] = "Say what you saw that raised this red flag."
-    if form.recommendation not in {r.value for r in Recommendation}:
-        problems["recommendation"] = "Choose an overall recommendation."
-    texts = (
-        [("notes", form.notes)]
-        + [(f"evidence.{k}", v) for k, v in form.evidence.items()]
-        + [(f"flag_evidence.{k}", v) for k, v in form.flag_evidence.items()]
-    )
-    for name, value in texts:
-        if value and len(value) > TEXT_MAX:
-            problems[name] = f"Keep this under {TEXT_MAX} characters ({len(value)} now)."
-    if problems:
-        raise InvalidInput(problems)
-
-
 class ScorecardService:
     def __init__(
         self, db: Database, slack: Gateway, rubrics: RubricRegistry, clock: Clock, reminders: ReminderPlanner, zone: str
@@ -155,7 +102,7 @@ class ScorecardService:
             pack = self.rubrics.get(candidate.pack)
             prefill: ScorecardForm | None = None
             if interview.scorecard is not None:
-                prefill = _form_of(interview.scorecard)
+                prefill = form_of(interview.scorecard)
             else:
                 draft = _draft(session, interview_id, user_id)
                 if draft is not None:
@@ -252,12 +199,12 @@ class ScorecardService:
             stage = pack.stage(interview.stage_key)
             validate(form, pack, stage)
             existing = interview.scorecard
-            if existing is not None and _form_of(existing) == _normalised(form, stage):
+            if existing is not None and form_of(existing) == normalised(form, stage):
                 return _result(existing, created=False, changed=False, amended=False, stage=stage)
             created = existing is None
             scorecard = existing or Scorecard(interview=interview, interviewer_id=user_id, submitted_at=now)
             amended = not created and candidate.debrief is not None and candidate.debrief.posted_at is not None
-            _fill(scorecard, form, pack, stage, now)
+            fill(scorecard, form, pack, stage, now)
             if amended:
                 scorecard.amendments += 1
             if created:
@@ -345,53 +292,6 @@ def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft 
         select(ScorecardDraft).where(
             ScorecardDraft.interview_id == interview_id, ScorecardDraft.interviewer_id == user_id
         )
-    )
-
-
-def _normalised(form: ScorecardForm, stage: Stage) -> ScorecardForm:
-    """The form as it would be stored: only this stage's fields, text trimmed."""
-    return ScorecardForm(
-        ratings={k: form.ratings.get(k) for k in stage.competencies},
-        evidence={k: form.evidence.get(k, "").strip() for k in stage.competencies if form.evidence.get(k, "").strip()},
-        flags=sorted(form.flags),
-        flag_evidence={k: form.flag_evidence.get(k, "").strip() for k in sorted(form.flags)},
-        recommendation=form.recommendation,
-        notes=form.notes.strip(),
-    )
-
-
-def _fill(scorecard: Scorecard, form: ScorecardForm, pack: RubricPack, stage: Stage, now: datetime) -> None:
-    clean = _normalised(form, stage)
-    scorecard.pack = pack.pack
-    scorecard.pack_version = pack.version
-    scorecard.recommendation = clean.recommendation or ""
-    scorecard.notes = clean.notes or None
-    scorecard.updated_at = now
-    # Rows are updated in place by key: replacing them would insert before deleting and trip
-    # the (scorecard, competency) unique constraint on an edit.
-    ratings = {r.competency_key: r for r in scorecard.ratings}
-    for key in stage.competencies:
-        rating = ratings.setdefault(key, Rating(competency_key=key))
-        rating.competency_name = pack.competency(key).name
-        rating.rating = int(clean.ratings[key] or 0)
-        rating.evidence = clean.evidence.get(key)
-    scorecard.ratings = [ratings[k] for k in stage.competencies]
-    flags = {f.flag_key: f for f in scorecard.red_flags}
-    for key in clean.flags:
-        flag = flags.setdefault(key, RaisedRedFlag(flag_key=key))
-        flag.flag_label = pack.red_flag(key).label
-        flag.evidence = clean.flag_evidence[key]
-    scorecard.red_flags = [flags[k] for k in clean.flags]
-
-
-def _form_of(scorecard: Scorecard) -> ScorecardForm:
-    return ScorecardForm(
-        ratings={r.competency_key: r.rating for r in scorecard.ratings},
-        evidence={r.competency_key: r.evidence for r in scorecard.ratings if r.evidence},
-        flags=sorted(f.flag_key for f in scorecard.red_flags),
-        flag_evidence={f.flag_key: f.evidence for f in sorted(scorecard.red_flags, key=lambda f: f.flag_key)},
-        recommendation=scorecard.recommendation,
-        notes=scorecard.notes or "",
     )
 
 

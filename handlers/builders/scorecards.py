@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.scorecards import Panel, ScorecardContext, ScorecardForm
+from bot.services.scorecard_form import ScorecardForm
+from bot.services.scorecards import Panel, ScorecardContext
 from handlers.builders.common import (
     Block,
     actions,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.cli import main as cli
-from bot.services.scorecards import ScorecardForm
+from bot.services.scorecard_form import ScorecardForm
 from db.models import AuditEvent, Candidate, Debrief, Interview, LoopStatus, Reminder, ReminderStatus, Scorecard
 from handlers.ids import Action, Block, Callback
 from tests.support.loops import add_interview, open_loop

@@ -15,7 +15,8 @@ from bot.services.ports import (
     PrepKit,
     ScorecardReminder,
 )
-from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, ScorecardForm
+from bot.services.scorecard_form import ScorecardForm
+from bot.services.scorecards import Panel, PanelEntry, ScorecardContext
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import loops, reminders, scorecards
 from handlers.builders.help import help_message
