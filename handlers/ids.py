@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     RETRY_SETUP = "hirebot.retry_setup"
     OPEN_SCORECARD = "hirebot.open_scorecard"
     VIEW_PANEL = "hirebot.view_panel"
+    PANEL_PAGE = "hirebot.panel_page"
     INTERVIEW_MENU = "hirebot.interview_menu"
     ARCHIVE = "hirebot.archive"
     SNOOZE_2H = "hirebot.snooze_2h"

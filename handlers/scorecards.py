@@ -121,7 +121,7 @@ def register(app: App, services: Services) -> None:
         ack()
         click = BlockAction.model_validate(body)
         try:
-            view = views.panel_modal(scorecards.panel(int(click.value), click.user_id))
+            view = views.panel_modal(scorecards.panel(int(click.value), click.user_id), 0, int(click.value))
         except HirebotError as exc:
             view = _notice("Panel feedback", exc.user_message)
         # From inside a modal the feedback is pushed on top of it; elsewhere it opens fresh.
@@ -146,3 +146,16 @@ def register(app: App, services: Services) -> None:
             )
 
         after_ack(services, click.user_id, click.channel_id, move)
+
+    @app.action(Action.PANEL_PAGE)
+    def panel_page(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        click = BlockAction.model_validate(body)
+        candidate_id, _, page = click.value.partition(":")
+
+        def turn() -> None:
+            panel = scorecards.panel(int(candidate_id), click.user_id)
+            view_id = (click.view or {}).get("id", "")
+            services.slack.update_view(view_id, views.panel_modal(panel, int(page), int(candidate_id)))
+
+        after_ack(services, click.user_id, None, turn)

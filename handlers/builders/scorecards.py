@@ -146,14 +146,21 @@ def submitted_view(ctx: ScorecardContext, edited: bool) -> dict[str, Any]:
     return modal(Callback.SCORECARD, "Scorecard sent", blocks, submit=None, close="Done")
 
 
-def panel_modal(panel: Panel) -> dict[str, Any]:
+PANEL_PAGE_SIZE = 10  # scorecards per page: at most 3 blocks each, well inside a modal's 100
+
+
+def panel_modal(panel: Panel, page: int = 0, candidate_id: int | None = None) -> dict[str, Any]:
+    """Every submitted scorecard, a page of ten at a time."""
+    pages = max(1, -(-len(panel.entries) // PANEL_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = panel.entries[page * PANEL_PAGE_SIZE : (page + 1) * PANEL_PAGE_SIZE]
+    where = f" (page {page + 1} of {pages})" if pages > 1 else ""
     blocks: list[Block] = [
-        section(f"*{escape(panel.candidate_name)}*: {len(panel.entries)} of {panel.expected} scorecards submitted."),
+        section(
+            f"*{escape(panel.candidate_name)}*: {len(panel.entries)} of {panel.expected} scorecards submitted{where}."
+        ),
     ]
-    for entry in panel.entries:
-        if len(blocks) > 96:
-            blocks.append(context(f"…{len(panel.entries)} scorecards in all; the rest did not fit in one window."))
-            break
+    for entry in shown:
         amended = f" · amended {entry.amendments}×" if entry.amendments else ""
         blocks.append(
             section(
@@ -170,4 +177,11 @@ def panel_modal(panel: Panel) -> dict[str, Any]:
             blocks.append(context(escape(fit(entry.notes, 2000))))
     if not panel.entries:
         blocks.append(section("No scorecards yet."))
-    return modal(Callback.PANEL_FEEDBACK, "Panel feedback", blocks[:100], submit=None, close="Close")
+    if pages > 1 and candidate_id is not None:
+        turns = []
+        if page > 0:
+            turns.append(button("Previous", Action.PANEL_PAGE, f"{candidate_id}:{page - 1}"))
+        if page < pages - 1:
+            turns.append(button("Next", Action.PANEL_PAGE, f"{candidate_id}:{page + 1}"))
+        blocks.append(actions("panel_pages", *turns))
+    return modal(Callback.PANEL_FEEDBACK, "Panel feedback", blocks, submit=None, close="Close")

@@ -308,3 +308,31 @@ def test_an_edit_after_the_debrief_summary_is_an_amendment(hirebot, loop):
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.candidate_id == candidate.id)).all()
     assert (card.recommendation, card.amendments) == ("no", 1)
     assert "scorecard.amended" in actions
+
+
+def test_full_scorecards_page_through_a_large_panel(hirebot):
+    from bot.services.scorecard_form import ScorecardForm
+
+    candidate = open_loop(hirebot)
+    interviews = [
+        interview_yesterday(hirebot, candidate, "recruiter_screen", who)
+        for who in ("priya", "omar", "mei", "lars", "nora", "hank")
+    ]
+    interviews += [
+        interview_yesterday(hirebot, candidate, "hiring_manager_close", who)
+        for who in ("priya", "omar", "mei", "lars", "nora")
+    ]
+    keys = hirebot.services.rubrics.get("ml-engineer").stage("recruiter_screen").competencies
+    close = hirebot.services.rubrics.get("ml-engineer").stage("hiring_manager_close").competencies
+    for interview in interviews:
+        ratings = {k: 3 for k in (keys if interview.stage_key == "recruiter_screen" else close)}
+        hirebot.services.scorecards.submit(
+            interview.id, interview.interviewer_id, ScorecardForm(ratings=ratings, recommendation="yes")
+        )
+    hirebot.slack.click(hirebot.users["rita"], Action.VIEW_PANEL, str(candidate.id), channel="D0RITA")
+    first = hirebot.slack.opened_view()
+    assert "page 1 of 2" in json.dumps(first)
+    hirebot.slack.click(hirebot.users["rita"], Action.PANEL_PAGE, f"{candidate.id}:1", view=first)
+    second = hirebot.client.last("views.update")[0]["view"]
+    assert "page 2 of 2" in json.dumps(second)
+    assert json.dumps(second).count("Hiring manager close") == 1

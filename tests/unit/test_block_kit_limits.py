@@ -163,7 +163,13 @@ def test_the_panel_fits_with_many_long_scorecards():
         pack_ref="ml-engineer@1",
     )
     for count in (0, 1, 12, 40):
-        check_view(scorecards.panel_modal(Panel(candidate_name=LONG_NAME, entries=[entry] * count, expected=40)))
+        panel = Panel(candidate_name=LONG_NAME, entries=[entry] * count, expected=40)
+        pages = [scorecards.panel_modal(panel, page, 7) for page in range(max(1, -(-count // 10)))]
+        for view in pages:
+            check_view(view)
+        # Every scorecard is on exactly one page.
+        shown = sum(str(v["blocks"]).count("Shipped-model deep dive") for v in pages)
+        assert shown == count
 
 
 @pytest.mark.parametrize("stage", [s.key for s in PACK.stages])
