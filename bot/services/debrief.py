@@ -35,7 +35,7 @@ from db.models import (
 )
 from db.session import Database
 from rubrics.loader import RubricRegistry
-from rubrics.models import Recommendation
+from rubrics.models import Recommendation, RubricPack
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,8 @@ class DebriefService:
             debrief = candidate.debrief
             if debrief is None:  # posted on demand before a debrief time was set
                 debrief = candidate.debrief = Debrief(scheduled_at=self.clock())
-            note = _changes(debrief.summarised, candidate) if debrief.summary_ts else None
+            pack = self.rubrics.get(candidate.pack)
+            note = _changes(debrief.summarised, candidate, pack) if debrief.summary_ts else None
             snapshot = _snapshot(candidate)
             channel, ts = candidate.channel_id, debrief.summary_ts
         message = self.render.debrief(summary, candidate_id, note)
@@ -305,14 +306,15 @@ def _snapshot(candidate: Candidate) -> dict[str, int]:
     return {str(i.scorecard.id): i.scorecard.amendments for i in candidate.interviews if i.scorecard is not None}
 
 
-def _changes(before: dict[str, int], candidate: Candidate) -> str | None:
+def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> str | None:
     """'updated: +1 scorecard (Coding round, <@U1>)', or amendments, since the last posting."""
+    names = {s.key: s.name for s in pack.stages}
     added, amended = [], []
     for interview in candidate.interviews:
         card = interview.scorecard
         if card is None:
             continue
-        stage = f"{interview.stage_key.replace('_', ' ')}, <@{interview.interviewer_id}>"
+        stage = f"{names.get(interview.stage_key, interview.stage_key)}, <@{interview.interviewer_id}>"
         if str(card.id) not in before:
             added.append(stage)
         elif card.amendments > before[str(card.id)]:

@@ -112,7 +112,7 @@ def test_a_late_fifth_scorecard_updates_the_same_message(hirebot):
     [after] = summaries(hirebot, candidate)
     assert after["ts"] == first["ts"]
     assert "5 of 5 scorecards" in after["text"]
-    assert f"updated: +1 scorecard (collaboration communication, <@{hirebot.users['nora']}>)" in after["text"]
+    assert f"updated: +1 scorecard (Collaboration and communication, <@{hirebot.users['nora']}>)" in after["text"]
     updates = [u for u in hirebot.client.all("chat.update") if u["ts"] == first["ts"]]
     assert len(updates) == 1
 
