@@ -150,6 +150,11 @@ def modal(
     return view
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 scorecard', '2 scorecards'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def when(moment: datetime, fallback_zone: str) -> str:
     """A time Slack shows in each reader's own time zone; the fallback is for old clients and screen text."""
     fallback = moment.astimezone(ZoneInfo(fallback_zone)).strftime("%a %d %b %H:%M %Z")

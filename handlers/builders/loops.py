@@ -14,6 +14,7 @@ from handlers.builders.common import (
     actions,
     button,
     context,
+    count,
     divider,
     escape,
     fit,
@@ -211,7 +212,8 @@ def loop_card(card: LoopCard) -> Message:
             button("Status", Action.STATUS, value),
         )
     )
-    text = f"Hiring loop: {card.name} ({card.role}), {sum(1 for s in stage_lines if '◻️' not in s)} interviews planned"
+    scheduled = sum(1 for line in card.interviews if line.status is not InterviewStatus.CANCELLED)
+    text = f"Hiring loop: {card.name} ({card.role}), {count(scheduled, 'interview')} planned"
     return Message(text=text, blocks=blocks)
 
 
@@ -224,7 +226,7 @@ def loop_status(card: LoopCard, now: datetime) -> Message:
     pace = "on track" if card.days_open <= max_w * 7 else "over target"
     blocks: list[Block] = [
         section(
-            f"*{escape(card.name)}*: {submitted} of {len(lines)} scorecards in"
+            f"*{escape(card.name)}*: {submitted} of {count(len(lines), 'scorecard')} in"
             + (f", *{len(overdue)} overdue*" if overdue else "")
             + f". Day {card.days_open} of a {min_w}-{max_w} week target ({pace})."
         ),
@@ -245,7 +247,7 @@ def loop_status(card: LoopCard, now: datetime) -> Message:
         blocks.append(context(f"…and {len(lines) - STATUS_LIMIT} more interviews."))
     if not lines:
         blocks.append(context("No interviews yet. Use *Add interview* on the loop card."))
-    text = f"{card.name}: {submitted} of {len(lines)} scorecards in, {len(overdue)} overdue"
+    text = f"{card.name}: {submitted} of {count(len(lines), 'scorecard')} in, {len(overdue)} overdue"
     return Message(text=text, blocks=blocks)
 
 
@@ -276,7 +278,10 @@ def personal_blocks(status: PersonalStatus) -> list[Block]:
 
 
 def personal_status(status: PersonalStatus) -> Message:
-    text = f"You have {len(status.pending)} scorecards to submit and {len(status.upcoming)} upcoming interviews"
+    text = (
+        f"You have {count(len(status.pending), 'scorecard')} to submit and "
+        f"{count(len(status.upcoming), 'upcoming interview')}"
+    )
     return Message(text=text, blocks=personal_blocks(status))
 
 

@@ -182,7 +182,7 @@ def test_an_interview_in_the_past_is_accepted_and_due_at_once(hirebot):
     reply = add_interview(hirebot, candidate, "coding_round", "priya", yesterday.strftime("%Y-%m-%d"), "10:00")
     assert reply == {}
     status = ack_json(hirebot.slack.command(hirebot.users["priya"], "status", channel="D0PRIYA"))
-    assert "1 scorecards to submit" in status["text"]
+    assert "You have 1 scorecard to submit" in status["text"]
     button = json.dumps(status["blocks"])
     assert Action.OPEN_SCORECARD in button
 
@@ -298,7 +298,7 @@ def test_status_in_a_channel_shows_who_submitted_never_what(hirebot):
     candidate = open_loop(hirebot)
     add_interview(hirebot, candidate, "coding_round", "mei", "2030-03-04", "10:00")
     reply = ack_json(hirebot.slack.command(hirebot.users["hank"], "status", channel=candidate.channel_id))
-    assert "0 of 1 scorecards in" in reply["text"]
+    assert "0 of 1 scorecard in" in reply["text"]
     body = json.dumps(reply["blocks"])
     assert "week target" in body and "Coding round" in body
 

@@ -292,3 +292,17 @@ def test_the_cadence_follows_the_settings(hirebot):
             for r in session.scalars(select(Reminder).where(Reminder.interview_id == interview_id))
         }
     assert due["prep_kit"] == "12:30" and due["chaser"] == "15:30"
+
+
+def test_the_due_dm_button_opens_that_interviews_scorecard(hirebot):
+    candidate, interview = loop_with_interview(hirebot)
+    sweep_at(hirebot, "2030-03-06 15:00")
+    due = dms_to(hirebot, "priya")[-1]
+    button = next(
+        b["accessory"] for b in due["blocks"] if b.get("accessory", {}).get("action_id") == Action.OPEN_SCORECARD
+    )
+    hirebot.slack.click(hirebot.users["priya"], button["action_id"], button["value"], channel="D0PRIYA")
+    view = hirebot.slack.opened_view()
+    assert view["callback_id"] == "hirebot.scorecard"
+    assert json.loads(view["private_metadata"]) == {"interview_id": interview.id}
+    assert "Coding round" in view["blocks"][0]["text"]["text"]
