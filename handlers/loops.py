@@ -14,7 +14,7 @@ from bot.bootstrap import Services
 from bot.services.loops import InterviewPlan, NewLoop
 from handlers.builders import loops as views
 from handlers.errors import after_ack, submit
-from handlers.ids import Action, Block, Callback
+from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
 
 
@@ -125,6 +125,26 @@ def register(app: App, services: Services) -> None:
                 services.tell(click.user_id, "Interview cancelled; its reminders are cancelled too.", click.channel_id)
 
         after_ack(services, click.user_id, click.channel_id, act)
+
+    @app.action(element_id(Block.INTERVIEWER))
+    def interviewer_picked(ack: Ack, body: dict[str, Any]) -> None:
+        """Show, in the modal, the time zone the start time will be read in."""
+        ack()
+        click = BlockAction.model_validate(body)
+        view = click.view or {}
+        metadata = ViewSubmission.model_validate({"user": {"id": click.user_id}, "view": view}).metadata
+
+        def redraw() -> None:
+            candidate_id, interview_id = int(metadata["candidate_id"]), metadata.get("interview_id")
+            if interview_id:
+                card, pack, line = loops.interview_context(int(interview_id), click.user_id)
+            else:
+                (card, pack), line = loops.planning_context(candidate_id, click.user_id), None
+            zone = loops.interviewer_zone(click.value)
+            updated = views.interview_modal(pack, card, services.settings.timezone, line, interviewer_zone=zone)
+            services.slack.update_view(view["id"], updated, hash=view.get("hash"))
+
+        after_ack(services, click.user_id, None, redraw)
 
     @app.view(Callback.ADD_INTERVIEW)
     def add_interview(ack: Ack, body: dict[str, Any]) -> None:

@@ -38,11 +38,14 @@ class _Action(_Payload):
     action_id: str
     value: str | None = None
     selected_option: dict[str, Any] | None = None
+    selected_user: str | None = None
 
     @property
     def chosen(self) -> str:
         if self.value is not None:
             return self.value
+        if self.selected_user is not None:
+            return self.selected_user
         return (self.selected_option or {}).get("value", "")
 
 

@@ -80,8 +80,14 @@ def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | N
 
 
 def interview_modal(
-    pack: RubricPack, card: LoopCard, default_zone: str, interview: InterviewLine | None = None
+    pack: RubricPack,
+    card: LoopCard,
+    default_zone: str,
+    interview: InterviewLine | None = None,
+    interviewer_zone: str | None = None,
 ) -> dict[str, Any]:
+    """Add or reschedule an interview. `interviewer_zone`, once the interviewer is picked,
+    names the time zone the start time will be read in."""
     stages = [option(s.name, s.key, f"{s.duration_minutes} min") for s in pack.stages]
     stage_el: dict[str, Any] = {"type": "static_select", "options": stages}
     who: dict[str, Any] = {"type": "users_select"}
@@ -98,14 +104,20 @@ def interview_modal(
     blocks = [
         context(f"Candidate: *{escape(card.name)}*"),
         input_block(B.STAGE, "Stage", stage_el),
-        input_block(B.INTERVIEWER, "Interviewer", who, hint="Invited to the channel if they aren't in it yet."),
+        input_block(
+            B.INTERVIEWER, "Interviewer", who, hint="Invited to the channel if they aren't in it yet.", dispatch=True
+        ),
         input_block(B.START_DATE, "Date", date_el),
         input_block(
             B.START_TIME,
             "Start time",
             time_el,
-            hint="In the interviewer's own time zone, from their Slack profile "
-            f"({default_zone} if they have none). A past time is fine: the scorecard is then due at once.",
+            hint=(
+                f"In the interviewer's time zone: {interviewer_zone}."
+                if interviewer_zone
+                else f"In the interviewer's own time zone, from their Slack profile ({default_zone} if they have none)."
+            )
+            + " A past time is fine: the scorecard is then due at once.",
         ),
         input_block(
             B.DURATION,

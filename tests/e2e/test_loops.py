@@ -370,3 +370,39 @@ def test_rescheduling_to_another_interviewer_invites_them(hirebot):
             select(Reminder).where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
         ).all()
     assert {r.target_user_id for r in reminders if r.kind.value != "escalation"} == {hirebot.users["nora"]}
+
+
+def test_picking_the_interviewer_shows_their_time_zone_in_the_modal(hirebot, monkeypatch):
+    from bot.slack_gateway import SlackUser
+
+    real = hirebot.services.slack.user_info
+    monkeypatch.setattr(
+        hirebot.services.slack,
+        "user_info",
+        lambda user_id: SlackUser(**{**real(user_id).__dict__, "tz": "Asia/Kolkata"}),
+    )
+    candidate = open_loop(hirebot)
+    hirebot.slack.click(hirebot.users["rita"], Action.ADD_INTERVIEW, str(candidate.id), channel=candidate.channel_id)
+    view = hirebot.slack.opened_view()
+    hirebot.slack._interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": hirebot.users["rita"]},
+            "trigger_id": hirebot.emulator.trigger_id(),
+            "view": view,
+            "container": {"type": "view", "view_id": view["id"]},
+            "actions": [
+                {
+                    "action_id": f"{Block.INTERVIEWER}.value",
+                    "block_id": Block.INTERVIEWER,
+                    "type": "users_select",
+                    "selected_user": hirebot.users["mei"],
+                    "action_ts": "1",
+                }
+            ],
+        }
+    )
+    args, response = hirebot.client.last("views.update")
+    assert response["ok"] is True and args["hash"] == view["hash"]
+    hint = next(b for b in args["view"]["blocks"] if b.get("block_id") == Block.START_TIME)["hint"]["text"]
+    assert "In the interviewer's time zone: Asia/Kolkata." in hint
