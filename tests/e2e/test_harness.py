@@ -41,3 +41,16 @@ def test_stale_request_is_rejected(hirebot):
     response = hirebot.slack.app.dispatch(BoltRequest(body=body, headers=headers))
     assert response.status == 401
     assert json.loads(response.body or "{}").get("error", "") in ("invalid request", "")
+
+
+def test_an_unexpected_failure_is_logged_without_the_payload_and_the_user_is_told(hirebot, monkeypatch, caplog):
+    def broken(user_id):
+        raise RuntimeError("the database is on fire")
+
+    monkeypatch.setattr(hirebot.services.loops, "personal", broken)
+    response = hirebot.slack.command(hirebot.users["priya"], "status secret-candidate-name")
+    assert response.status == 500
+    told = hirebot.client.all("chat.postMessage")[-1]
+    assert told["channel"] == hirebot.users["priya"] and "Something went wrong on our side" in told["text"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "unhandled RuntimeError" in logged and "secret-candidate-name" not in logged
