@@ -9,6 +9,7 @@ only (the arguments may hold candidate data) and the person is told it failed.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
@@ -20,8 +21,15 @@ log = logging.getLogger(__name__)
 Notify = Callable[[str, str, "str | None"], None]  # (user id, sentence, channel to answer in)
 
 
+Key = tuple[str, Any]
+
+
 class Background(Protocol):
-    def submit(self, job: Callable[[], Any], *, user: str | None, channel: str | None = None) -> None: ...
+    def submit(
+        self, job: Callable[[], Any], *, user: str | None, channel: str | None = None, key: Key | None = None
+    ) -> None:
+        """Run `job` after the ack. With a `key`, a job whose twin is still waiting is dropped:
+        refreshing a card twice in a row says nothing the second refresh won't."""
 
 
 class _Reporting:
@@ -53,11 +61,26 @@ class ThreadBackground(_Reporting):
         super().__init__(notify)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hirebot-bg")
         self._futures: set[Future[None]] = set()
+        self._waiting: set[Key] = set()
+        self._lock = threading.Lock()
 
-    def submit(self, job: Callable[[], Any], *, user: str | None, channel: str | None = None) -> None:
-        future = self._pool.submit(self._run, job, user, channel)
+    def submit(
+        self, job: Callable[[], Any], *, user: str | None, channel: str | None = None, key: Key | None = None
+    ) -> None:
+        if key is not None:
+            with self._lock:
+                if key in self._waiting:
+                    return
+                self._waiting.add(key)
+        future = self._pool.submit(self._start, key, job, user, channel)
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
+
+    def _start(self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None) -> None:
+        if key is not None:
+            with self._lock:
+                self._waiting.discard(key)  # from here on, a new change needs a new run
+        self._run(job, user, channel)
 
     def wait(self, timeout: float = 30.0) -> None:
         """Block until everything submitted so far has finished (tests and benchmarks)."""
@@ -73,14 +96,19 @@ class QueuedBackground(_Reporting):
 
     def __init__(self, notify: Notify | None = None):
         super().__init__(notify)
-        self.queue: list[tuple[Callable[[], Any], str | None, str | None]] = []
+        self.queue: list[tuple[Callable[[], Any], str | None, str | None, Key | None]] = []
 
-    def submit(self, job: Callable[[], Any], *, user: str | None, channel: str | None = None) -> None:
-        self.queue.append((job, user, channel))
+    def submit(
+        self, job: Callable[[], Any], *, user: str | None, channel: str | None = None, key: Key | None = None
+    ) -> None:
+        if key is not None and any(queued_key == key for *_, queued_key in self.queue):
+            return
+        self.queue.append((job, user, channel, key))
 
     def drain(self) -> int:
         ran = 0
         while self.queue:
-            self._run(*self.queue.pop(0))
+            job, user, channel, _ = self.queue.pop(0)
+            self._run(job, user, channel)
             ran += 1
         return ran

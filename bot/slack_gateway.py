@@ -45,6 +45,8 @@ METHOD_TIERS = {
     "users.info": 4,
     "chat.postEphemeral": 4,
 }
+USER_CACHE_SECONDS = 60.0
+USER_CACHE_SIZE = 5000
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
 POST_MESSAGE = "chat.postMessage"
 
@@ -160,12 +162,16 @@ class SlackGateway:
         max_inline_wait: float = 30.0,
         max_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self._client = client
         self._limiter = limiter or RateLimiter()
         self._max_inline_wait = max_inline_wait
         self._max_retries = max_retries
         self._sleep = sleep
+        self._clock = clock
+        self._users: dict[str, tuple[float, SlackUser]] = {}
+        self._users_lock = threading.Lock()
 
     @property
     def web_client(self) -> WebClient:
@@ -280,8 +286,15 @@ class SlackGateway:
         self.call("views.publish", user_id=user, view=view)
 
     def user_info(self, user: str) -> SlackUser:
+        """A person's profile. Kept for a minute: the new-loop and interview modals look up the
+        same few people again and again, and a time zone or a deactivation can wait that long."""
+        now = self._clock()
+        with self._users_lock:
+            cached = self._users.get(user)
+            if cached and now - cached[0] < USER_CACHE_SECONDS:
+                return cached[1]
         data = self.call("users.info", user=user)["user"]
-        return SlackUser(
+        found = SlackUser(
             id=data["id"],
             name=data.get("name", ""),
             real_name=data.get("real_name") or data.get("profile", {}).get("real_name", ""),
@@ -289,6 +302,11 @@ class SlackGateway:
             deleted=bool(data.get("deleted")),
             is_bot=bool(data.get("is_bot")),
         )
+        with self._users_lock:
+            if len(self._users) >= USER_CACHE_SIZE:
+                self._users.clear()
+            self._users[user] = (now, found)
+        return found
 
 
 def _quiet_sdk_logger() -> logging.Logger:

@@ -134,9 +134,7 @@ class Candidate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    team: Mapped[list[TeamMember]] = relationship(
-        back_populates="candidate", cascade="all, delete-orphan", lazy="selectin"
-    )
+    team: Mapped[list[TeamMember]] = relationship(back_populates="candidate", cascade="all, delete-orphan")
     interviews: Mapped[list[Interview]] = relationship(
         back_populates="candidate", cascade="all, delete-orphan", order_by="Interview.starts_at"
     )
@@ -203,12 +201,10 @@ class Scorecard(Base):
     amendments: Mapped[int] = mapped_column(default=0)
 
     interview: Mapped[Interview] = relationship(back_populates="scorecard")
-    ratings: Mapped[list[Rating]] = relationship(
-        back_populates="scorecard", cascade="all, delete-orphan", lazy="selectin"
-    )
-    red_flags: Mapped[list[RaisedRedFlag]] = relationship(
-        back_populates="scorecard", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded only where they are read (selectinload): the status views need to know that a
+    # scorecard exists, never what it says.
+    ratings: Mapped[list[Rating]] = relationship(back_populates="scorecard", cascade="all, delete-orphan")
+    red_flags: Mapped[list[RaisedRedFlag]] = relationship(back_populates="scorecard", cascade="all, delete-orphan")
 
 
 class Rating(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -88,9 +89,9 @@ def register(app: App, services: Services) -> None:
             ack()
             return
         form = scorecard_form(sub.state)
+        user = sub.user_id
         try:
-            result = scorecards.submit(int(interview_id), sub.user_id, form)
-            context = scorecards.context(int(interview_id), sub.user_id)
+            result = scorecards.submit(int(interview_id), user, form)
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.errors)
             return
@@ -98,10 +99,13 @@ def register(app: App, services: Services) -> None:
             first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
             ack(response_action="errors", errors={first: exc.user_message})
             return
-        ack(response_action="update", view=views.submitted_view(context, edited=not result.created))
+        ack(response_action="update", view=views.submitted_view(result))
+        # The jobs capture ids, not the payload: a queue of them must stay small.
         if result.created:
-            services.background.submit(lambda: scorecards.post_receipt(result, sub.user_id), user=None)
-        services.background.submit(lambda: services.loops.after_scorecard(result.candidate_id, sub.user_id), user=None)
+            services.background.submit(partial(scorecards.post_receipt, result, user), user=None)
+        loop = result.candidate_id
+        services.background.submit(partial(services.loops.after_scorecard, loop), user=None, key=("loop", loop))
+        services.background.submit(partial(services.loops.refresh_homes, user), user=None, key=("home", user))
 
     @app.view_closed(Callback.SCORECARD)
     def keep_draft(ack: Ack, body: dict[str, Any]) -> None:

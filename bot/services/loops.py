@@ -324,10 +324,10 @@ class LoopService:
         self.channel.set_problem(candidate_id, "reminders", f"{code} for {user}")
         self.refresh_card(candidate_id)
 
-    def after_scorecard(self, candidate_id: int, interviewer: str) -> None:
-        """A scorecard landed: the card's ✅, the interviewer's pending list and any posted pre-read change."""
+    def after_scorecard(self, candidate_id: int) -> None:
+        """A scorecard landed: the card's ✅ and any posted pre-read change (each interviewer's
+        Home is refreshed separately)."""
         self.refresh_card(candidate_id)
-        self.refresh_homes(interviewer)
         for listener in self.scorecard_listeners:
             listener(candidate_id)
 

@@ -58,6 +58,7 @@ class SubmitResult:
     changed: bool
     amended: bool  # edited after the debrief summary was posted
     candidate_id: int
+    candidate_name: str
     channel_id: str | None
     stage_name: str
 
@@ -302,6 +303,7 @@ def _result(scorecard: Scorecard, *, created: bool, changed: bool, amended: bool
         changed=changed,
         amended=amended,
         candidate_id=scorecard.interview.candidate_id,
+        candidate_name=scorecard.interview.candidate.name,
         channel_id=scorecard.interview.candidate.channel_id,
         stage_name=stage.name,
     )

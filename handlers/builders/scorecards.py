@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.scorecard_form import ScorecardForm
-from bot.services.scorecards import Panel, ScorecardContext
+from bot.services.scorecards import Panel, ScorecardContext, SubmitResult
 from handlers.builders.common import (
     Block,
     actions,
@@ -135,13 +135,14 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
     )
 
 
-def submitted_view(ctx: ScorecardContext, edited: bool) -> dict[str, Any]:
-    what = "updated" if edited else "in"
+def submitted_view(result: SubmitResult) -> dict[str, Any]:
+    what = "in" if result.created else "updated"
     blocks = [
         section(
-            f"✅ Your *{escape(ctx.stage.name)}* scorecard for *{escape(ctx.candidate_name)}* is {what}. Thank you."
+            f"✅ Your *{escape(result.stage_name)}* scorecard for *{escape(result.candidate_name)}* is {what}. "
+            "Thank you."
         ),
-        actions("scorecard_done", button("View panel feedback", Action.VIEW_PANEL, str(ctx.candidate_id))),
+        actions("scorecard_done", button("View panel feedback", Action.VIEW_PANEL, str(result.candidate_id))),
     ]
     return modal(Callback.SCORECARD, "Scorecard sent", blocks, submit=None, close="Done")
 

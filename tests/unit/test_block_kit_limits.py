@@ -16,7 +16,7 @@ from bot.services.ports import (
     ScorecardReminder,
 )
 from bot.services.scorecard_form import ScorecardForm
-from bot.services.scorecards import Panel, PanelEntry, ScorecardContext
+from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import loops, reminders, scorecards
 from handlers.builders.help import help_message
@@ -147,7 +147,17 @@ def test_every_stage_scorecard_modal_fits_even_fully_filled(stage):
     filled = scorecards.scorecard_modal(_context(stage, full))
     check_view(filled)
     assert len(filled["blocks"]) == len(empty["blocks"]) + len(flags)
-    check_view(scorecards.submitted_view(_context(stage, full), edited=True))
+    result = SubmitResult(
+        scorecard_id=1,
+        created=False,
+        changed=True,
+        amended=True,
+        candidate_id=654321,
+        candidate_name=LONG_NAME,
+        channel_id="C1",
+        stage_name=PACK.stage(stage).name,
+    )
+    check_view(scorecards.submitted_view(result))
 
 
 def test_the_panel_fits_with_many_long_scorecards():

@@ -476,3 +476,25 @@ def test_the_gateway_logs_nothing_sensitive_even_at_debug(
     for record in gateway_records:
         assert "Lovelace" not in record.getMessage()
         assert "SECRETSECRET" not in record.getMessage()
+
+
+def test_user_info_is_cached_for_a_minute():
+    calls: list[str] = []
+
+    class Client:
+        def api_call(self, method, http_verb="POST", params=None, json=None):  # noqa: ANN001, ANN201
+            calls.append(method)
+
+            class Response:
+                data = {"ok": True, "user": {"id": params["user"], "name": "mei", "tz": "Asia/Tokyo"}}
+
+            return Response()
+
+    now = [0.0]
+    gateway = SlackGateway(Client(), RateLimiter(sleep=lambda s: None), clock=lambda: now[0])  # type: ignore[arg-type]
+    assert gateway.user_info("U1").tz == "Asia/Tokyo"
+    gateway.user_info("U1")
+    assert calls == ["users.info"]
+    now[0] = 61.0
+    gateway.user_info("U1")
+    assert calls == ["users.info", "users.info"]

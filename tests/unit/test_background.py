@@ -1,0 +1,57 @@
+"""The after-the-ack runner: coalescing by key, and telling people about failures."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.background import QueuedBackground, ThreadBackground
+from bot.errors import PermissionDenied
+
+
+def test_a_keyed_job_whose_twin_is_still_waiting_is_dropped():
+    background = QueuedBackground()
+    ran: list[str] = []
+    for n in range(5):
+        background.submit(lambda n=n: ran.append(f"card {n}"), user=None, key=("loop", 1))
+    background.submit(lambda: ran.append("other loop"), user=None, key=("loop", 2))
+    background.submit(lambda: ran.append("receipt"), user=None)
+    background.submit(lambda: ran.append("receipt"), user=None)
+    assert background.drain() == 4
+    assert ran == ["card 0", "other loop", "receipt", "receipt"]
+
+
+def test_once_a_keyed_job_has_started_a_new_change_queues_again():
+    started, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def slow() -> None:
+        runs.append(1)
+        started.set()
+        release.wait(5)
+
+    background = ThreadBackground(workers=1)
+    background.submit(slow, user=None, key=("loop", 7))
+    assert started.wait(5)
+    background.submit(slow, user=None, key=("loop", 7))  # the first is running: this one must run too
+    background.submit(slow, user=None, key=("loop", 7))  # ...but this twin of a waiting job is dropped
+    release.set()
+    background.wait()
+    background.shutdown()
+    assert len(runs) == 2
+
+
+def test_a_domain_error_is_told_to_the_person_and_a_crash_is_not_leaked():
+    told: list[tuple[str, str, str | None]] = []
+    background = QueuedBackground(notify=lambda user, text, channel: told.append((user, text, channel)))
+
+    def refused() -> None:
+        raise PermissionDenied("Only the recruiter can do that.")
+
+    def crashed() -> None:
+        raise RuntimeError("candidate Jane Doe's notes: ...")
+
+    background.submit(refused, user="U1", channel="C1")
+    background.submit(crashed, user="U2")
+    background.drain()
+    assert told[0] == ("U1", "Only the recruiter can do that.", "C1")
+    assert told[1][0] == "U2" and "Jane Doe" not in told[1][1]
