@@ -60,10 +60,10 @@ def _decide(services: Services, cmd: SlashCommand) -> str:
 
 def _status(services: Services, cmd: SlashCommand) -> Message:
     try:
-        candidate_id = services.loops.loop_for_channel(cmd.channel_id, "status")
+        card = services.loops.channel_card(cmd.channel_id, "status")
     except WrongPlace:
         return views.personal_status(services.loops.personal(cmd.user_id))
-    return views.loop_status(services.loops.card(candidate_id), services.clock())
+    return views.loop_status(card, services.clock())
 
 
 def _help(services: Services, cmd: SlashCommand) -> Message:

@@ -135,13 +135,14 @@ class LoopChannel:
             if updated != candidate.problems:
                 candidate.problems = updated
 
-    def card(self, candidate_id: int) -> LoopCard:
+    def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
+        """The loop card's contents, by loop id or by its channel (one transaction either way)."""
         with self.db.transaction() as session:
-            candidate = queries.load_loop(session, candidate_id)
+            candidate = queries.load_loop(session, candidate_id, channel_id=channel_id)
             return loop_card(
                 candidate,
                 self.rubrics.get(candidate.pack),
                 self.clock(),
                 self.settings.timezone,
-                escalated_interviews(session, candidate_id),
+                escalated_interviews(session, candidate.id),
             )

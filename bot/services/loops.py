@@ -177,6 +177,13 @@ class LoopService:
     def refresh_card(self, candidate_id: int) -> None:
         self.channel.refresh_card(candidate_id)
 
+    def channel_card(self, channel_id: str, what: str = "this") -> LoopCard:
+        """The loop of a candidate channel, read once; WrongPlace anywhere else."""
+        try:
+            return self.channel.card(channel_id=channel_id)
+        except NotFound:
+            raise WrongPlace(f"Run `/hire {what}` inside a candidate's channel (the ones named hire-…).") from None
+
     def loop_for_channel(self, channel_id: str, what: str = "this") -> int:
         with self.db.transaction() as session:
             candidate_id = session.scalar(select(Candidate.id).where(Candidate.channel_id == channel_id))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.errors import NotFound
-from db.models import AuditEvent, Candidate, Interview, LoopStatus
+from db.models import AuditEvent, Candidate, Interview, LoopStatus, Scorecard
 
 
 def audit(actor: str | None, action: str, candidate_id: int | None, details: dict) -> AuditEvent:
@@ -20,13 +20,16 @@ def candidate(session: Session, candidate_id: int) -> Candidate:
     return found
 
 
-def load_loop(session: Session, candidate_id: int) -> Candidate:
+def load_loop(session: Session, candidate_id: int | None = None, *, channel_id: str | None = None) -> Candidate:
+    """A loop with what its card and status show: interviews, whether each scorecard is in
+    (its id only: never its content), and the debrief. Three statements, whatever its size."""
+    where = Candidate.id == candidate_id if channel_id is None else Candidate.channel_id == channel_id
     found = session.scalar(
         select(Candidate)
-        .where(Candidate.id == candidate_id)
+        .where(where)
         .options(
-            selectinload(Candidate.interviews).selectinload(Interview.scorecard),
-            selectinload(Candidate.debrief),
+            selectinload(Candidate.interviews).selectinload(Interview.scorecard).load_only(Scorecard.id),
+            joinedload(Candidate.debrief),
         )
     )
     if found is None or found.status is LoopStatus.PURGED:
