@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
 from bot.services.ports import Gateway
-from bot.services.reminders import ReminderPlanner, interview_end
+from bot.services.reminders import ReminderPlanner
 from bot.services.scorecard_form import ScorecardForm, fill, form_of, normalised, validate
 from db.models import (
     AuditEvent,
@@ -172,11 +172,6 @@ class ScorecardService:
 
     # Submitting
 
-    def check(self, interview_id: int, user_id: str, form: ScorecardForm) -> None:
-        """The validation the modal's ack answers with; no writes."""
-        context = self.context(interview_id, user_id)
-        validate(form, context.pack, context.stage)
-
     def submit(self, interview_id: int, user_id: str, form: ScorecardForm) -> SubmitResult:
         """Store the scorecard exactly once; a later, different submission is an edit of it."""
         try:
@@ -272,20 +267,6 @@ class ScorecardService:
                 _entry(i, pack) for i in sorted(interviews, key=lambda i: i.starts_at) if i.scorecard is not None
             ]
             return Panel(candidate_name=candidate.name, entries=entries, expected=len(interviews))
-
-    def candidate_of(self, interview_id: int) -> int:
-        with self.db.transaction() as session:
-            interview = session.get(Interview, interview_id)
-            if interview is None:
-                raise NotFound("That interview no longer exists.")
-            return interview.candidate_id
-
-    def due_at(self, interview_id: int) -> datetime:
-        with self.db.transaction() as session:
-            interview = session.get(Interview, interview_id)
-            if interview is None:
-                raise NotFound("That interview no longer exists.")
-            return interview_end(interview)
 
 
 def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft | None:
