@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
@@ -223,12 +223,15 @@ class ScorecardService:
 
     def _lock(self, session: Session, interview_id: int) -> Interview:
         """Serialise submissions for one interview (row lock on PostgreSQL; SQLite has one writer)."""
+        # One statement: the candidate, its debrief and any scorecard are joined; only the
+        # interview's row is locked (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
         interview = session.scalar(
             select(Interview)
             .where(Interview.id == interview_id)
-            .with_for_update()
+            .with_for_update(of=Interview)
             .options(
-                selectinload(Interview.candidate).selectinload(Candidate.debrief), selectinload(Interview.scorecard)
+                joinedload(Interview.candidate, innerjoin=True).joinedload(Candidate.debrief),
+                joinedload(Interview.scorecard),
             )
         )
         if interview is None:
