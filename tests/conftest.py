@@ -86,10 +86,10 @@ class Hirebot:
         return self.services.background.drain()  # type: ignore[attr-defined]
 
 
-def make_settings(emulator: SlackEmulator, db_url: str, **extra: object) -> Settings:
+def make_settings(emulator: SlackEmulator, db_url: str, token: str = BOT_TOKEN, **extra: object) -> Settings:
     return load_settings(
         _env_file=None,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_BOT_TOKEN=token,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=emulator.api_url,
         DATABASE_URL=db_url,
@@ -101,11 +101,12 @@ def make_settings(emulator: SlackEmulator, db_url: str, **extra: object) -> Sett
 
 @pytest.fixture
 def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) -> Iterator[Hirebot]:
-    client = RecordingClient(token=BOT_TOKEN, base_url=emulator.api_url, timeout=10)
+    token = emulator.next_bot_token()
+    client = RecordingClient(token=token, base_url=emulator.api_url, timeout=10)
     waits: list[float] = []
     # Rate limiting is exercised by its own tests; here waits are recorded, not slept.
     gateway = SlackGateway(client, RateLimiter(sleep=waits.append), sleep=waits.append)
-    settings = make_settings(emulator, str(database.engine.url.render_as_string(hide_password=False)))
+    settings = make_settings(emulator, str(database.engine.url.render_as_string(hide_password=False)), token)
     services = build_services(settings, slack=gateway, db=database, clock=clock, background=QueuedBackground)
     app = create_app(services)
     yield Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)

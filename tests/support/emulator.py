@@ -7,23 +7,29 @@ scope checks on: a Web API call the manifest does not cover fails the test with
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
 import subprocess
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_JS = ROOT / "tests" / "emulator" / "node_modules" / "emulate" / "dist" / "index.js"
-BOT_TOKEN = "xoxb-hirebot-test"
+# emulate allows each token 5,000 calls an hour (then 403s), so the session's workspace has a
+# pool of identical bot tokens and each test takes the next one.
+BOT_TOKENS = [f"xoxb-hirebot-test-{n}" for n in range(40)]
+BOT_TOKEN = BOT_TOKENS[0]
 # The tests' own reads (conversations.info, history) need scopes the bot never uses; this
 # token, for the same bot user, holds them so that the bot's token stays exactly the manifest's.
-INSPECTOR_TOKEN = "xoxb-hirebot-inspector"
+INSPECTOR_TOKENS = [f"xoxb-hirebot-inspector-{n}" for n in range(40)]
+INSPECTOR_TOKEN = INSPECTOR_TOKENS[0]
 INSPECTOR_SCOPES = [
     "groups:read",
     "groups:history",
@@ -72,6 +78,11 @@ class SlackEmulator:
     # handle -> user id. The emulator has no reset for its Slack service, so one workspace
     # serves the whole session: tests use their own candidate names and channels.
     users: dict[str, str]
+    _inspectors: Iterator[str] = field(default_factory=lambda: itertools.cycle(INSPECTOR_TOKENS))
+    _bots: Iterator[str] = field(default_factory=lambda: itertools.cycle(BOT_TOKENS))
+
+    def next_bot_token(self) -> str:
+        return next(self._bots)
 
     @property
     def api_url(self) -> str:
@@ -81,7 +92,7 @@ class SlackEmulator:
         request = urllib.request.Request(
             f"{self.api_url}{method}",
             data=json.dumps(args).encode(),
-            headers={"Authorization": f"Bearer {INSPECTOR_TOKEN}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {next(self._inspectors)}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return json.loads(response.read())
@@ -119,8 +130,8 @@ def start_emulator(workdir: Path) -> SlackEmulator:
             "users": [{"name": "hirebot", "real_name": "hirebot"}]
             + [{"name": handle, "real_name": name, "email": f"{handle}@acme.test"} for handle, name in PEOPLE.items()],
             "tokens": [
-                {"token": BOT_TOKEN, "user": "hirebot", "scopes": manifest_bot_scopes()},
-                {"token": INSPECTOR_TOKEN, "user": "hirebot", "scopes": INSPECTOR_SCOPES},
+                *({"token": t, "user": "hirebot", "scopes": manifest_bot_scopes()} for t in BOT_TOKENS),
+                *({"token": t, "user": "hirebot", "scopes": INSPECTOR_SCOPES} for t in INSPECTOR_TOKENS),
             ],
             "strict_scopes": True,
         }
