@@ -198,6 +198,10 @@ class RubricPack(_Strict):
                 return profile
         raise KeyError(f"pack {self.pack!r} has no profile {key!r}")
 
+    def stage_name(self, key: str) -> str:
+        """A stage's display name; its key if the stage has left the YAML since (old loops keep working)."""
+        return next((stage.name for stage in self.stages if stage.key == key), key)
+
     def stage_competencies(self, stage_key: str) -> list[Competency]:
         return [self.competency(k) for k in self.stage(stage_key).competencies]
 

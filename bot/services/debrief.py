@@ -308,13 +308,12 @@ def _snapshot(candidate: Candidate) -> dict[str, int]:
 
 def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> str | None:
     """'updated: +1 scorecard (Coding round, <@U1>)', or amendments, since the last posting."""
-    names = {s.key: s.name for s in pack.stages}
     added, amended = [], []
     for interview in candidate.interviews:
         card = interview.scorecard
         if card is None:
             continue
-        stage = f"{names.get(interview.stage_key, interview.stage_key)}, <@{interview.interviewer_id}>"
+        stage = f"{pack.stage_name(interview.stage_key)}, <@{interview.interviewer_id}>"
         if str(card.id) not in before:
             added.append(stage)
         elif card.amendments > before[str(card.id)]:

@@ -165,6 +165,9 @@ class ReminderDispatcher:
             row.last_error = why
             if status is ReminderStatus.EXPIRED:
                 stats.expired += 1
+            elif status is ReminderStatus.FAILED:
+                stats.failed += 1
+                log.warning("reminder %d failed: %s", row.id, why)
 
         def defer(row: Reminder, until: datetime) -> None:
             row.status, row.due_at, row.claim_token, row.claimed_until = ReminderStatus.PENDING, until, None, None
@@ -188,7 +191,10 @@ class ReminderDispatcher:
                 if now >= interview_end(interview):
                     finish(row, ReminderStatus.EXPIRED, "interview already over")
                     continue
-                outgoing.append(self._prep_kit(row, interview))
+                try:
+                    outgoing.append(self._prep_kit(row, interview))
+                except KeyError:  # the stage left the rubric YAML after the interview was planned
+                    finish(row, ReminderStatus.FAILED, "stage no longer in the rubric")
             elif row.kind in SCORECARD_KINDS or row.kind is ReminderKind.ESCALATION:
                 assert interview is not None
                 if interview.scorecard is not None:

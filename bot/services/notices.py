@@ -35,7 +35,7 @@ def pending(interview: Interview, pack: RubricPack, now: datetime) -> PendingSco
         interview_id=interview.id,
         candidate_name=interview.candidate.name,
         channel_id=interview.candidate.channel_id,
-        stage_name=pack.stage(interview.stage_key).name,
+        stage_name=pack.stage_name(interview.stage_key),
         ends_at=end,
         overdue=now >= end + OVERDUE_AFTER,
     )
@@ -46,7 +46,7 @@ def escalation(interview: Interview, pack: RubricPack, zone: str) -> Escalation:
         candidate_name=interview.candidate.name,
         channel_id=interview.candidate.channel_id,
         interviewer_id=interview.interviewer_id,
-        stage_name=pack.stage(interview.stage_key).name,
+        stage_name=pack.stage_name(interview.stage_key),
         ends_at=interview_end(interview),
         zone=zone,
     )

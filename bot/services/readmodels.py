@@ -33,14 +33,10 @@ def interview_line(
     interview: Interview, pack: RubricPack, now: datetime, submitted: bool, escalated: bool = False
 ) -> InterviewLine:
     end = interview_end(interview)
-    try:
-        stage_name = pack.stage(interview.stage_key).name
-    except KeyError:  # a stage removed from the YAML after this interview was planned
-        stage_name = interview.stage_key
     return InterviewLine(
         id=interview.id,
         stage_key=interview.stage_key,
-        stage_name=stage_name,
+        stage_name=pack.stage_name(interview.stage_key),
         interviewer_id=interview.interviewer_id,
         starts_at=interview.starts_at,
         ends_at=end,

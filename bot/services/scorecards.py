@@ -296,13 +296,9 @@ def _result(scorecard: Scorecard, *, created: bool, changed: bool, amended: bool
 def _entry(interview: Interview, pack: RubricPack) -> PanelEntry:
     card = interview.scorecard
     assert card is not None
-    try:
-        stage_name = pack.stage(interview.stage_key).name
-    except KeyError:
-        stage_name = interview.stage_key
     return PanelEntry(
         interviewer_id=interview.interviewer_id,
-        stage_name=stage_name,
+        stage_name=pack.stage_name(interview.stage_key),
         recommendation=Recommendation(card.recommendation),
         # Names as they were when the scorecard was filled: a later YAML edit can't rewrite history.
         ratings=[(r.competency_name, r.rating, r.evidence) for r in card.ratings],

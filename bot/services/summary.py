@@ -136,7 +136,6 @@ class Summary:
 
 def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
     profile = pack.profile(loop.profile_key)
-    stage_names = {s.key: s.name for s in pack.stages}
 
     tally = {r: 0 for r in reversed(list(Recommendation))}
     by_competency: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -164,7 +163,7 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
         FlagRow(
             key=key,
             label=label,
-            stage_name=stage_names.get(card.stage_key, card.stage_key),
+            stage_name=pack.stage_name(card.stage_key),
             interviewer_id=card.interviewer_id,
             evidence=evidence,
             repeated=len(raised_by[key]) >= REPEATED_FLAG,
@@ -177,7 +176,7 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
     missing = [
         MissingRow(
             e.interviewer_id,
-            stage_names.get(e.stage_key, e.stage_key),
+            pack.stage_name(e.stage_key),
             loop.now - e.ends_at if loop.now >= e.ends_at else None,
         )
         for e in loop.expected

@@ -306,3 +306,13 @@ def test_the_due_dm_button_opens_that_interviews_scorecard(hirebot):
     assert view["callback_id"] == "hirebot.scorecard"
     assert json.loads(view["private_metadata"]) == {"interview_id": interview.id}
     assert "Coding round" in view["blocks"][0]["text"]["text"]
+
+
+def test_a_stage_removed_from_the_rubric_does_not_stop_the_sweep(hirebot):
+    candidate, interview = loop_with_interview(hirebot)
+    with hirebot.services.db.transaction() as session:
+        session.get(Interview, interview.id).stage_key = "retired_stage"  # the YAML changed since
+    stats = sweep_at(hirebot, "2030-03-06 13:31")
+    assert stats.failed == 1  # no prep kit can be built for a stage the rubric no longer has
+    assert sweep_at(hirebot, "2030-03-06 15:00").sent == 1  # ...but the scorecard is still chased
+    assert "retired_stage" in dms_to(hirebot, "priya")[-1]["text"]

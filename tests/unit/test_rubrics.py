@@ -320,3 +320,8 @@ def test_cli_check_of_a_broken_pack_exits_2_naming_the_field(
     assert str(path) in err
     assert "Traceback" not in err
     assert "stages" not in out
+
+
+def test_a_stage_name_falls_back_to_its_key_once_it_has_left_the_yaml(pack: RubricPack) -> None:
+    assert pack.stage_name("coding_round") == "Coding round"
+    assert pack.stage_name("retired_stage") == "retired_stage"
