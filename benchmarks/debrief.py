@@ -24,6 +24,7 @@ from sqlalchemy import event  # noqa: E402
 
 from bot.services.debrief import DebriefService  # noqa: E402
 from bot.services.loop_channel import LoopChannel  # noqa: E402
+from bot.services.reminders import ReminderPlanner  # noqa: E402
 from db.models import Base, Candidate, Interview, LoopStatus, RaisedRedFlag, Rating, Scorecard  # noqa: E402
 from db.session import Database, make_engine  # noqa: E402
 from handlers.builders import BlockKitRenderer  # noqa: E402
@@ -109,8 +110,9 @@ def main() -> int:
             RUBRICS,
             BlockKitRenderer(),
             lambda: NOW,  # type: ignore[arg-type]
-            LoopChannel(db, None, RUBRICS, BlockKitRenderer(), None, lambda: NOW),
-        )  # type: ignore[arg-type]
+            LoopChannel(db, None, RUBRICS, BlockKitRenderer(), None, lambda: NOW),  # type: ignore[arg-type]
+            ReminderPlanner(),
+        )
         for candidate_id, count in enumerate((3, 6, 12), start=1):
             seed(db, count, candidate_id)
             service.summary(candidate_id)  # warm-up

@@ -85,7 +85,9 @@ def build_services(
     )
     render = renderer or BlockKitRenderer()
     loops = LoopService(db, slack, rubrics, render, settings, clock, reminders)
-    debrief = DebriefService(db, slack, rubrics, render, clock, loops.channel, offer_archive=settings.offer_archive)
+    debrief = DebriefService(
+        db, slack, rubrics, render, clock, loops.channel, reminders, offer_archive=settings.offer_archive
+    )
     loops.scorecard_listeners.append(debrief.refresh_if_posted)
     services = Services(
         settings=settings,

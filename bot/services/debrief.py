@@ -9,7 +9,7 @@ from datetime import datetime
 from statistics import mean
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
@@ -17,7 +17,7 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.services import queries
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, Renderer
-from bot.services.reminders import interview_end
+from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, Summary, summarize
 from db.models import (
     AuditEvent,
@@ -29,7 +29,6 @@ from db.models import (
     LoopStatus,
     Rating,
     Reminder,
-    ReminderStatus,
     Scorecard,
     TeamMember,
 )
@@ -49,6 +48,7 @@ class DebriefService:
         render: Renderer,
         clock: Clock,
         channel: LoopChannel,
+        reminders: ReminderPlanner,
         offer_archive: bool = True,
     ):
         self.db = db
@@ -58,6 +58,7 @@ class DebriefService:
         self.clock = clock
         self.channel = channel
         self.offer_archive = offer_archive
+        self.reminders = reminders
 
     # The pre-read
 
@@ -165,11 +166,7 @@ class DebriefService:
                 raise InvalidInput({"decision": "This loop already has a decision."})
             candidate.decision, candidate.decision_rationale = decision, rationale.strip()
             candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
-            cancelled = session.execute(
-                update(Reminder)
-                .where(Reminder.candidate_id == candidate_id, Reminder.status == ReminderStatus.PENDING)
-                .values(status=ReminderStatus.CANCELLED)
-            ).rowcount
+            cancelled = self.reminders.cancel_loop(session, candidate_id)
             session.add(
                 queries.audit(
                     actor, "loop.decided", candidate_id, {"decision": decision.value, "reminders_cancelled": cancelled}

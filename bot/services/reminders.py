@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.workhours import WorkingHours
@@ -74,15 +74,11 @@ class ReminderPlanner:
             )
 
     def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:  # noqa: ANN001
-        session.execute(
-            update(Reminder)
-            .where(
-                Reminder.interview_id == interview.id,
-                Reminder.status == ReminderStatus.PENDING,
-                Reminder.kind.in_(kinds),
-            )
-            .values(status=ReminderStatus.CANCELLED)
-        )
+        _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
+
+    def cancel_loop(self, session: Session, candidate_id: int) -> int:
+        """A decided loop: nothing more to remind anyone of. Returns how many were cancelled."""
+        return _cancel(session, Reminder.candidate_id == candidate_id)
 
     def chase_at(self, session: Session, interview: Interview, due: datetime, *, keep_existing: bool) -> None:
         """Set when the interview's next chaser is due, creating it if there is none.
@@ -119,15 +115,7 @@ class ReminderPlanner:
         )
 
     def plan_debrief(self, session: Session, candidate: Candidate) -> None:
-        session.execute(
-            update(Reminder)
-            .where(
-                Reminder.candidate_id == candidate.id,
-                Reminder.status == ReminderStatus.PENDING,
-                Reminder.kind.in_(DEBRIEF_KINDS),
-            )
-            .values(status=ReminderStatus.CANCELLED)
-        )
+        _cancel(session, Reminder.candidate_id == candidate.id, Reminder.kind.in_(DEBRIEF_KINDS))
         if candidate.debrief is None:
             return
         at = candidate.debrief.scheduled_at
@@ -149,3 +137,13 @@ class ReminderPlanner:
                 due_at=at - self.nudge_before_debrief,
             )
         )
+
+
+def _cancel(session: Session, *where: ColumnElement[bool]) -> int:
+    """Cancel the pending reminders that match; sent and failed ones stay as history."""
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.status == ReminderStatus.PENDING, *where)
+        .values(status=ReminderStatus.CANCELLED)
+    )
+    return result.rowcount
