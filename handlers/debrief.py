@@ -18,12 +18,11 @@ def register(app: App, services: Services) -> None:
     @app.view(Callback.DECIDE)
     def decide(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
+        user = sub.user_id  # jobs after the ack capture ids, never the payload
         candidate_id = int(sub.metadata["candidate_id"])
         choice, rationale = sub.state.selected(Block.DECISION), sub.state.text(Block.RATIONALE)
-        if submit(ack, Block.DECISION, lambda: debrief.validate_decision(candidate_id, sub.user_id, choice, rationale)):
-            services.background.submit(
-                lambda: debrief.decide(candidate_id, sub.user_id, choice, rationale), user=sub.user_id
-            )
+        if submit(ack, Block.DECISION, lambda: debrief.validate_decision(candidate_id, user, choice, rationale)):
+            services.background.submit(lambda: debrief.decide(candidate_id, user, choice, rationale), user=user)
 
     @app.action(Action.ARCHIVE)
     def archive(ack: Ack, body: dict[str, Any]) -> None:

@@ -50,20 +50,21 @@ def register(app: App, services: Services) -> None:
     @app.view(Callback.NEW_LOOP)
     def new_loop(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
+        user = sub.user_id  # jobs after the ack capture ids, never the payload
         form = _new_loop(sub.state)
         origin = sub.metadata.get("origin_channel")
 
         def accept() -> None:
-            loops.ensure_recruiter(sub.user_id)
+            loops.ensure_recruiter(user)
             loops.validate_new_loop(form)
 
         def open_loop() -> None:
-            candidate_id = loops.open_loop(form, sub.user_id)
+            candidate_id = loops.open_loop(form, user)
             card = loops.card(candidate_id)
-            services.tell(sub.user_id, f"Opened <#{card.channel_id}> for {form.candidate_name}.", origin)
+            services.tell(user, f"Opened <#{card.channel_id}> for {form.candidate_name}.", origin)
 
         if submit(ack, Block.CANDIDATE_NAME, accept):
-            services.background.submit(open_loop, user=sub.user_id, channel=origin)
+            services.background.submit(open_loop, user=user, channel=origin)
 
     @app.action(Action.ADD_INTERVIEW)
     def add_interview_button(ack: Ack, body: dict[str, Any]) -> None:
@@ -149,27 +150,28 @@ def register(app: App, services: Services) -> None:
     @app.view(Callback.ADD_INTERVIEW)
     def add_interview(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
+        user = sub.user_id  # jobs after the ack capture ids, never the payload
         plan = _plan(sub.state)
         candidate_id = int(sub.metadata["candidate_id"])
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, sub.user_id)):
-            services.background.submit(lambda: loops.add_interview(candidate_id, plan, sub.user_id), user=sub.user_id)
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
+            services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
 
     @app.view(Callback.EDIT_INTERVIEW)
     def edit_interview(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
+        user = sub.user_id  # jobs after the ack capture ids, never the payload
         plan = _plan(sub.state)
         candidate_id = int(sub.metadata["candidate_id"])
         interview_id = int(sub.metadata["interview_id"])
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, sub.user_id)):
-            services.background.submit(lambda: loops.reschedule(interview_id, plan, sub.user_id), user=sub.user_id)
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
+            services.background.submit(lambda: loops.reschedule(interview_id, plan, user), user=user)
 
     @app.view(Callback.SET_DEBRIEF)
     def set_debrief(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
+        user = sub.user_id  # jobs after the ack capture ids, never the payload
         state = sub.state
         candidate_id = int(sub.metadata["candidate_id"])
         date, time = state.date(Block.DEBRIEF_DATE), state.time(Block.DEBRIEF_TIME)
-        if submit(ack, Block.DEBRIEF_DATE, lambda: loops.validate_debrief(candidate_id, date, time, sub.user_id)):
-            services.background.submit(
-                lambda: loops.set_debrief(candidate_id, date, time, sub.user_id), user=sub.user_id
-            )
+        if submit(ack, Block.DEBRIEF_DATE, lambda: loops.validate_debrief(candidate_id, date, time, user)):
+            services.background.submit(lambda: loops.set_debrief(candidate_id, date, time, user), user=user)
