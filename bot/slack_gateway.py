@@ -36,8 +36,6 @@ METHOD_TIERS = {
     "bookmarks.add": 2,
     "conversations.invite": 3,
     "chat.update": 3,
-    "users.lookupByEmail": 3,
-    "conversations.info": 3,
     "views.open": 4,
     "views.update": 4,
     "views.push": 4,
@@ -76,7 +74,7 @@ _GONE = {
 }
 _TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "rate_limited"}
 # Slack documents these as GET methods that take form or query arguments, not JSON bodies.
-_READ_METHODS = {"users.info", "users.lookupByEmail", "conversations.info"}
+_READ_METHODS = {"users.info"}
 _TRIGGER = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
 
 
