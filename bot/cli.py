@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,31 +63,42 @@ def _run(args: argparse.Namespace) -> int:
     scheduler = build_scheduler(services.dispatcher)
     scheduler.start()
     log.info("hirebot connecting over Socket Mode; reminders sweep every 30 s")
+    # A platform stops processes with SIGTERM: treat it as Ctrl-C, so the finally runs.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         SocketModeHandler(app, settings.slack_app_token).start()
+    except KeyboardInterrupt:
+        log.info("hirebot stopping")
     finally:
-        scheduler.shutdown(wait=False)
+        _stop(scheduler)
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _stop(scheduler) -> None:  # noqa: ANN001 - an APScheduler scheduler
+    """Let a sweep in progress finish, so the reminders it sent are marked sent, not resent
+    when their claim lapses."""
+    scheduler.shutdown(wait=True)
+    log.info("reminder scheduler stopped")
 
 
 def _worker(args: argparse.Namespace) -> int:
     """HTTP mode's single scheduler process (the Procfile's `worker:`): sweeps reminders, serves nothing."""
     settings = load_settings()
     settings.require("SLACK_BOT_TOKEN")
-    import time
-
     from bot.bootstrap import build_services
     from bot.scheduler import build_scheduler
 
     services = build_services(settings)
     scheduler = build_scheduler(services.dispatcher)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     scheduler.start()
     log.info("hirebot worker sweeping reminders every 30 s")
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        scheduler.shutdown(wait=False)
+    stop.wait()
+    _stop(scheduler)
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

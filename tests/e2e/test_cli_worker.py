@@ -1,0 +1,35 @@
+"""`hirebot worker`, the Procfile's scheduler process, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.support.emulator import BOT_TOKEN
+
+
+def test_the_worker_starts_its_scheduler_and_stops_on_sigterm(emulator, tmp_path):
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    started = ""
+    deadline = time.monotonic() + 20
+    while "sweeping reminders" not in started and time.monotonic() < deadline:
+        started += worker.stderr.readline()
+    assert "sweeping reminders" in started, started
+    worker.send_signal(signal.SIGTERM)
+    try:
+        _, rest = worker.communicate(timeout=15)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, rest
+    assert "reminder scheduler stopped" in rest
