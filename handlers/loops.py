@@ -133,7 +133,7 @@ def register(app: App, services: Services) -> None:
         ack()
         click = BlockAction.model_validate(body)
         view = click.view or {}
-        metadata = ViewSubmission.model_validate({"user": {"id": click.user_id}, "view": view}).metadata
+        metadata = click.view_metadata
 
         def redraw() -> None:
             candidate_id, interview_id = int(metadata["candidate_id"]), metadata.get("interview_id")

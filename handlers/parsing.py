@@ -68,6 +68,11 @@ class BlockAction(_Payload):
     def value(self) -> str:
         return self.actions[0].chosen
 
+    @property
+    def view_metadata(self) -> dict[str, Any]:
+        """The private_metadata of the modal the click came from ({} outside a modal)."""
+        return _metadata((self.view or {}).get("private_metadata"))
+
 
 class ViewState:
     """Typed reads of `view.state.values`; each input block holds one element (see ids.element_id)."""
@@ -123,12 +128,7 @@ class ViewSubmission(_Payload):
 
     @property
     def metadata(self) -> dict[str, Any]:
-        raw = self.view.get("private_metadata") or "{}"
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
+        return _metadata(self.view.get("private_metadata"))
 
     @property
     def view_id(self) -> str:
@@ -142,3 +142,11 @@ class ViewSubmission(_Payload):
 class AppHomeOpened(_Payload):
     user: str
     tab: str = "home"
+
+
+def _metadata(raw: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

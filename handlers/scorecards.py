@@ -64,9 +64,7 @@ def register(app: App, services: Services) -> None:
         ack()
         click = BlockAction.model_validate(body)
         view = click.view or {}
-        interview_id = ViewSubmission.model_validate({"user": {"id": click.user_id}, "view": view}).metadata.get(
-            "interview_id"
-        )
+        interview_id = click.view_metadata.get("interview_id")
         if interview_id is None:
             return
         state = ViewState(view.get("state", {}).get("values", {}))
@@ -142,7 +140,7 @@ def register(app: App, services: Services) -> None:
         tomorrow = click.actions[0].action_id == Action.SNOOZE_TOMORROW
 
         def move() -> None:
-            until = services.dispatcher.snooze(int(click.value), click.user_id, until_tomorrow=tomorrow)
+            until = scorecards.snooze(int(click.value), click.user_id, until_tomorrow=tomorrow)
             services.tell(
                 click.user_id,
                 f"Snoozed: I'll remind you again {when(until, services.settings.timezone)}.",

@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
-from bot.errors import NotFound, PermissionDenied, SlackError, SlackRateLimited, SlackTransientError
+from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.services import notices
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
 from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
@@ -397,28 +397,6 @@ class ReminderDispatcher:
                 .values(status=ReminderStatus.FAILED, last_error=code, claim_token=None, claimed_until=None)
             )
         stats.failed += len(row_ids)
-
-    # Snooze
-
-    def snooze(self, reminder_id: int, user: str, until_tomorrow: bool) -> datetime:
-        """Move the interview's next chaser to later; only the person it chases may do that."""
-        now = self.clock()
-        with self.db.transaction() as session:
-            row = session.get(Reminder, reminder_id)
-            if row is None or row.interview_id is None:
-                raise NotFound("That reminder no longer exists.")
-            if row.target_user_id != user:
-                raise PermissionDenied("Only the person a reminder is for can snooze it.")
-            interview = session.get(Interview, row.interview_id)
-            assert interview is not None
-            zone = interview.timezone
-            until = (
-                self.hours.next_working_day_at(now, zone, CHASER_AT)
-                if until_tomorrow
-                else self.hours.next_open(now + timedelta(hours=2), zone)
-            )
-            self.planner.chase_at(session, interview, until, keep_existing=False)
-            return until
 
 
 def _load(session: Session, model: type, ids: set[int], *options: object) -> dict:

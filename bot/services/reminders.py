@@ -108,6 +108,17 @@ class ReminderPlanner:
                 )
             )
 
+    def snooze(self, session: Session, interview: Interview, now: datetime, until_tomorrow: bool) -> datetime:
+        """Chase again in two working hours, or at 09:30 on the next working day, their time."""
+        zone = interview.timezone
+        until = (
+            self.hours.next_working_day_at(now, zone, CHASER_AT)
+            if until_tomorrow
+            else self.hours.next_open(now + timedelta(hours=2), zone)
+        )
+        self.chase_at(session, interview, until, keep_existing=False)
+        return until
+
     def scorecard_submitted(self, session: Session, interview: Interview) -> None:
         """Feedback is in: stop chasing, and don't send a 'due' DM that arrives after the fact."""
         self.cancel_interview(

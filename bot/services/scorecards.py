@@ -25,6 +25,7 @@ from db.models import (
     Interview,
     InterviewStatus,
     LoopStatus,
+    Reminder,
     Scorecard,
     ScorecardDraft,
 )
@@ -242,6 +243,19 @@ class ScorecardService:
         """A line in the channel that says who submitted which stage: no scores, flags or notes."""
         if result.created and result.channel_id:
             self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {result.stage_name} scorecard")
+
+    def snooze(self, reminder_id: int, user_id: str, until_tomorrow: bool) -> datetime:
+        """'Remind me later' from a reminder DM; only the person it chases may move it."""
+        with self.db.transaction() as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.interview_id is None:
+                raise NotFound("That reminder no longer exists.")
+            if row.target_user_id != user_id:
+                raise PermissionDenied("Only the person a reminder is for can snooze it.")
+            interview = session.get(Interview, row.interview_id)
+            if interview is None or interview.scorecard is not None:
+                raise NotFound("That scorecard is already in, so there is nothing to snooze.")
+            return self.reminders.snooze(session, interview, self.clock(), until_tomorrow)
 
     # Blind feedback
 

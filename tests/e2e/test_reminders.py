@@ -128,6 +128,20 @@ def test_submitting_cancels_the_chasers(hirebot):
             .where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
         )
     assert pending == 0
+    # Snoozing the old due DM now says there is nothing to snooze, and plans nothing.
+    due = next(m for m in dms_to(hirebot, "priya") if Action.SNOOZE_2H in json.dumps(m["blocks"]))
+    value = next(e["value"] for b in due["blocks"] if b["type"] == "actions" for e in b["elements"])
+    hirebot.slack.click(hirebot.users["priya"], Action.SNOOZE_2H, value, channel="D0PRIYA")
+    assert "already in" in dms_to(hirebot, "priya")[-1]["text"]
+    with hirebot.services.db.transaction() as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(Reminder.interview_id == interview.id, Reminder.status == ReminderStatus.PENDING)
+            )
+            == 0
+        )
 
 
 def test_snooze_moves_the_next_chaser(hirebot):
