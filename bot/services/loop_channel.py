@@ -14,7 +14,7 @@ from bot.errors import ChannelNameTaken, SlackError
 from bot.services import queries
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
-from bot.services.readmodels import escalated_interviews, loop_card
+from bot.services.readmodels import read_card
 from db.session import Database
 from rubrics.loader import RubricRegistry
 
@@ -136,13 +136,6 @@ class LoopChannel:
                 candidate.problems = updated
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
-        """The loop card's contents, by loop id or by its channel (one transaction either way)."""
+        """The loop card's contents, by loop id or by its channel."""
         with self.db.transaction() as session:
-            candidate = queries.load_loop(session, candidate_id, channel_id=channel_id)
-            return loop_card(
-                candidate,
-                self.rubrics.get(candidate.pack),
-                self.clock(),
-                self.settings.timezone,
-                escalated_interviews(session, candidate.id),
-            )
+            return read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)

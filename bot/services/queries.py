@@ -20,13 +20,12 @@ def candidate(session: Session, candidate_id: int) -> Candidate:
     return found
 
 
-def load_loop(session: Session, candidate_id: int | None = None, *, channel_id: str | None = None) -> Candidate:
-    """A loop with what its card and status show: interviews, whether each scorecard is in
-    (its id only: never its content), and the debrief. Three statements, whatever its size."""
-    where = Candidate.id == candidate_id if channel_id is None else Candidate.channel_id == channel_id
+def load_loop(session: Session, candidate_id: int) -> Candidate:
+    """A loop with its interviews, whether each scorecard is in (its id only: never its
+    content), and the debrief. Three statements, whatever its size."""
     found = session.scalar(
         select(Candidate)
-        .where(where)
+        .where(Candidate.id == candidate_id)
         .options(
             selectinload(Candidate.interviews).selectinload(Interview.scorecard).load_only(Scorecard.id),
             joinedload(Candidate.debrief),

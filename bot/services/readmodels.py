@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.errors import NotFound
 from bot.services.ports import InterviewLine, LoopCard, PendingScorecard, PersonalStatus
 from bot.services.reminders import interview_end
 from db.models import (
     Candidate,
+    Debrief,
     Interview,
     InterviewStatus,
     LoopStatus,
@@ -48,34 +50,107 @@ def interview_line(
     )
 
 
-def loop_card(
-    candidate: Candidate, pack: RubricPack, now: datetime, zone: str, escalated: frozenset[int] = frozenset()
+def read_card(
+    session: Session,
+    rubrics: RubricRegistry,
+    now: datetime,
+    zone: str,
+    candidate_id: int | None = None,
+    channel_id: str | None = None,
 ) -> LoopCard:
+    """The loop card's contents in one SELECT: the loop, its debrief, each interview with
+    whether its scorecard is in (an id, never the content) and whether it was escalated.
+
+    This is /hire status's whole database cost, so it skips the ORM's object loading.
+    """
+    escalated = (
+        select(Reminder.id)
+        .where(
+            Reminder.interview_id == Interview.id,
+            Reminder.kind == ReminderKind.ESCALATION,
+            Reminder.status == ReminderStatus.SENT,
+        )
+        .exists()
+    )
+    where = Candidate.id == candidate_id if channel_id is None else Candidate.channel_id == channel_id
+    rows = session.execute(
+        select(
+            Candidate.id,
+            Candidate.name,
+            Candidate.pack,
+            Candidate.profile,
+            Candidate.channel_id,
+            Candidate.recruiter_id,
+            Candidate.hiring_manager_id,
+            Candidate.resume_url,
+            Candidate.problems,
+            Candidate.status,
+            Candidate.decision,
+            Candidate.created_at,
+            Debrief.scheduled_at.label("debrief_at"),
+            Interview.id.label("interview_id"),
+            Interview.stage_key,
+            Interview.interviewer_id,
+            Interview.starts_at,
+            Interview.duration_minutes,
+            Interview.timezone,
+            Interview.status.label("interview_status"),
+            Scorecard.id.label("scorecard_id"),
+            escalated.label("escalated"),
+        )
+        .select_from(Candidate)
+        .outerjoin(Debrief, Debrief.candidate_id == Candidate.id)
+        .outerjoin(Interview, Interview.candidate_id == Candidate.id)
+        .outerjoin(Scorecard, Scorecard.interview_id == Interview.id)
+        .where(where)
+    ).all()
+    if not rows or rows[0].status is LoopStatus.PURGED:
+        raise NotFound("That hiring loop no longer exists.")
+    loop = rows[0]
+    pack = rubrics.get(loop.pack)
     stage_order = {s.key: i for i, s in enumerate(pack.stages)}
-    interviews = sorted(candidate.interviews, key=lambda i: (stage_order.get(i.stage_key, 99), i.starts_at))
+    planned = sorted(
+        (r for r in rows if r.interview_id is not None),
+        key=lambda r: (stage_order.get(r.stage_key, 99), r.starts_at),
+    )
     try:
-        profile = pack.profile(candidate.profile).name
+        profile = pack.profile(loop.profile).name
     except KeyError:
-        profile = candidate.profile
+        profile = loop.profile
     return LoopCard(
-        candidate_id=candidate.id,
-        name=candidate.name,
+        candidate_id=loop.id,
+        name=loop.name,
         role=pack.role,
         profile=profile,
-        channel_id=candidate.channel_id,
-        recruiter_id=candidate.recruiter_id,
-        hiring_manager_id=candidate.hiring_manager_id,
-        resume_url=candidate.resume_url,
+        channel_id=loop.channel_id,
+        recruiter_id=loop.recruiter_id,
+        hiring_manager_id=loop.hiring_manager_id,
+        resume_url=loop.resume_url,
         stages=[(s.key, s.name) for s in pack.stages],
-        interviews=[interview_line(i, pack, now, i.scorecard is not None, i.id in escalated) for i in interviews],
-        debrief_at=candidate.debrief.scheduled_at if candidate.debrief else None,
-        problems=list(candidate.problems),
-        status=candidate.status,
-        decision=candidate.decision,
-        days_open=max(0, (now - candidate.created_at).days),
+        interviews=[
+            interview_line(_InterviewRow(r), pack, now, r.scorecard_id is not None, bool(r.escalated)) for r in planned
+        ],
+        debrief_at=loop.debrief_at,
+        problems=list(loop.problems),
+        status=loop.status,
+        decision=loop.decision,
+        days_open=max(0, (now - loop.created_at).days),
         target_weeks=(pack.loop_target.min_weeks, pack.loop_target.max_weeks),
         zone=zone,
     )
+
+
+class _InterviewRow:
+    """A joined row, read as the interview it describes (what interview_line reads)."""
+
+    def __init__(self, row) -> None:  # noqa: ANN001 - a SQLAlchemy Row
+        self.id = row.interview_id
+        self.stage_key = row.stage_key
+        self.interviewer_id = row.interviewer_id
+        self.starts_at = row.starts_at
+        self.duration_minutes = row.duration_minutes
+        self.timezone = row.timezone
+        self.status = row.interview_status
 
 
 def personal_status(
@@ -115,16 +190,3 @@ def personal_status(
             upcoming.append(line)
             channels[interview.id] = (interview.candidate.name, interview.candidate.channel_id)
     return PersonalStatus(user_id=user_id, pending=pending, upcoming=upcoming, upcoming_channels=channels, zone=zone)
-
-
-def escalated_interviews(session: Session, candidate_id: int) -> frozenset[int]:
-    """Interviews whose missing scorecard has been escalated to the recruiter."""
-    return frozenset(
-        session.scalars(
-            select(Reminder.interview_id).where(
-                Reminder.candidate_id == candidate_id,
-                Reminder.kind == ReminderKind.ESCALATION,
-                Reminder.status == ReminderStatus.SENT,
-            )
-        ).all()
-    )
