@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from bot.services.dispatch import ReminderDispatcher  # noqa: E402
-from bot.services.workhours import WorkingHours  # noqa: E402
+from bot.services.outbox import due_query  # noqa: E402
 from db.migrate import downgrade, upgrade  # noqa: E402
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus  # noqa: E402
 from db.session import Database, make_engine  # noqa: E402
@@ -103,8 +102,7 @@ def measure(name: str, url: str, loops: int, runs: int) -> dict:
     with db.engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
-    dispatcher = ReminderDispatcher(db, None, None, None, lambda: NOW, WorkingHours(), "UTC")  # type: ignore[arg-type]
-    query = dispatcher.due_query(NOW)
+    query = due_query(NOW)
     timings, due = [], 0
     with db.engine.connect() as conn:
         for _ in range(runs):

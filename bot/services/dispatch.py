@@ -1,28 +1,27 @@
 """The reminder dispatcher: claims due outbox rows, decides what each one means now, sends
 through the gateway, and records the outcome.
 
-Exactly once: rows are claimed atomically (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a
-conditional UPDATE everywhere) and marked with the sweep's token, so two schedulers never
-take the same row. A row claimed by a process that died is claimable again once its lease
-lapses; that rare case can repeat one DM, and is the only one.
+Exactly once: rows are claimed atomically (bot/services/outbox.py), so two schedulers
+never take the same row. A row claimed by a process that died is claimable again once its
+lease lapses; that rare case can repeat one DM, and is the only one.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.services import notices
+from bot.services.outbox import claim
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
 from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
 from bot.services.workhours import WorkingHours
@@ -32,8 +31,6 @@ from rubrics.loader import RubricRegistry
 
 log = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=10)
-CLAIM_BATCH = 200
 DM_SPACING = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
@@ -89,46 +86,12 @@ class ReminderDispatcher:
         self.on_summary_due = on_summary_due
         self.planner = planner or ReminderPlanner(hours)
 
-    # Claiming
-
-    def due_query(self, now: datetime, limit: int = CLAIM_BATCH):  # noqa: ANN201 - a SQLAlchemy Select
-        """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
-        return (
-            select(Reminder.id)
-            .where(
-                or_(
-                    and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
-                    and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
-                )
-            )
-            .order_by(Reminder.due_at)
-            .limit(limit)
-        )
-
-    def claim(self, now: datetime, limit: int = CLAIM_BATCH) -> str | None:
-        token = uuid.uuid4().hex
-        with self.db.transaction() as session:
-            due = self.due_query(now, limit)
-            if self.db.is_postgresql:
-                due = due.with_for_update(skip_locked=True)
-            claimed = session.execute(
-                update(Reminder)
-                .where(
-                    Reminder.id.in_(due.scalar_subquery()),
-                    # Re-checked under the row lock: a row another sweep took in between is skipped.
-                    or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now),
-                )
-                .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        return token if claimed else None
-
     # One sweep
 
     def sweep(self) -> SweepStats:
         stats = SweepStats()
         now = self.clock()
-        token = self.claim(now)
+        token = claim(self.db, now)
         if token is None:
             return stats
         with self.db.transaction() as session:
