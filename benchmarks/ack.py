@@ -63,7 +63,6 @@ from sqlalchemy import event, select, text  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.background import ThreadBackground  # noqa: E402
 from bot.bootstrap import Services, build_services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
 from bot.services.loops import NewLoop  # noqa: E402
 from bot.services.scorecards import ScorecardForm  # noqa: E402
 from bot.slack_gateway import RateLimiter, SlackGateway  # noqa: E402
@@ -73,6 +72,7 @@ from db.session import Database, make_engine  # noqa: E402
 from handlers.builders import loops as loop_views  # noqa: E402
 from handlers.builders import scorecards as scorecard_views  # noqa: E402
 from handlers.ids import COMMAND, Action, Block, Callback, evidence_block, rating_block  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator  # noqa: E402
 from tests.support.slack import SIGNING_SECRET, form_values, sign, user, users  # noqa: E402
 from tests.support.slack import select as pick  # noqa: E402
@@ -320,18 +320,6 @@ def form_of(values: dict[str, Any]) -> ScorecardForm:
     return scorecard_form(ViewState(values))
 
 
-def settings_for(emulator: SlackEmulator, url: str):  # noqa: ANN201
-    return load_settings(
-        _env_file=None,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=emulator.api_url,
-        DATABASE_URL=url,
-        HIREBOT_RECRUITERS=emulator.users["rita"],
-        HIREBOT_TIMEZONE="Europe/London",
-    )
-
-
 def build_world(name: str, url: str, emulator: SlackEmulator) -> World:
     downgrade(url, "base")
     upgrade(url)
@@ -342,7 +330,7 @@ def build_world(name: str, url: str, emulator: SlackEmulator) -> World:
     # once a benchmark runs hundreds of modal opens; its waits are not what is measured here.
     gateway = SlackGateway(client, RateLimiter(sleep=lambda s: None), sleep=lambda s: None)
     services = build_services(
-        settings_for(emulator, url), slack=gateway, db=Database(engine), background=ThreadBackground
+        make_settings(emulator, url), slack=gateway, db=Database(engine), background=ThreadBackground
     )
     app = create_app(services)
     channels = emulator.post("conversations.list", types="public_channel")["channels"]

@@ -148,23 +148,18 @@ def register(app: App, services: Services) -> None:
         after_ack(services, click.user_id, None, redraw)
 
     @app.view(Callback.ADD_INTERVIEW)
-    def add_interview(ack: Ack, body: dict[str, Any]) -> None:
-        sub = ViewSubmission.model_validate(body)
-        user = sub.user_id  # jobs after the ack capture ids, never the payload
-        plan = _plan(sub.state)
-        candidate_id = int(sub.metadata["candidate_id"])
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
-            services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
-
     @app.view(Callback.EDIT_INTERVIEW)
-    def edit_interview(ack: Ack, body: dict[str, Any]) -> None:
+    def save_interview(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
         user = sub.user_id  # jobs after the ack capture ids, never the payload
         plan = _plan(sub.state)
         candidate_id = int(sub.metadata["candidate_id"])
-        interview_id = int(sub.metadata["interview_id"])
+        interview_id = sub.metadata.get("interview_id")  # set when rescheduling
         if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
-            services.background.submit(lambda: loops.reschedule(interview_id, plan, user), user=user)
+            if interview_id is None:
+                services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
+            else:
+                services.background.submit(lambda: loops.reschedule(int(interview_id), plan, user), user=user)
 
     @app.view(Callback.SET_DEBRIEF)
     def set_debrief(ack: Ack, body: dict[str, Any]) -> None:

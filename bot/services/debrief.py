@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
-from bot.errors import InvalidInput, PermissionDenied
+from bot.errors import InvalidInput
 from bot.services import queries
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, Renderer
@@ -99,9 +99,9 @@ class DebriefService:
         with self.db.transaction() as session:
             self.ensure_can_run(queries.candidate(session, candidate_id), user_id)
 
-    def ensure_can_run(self, candidate: Candidate, user_id: str) -> None:
-        if user_id not in (candidate.recruiter_id, candidate.hiring_manager_id):
-            raise PermissionDenied("Only this loop's recruiter or hiring manager can do that.")
+    @staticmethod
+    def ensure_can_run(candidate: Candidate, user_id: str) -> None:
+        queries.ensure_runs_loop(candidate, user_id, "run its debrief")
 
     def post(self, candidate_id: int, actor: str | None = None) -> str:
         """Post the pre-read, or refresh it in place if it is already posted. Returns its ts."""

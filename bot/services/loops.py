@@ -83,11 +83,7 @@ class LoopService:
 
     @staticmethod
     def ensure_can_plan(candidate: Candidate, user_id: str) -> None:
-        if user_id not in (candidate.recruiter_id, candidate.hiring_manager_id):
-            raise PermissionDenied(
-                f"Only this loop's recruiter (<@{candidate.recruiter_id}>) or hiring manager "
-                f"(<@{candidate.hiring_manager_id}>) can change its plan."
-            )
+        queries.ensure_runs_loop(candidate, user_id, "change its plan")
 
     # Opening a loop
 

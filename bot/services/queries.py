@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from bot.errors import NotFound
+from bot.errors import NotFound, PermissionDenied
 from db.models import AuditEvent, Candidate, Interview, LoopStatus, Scorecard
 
 
@@ -18,6 +18,15 @@ def candidate(session: Session, candidate_id: int) -> Candidate:
     if found is None or found.status is LoopStatus.PURGED:
         raise NotFound("That hiring loop no longer exists.")
     return found
+
+
+def ensure_runs_loop(candidate: Candidate, user_id: str, action: str) -> None:
+    """The loop's recruiter and hiring manager run it: its plan, its pre-read, its decision."""
+    if user_id not in (candidate.recruiter_id, candidate.hiring_manager_id):
+        raise PermissionDenied(
+            f"Only this loop's recruiter or hiring manager (<@{candidate.recruiter_id}>, "
+            f"<@{candidate.hiring_manager_id}>) can {action}."
+        )
 
 
 def load_loop(session: Session, candidate_id: int) -> Candidate:
