@@ -111,3 +111,16 @@ def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) ->
     app = create_app(services)
     yield Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e, and anything that needs the emulator, is end-to-end.
+
+    Applied here rather than by hand so that a new e2e test cannot forget its marker, and so
+    that `make unit` (-m "not e2e") never starts the emulator.
+    """
+    e2e = pytest.mark.e2e
+    for item in items:
+        in_e2e = "e2e" in item.path.parts
+        if in_e2e or "emulator" in getattr(item, "fixturenames", ()):
+            item.add_marker(e2e)
