@@ -24,7 +24,8 @@ from bot.services.ports import (
     PreReadChange,
     ScorecardReminder,
 )
-from bot.services.scorecards import Panel, PanelEntry, ScorecardService, SubmitResult
+from bot.services.scorecard_form import ScorecardForm
+from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, ScorecardService, SubmitResult
 from bot.services.summary import CompetencyRow, FlagRow, MissingRow, Summary
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import debrief, loops, reminders, scorecards
@@ -230,6 +231,10 @@ def test_scorecard_views_escape_what_was_typed(name, stage, evidence, notes):
         PEOPLE[2], stage, Recommendation.YES, [(stage, 4, evidence)], [(stage, evidence)], notes, NOW, 1, "p@1"
     )
     assert_view_inert(scorecards.panel_modal(Panel(name, [entry], 3), 0, 1))
+    stage_key = PACK.stages[1].key
+    prefill = ScorecardForm(evidence=dict.fromkeys(PACK.stage(stage_key).competencies, evidence), notes=notes)
+    context = ScorecardContext(1, 1, name, CHANNELS[0], PACK, PACK.stage(stage_key), NOW, "UTC", prefill, True)
+    assert_view_inert(scorecards.scorecard_modal(context))
     assert_view_inert(scorecards.submitted_view(SubmitResult(1, True, True, False, 1, name, CHANNELS[0], stage)))
 
 
