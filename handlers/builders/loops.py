@@ -70,7 +70,7 @@ def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | N
             "Résumé or ATS profile link",
             {"type": "url_text_input"},
             optional=True,
-            hint="Bookmarked in the candidate's private channel.",
+            hint="An https:// link, bookmarked in the candidate's private channel.",
         ),
     ]
     # The channel /hire new was typed in: where to answer if opening the loop fails.
