@@ -72,7 +72,10 @@ def _help(services: Services, cmd: SlashCommand) -> Message:
 
 def _unknown(services: Services, cmd: SlashCommand) -> str:
     known = ", ".join(name for name, _ in SUBCOMMANDS)
-    return f"I don't know `/hire {cmd.subcommand[0]}`. Try one of: {known}. `/hire help` explains each."
+    word = cmd.subcommand[0]
+    # Echo back only a plain word: the rest of what was typed may hold mentions such as <!channel>.
+    what = f"`/hire {word}`" if len(word) <= 30 and word.isascii() and word.replace("-", "").isalnum() else "that"
+    return f"I don't know {what}. Try one of: {known}. `/hire help` explains each."
 
 
 ROUTES: dict[str, Subcommand] = {

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
+from bot.mrkdwn import escape
 from bot.services.loops import InterviewPlan, NewLoop
 from handlers.builders import loops as views
 from handlers.errors import after_ack, submit
@@ -61,7 +62,7 @@ def register(app: App, services: Services) -> None:
         def open_loop() -> None:
             candidate_id = loops.open_loop(form, user)
             card = loops.card(candidate_id)
-            services.tell(user, f"Opened <#{card.channel_id}> for {form.candidate_name}.", origin)
+            services.tell(user, f"Opened <#{card.channel_id}> for {escape(form.candidate_name)}.", origin)
 
         if submit(ack, Block.CANDIDATE_NAME, accept):
             services.background.submit(open_loop, user=user, channel=origin)

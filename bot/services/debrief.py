@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
 from bot.services.loop_channel import LoopChannel
-from bot.services.ports import Gateway, Renderer
+from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, Summary, summarize
 from db.models import (
@@ -116,10 +116,10 @@ class DebriefService:
             if debrief is None:  # posted on demand before a debrief time was set
                 debrief = candidate.debrief = Debrief(scheduled_at=self.clock())
             pack = self.rubrics.get(candidate.pack)
-            note = _changes(debrief.summarised, candidate, pack) if debrief.summary_ts else None
+            changes = _changes(debrief.summarised, candidate, pack) if debrief.summary_ts else []
             snapshot = _snapshot(candidate)
             channel, ts = candidate.channel_id, debrief.summary_ts
-        message = self.render.debrief(summary, candidate_id, note)
+        message = self.render.debrief(summary, candidate_id, changes)
         if channel is None:
             raise InvalidInput({"summary": "This loop has no channel to post in."})
         if ts:
@@ -303,24 +303,17 @@ def _snapshot(candidate: Candidate) -> dict[str, int]:
     return {str(i.scorecard.id): i.scorecard.amendments for i in candidate.interviews if i.scorecard is not None}
 
 
-def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> str | None:
-    """'updated: +1 scorecard (Coding round, <@U1>)', or amendments, since the last posting."""
-    added, amended = [], []
+def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> list[PreReadChange]:
+    """Scorecards added or amended since the last posting, for the pre-read's 'updated:' note."""
+    changes = []
     for interview in candidate.interviews:
         card = interview.scorecard
         if card is None:
             continue
-        stage = f"{pack.stage_name(interview.stage_key)}, <@{interview.interviewer_id}>"
-        if str(card.id) not in before:
-            added.append(stage)
-        elif card.amendments > before[str(card.id)]:
-            amended.append(stage)
-    parts = []
-    if added:
-        parts.append(f"+{len(added)} scorecard{'s' if len(added) > 1 else ''} ({'; '.join(added)})")
-    if amended:
-        parts.append(f"{len(amended)} amended ({'; '.join(amended)})")
-    return "updated: " + ", ".join(parts) if parts else None
+        if str(card.id) not in before or card.amendments > before[str(card.id)]:
+            stage = pack.stage_name(interview.stage_key)
+            changes.append(PreReadChange(stage, interview.interviewer_id, amended=str(card.id) in before))
+    return changes
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
+from bot.mrkdwn import url_problem
 from bot.services import queries
 from bot.services.loop_channel import SETUP_STEPS, LoopChannel
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
@@ -100,8 +101,9 @@ class LoopService:
                 problems["profile"] = f"Pick one of the {pack.role} profiles."
         except Exception:
             problems["pack"] = "Pick one of the installed role packs."
-        if form.resume_url and not form.resume_url.startswith(("https://", "http://")):
-            problems["resume_url"] = "Use a full link starting with https://"
+        link_problem = url_problem(form.resume_url) if form.resume_url else None
+        if link_problem:
+            problems["resume_url"] = link_problem
         for block, user in (("recruiter", form.recruiter_id), ("hiring_manager", form.hiring_manager_id)):
             if not user:
                 problems[block] = "Pick someone."

@@ -114,6 +114,15 @@ class Escalation:
     zone: str
 
 
+@dataclass(frozen=True)
+class PreReadChange:
+    """A scorecard that arrived, or was amended, since the pre-read was last posted."""
+
+    stage_name: str
+    interviewer_id: str
+    amended: bool
+
+
 class Renderer(Protocol):
     def loop_card(self, card: LoopCard) -> Message: ...
 
@@ -125,7 +134,7 @@ class Renderer(Protocol):
 
     def escalation(self, escalation: Escalation) -> Message: ...
 
-    def debrief(self, summary: Summary, candidate_id: int, note: str | None) -> Message: ...
+    def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message: ...
 
     def decision(
         self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None

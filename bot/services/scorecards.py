@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
+from bot.mrkdwn import escape
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecard_form import ScorecardForm, fill, form_of, normalised, validate
@@ -242,7 +243,8 @@ class ScorecardService:
     def post_receipt(self, result: SubmitResult, user_id: str) -> None:
         """A line in the channel that says who submitted which stage: no scores, flags or notes."""
         if result.created and result.channel_id:
-            self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {result.stage_name} scorecard")
+            stage = escape(result.stage_name)
+            self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {stage} scorecard")
 
     def snooze(self, reminder_id: int, user_id: str, until_tomorrow: bool) -> datetime:
         """'Remind me later' from a reminder DM; only the person it chases may move it."""

@@ -37,11 +37,6 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": fit(text, limit)}
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; user text must not become links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, HEADER_TEXT_MAX)}
 

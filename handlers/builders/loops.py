@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.mrkdwn import escape
 from bot.services.ports import InterviewLine, LoopCard, Message, PersonalStatus
 from db.models import InterviewStatus
 from handlers.builders.common import (
@@ -16,7 +17,6 @@ from handlers.builders.common import (
     context,
     count,
     divider,
-    escape,
     fit,
     header,
     input_block,
@@ -70,7 +70,7 @@ def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | N
             "Résumé or ATS profile link",
             {"type": "url_text_input"},
             optional=True,
-            hint="Bookmarked in the candidate's private channel.",
+            hint="An https:// link, bookmarked in the candidate's private channel.",
         ),
     ]
     # The channel /hire new was typed in: where to answer if opening the loop fails.
@@ -225,7 +225,7 @@ def loop_card(card: LoopCard) -> Message:
         )
     )
     scheduled = sum(1 for line in card.interviews if line.status is not InterviewStatus.CANCELLED)
-    text = f"Hiring loop: {card.name} ({card.role}), {count(scheduled, 'interview')} planned"
+    text = f"Hiring loop: {escape(card.name)} ({escape(card.role)}), {count(scheduled, 'interview')} planned"
     return Message(text=text, blocks=blocks)
 
 
@@ -259,7 +259,7 @@ def loop_status(card: LoopCard, now: datetime) -> Message:
         blocks.append(context(f"…and {len(lines) - STATUS_LIMIT} more interviews."))
     if not lines:
         blocks.append(context("No interviews yet. Use *Add interview* on the loop card."))
-    text = f"{card.name}: {submitted} of {count(len(lines), 'scorecard')} in, {len(overdue)} overdue"
+    text = f"{escape(card.name)}: {submitted} of {count(len(lines), 'scorecard')} in, {len(overdue)} overdue"
     return Message(text=text, blocks=blocks)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.mrkdwn import escape
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, ScorecardContext, SubmitResult
 from handlers.builders.common import (
@@ -12,7 +13,6 @@ from handlers.builders.common import (
     actions,
     button,
     context,
-    escape,
     fit,
     header,
     input_block,
