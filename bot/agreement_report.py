@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.services.agreement import MIN_UNITS, RELIABLE, TENTATIVE, Agreement, Verdict, needs_work
 
 FORMATS = ("table", "csv", "json")
-SOURCE = "Krippendorff (2004), Content Analysis, 2nd ed., p. 241"
+SOURCE = "Krippendorff (2004), Content Analysis, 2nd ed."
 
 
 def render(results: Sequence[Agreement], fmt: str, subject: str = "variable", units: str = "units") -> str:

@@ -147,7 +147,10 @@ def _report_agreement(args: argparse.Namespace) -> int:
     """Krippendorff's alpha per competency from the database, or for any `unit,rater,value` CSV file."""
     if args.ratings:
         observations = agreement_data.read_ratings_file(Path(args.ratings), args.level)
-        results = [agreement.measure(Path(args.ratings).name, observations, args.level)]
+        try:
+            results = [agreement.measure(Path(args.ratings).name, observations, args.level)]
+        except ValueError as exc:
+            raise agreement_data.RatingsFileError(f"{args.ratings}: {exc}") from None
         labels = {"subject": "variable", "units": "units"}
     else:
         url = load_settings().database_url

@@ -19,13 +19,16 @@ import numpy as np
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = get_args(Level)
 
-# Krippendorff (2004), Content Analysis, 2nd ed., p. 241: rely on variables with alpha >= .800;
-# consider variables with .667 <= alpha < .800 only for drawing tentative conclusions.
+# Krippendorff (2004), Content Analysis: An Introduction to Its Methodology, 2nd ed.: rely on
+# variables with alpha >= .800; consider .667 <= alpha < .800 only for tentative conclusions.
 RELIABLE = 0.800
 TENTATIVE = 0.667
 # Below this many units rated by two or more raters, one alpha says more about the few units
 # than about the panel: report "not enough data" rather than a number.
 MIN_UNITS = 10
+# krippendorff 0.9 builds a units x values x values array; past this many cells (~160 MB of
+# floats) refuse with a sentence instead of exhausting memory. hirebot's 1-4 scale is far below.
+MAX_CELLS = 20_000_000
 
 
 class Verdict(enum.StrEnum):
@@ -95,6 +98,11 @@ def measure(
     if len(seen) < 2:
         return result(None, Verdict.NO_VARIATION)
     scale = _scale(seen, domain, level)
+    if len(pairable) * len(scale) ** 2 > MAX_CELLS:
+        raise ValueError(
+            f"{len(pairable)} units with {len(scale)} distinct values is too large to compute; "
+            "round the values or split the file"
+        )
     index = {value: position for position, value in enumerate(scale)}
     counts = np.zeros((len(pairable), len(scale)), dtype=np.int64)
     for row, values in enumerate(pairable.values()):

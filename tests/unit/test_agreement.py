@@ -41,12 +41,19 @@ KRIPPENDORFF_2011_C = [
 ]
 
 # Wikipedia, "Krippendorff's alpha", section "A computational example": 3 coders, 15 units,
-# values 1-4, most units rated by only two coders. Published: nominal .691, interval .811. The
-# same data give 0.691358 and 0.810845 in the krippendorff package's tests (tests/test_krippendorff.py).
+# values 1-4, most units rated by only two coders. Published there: nominal .691, interval .811.
+# The krippendorff package's own tests (tests/test_krippendorff.py) assert the same data give
+# 0.691358 and 0.810845.
 WIKIPEDIA_EXAMPLE = [
     "* * * * * 3 4 1 2 1 1 3 3 * 3",
     "1 * 2 1 3 3 4 3 * * * * * * *",
     "* * 2 1 3 4 4 * 2 1 1 3 3 * 4",
+]
+
+# Krippendorff (2011) section A (binary data, two observers, no missing values). Published: .095.
+KRIPPENDORFF_2011_A = [
+    "0 1 0 0 0 0 0 0 1 0",
+    "1 1 1 0 0 1 0 0 0 0",
 ]
 
 # Krippendorff (2011) section B (nominal data, two observers, no missing values), letters a-e.
@@ -79,6 +86,12 @@ def test_wikipedia_example_with_sparse_raters(level, published):
 def test_krippendorff_2011_nominal_letters():
     result = measure("2011-B", observations(KRIPPENDORFF_2011_B), "nominal")
     assert round(result.alpha, 3) == 0.692
+
+
+def test_krippendorff_2011_binary_two_observers():
+    result = measure("2011-A", observations(KRIPPENDORFF_2011_A), "nominal")
+    assert round(result.alpha, 3) == 0.095
+    assert result.verdict is Verdict.UNRELIABLE and (result.units, result.pairable) == (10, 20)
 
 
 def test_an_unrated_value_on_the_scale_does_not_change_ordinal_alpha():

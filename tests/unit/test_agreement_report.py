@@ -224,6 +224,16 @@ def test_a_bad_ratings_file_is_one_line_naming_line_and_column(tmp_path, capsys,
     assert "\x1b" not in err
 
 
+def test_a_file_too_large_to_compute_is_refused_in_one_line(tmp_path, capsys):
+    rows = [f"{unit},{rater},{unit + rater / 10}" for unit in range(1200) for rater in range(2)]
+    path = tmp_path / "wide.csv"
+    path.write_text("unit,rater,value\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert cli.main(["report", "agreement", "--ratings", str(path), "--level", "interval"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "1200 units with 2400 distinct values is too large to compute" in err
+
+
 def test_unreadable_ratings_files(tmp_path, capsys):
     assert cli.main(["report", "agreement", "--ratings", str(tmp_path / "missing.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
