@@ -156,11 +156,12 @@ def register(app: App, services: Services) -> None:
         plan = _plan(sub.state)
         candidate_id = int(sub.metadata["candidate_id"])
         interview_id = sub.metadata.get("interview_id")  # set when rescheduling
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
-            if interview_id is None:
+        moving = int(interview_id) if interview_id is not None else None
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user, moving)):
+            if moving is None:
                 services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
             else:
-                services.background.submit(lambda: loops.reschedule(int(interview_id), plan, user), user=user)
+                services.background.submit(lambda: loops.reschedule(moving, plan, user), user=user)
 
     @app.view(Callback.SET_DEBRIEF)
     def set_debrief(ack: Ack, body: dict[str, Any]) -> None:

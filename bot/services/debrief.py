@@ -71,7 +71,7 @@ class DebriefService:
         interviews = [i for i in candidate.interviews if i.status is InterviewStatus.SCHEDULED]
         cards = [
             CardInput(
-                interviewer_id=i.interviewer_id,
+                interviewer_id=i.scorecard.interviewer_id,
                 stage_key=i.stage_key,
                 recommendation=Recommendation(i.scorecard.recommendation),
                 ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
@@ -312,7 +312,7 @@ def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> 
             continue
         if str(card.id) not in before or card.amendments > before[str(card.id)]:
             stage = pack.stage_name(interview.stage_key)
-            changes.append(PreReadChange(stage, interview.interviewer_id, amended=str(card.id) in before))
+            changes.append(PreReadChange(stage, card.interviewer_id, amended=str(card.id) in before))
     return changes
 
 
