@@ -98,6 +98,8 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={first: exc.user_message})
             return
         ack(response_action="update", view=views.submitted_view(result))
+        if not result.changed:
+            return  # a double click or a resubmission: nothing to tell anyone
         # The jobs capture ids, not the payload: a queue of them must stay small.
         if result.created:
             services.background.submit(partial(scorecards.post_receipt, result, user), user=None)

@@ -134,11 +134,21 @@ class DebriefService:
         return ts
 
     def refresh_if_posted(self, candidate_id: int) -> None:
-        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early."""
+        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early.
+
+        Only when the posting is behind: a second refresh for the same scorecard (a repeated
+        submission, a retried job) would edit it again and drop its 'updated: …' line."""
         with self.db.transaction() as session:
             debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one_or_none()
-            posted = debrief is not None and debrief.summary_ts is not None
-        if posted:
+            if debrief is None or debrief.summary_ts is None:
+                return
+            cards = session.execute(
+                select(Scorecard.id, Scorecard.amendments)
+                .join(Interview, Interview.id == Scorecard.interview_id)
+                .where(Interview.candidate_id == candidate_id)
+            ).all()
+            behind = {str(card_id): amendments for card_id, amendments in cards} != debrief.summarised
+        if behind:
             self.post(candidate_id)
 
     # Deciding and closing

@@ -136,12 +136,15 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
 
 
 def submitted_view(result: SubmitResult) -> dict[str, Any]:
-    what = "in" if result.created else "updated"
+    what = f"*{escape(result.stage_name)}* scorecard for *{escape(result.candidate_name)}*"
+    if result.created:
+        said = f"✅ Your {what} is in. Thank you."
+    elif result.changed:
+        said = f"✅ Your {what} is updated. Thank you."
+    else:
+        said = f"✅ Your {what} is in, unchanged: it already said exactly this."
     blocks = [
-        section(
-            f"✅ Your *{escape(result.stage_name)}* scorecard for *{escape(result.candidate_name)}* is {what}. "
-            "Thank you."
-        ),
+        section(said),
         actions("scorecard_done", button("View panel feedback", Action.VIEW_PANEL, str(result.candidate_id))),
     ]
     return modal(Callback.SCORECARD, "Scorecard sent", blocks, submit=None, close="Done")

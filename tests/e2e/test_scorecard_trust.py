@@ -124,3 +124,18 @@ def test_the_scorecards_own_author_decides_who_may_open_edit_and_see_the_panel(h
     hirebot.slack.click(hirebot.users["priya"], Action.VIEW_PANEL, str(candidate.id), channel="D0PRIYA")
     panel = json.dumps(hirebot.slack.opened_view())
     assert "Clean, tested solution" in panel and f"<@{hirebot.users['priya']}>" in panel
+
+
+def test_an_unchanged_resubmission_refreshes_nothing_and_claims_no_update(hirebot, loop):
+    candidate, coding = loop
+    view = open_scorecard(hirebot, coding, "priya")
+    first = ack_json(hirebot.slack.submit(hirebot.users["priya"], view, coding_values()))
+    assert "is in" in json.dumps(first["view"])
+    hirebot.run_background()
+    calls = len(hirebot.client.calls)
+
+    again = ack_json(hirebot.slack.submit(hirebot.users["priya"], view, coding_values()))  # the double click
+    assert again["response_action"] == "update"
+    assert "updated" not in json.dumps(again["view"]) and "unchanged" in json.dumps(again["view"])
+    assert hirebot.run_background() == 0  # no card, Home tab, pre-read or receipt
+    assert hirebot.client.methods()[calls:] == []
