@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.mrkdwn import escape
 from db.models import Interview, Reminder, ReminderStatus, Scorecard
-from handlers.ids import Action, Block, Callback
-from tests.e2e.test_scorecards import coding_values, interview_yesterday, open_scorecard, radio
+from handlers.ids import Action, Block, Callback, evidence_block, flag_evidence_block
+from tests.e2e.test_scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.loops import open_loop
-from tests.support.slack import ack_json, clock_time, date, form_values, number, user
+from tests.support.slack import ack_json, clock_time, date, form_values, number, text, user
 from tests.support.slack import select as pick
 
 
@@ -139,3 +140,39 @@ def test_an_unchanged_resubmission_refreshes_nothing_and_claims_no_update(hirebo
     assert "updated" not in json.dumps(again["view"]) and "unchanged" in json.dumps(again["view"])
     assert hirebot.run_background() == 0  # no card, Home tab, pre-read or receipt
     assert hirebot.client.methods()[calls:] == []
+
+
+def test_full_scorecards_show_every_character_of_long_evidence_and_notes(hirebot, loop):
+    candidate, coding = loop
+    long = {
+        key: (f"{key} said <this> & that, at length. " * 100)[:3000]
+        for key in ("software_engineering", "data_pipelines", "notes", "flag")
+    }
+    values = coding_values(
+        **{
+            evidence_block("software_engineering"): text(long["software_engineering"]),
+            evidence_block("data_pipelines"): text(long["data_pipelines"]),
+            Block.RED_FLAGS: checks("framework_dependent"),
+            flag_evidence_block("framework_dependent"): text(long["flag"]),
+            Block.NOTES: text(long["notes"]),
+        }
+    )
+    reply = ack_json(hirebot.slack.submit(hirebot.users["priya"], open_scorecard(hirebot, coding, "priya"), values))
+    assert reply["response_action"] == "update"
+
+    hirebot.slack.click(hirebot.users["rita"], Action.VIEW_PANEL, str(candidate.id), channel=candidate.channel_id)
+    page = hirebot.slack.opened_view()
+    shown = []
+    while True:
+        shown += [b["text"]["text"] for b in page["blocks"] if b["type"] == "section"]
+        turn = [
+            e for b in page["blocks"] if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "Next"
+        ]
+        if not turn:
+            break
+        page = {**page, "id": "V0PANEL"}
+        hirebot.slack.click(hirebot.users["rita"], Action.PANEL_PAGE, turn[0]["value"], view=page)
+        page = hirebot.client.last("views.update")[0]["view"]
+    joined = "".join(shown)
+    for typed in long.values():
+        assert escape(typed) in joined
