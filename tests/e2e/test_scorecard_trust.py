@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.mrkdwn import escape
 from db.models import Interview, Reminder, ReminderStatus, Scorecard
-from handlers.ids import Action, Block, Callback, evidence_block, flag_evidence_block
+from handlers.ids import Action, Block, Callback, element_id, evidence_block, flag_evidence_block
 from tests.e2e.test_scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.loops import open_loop
 from tests.support.slack import ack_json, clock_time, date, form_values, number, text, user
@@ -176,3 +176,23 @@ def test_full_scorecards_show_every_character_of_long_evidence_and_notes(hirebot
     joined = "".join(shown)
     for typed in long.values():
         assert escape(typed) in joined
+
+
+def test_a_red_flag_error_names_only_blocks_the_modal_has(hirebot, loop):
+    _, coding = loop
+    values = coding_values(**{Block.RED_FLAGS: checks("framework_dependent", "ignores_data_quality")})
+    # Submitted before the redraw that adds the evidence boxes: the modal has none of them.
+    plain = open_scorecard(hirebot, coding, "priya")
+    reply = ack_json(hirebot.slack.submit(hirebot.users["priya"], plain, values))
+    assert reply["response_action"] == "errors"
+    assert set(reply["errors"]) <= {b.get("block_id") for b in plain["blocks"]}
+    labels = hirebot.services.rubrics.get("ml-engineer")
+    for flag in ("framework_dependent", "ignores_data_quality"):
+        assert labels.red_flag(flag).label in reply["errors"][Block.RED_FLAGS]
+
+    # Once the box is there, the error goes beside it.
+    plain["state"] = {"values": values}
+    hirebot.slack.click(hirebot.users["priya"], element_id(Block.RED_FLAGS), view=plain)
+    redrawn = {**hirebot.client.last("views.update")[0]["view"], "id": plain["id"]}
+    reply = ack_json(hirebot.slack.submit(hirebot.users["priya"], redrawn, values))
+    assert flag_evidence_block("framework_dependent") in reply["errors"]
