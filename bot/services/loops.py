@@ -40,6 +40,11 @@ from rubrics.models import RubricPack
 
 log = logging.getLogger(__name__)
 
+SCORECARD_IN = (
+    "This interview's scorecard is already in, so its interviewer, stage and time can no longer change. "
+    "Add a new interview instead."
+)
+
 
 @dataclass(frozen=True)
 class NewLoop:
@@ -208,6 +213,8 @@ class LoopService:
             candidate_id = _interview(session, interview_id).candidate_id
         card, pack = self.planning_context(candidate_id, actor)
         line = next(i for i in card.interviews if i.id == interview_id)
+        if line.submitted:  # a menu shown before the scorecard landed
+            raise InvalidInput({"stage": SCORECARD_IN})
         return card, pack, line
 
     def validate_interview(
@@ -387,12 +394,7 @@ def _ensure_movable(session: Session, interview: Interview) -> None:
         raise InvalidInput({"start_date": "This interview was cancelled; add a new one instead."})
     # Its own statement, so that it sees a scorecard committed while this one waited for the lock.
     if session.scalar(select(Scorecard.id).where(Scorecard.interview_id == interview.id)) is not None:
-        raise InvalidInput(
-            {
-                "stage": "This interview's scorecard is already in, so its interviewer, stage and time "
-                "can no longer change. Close this and add a new interview instead."
-            }
-        )
+        raise InvalidInput({"stage": SCORECARD_IN})
 
 
 def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:

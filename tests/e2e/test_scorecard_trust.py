@@ -196,3 +196,15 @@ def test_a_red_flag_error_names_only_blocks_the_modal_has(hirebot, loop):
     redrawn = {**hirebot.client.last("views.update")[0]["view"], "id": plain["id"]}
     reply = ack_json(hirebot.slack.submit(hirebot.users["priya"], redrawn, values))
     assert flag_evidence_block("framework_dependent") in reply["errors"]
+
+
+def test_reschedule_from_a_menu_shown_before_the_scorecard_landed_opens_nothing(hirebot, loop):
+    candidate, coding = loop
+    hirebot.slack.submit(hirebot.users["priya"], open_scorecard(hirebot, coding, "priya"), coding_values())
+    opened = len(hirebot.client.all("views.open"))
+    hirebot.slack.click(
+        hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id, selected=f"reschedule:{coding.id}"
+    )
+    assert len(hirebot.client.all("views.open")) == opened
+    told = hirebot.client.last("chat.postEphemeral")[0]
+    assert told["user"] == hirebot.users["rita"] and "scorecard is already in" in told["text"]
