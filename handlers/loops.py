@@ -11,7 +11,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
-from bot.services.loops import InterviewPlan, NewLoop
+from bot.services.loops import InterviewPlan
+from bot.services.opening import NewLoop, Opened
 from handlers.builders import loops as views
 from handlers.errors import after_ack, submit
 from handlers.ids import Action, Block, Callback, element_id
@@ -47,24 +48,33 @@ def _plan(state: ViewState) -> InterviewPlan:
 def register(app: App, services: Services) -> None:
     loops = services.loops
 
+    def finish(outcome: Opened | None, user: str, channel: str | None) -> None:
+        if outcome is None:
+            services.tell(user, "That loop is being set up right now; its card shows how it went.", channel)
+            return
+        services.tell(user, outcome.sentence, channel)
+        if outcome.refused:
+            # Only once told: a loop nobody heard about stays listed in /hire status instead.
+            loops.discard_refused(outcome.candidate_id)
+
     @app.view(Callback.NEW_LOOP)
     def new_loop(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
-        user = sub.user_id  # jobs after the ack capture ids, never the payload
+        user, view_id = sub.user_id, sub.view_id  # jobs after the ack capture ids, never the payload
         form = _new_loop(sub.state)
         origin = sub.metadata.get("origin_channel")
+        begun: list[int | None] = []
 
         def accept() -> None:
             loops.ensure_recruiter(user)
             loops.validate_new_loop(form)
+            begun.append(loops.begin_loop(form, user, view_id))
 
-        def open_loop() -> None:
-            candidate_id = loops.open_loop(form, user)
-            card = loops.card(candidate_id)
-            services.tell(user, f"Opened <#{card.channel_id}> for {form.candidate_name}.", origin)
-
-        if submit(ack, Block.CANDIDATE_NAME, accept):
-            services.background.submit(open_loop, user=user, channel=origin)
+        if submit(ack, Block.CANDIDATE_NAME, accept) and begun[0] is not None:
+            candidate_id = begun[0]
+            services.background.submit(
+                lambda: finish(loops.open_loop(candidate_id), user, origin), user=user, channel=origin
+            )
 
     @app.action(Action.ADD_INTERVIEW)
     def add_interview_button(ack: Ack, body: dict[str, Any]) -> None:
@@ -106,7 +116,9 @@ def register(app: App, services: Services) -> None:
         ack()
         click = BlockAction.model_validate(body)
         services.background.submit(
-            lambda: loops.retry_setup(int(click.value), click.user_id), user=click.user_id, channel=click.channel_id
+            lambda: finish(loops.retry_setup(int(click.value), click.user_id), click.user_id, click.channel_id),
+            user=click.user_id,
+            channel=click.channel_id,
         )
 
     @app.action(Action.INTERVIEW_MENU)

@@ -19,7 +19,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
 from bot.services import queries
-from bot.services.loop_channel import SETUP_STEPS, LoopChannel
+from bot.services.loop_channel import LoopChannel
+from bot.services.opening import LoopOpening, NewLoop, Opened, bad_user_id, has_control
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
 from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner
@@ -30,16 +31,7 @@ from rubrics.models import RubricPack
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class NewLoop:
-    candidate_name: str
-    pack: str
-    profile: str
-    recruiter_id: str
-    hiring_manager_id: str
-    team: list[str]
-    resume_url: str | None
+MAX_RESUME_URL = Candidate.__table__.c.resume_url.type.length  # what the column holds
 
 
 @dataclass(frozen=True)
@@ -70,6 +62,7 @@ class LoopService:
         self.clock = clock
         self.reminders = reminders
         self.channel = LoopChannel(db, slack, rubrics, render, settings, clock)
+        self.opening = LoopOpening(db, rubrics, self.channel, clock)
         # Called with the candidate id when a scorecard lands (the debrief refreshes its pre-read).
         self.scorecard_listeners: list[Callable[[int], object]] = []
 
@@ -94,6 +87,14 @@ class LoopService:
             problems["candidate_name"] = "Enter the candidate's name."
         elif len(form.candidate_name) > 200:
             problems["candidate_name"] = "Keep the name under 200 characters."
+        elif has_control(form.candidate_name):
+            problems["candidate_name"] = "Remove the control characters (such as NUL) from the name."
+        if form.resume_url and has_control(form.resume_url):
+            problems["resume_url"] = "Remove the control characters (such as NUL) from the link."
+        elif form.resume_url and len(form.resume_url) > MAX_RESUME_URL:
+            problems["resume_url"] = f"Keep the link under {MAX_RESUME_URL} characters."
+        if any(bad_user_id(u) for u in form.team):
+            problems["team"] = "Pick the hiring team from the list."
         try:
             pack = self.rubrics.get(form.pack)
             if form.profile not in {p.key for p in pack.profiles}:
@@ -103,7 +104,7 @@ class LoopService:
         if form.resume_url and not form.resume_url.startswith(("https://", "http://")):
             problems["resume_url"] = "Use a full link starting with https://"
         for block, user in (("recruiter", form.recruiter_id), ("hiring_manager", form.hiring_manager_id)):
-            if not user:
+            if not user or bad_user_id(user):
                 problems[block] = "Pick someone."
                 continue
             problem = self._inactive(user)
@@ -123,49 +124,24 @@ class LoopService:
             return "Pick a person, not an app."
         return None
 
-    def open_loop(self, form: NewLoop, actor: str) -> int:
-        """Create the private channel, then the loop, then set the channel up.
-
-        The channel comes first so that a refusal from Slack leaves no row behind; steps after
-        it are recorded as problems on the card and can be retried.
-        """
+    def begin_loop(self, form: NewLoop, actor: str, view_id: str | None) -> int | None:
+        """Write the loop (OPENING) before any Slack call; None when this view already opened one."""
         self.ensure_recruiter(actor)
-        pack = self.rubrics.get(form.pack)
-        channel_id, name = self.channel.create(form.candidate_name, pack.pack)
-        with self.db.transaction() as session:
-            candidate = Candidate(
-                name=form.candidate_name.strip(),
-                pack=pack.pack,
-                pack_version=pack.version,
-                profile=form.profile,
-                recruiter_id=form.recruiter_id,
-                hiring_manager_id=form.hiring_manager_id,
-                resume_url=form.resume_url or None,
-                channel_id=channel_id,
-                channel_name=name,
-                status=LoopStatus.OPEN,
-                created_by=actor,
-                created_at=self.clock(),
-                updated_at=self.clock(),
-            )
-            candidate.team = [
-                TeamMember(user_id=form.recruiter_id, role=TeamRole.RECRUITER),
-                TeamMember(user_id=form.hiring_manager_id, role=TeamRole.HIRING_MANAGER),
-                *(TeamMember(user_id=u, role=TeamRole.INTERVIEWER) for u in dict.fromkeys(form.team)),
-            ]
-            session.add(candidate)
-            session.flush()
-            session.add(queries.audit(actor, "loop.opened", candidate.id, {"pack": pack.ref, "team": len(form.team)}))
-            candidate_id = candidate.id
-        self.channel.run_setup(candidate_id, SETUP_STEPS)
-        return candidate_id
+        return self.opening.begin(form, actor, view_id)
 
-    def retry_setup(self, candidate_id: int, actor: str) -> None:
+    def open_loop(self, candidate_id: int) -> Opened | None:
+        """Create the channel and set it up; each step's outcome is kept on the loop."""
+        return self.opening.run(candidate_id)
+
+    def discard_refused(self, candidate_id: int) -> None:
+        self.opening.discard(candidate_id)
+
+    def retry_setup(self, candidate_id: int, actor: str) -> Opened | None:
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
-            self.ensure_can_plan(candidate, actor)
-            steps = tuple(p.split(":", 1)[0] for p in candidate.problems)
-        self.channel.run_setup(candidate_id, steps)
+            if actor != candidate.created_by:  # whoever opened it may finish opening it
+                self.ensure_can_plan(candidate, actor)
+        return self.opening.run(candidate_id)
 
     def card(self, candidate_id: int) -> LoopCard:
         return self.channel.card(candidate_id)
