@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -32,6 +32,11 @@ from rubrics.models import RubricPack
 log = logging.getLogger(__name__)
 
 MAX_RESUME_URL = Candidate.__table__.c.resume_url.type.length  # what the column holds
+# Dates a person can mean. Outside them a date is a slip (or a forged payload), and the far
+# ones would overflow once reminders are planned from them. Five years, not two: teams plan
+# loops for roles that open later, and a typo in the year still lands far outside it.
+EARLIEST_INTERVIEW = datetime(2000, 1, 1, tzinfo=UTC)
+HORIZON = timedelta(days=5 * 365)
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ class LoopService:
     def validate_interview(self, candidate_id: int, plan: InterviewPlan, actor: str) -> None:
         """The inline checks of the interview modal; the time zone is settled when it is saved."""
         pack_key = self._planning(candidate_id, actor)
-        _validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone)
+        _validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone, self.clock())
 
     def interviewer_zone(self, user_id: str) -> str:
         try:
@@ -190,7 +195,7 @@ class LoopService:
     def add_interview(self, candidate_id: int, plan: InterviewPlan, actor: str) -> int:
         pack_key = self._planning(candidate_id, actor)
         zone = self.interviewer_zone(plan.interviewer_id)
-        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone)
+        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             interview = Interview(
@@ -223,7 +228,7 @@ class LoopService:
         candidate_id = self.candidate_of(interview_id)
         pack_key = self._planning(candidate_id, actor)
         zone = self.interviewer_zone(plan.interviewer_id)
-        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone)
+        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
         with self.db.transaction() as session:
             interview = _interview(session, interview_id)
             if interview.status is InterviewStatus.CANCELLED:
@@ -263,8 +268,11 @@ class LoopService:
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
         when = _parse_local(date, time, ZoneInfo(self.interviewer_zone(actor)), "debrief_date")
-        if when < self.clock():
+        now = self.clock()
+        if when < now:
             raise InvalidInput({"debrief_date": "Pick a time in the future."})
+        if when > now + HORIZON:
+            raise InvalidInput({"debrief_date": f"Pick a date before {(now + HORIZON):%Y-%m-%d}."})
         return when
 
     def set_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
@@ -329,21 +337,25 @@ def _interview(session: Session, interview_id: int) -> Interview:
 def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:
     try:
         naive = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M")
-    except (TypeError, ValueError):
+        local = naive.replace(tzinfo=zone)
+        local.astimezone(UTC)  # year 1 or 9999 can fall off the calendar in UTC
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput({block: "Pick a date and a time."}) from None
-    return naive.replace(tzinfo=zone)
+    return local
 
 
-def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str) -> datetime:
+def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str, now: datetime) -> datetime:
     problems: dict[str, str] = {}
     if plan.stage_key not in {s.key for s in pack.stages}:
         problems["stage"] = "Pick one of this role's stages."
-    if not plan.interviewer_id:
+    if not plan.interviewer_id or bad_user_id(plan.interviewer_id):
         problems["interviewer"] = "Pick the interviewer."
     if not 10 <= plan.duration_minutes <= 480:
         problems["duration"] = "Between 10 and 480 minutes."
     try:
         starts_at = _parse_local(plan.date, plan.time, ZoneInfo(zone), "start_date")
+        if not EARLIEST_INTERVIEW <= starts_at.astimezone(UTC) <= now + HORIZON:
+            problems["start_date"] = f"Pick a date between {EARLIEST_INTERVIEW.year} and {(now + HORIZON):%Y-%m-%d}."
     except InvalidInput as exc:
         problems.update(exc.errors)
         starts_at = None

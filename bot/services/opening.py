@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.clock import Clock
-from bot.errors import SlackError
+from bot.errors import HirebotError, SlackError
 from bot.services import queries
 from bot.services.loop_channel import SETUP_STEPS, LoopChannel
 from db.models import Candidate, LoopStatus, TeamMember, TeamRole
@@ -32,6 +32,7 @@ SETUP_LEASE = timedelta(minutes=5)
 PENDING = "pending"
 MAX_USER_ID = 20  # the width of the user id columns
 MAX_VIEW_ID = 64
+NOT_SAVED = "I couldn't save this loop, so nothing was created in Slack. Please submit it again."
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,13 @@ class LoopOpening:
                 details = {"pack": self.rubrics.get(form.pack).ref, "team": len(form.team)}
                 session.add(queries.audit(actor, "loop.opened", candidate.id, details))
                 return candidate.id
-        except IntegrityError:
-            # The same submission, replayed while the first was being written.
-            if view_id and self._by_view(view_id) is not None:
+        except SQLAlchemyError as exc:
+            # The same submission, replayed while the first was being written?
+            if isinstance(exc, IntegrityError) and view_id and self._by_view(view_id) is not None:
                 return None
-            raise
+            # The type only: the statement's parameters hold the candidate's name.
+            log.warning("new loop not saved: %s", type(exc).__name__)
+            raise HirebotError(NOT_SAVED) from None
 
     def _row(self, form: NewLoop, actor: str, view_id: str | None) -> Candidate:
         pack = self.rubrics.get(form.pack)
