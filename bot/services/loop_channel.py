@@ -41,21 +41,20 @@ class LoopChannel:
         self.settings = settings
         self.clock = clock
 
-    def ensure_channel(self, candidate_id: int) -> tuple[str, str | None]:
-        """Create the loop's private channel, once: (channel id, a name that may be an orphan).
+    def ensure_channel(self, candidate_id: int) -> str:
+        """Create the loop's private channel, once, and return its id.
 
         Each name is written to the row before conversations.create is called, so that a run
         after a lost response (a timeout, a 5xx, a crash) knows which name it may already own.
         The bot's scopes cannot look a private channel up by name, so when that name then
         answers name_taken the loop moves on to the next suffix and says the name may be an
-        empty channel left by the lost call (only hirebot is in it) rather than guess.
+        empty channel left by the lost call (only hirebot is in it), on the card, rather than guess.
         """
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             if candidate.channel_id:
-                return candidate.channel_id, None
+                return candidate.channel_id
             person, role, uncertain = candidate.name, candidate.pack, candidate.channel_name
-        orphan = None
         for attempt in range(NAME_TAKEN_RETRIES + 1):
             suffix = attempt if attempt < NAME_TAKEN_RETRIES else int(self.clock().timestamp()) % 100000
             name = channel_name(person, role, suffix)
@@ -64,7 +63,7 @@ class LoopChannel:
                 channel = self.slack.create_private_channel(name)
             except ChannelNameTaken:
                 if name == uncertain:
-                    orphan = name
+                    self.set_problem(candidate_id, "lost-create", name)
                 log.info("channel name taken, trying the next suffix (attempt %d)", attempt + 1)
                 continue
             except SlackError as exc:
@@ -72,7 +71,7 @@ class LoopChannel:
                     self._record_channel(candidate_id, None, None)  # a clear refusal: nothing was created
                 raise
             self._record_channel(candidate_id, name, channel)
-            return channel, orphan
+            return channel
         raise ChannelNameTaken("conversations.create", "name_taken")
 
     def _record_channel(self, candidate_id: int, name: str | None, channel: str | None) -> None:

@@ -136,7 +136,7 @@ class LoopOpening:
             name, had_channel = candidate.name, candidate.channel_id is not None
             steps = tuple(p.split(":", 1)[0] for p in candidate.problems if not p.startswith("channel:"))
         try:
-            channel, orphan = self.channel.ensure_channel(candidate_id)
+            channel = self.channel.ensure_channel(candidate_id)
         except SlackError as exc:
             log.warning("loop %s channel not created: %s", candidate_id, exc.code)
             self.channel.set_problem(candidate_id, "channel", exc.code)
@@ -147,25 +147,25 @@ class LoopOpening:
             steps = (*SETUP_STEPS, "card")
             for step in steps:
                 self.channel.set_problem(candidate_id, step, PENDING)
-        if orphan:
-            self.channel.set_problem(candidate_id, "lost-create", orphan)
         try:
             self.channel.run_setup(candidate_id, steps)
         except SlackError as exc:
             return Opened(
                 candidate_id,
-                f"Loop #{candidate_id} for {name} has its channel <#{channel}>, but Slack refused to post its "
-                f"card ({exc.code}). Use *Retry set-up* in `/hire status` or on your hirebot Home tab.",
+                f"Loop #{candidate_id} for {name} has its channel <#{channel}>, but Slack refused its card "
+                f"({exc.code}). Use *Retry set-up* once Slack is back: it is in `/hire status` and on your "
+                "hirebot Home tab until the card is posted.",
             )
         with self.db.transaction() as session:
             problems = list(queries.candidate(session, candidate_id).problems)
+        done = f"Set-up of <#{channel}> retried" if had_channel else f"Opened <#{channel}> for {name}"
         if problems:
             return Opened(
                 candidate_id,
-                f"Opened <#{channel}> for {name}; some set-up steps failed ({', '.join(problems)}). "
+                f"{done}; some set-up steps failed ({', '.join(problems)}). "
                 "The card in the channel has *Retry set-up*.",
             )
-        return Opened(candidate_id, f"Opened <#{channel}> for {name}.")
+        return Opened(candidate_id, f"{done}.")
 
     def discard(self, candidate_id: int) -> None:
         """Remove a loop Slack refused a channel to, once its recruiter has been told so."""
