@@ -115,11 +115,12 @@ def register(app: App, services: Services) -> None:
     def retry_setup(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         click = BlockAction.model_validate(body)
-        services.background.submit(
-            lambda: finish(loops.retry_setup(int(click.value), click.user_id), click.user_id, click.channel_id),
-            user=click.user_id,
-            channel=click.channel_id,
-        )
+
+        def retry() -> None:
+            finish(loops.retry_setup(int(click.value), click.user_id), click.user_id, click.channel_id)
+            loops.refresh_homes(click.user_id)  # the Home tab may list this loop as waiting for set-up
+
+        services.background.submit(retry, user=click.user_id, channel=click.channel_id)
 
     @app.action(Action.INTERVIEW_MENU)
     def interview_menu(ack: Ack, body: dict[str, Any]) -> None:

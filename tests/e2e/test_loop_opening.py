@@ -199,6 +199,48 @@ def test_slack_failing_after_the_channel_exists_keeps_each_step_for_the_retry(hi
     assert retry_buttons(status_outside_a_channel(hirebot)["blocks"]) == []
 
 
+def test_the_recruiter_is_told_when_only_the_channel_side_fails(hirebot, monkeypatch):
+    name = unique_name("Ines")
+    submit_new(hirebot, name)
+    real = hirebot.services.slack.call
+    rita = hirebot.users["rita"]
+
+    def channel_side_down(method: str, **kwargs):
+        if method == "conversations.create" or (method == "chat.postMessage" and kwargs.get("channel") == rita):
+            return real(method, **kwargs)
+        raise SlackTransientError(method, "http_503")
+
+    monkeypatch.setattr(hirebot.services.slack, "call", channel_side_down)
+    hirebot.run_background()
+    loop = loop_named(hirebot, name)
+    said = told(hirebot)
+    assert f"<#{loop.channel_id}>" in said and "Retry set-up" in said and "http_503" in said
+
+
+def test_a_run_that_dies_midway_leaves_its_remaining_steps_marked(hirebot, monkeypatch):
+    name = unique_name("Ines")
+    submit_new(hirebot, name)
+
+    def crash(*args):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(hirebot.services.loops.channel, "run_setup", crash)
+    hirebot.run_background()
+    monkeypatch.undo()
+    loop = loop_named(hirebot, name)
+    assert loop.channel_id and loop.card_ts is None and loop.setup_until is None
+    assert {p.split(":")[0] for p in loop.problems} == {"invite", "topic", "purpose", "bookmark", "pin", "card"}
+    assert retry_buttons(home_of_rita(hirebot)["blocks"]) == [str(loop.id)]
+
+    hirebot.slack.click(hirebot.users["rita"], Action.RETRY_SETUP, str(loop.id))
+    hirebot.run_background()
+    loop = loop_named(hirebot, name)
+    assert loop.problems == [] and loop.card_ts
+    assert hirebot.users["priya"] in hirebot.emulator.members(loop.channel_id)
+    # The retry refreshed the Home tab, which no longer lists the loop.
+    assert retry_buttons(hirebot.client.last("views.publish")[0]["view"]["blocks"]) == []
+
+
 def test_a_refused_channel_whose_recruiter_cannot_be_told_stays_listed(hirebot, monkeypatch):
     name = unique_name("Ines")
     submit_new(hirebot, name)
