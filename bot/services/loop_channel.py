@@ -160,10 +160,14 @@ class LoopChannel:
 
     def set_problem(self, candidate_id: int, step: str, code: str | None) -> None:
         """Record (or, with code None, clear) the failure of one set-up step."""
+        self.set_problems(candidate_id, {step: code})
+
+    def set_problems(self, candidate_id: int, codes: dict[str, str | None]) -> None:
+        """Several steps' outcomes in one transaction."""
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
-            kept = [p for p in candidate.problems if p.split(":", 1)[0] != step]
-            updated = kept + ([f"{step}: {code}"] if code else [])
+            kept = [p for p in candidate.problems if p.split(":", 1)[0] not in codes]
+            updated = kept + [f"{step}: {code}" for step, code in codes.items() if code]
             if updated != candidate.problems:
                 candidate.problems = updated
 

@@ -75,8 +75,7 @@ class LoopOpening:
         """Write the loop before anything happens in Slack. None: this view already opened one."""
         # Slack's view ids are short and alphanumeric; anything else cannot be a replay key.
         view_id = view_id if view_id and view_id.isalnum() and len(view_id) <= MAX_VIEW_ID else None
-        if view_id and self._by_view(view_id) is not None:
-            return None
+        # No look-up first: the unique view id refuses a replay, and the ack path stays one commit.
         try:
             with self.db.transaction() as session:
                 candidate = self._row(form, actor, view_id)
@@ -86,7 +85,7 @@ class LoopOpening:
                 session.add(queries.audit(actor, "loop.opened", candidate.id, details))
                 return candidate.id
         except SQLAlchemyError as exc:
-            # The same submission, replayed while the first was being written?
+            # The same submission, replayed?
             if isinstance(exc, IntegrityError) and view_id and self._by_view(view_id) is not None:
                 return None
             # The type only: the statement's parameters hold the candidate's name.
@@ -141,12 +140,12 @@ class LoopOpening:
             log.warning("loop %s channel not created: %s", candidate_id, exc.code)
             self.channel.set_problem(candidate_id, "channel", exc.code)
             return _not_opened(candidate_id, name, exc)
-        self.channel.set_problem(candidate_id, "channel", None)
         if not had_channel:
             # From here each step clears its own mark: a run that dies leaves the rest marked.
             steps = (*SETUP_STEPS, "card")
-            for step in steps:
-                self.channel.set_problem(candidate_id, step, PENDING)
+            self.channel.set_problems(candidate_id, {"channel": None} | dict.fromkeys(steps, PENDING))
+        else:
+            self.channel.set_problem(candidate_id, "channel", None)
         try:
             self.channel.run_setup(candidate_id, steps)
         except SlackError as exc:
