@@ -19,8 +19,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
 from bot.services import queries
+from bot.services.checks import bad_user_id, has_control
 from bot.services.loop_channel import LoopChannel
-from bot.services.opening import LoopOpening, NewLoop, Opened, bad_user_id, has_control
+from bot.services.opening import LoopOpening, NewLoop, Opened
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
 from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner

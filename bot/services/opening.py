@@ -9,7 +9,6 @@ happens, the recruiter is told, and a loop whose set-up did not finish is listed
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,7 +29,6 @@ log = logging.getLogger(__name__)
 # limit), so a lease outlives its run; a run that died frees its loop after this long.
 SETUP_LEASE = timedelta(minutes=5)
 PENDING = "pending"
-MAX_USER_ID = 20  # the width of the user id columns
 MAX_VIEW_ID = 64
 NOT_SAVED = "I couldn't save this loop, so nothing was created in Slack. Please submit it again."
 
@@ -53,15 +51,6 @@ class Opened:
     candidate_id: int
     sentence: str
     refused: bool = False  # Slack refused the channel for good: nothing exists in Slack
-
-
-def has_control(text: str) -> bool:
-    """NUL and other control characters: PostgreSQL refuses NUL, and none belongs in a name or link."""
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
-
-
-def bad_user_id(user_id: str) -> bool:
-    return len(user_id) > MAX_USER_ID or has_control(user_id) or not user_id.isalnum()
 
 
 class LoopOpening:

@@ -349,3 +349,22 @@ def test_debrief_dates_out_of_range_are_answered_inline(hirebot, day):
     reply = ack_json(hirebot.slack.submit(hirebot.users["rita"], view, values))
     assert reply["response_action"] == "errors" and Block.DEBRIEF_DATE in reply["errors"]
     assert hirebot.run_background() == 0
+
+
+def test_a_decision_rationale_with_nul_is_answered_inline(hirebot):
+    candidate = open_loop(hirebot)
+    hirebot.slack.command(hirebot.users["rita"], "decide", channel=candidate.channel_id)
+    view = hirebot.slack.opened_view()
+    assert view["callback_id"] == Callback.DECIDE
+    values = form_values(
+        **{
+            Block.DECISION: {"type": "radio_buttons", "selected_option": {"value": "hold"}},
+            Block.RATIONALE: text("Strong.\n\x00Needs a second look."),
+        }
+    )
+    reply = ack_json(hirebot.slack.submit(hirebot.users["rita"], view, values))
+    assert reply["response_action"] == "errors" and "control characters" in reply["errors"][Block.RATIONALE]
+    assert hirebot.run_background() == 0
+    # Line breaks are what a rationale is made of: they stay allowed.
+    values[Block.RATIONALE] = {next(iter(values[Block.RATIONALE])): text("Strong.\n\tNeeds a second look.")}
+    assert ack_json(hirebot.slack.submit(hirebot.users["rita"], view, values)) == {}
