@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
+from bot.services.checks import has_control
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
@@ -163,6 +164,8 @@ class DebriefService:
             problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
         elif len(rationale) > 3000:
             problems["rationale"] = "Keep it under 3000 characters."
+        elif has_control(rationale, multiline=True):
+            problems["rationale"] = "Remove the control characters (such as NUL) from the text."
         if problems:
             raise InvalidInput(problems)
         return Decision(choice)

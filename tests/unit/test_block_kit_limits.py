@@ -15,6 +15,7 @@ from bot.services.ports import (
     PersonalStatus,
     PrepKit,
     ScorecardReminder,
+    UnfinishedLoop,
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
@@ -107,6 +108,11 @@ def test_the_personal_views_fit(count):
         upcoming=[line(n) for n in range(count)],
         upcoming_channels={n: (LONG_NAME, "C1") for n in range(count)},
         zone="Asia/Kolkata",
+        # Loops whose set-up stopped, each with every step failed and a long name.
+        unfinished=[
+            UnfinishedLoop(n, LONG_NAME, "C1" if n % 2 else None, [f"{s}: missing_scope" for s in "abcdefgh"])
+            for n in range(count)
+        ],
     )
     message = loops.personal_status(status)
     check_message(message.text, message.blocks)
