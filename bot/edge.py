@@ -28,8 +28,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
-# What a Bolt request costs to build from a hostile (but signed) body: JSON of any shape.
-_MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+# What Bolt raises reading a signed body of an unexpected shape (JSON of any kind).
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
 
 class Refused(Exception):
@@ -53,16 +53,16 @@ class RequestGuard:
         signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
         if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
             raise Refused(401, "missing or malformed signature headers")
-        if not self._verifier.is_valid(raw, timestamp, signature):
-            raise Refused(401, "bad or stale signature")
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8")  # slack_sdk's verifier decodes it too, and would raise
         except UnicodeDecodeError:
             raise Refused(400, "body is not UTF-8") from None
+        if not self._verifier.is_valid(raw, timestamp, signature):
+            raise Refused(401, "bad or stale signature")
         http = WsgiHttpRequest(environ)
         try:
             request = BoltRequest(body=text, query=http.query_string, headers=http.get_headers())
-        except _MALFORMED:
+        except MALFORMED:
             raise Refused(400, "body is not a Slack payload") from None
         if not isinstance(request.body, dict):
             raise Refused(400, "body is not a Slack payload")

@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
 from bot.config import Settings, load_settings
-from bot.edge import Refused, RequestGuard, refuse
+from bot.edge import MALFORMED, Refused, RequestGuard, refuse
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -41,7 +41,10 @@ def create_wsgi(settings: Settings | None = None) -> WSGIApp:
             request = guard.admit(environ)
         except Refused as refused:
             return refuse(start_response, refused, environ)
-        answer = app.dispatch(request)
+        try:
+            answer = app.dispatch(request)
+        except MALFORMED as exc:  # Bolt matching listeners against a payload of an odd shape
+            return refuse(start_response, Refused(400, f"payload Bolt cannot read ({type(exc).__name__})"), environ)
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
         start_response(response.status, response.get_headers())
         return response.get_body()
