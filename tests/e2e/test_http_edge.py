@@ -25,9 +25,10 @@ from slack_bolt import BoltRequest, BoltResponse
 from bot.app import create_app
 from bot.background import QueuedBackground
 from bot.bootstrap import Services, build_services
+from db.models import Candidate, LoopStatus
 from db.session import Database
 from handlers.builders import loops as views
-from handlers.ids import Block
+from handlers.ids import Action, Block
 from tests.conftest import make_settings
 from tests.support.emulator import ROOT, SlackEmulator
 from tests.support.slack import SlackDriver, ack_json, form_values, sign, text, user, users
@@ -124,6 +125,29 @@ def test_a_command_whose_modal_hangs_still_answers_in_time(stalled: Stalled, emu
     response, took = _timed(lambda: stalled.slack.command(emulator.users["rita"], "new"))
     assert took < SLACK_ACK_WINDOW, f"answered after {took:.1f}s"
     assert "did not answer in time" in ack_json(response)["text"]
+
+
+def test_a_click_whose_modal_hangs_is_answered_in_time_and_told_afterwards(stalled: Stalled, emulator, database):
+    rita = emulator.users["rita"]
+    with database.transaction() as session:
+        candidate = Candidate(
+            name="Hung Modal Candidate",
+            pack="ml-engineer",
+            pack_version=1,
+            profile="balanced",
+            status=LoopStatus.OPEN,
+            recruiter_id=rita,
+            hiring_manager_id=emulator.users["hank"],
+            created_by=rita,
+        )
+        session.add(candidate)
+        session.flush()
+        candidate_id = candidate.id
+    response, took = _timed(lambda: stalled.slack.click(rita, Action.ADD_INTERVIEW, str(candidate_id), "C0LOOP"))
+    assert took < SLACK_ACK_WINDOW, f"answered after {took:.1f}s"
+    assert response.status == 200
+    # "Slack did not answer in time" waits for after the answer: it is a Slack call too.
+    assert len(stalled.services.background.queue) == 1  # type: ignore[attr-defined]
 
 
 def test_after_the_ack_slack_calls_get_their_full_timeout(stalled: Stalled):
