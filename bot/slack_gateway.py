@@ -47,8 +47,9 @@ METHOD_TIERS = {
 }
 # Slack gives an interaction 3 seconds for its answer, and a listener answers after its own
 # Slack calls (users.info in a modal's validation, views.open). While a request waits, those
-# calls share this budget, so the answer (an inline error at worst) is still in time.
-ACK_BUDGET_SECONDS = 2.5
+# calls share this budget, so the answer (an inline error at worst) is still in time, with a
+# second left for the network both ways and for our own work.
+ACK_BUDGET_SECONDS = 2.0
 # Calls after the ack (background jobs, the scheduler) may wait this long for an answer.
 CALL_TIMEOUT_SECONDS = 10.0
 _MIN_SOCKET_TIMEOUT = 0.05
