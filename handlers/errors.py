@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
-from bot.errors import HirebotError, InvalidInput
+from bot.errors import HirebotError, InvalidInput, SlackTimeout
 from bot.services.ports import Message
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,15 @@ def after_ack(services: Services, user: str, channel: str | None, work: Callable
     try:
         work()
     except HirebotError as exc:
-        services.tell(user, exc.user_message, channel)
+        tell = partial(services.tell, user, exc.user_message, channel)
+        if isinstance(exc, SlackTimeout):
+            # The request's time to answer Slack is spent, and telling them is a Slack call too.
+            services.background.submit(tell, user=None)
+            return
+        try:
+            tell()
+        except SlackTimeout:
+            services.background.submit(tell, user=None)
 
 
 def register(app: App, services: Services) -> None:

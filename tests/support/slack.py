@@ -17,18 +17,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_sdk import WebClient
 
+from bot.slack_gateway import BudgetedWebClient, quiet_sdk_logger
 from handlers.ids import element_id
 from tests.support.blockkit import BlockKitError, check_message, check_view
 
 SIGNING_SECRET = "test-signing-secret"
 
 
-class RecordingClient(WebClient):
-    """A real WebClient that also remembers each call's method, arguments and response."""
+class RecordingClient(BudgetedWebClient):
+    """The production WebClient (budgeted, quiet logger) that also remembers each call's
+    method, arguments and response."""
 
     def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("logger", quiet_sdk_logger())
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         # Block Kit limit breaches: Slack would refuse these payloads, the emulator does not.
