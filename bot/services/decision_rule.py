@@ -41,25 +41,23 @@ class RuleOutcome:
     # mrkdwn built here: mentions are ours, and pack labels are escaped where they are put in.
     reasons: list[str]
 
-    @property
-    def line(self) -> str:
-        return f"Rule says: *{self.verdict.value}* — {'; '.join(self.reasons)}. {ADVICE}"
 
 
 def evaluate(rule: DecisionRule, facts: RuleFacts) -> RuleOutcome:
-    """Blocking clauses (a Strong No, a blocking flag) say no hire however many scorecards are in,
-    because more scorecards cannot undo them; profile fit is only judged on enough scorecards."""
+    """Every failing clause is listed. Blocking clauses (a Strong No, a blocking flag) say no hire
+    however many scorecards are in, because more scorecards cannot undo them; profile fit is
+    only judged once enough scorecards are in."""
     blockers = _blockers(rule, facts)
-    short = rule.min_scorecards is not None and facts.submitted < rule.min_scorecards
-    if blockers:
-        return RuleOutcome(Verdict.NO_HIRE, blockers + ([f"even with only {_count(rule, facts)}"] if short else []))
-    if short:
+    if rule.min_scorecards is not None and facts.submitted < rule.min_scorecards:
+        if blockers:
+            return RuleOutcome(Verdict.NO_HIRE, [*blockers, f"even with only {_count(rule, facts)}"])
         return RuleOutcome(Verdict.NOT_ENOUGH, [_count(rule, facts)])
+    fit_reason, fit_passes = _fit(rule, facts)
+    failing = ([] if fit_passes else [fit_reason]) + blockers
+    if failing:
+        return RuleOutcome(Verdict.NO_HIRE, failing)
     if rule.min_profile_fit is not None and facts.profile_fit is None:
         return RuleOutcome(Verdict.NOT_ENOUGH, ["no competency rated yet, so no profile fit to compare"])
-    fit_reason, fit_passes = _fit(rule, facts)
-    if not fit_passes:
-        return RuleOutcome(Verdict.NO_HIRE, [fit_reason])
     passed = [fit_reason] if fit_reason else []
     if rule.block_on_strong_no:
         passed.append("no Strong No")
