@@ -107,7 +107,7 @@ class UniqueRow:
     stage_name: str
     topic: str  # the competency's name, or the red flag's label
     rating: int | None  # None: a red flag
-    evidence: str  # may be empty: a rating of 2 or 3 needs none
+    evidence: str
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,9 @@ def _facts(loop: LoopInput, fit: float | None, flags: list[FlagRow]) -> RuleFact
 
 
 def unique_evidence(cards: list[CardInput], pack: RubricPack) -> list[UniqueRow]:
-    """Ratings of a competency only one panel member rated, and red flags only one raised.
+    """The evidence behind ratings of a competency only one panel member rated, and red flags
+    only one raised. A lone rating with no evidence written is not listed: the matrix shows it
+    (n=1), and there is nothing more for its rater to say.
 
     Counted by person, not by scorecard: one interviewer's two scorecards still leave the
     rest of the room unaware of what they saw.
@@ -255,7 +257,7 @@ def unique_evidence(cards: list[CardInput], pack: RubricPack) -> list[UniqueRow]
         rows += [
             UniqueRow(card.interviewer_id, stage, c.name, card.ratings[c.key], card.evidence.get(c.key, ""))
             for c in pack.competencies
-            if c.key in card.ratings and raters[c.key] == alone
+            if c.key in card.ratings and raters[c.key] == alone and card.evidence.get(c.key, "").strip()
         ]
         rows += [
             UniqueRow(card.interviewer_id, stage, label, None, evidence)

@@ -122,8 +122,6 @@ def _quoted(items: list[Item], per_item: int) -> list[str]:
     for head, evidence in items:
         if evidence is None:
             lines.append(head)
-        elif not evidence.strip():
-            lines.append(f"{head} _(no evidence written)_")
         else:
             lines.append(f"{head}: “{fit(escape(' '.join(evidence.split())), max(2, per_item))}”")
     return lines

@@ -141,13 +141,13 @@ def test_unique_evidence_counts_people_not_scorecards():
     cards = [
         card("U1", "coding_round", evidence={"software_engineering": "a"}, software_engineering=3),
         card("U1", "ml_system_design", evidence={"software_engineering": "b"}, software_engineering=2),
-        card("U2", "model_deep_dive", modelling_fundamentals=3),
+        card("U2", "model_deep_dive", evidence={"modelling_fundamentals": " "}, modelling_fundamentals=3),
     ]
     rows = unique_evidence(cards, PACK)
+    # U2's lone rating has no evidence written: the matrix shows it, and there is nothing to say.
     assert [(r.interviewer_id, r.topic, r.rating, r.evidence) for r in rows] == [
         ("U1", "Software engineering", 3, "a"),
         ("U1", "Software engineering", 2, "b"),
-        ("U2", "Modelling fundamentals", 3, ""),
     ]
     assert unique_evidence([], PACK) == []
 
