@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
+from bot.services.decision_rule import RuleOutcome
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
@@ -180,6 +181,11 @@ class DebriefService:
             )
             self.slack.post_message(channel, message.text, message.blocks)
         self.channel.refresh_card(candidate_id)
+
+    def decision_prompt(self, candidate_id: int, actor: str) -> tuple[str, RuleOutcome | None]:
+        """The candidate's name and what the pack's rule says, for the decision modal."""
+        name = self.decision_context(candidate_id, actor)
+        return name, self.summary(candidate_id).rule
 
     def decision_context(self, candidate_id: int, actor: str) -> str:
         with self.db.transaction() as session:

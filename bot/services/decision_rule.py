@@ -42,7 +42,6 @@ class RuleOutcome:
     reasons: list[str]
 
 
-
 def evaluate(rule: DecisionRule, facts: RuleFacts) -> RuleOutcome:
     """Every failing clause is listed. Blocking clauses (a Strong No, a blocking flag) say no hire
     however many scorecards are in, because more scorecards cannot undo them; profile fit is

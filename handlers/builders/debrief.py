@@ -6,7 +6,7 @@ anything else is."""
 from __future__ import annotations
 
 from bot.mrkdwn import escape
-from bot.services.decision_rule import ADVICE
+from bot.services.decision_rule import ADVICE, RuleOutcome
 from bot.services.ports import Message, PreReadChange
 from bot.services.summary import Summary
 from db.models import Decision
@@ -78,12 +78,12 @@ def _disagreements(s: Summary) -> str | None:
     return "*Disagreements* (2+ points apart: worth discussing first)\n" + "\n".join(lines)
 
 
-def _rule(s: Summary) -> str | None:
+def _rule(rule: RuleOutcome | None) -> str | None:
     """One line: the rule's answer, why with the arithmetic, and that it is advice. The advice
     is kept whole however long the reasons are."""
-    if s.rule is None:
+    if rule is None:
         return None
-    head = f"*Decision rule* says *{s.rule.verdict.value}* — {'; '.join(s.rule.reasons)}."
+    head = f"*Decision rule* says *{rule.verdict.value}* — {'; '.join(rule.reasons)}."
     return fit(head, SECTION_TEXT_MAX - len(ADVICE) - 1) + " " + ADVICE
 
 
@@ -200,7 +200,7 @@ def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Mess
     Evidence comes first and votes last: what only one person saw, then where the panel
     disagrees, then the aggregates and red flags, then the pack's rule, then the tally."""
     note = _update_note(changes)
-    disagreements, rule = _disagreements(s), _rule(s)
+    disagreements, rule = _disagreements(s), _rule(s.rule)
     middle: list[Block] = ([section(fit(disagreements, SECTION_TEXT_MAX))] if disagreements else []) + [
         section(_matrix(s)),
         context(f"Profile fit: {escape(s.fit_explanation)}"),
@@ -250,10 +250,13 @@ def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_f
     return Message(text=f"Decision for {escape(name)}: {label}", blocks=blocks)
 
 
-def decide_modal(candidate_id: int, name: str) -> dict:
+def decide_modal(candidate_id: int, name: str, rule: RuleOutcome | None = None) -> dict:
+    """The decision; the pack's rule is shown above the choice as a reminder, never preselected."""
     choices = [option(DECISION_LABELS[d], d.value) for d in Decision]
+    advice = _rule(rule)
     blocks: list[Block] = [
         context(f"Candidate: *{escape(name)}*. Recording a decision closes the loop and cancels its reminders."),
+        *([context(advice)] if advice else []),
         input_block(B.DECISION, "Decision", {"type": "radio_buttons", "options": choices}),
         input_block(
             B.RATIONALE,

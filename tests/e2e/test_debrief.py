@@ -166,6 +166,10 @@ def test_decide_records_the_decision_cancels_reminders_then_archive(hirebot):
     hirebot.slack.command(hirebot.users["rita"], "decide", channel=candidate.channel_id)
     view = hirebot.slack.opened_view()
     assert view["callback_id"] == Callback.DECIDE
+    # The rule is a reminder above the choice, and nothing is chosen for the person deciding.
+    contexts = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any(t.startswith("*Decision rule* says *no hire* — blocking red flag") for t in contexts)
+    assert "initial_option" not in json.dumps(view["blocks"])
     empty = ack_json(
         hirebot.slack.submit(
             hirebot.users["rita"],

@@ -249,6 +249,9 @@ def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
     unique = [line for line in lines if line.startswith("• <@") and (" rated " in line or " · red flag " in line)]
     assert len(unique) == len(summary.unique)
     assert any("Decision rule" in line and line.endswith(debrief.ADVICE) for line in lines)
+    decide = debrief.decide_modal(987654, LONG_NAME, summary.rule)
+    check_view(decide)
+    assert str(decide["blocks"]).count(debrief.ADVICE) == 1
 
 
 def test_the_checker_catches_what_slack_refuses():

@@ -232,6 +232,10 @@ def test_the_pre_read_escapes_what_was_typed(summary, changes):
 def test_the_decision_escapes_what_was_typed(name, rationale, outcome):
     assert_message_inert(debrief.decision(name, outcome, rationale, PEOPLE[0], 1))
     assert_view_inert(debrief.decide_modal(1, name))
+    rule = evaluate(
+        DecisionRule(blocking_flags=["lone_wolf"]), RuleFacts(3, 3, 3.0, [], [("lone_wolf", name, PEOPLE[2])])
+    )
+    assert_view_inert(debrief.decide_modal(1, name, rule))
 
 
 @settings(max_examples=60, deadline=None)
