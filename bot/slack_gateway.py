@@ -18,6 +18,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import errors
 
@@ -267,6 +268,23 @@ class SlackGateway:
 
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: Sequence[dict] | None = None) -> None:
         self.call("chat.postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
+
+    def respond(self, response_url: str, text: str, blocks: Sequence[dict] | None = None) -> None:
+        """Answer a command ephemerally through its response_url: it works wherever the person
+        typed it, and is no Web API call. Slack takes five answers per URL within 30 minutes."""
+        # The URL is a credential of sorts: it is never logged, only the outcome is.
+        client = WebhookClient(response_url, timeout=10, logger=_quiet_sdk_logger())
+        try:
+            response = client.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        except (URLError, TimeoutError, ConnectionError) as exc:
+            log.warning("slack response_url unreachable: %s", type(exc).__name__)
+            raise errors.SlackTransientError("response_url", "unreachable") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise errors.SlackTransientError("response_url", f"http_{response.status_code}")
+        if response.status_code != 200:
+            code = (response.body or "").strip()[:40] or f"http_{response.status_code}"
+            log.info("slack response_url answered %s", code)
+            raise to_domain_error("response_url", code)
 
     def open_view(self, trigger_id: str, view: dict) -> OpenedView:
         data = self.call("views.open", trigger_id=trigger_id, view=view)

@@ -1,6 +1,7 @@
 """The one place domain errors become what a person sees.
 
-- slash commands: the error's sentence is the (ephemeral) answer to the command;
+- slash commands: the error's sentence is the (ephemeral) answer to the command, in the ack,
+  or through the command's response_url when the work went on after the ack;
 - view submissions: InvalidInput goes beside each field (`response_action: errors`), any
   other domain error beside the modal's first input;
 - button clicks: acked at once; a failure afterwards is said ephemerally, or by DM.
@@ -78,6 +79,7 @@ def register(app: App, services: Services) -> None:
         user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
         if user:
             try:
-                services.tell(user, GENERIC)
+                # A command's (or a message button's) response_url answers where it was used.
+                services.tell(user, GENERIC, reply_url=body.get("response_url"))
             except HirebotError:
                 log.warning("could not tell %s about the failure", "the user")

@@ -54,6 +54,7 @@ def register(app: App, services: Services) -> None:
         user = sub.user_id  # jobs after the ack capture ids, never the payload
         form = _new_loop(sub.state)
         origin = sub.metadata.get("origin_channel")
+        reply_url = sub.metadata.get("reply_url")  # the `/hire new` command's, to answer it where it was typed
 
         def accept() -> None:
             loops.ensure_recruiter(user)
@@ -62,10 +63,10 @@ def register(app: App, services: Services) -> None:
         def open_loop() -> None:
             candidate_id = loops.open_loop(form, user)
             card = loops.card(candidate_id)
-            services.tell(user, f"Opened <#{card.channel_id}> for {escape(form.candidate_name)}.", origin)
+            services.tell(user, f"Opened <#{card.channel_id}> for {escape(form.candidate_name)}.", origin, reply_url)
 
         if submit(ack, Block.CANDIDATE_NAME, accept):
-            services.background.submit(open_loop, user=user, channel=origin)
+            services.background.submit(open_loop, user=user, channel=origin, reply_url=reply_url)
 
     @app.action(Action.ADD_INTERVIEW)
     def add_interview_button(ack: Ack, body: dict[str, Any]) -> None:
@@ -156,11 +157,12 @@ def register(app: App, services: Services) -> None:
         plan = _plan(sub.state)
         candidate_id = int(sub.metadata["candidate_id"])
         interview_id = sub.metadata.get("interview_id")  # set when rescheduling
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
-            if interview_id is None:
+        moving = int(interview_id) if interview_id is not None else None
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user, moving)):
+            if moving is None:
                 services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
             else:
-                services.background.submit(lambda: loops.reschedule(int(interview_id), plan, user), user=user)
+                services.background.submit(lambda: loops.reschedule(moving, plan, user), user=user)
 
     @app.view(Callback.SET_DEBRIEF)
     def set_debrief(ack: Ack, body: dict[str, Any]) -> None:

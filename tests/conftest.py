@@ -109,7 +109,9 @@ def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) ->
     settings = make_settings(emulator, str(database.engine.url.render_as_string(hide_password=False)), token)
     services = build_services(settings, slack=gateway, db=database, clock=clock, background=QueuedBackground)
     app = create_app(services)
-    yield Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
+    driver = SlackDriver(app, emulator, client)
+    yield Hirebot(services, driver, emulator, client, clock, waits)
+    driver.stop()
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
 
 

@@ -24,12 +24,26 @@ from bot.services.loop_channel import SETUP_STEPS, LoopChannel
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
 from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner
-from db.models import Candidate, Debrief, Interview, InterviewStatus, LoopStatus, TeamMember, TeamRole
+from db.models import (
+    Candidate,
+    Debrief,
+    Interview,
+    InterviewStatus,
+    LoopStatus,
+    Scorecard,
+    TeamMember,
+    TeamRole,
+)
 from db.session import Database
 from rubrics.loader import RubricRegistry
 from rubrics.models import RubricPack
 
 log = logging.getLogger(__name__)
+
+SCORECARD_IN = (
+    "This interview's scorecard is already in, so its interviewer, stage and time can no longer change. "
+    "Add a new interview instead."
+)
 
 
 @dataclass(frozen=True)
@@ -199,11 +213,22 @@ class LoopService:
             candidate_id = _interview(session, interview_id).candidate_id
         card, pack = self.planning_context(candidate_id, actor)
         line = next(i for i in card.interviews if i.id == interview_id)
+        if line.submitted:  # a menu shown before the scorecard landed
+            raise InvalidInput({"stage": SCORECARD_IN})
         return card, pack, line
 
-    def validate_interview(self, candidate_id: int, plan: InterviewPlan, actor: str) -> None:
-        """The inline checks of the interview modal; the time zone is settled when it is saved."""
+    def validate_interview(
+        self, candidate_id: int, plan: InterviewPlan, actor: str, interview_id: int | None = None
+    ) -> None:
+        """The inline checks of the interview modal; the time zone is settled when it is saved.
+
+        With `interview_id` (a reschedule) the interview must still be open to change: its
+        scorecard may have landed while the modal was open.
+        """
         pack_key = self._planning(candidate_id, actor)
+        if interview_id is not None:
+            with self.db.transaction() as session:
+                _ensure_movable(session, _interview(session, interview_id))
         _validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone)
 
     def interviewer_zone(self, user_id: str) -> str:
@@ -251,9 +276,10 @@ class LoopService:
         zone = self.interviewer_zone(plan.interviewer_id)
         starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone)
         with self.db.transaction() as session:
-            interview = _interview(session, interview_id)
-            if interview.status is InterviewStatus.CANCELLED:
-                raise InvalidInput({"start_date": "This interview was cancelled; add a new one instead."})
+            # Checked again under the row lock a scorecard submission also takes: one that
+            # landed after the modal was accepted must not be handed to someone else.
+            interview = _lock(session, interview_id)
+            _ensure_movable(session, interview)
             previous = interview.interviewer_id
             interview.stage_key = plan.stage_key
             interview.interviewer_id = plan.interviewer_id
@@ -350,6 +376,25 @@ def _interview(session: Session, interview_id: int) -> Interview:
     if interview is None:
         raise NotFound("That interview no longer exists.")
     return interview
+
+
+def _lock(session: Session, interview_id: int) -> Interview:
+    """The interview, its row locked as ScorecardService._lock locks it (SQLite has one writer).
+
+    Nothing is joined: a joined scorecard would be read from before the lock was granted."""
+    interview = session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update())
+    if interview is None:
+        raise NotFound("That interview no longer exists.")
+    return interview
+
+
+def _ensure_movable(session: Session, interview: Interview) -> None:
+    """A reschedule changes who, what stage and when; none of that may change under a scorecard."""
+    if interview.status is InterviewStatus.CANCELLED:
+        raise InvalidInput({"start_date": "This interview was cancelled; add a new one instead."})
+    # Its own statement, so that it sees a scorecard committed while this one waited for the lock.
+    if session.scalar(select(Scorecard.id).where(Scorecard.interview_id == interview.id)) is not None:
+        raise InvalidInput({"stage": SCORECARD_IN})
 
 
 def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:

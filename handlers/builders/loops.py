@@ -33,7 +33,9 @@ from rubrics.models import RubricPack
 STATUS_LIMIT = 40  # interviews listed in one status message, leaving room under 50 blocks
 
 
-def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | None = None) -> dict[str, Any]:
+def new_loop_modal(
+    packs: list[RubricPack], caller: str, origin_channel: str | None = None, reply_url: str | None = None
+) -> dict[str, Any]:
     pack_options = [option(p.role, p.pack) for p in packs]
     profile_options = [
         option(
@@ -75,7 +77,11 @@ def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | N
     ]
     # The channel /hire new was typed in: where to answer if opening the loop fails.
     return modal(
-        Callback.NEW_LOOP, "New hiring loop", blocks, submit="Open loop", metadata={"origin_channel": origin_channel}
+        Callback.NEW_LOOP,
+        "New hiring loop",
+        blocks,
+        submit="Open loop",
+        metadata={"origin_channel": origin_channel, "reply_url": reply_url},
     )
 
 
