@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from bot.bootstrap import Services
 from bot.errors import HirebotError, InvalidInput
 from bot.services.scorecard_form import ScorecardForm
+from bot.services.scorecards import EvidenceNudge
 from handlers.builders import scorecards as views
 from handlers.builders.common import modal, section, when
 from handlers.errors import after_ack
@@ -53,6 +54,17 @@ def _beside_shown_blocks(errors: dict[str, str], view: dict[str, Any]) -> dict[s
             block = Block.RED_FLAGS if Block.RED_FLAGS in shown else Block.RECOMMENDATION
         placed[block] = f"{placed[block]} {message}" if block in placed else message
     return placed
+
+
+def _nudged(nudge: EvidenceNudge, submitted: dict[str, Any]) -> dict[str, Any]:
+    """The same modal with every submitted value kept; `update` replaces the whole view, so the
+    submitted private_metadata is carried over as it was."""
+    view = views.scorecard_modal(
+        nudge.context, flags_shown=(nudge.context.prefill or ScorecardForm()).flags, nudges=nudge.nudges
+    )
+    if submitted.get("private_metadata"):
+        view["private_metadata"] = submitted["private_metadata"]
+    return view
 
 
 def _notice(title: str, text: str) -> dict[str, Any]:
@@ -102,8 +114,12 @@ def register(app: App, services: Services) -> None:
             return
         form = scorecard_form(sub.state)
         user = sub.user_id
+        keep = views.KEEP_WORDING in sub.state.selected_many(Block.KEEP_WORDING)
         try:
-            result = scorecards.submit(int(interview_id), user, form)
+            result = scorecards.submit(int(interview_id), user, form, keep_wording=keep)
+        except EvidenceNudge as nudge:
+            ack(response_action="update", view=_nudged(nudge, sub.view))
+            return
         except InvalidInput as exc:
             ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
             return

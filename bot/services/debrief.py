@@ -77,6 +77,7 @@ class DebriefService:
                 ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
                 flags={f.flag_key: (f.flag_label, f.evidence) for f in i.scorecard.red_flags},
                 amendments=i.scorecard.amendments,
+                impressions=sum(1 for r in i.scorecard.ratings if r.impression),
             )
             for i in interviews
             if i.scorecard is not None

@@ -29,6 +29,7 @@ class CardInput:
     ratings: dict[str, int]  # competency key -> 1..4
     flags: dict[str, tuple[str, str]]  # flag key -> (label when raised, evidence)
     amendments: int = 0
+    impressions: int = 0  # ratings whose evidence was kept as an impression
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,16 @@ class MissingRow:
 
 
 @dataclass(frozen=True)
+class ImpressionRow:
+    """A scorecard with ratings whose evidence is only an impression."""
+
+    interviewer_id: str
+    stage_name: str
+    count: int
+    rated: int
+
+
+@dataclass(frozen=True)
 class CalibrationRow:
     interviewer_id: str
     offset: float  # average rating minus panel mates' average, over `samples` ratings
@@ -128,6 +139,7 @@ class Summary:
     missing: list[MissingRow]
     calibration: list[CalibrationRow]
     amendments: int
+    impressions: list[ImpressionRow] = field(default_factory=list)
 
     @property
     def disagreements(self) -> list[CompetencyRow]:
@@ -199,7 +211,17 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
         missing=missing,
         calibration=calibrate(loop.history, {c.interviewer_id for c in loop.cards}),
         amendments=sum(c.amendments for c in loop.cards),
+        impressions=impression_rows(loop.cards, pack),
     )
+
+
+def impression_rows(cards: list[CardInput], pack: RubricPack) -> list[ImpressionRow]:
+    """Per scorecard, how many ratings rest on impressions; scorecards with none are left out."""
+    return [
+        ImpressionRow(c.interviewer_id, pack.stage_name(c.stage_key), c.impressions, len(c.ratings))
+        for c in cards
+        if c.impressions
+    ]
 
 
 def calibrate(history: list[PeerRating], panel: set[str], minimum: int = 3) -> list[CalibrationRow]:

@@ -71,6 +71,19 @@ def _disagreements(s: Summary) -> str | None:
     return "*Disagreements* (2+ points apart: worth discussing first)\n" + "\n".join(lines)
 
 
+def _impressions(s: Summary) -> str | None:
+    """Per scorecard, how many ratings rest on an impression the interviewer kept as written."""
+    if not s.impressions:
+        return None
+    lines = [
+        f"• <@{row.interviewer_id}> · {escape(row.stage_name)}: {row.count} of {row.rated} "
+        f"rating{'s' if row.rated != 1 else ''}"
+        for row in s.impressions
+    ]
+    title = "*Impression-only evidence* (kept as written after a nudge: weigh these ratings less)"
+    return fit(title + "\n" + "\n".join(lines), SECTION_TEXT_MAX)
+
+
 def _flag_lines(s: Summary, budget_chars: int) -> list[str]:
     """One line per flag raised, evidence trimmed so that all of them fit in `budget_chars`."""
     if not s.flags:
@@ -143,6 +156,9 @@ def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Mess
             for c in s.calibration
         ]
         tail.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    impressions = _impressions(s)
+    if impressions:
+        tail.append(section(impressions))
     if note:
         tail.append(context(f"_{note}_"))
     tail.append(actions("debrief", button("Full scorecards", Action.VIEW_PANEL, str(candidate_id))))

@@ -30,10 +30,17 @@ def form(bot, stage: str, flag: str | None = None) -> ScorecardForm:
     keys = pack.stage(stage).competencies
     return ScorecardForm(
         ratings={k: 3 for k in keys},
+        evidence=dict.fromkeys(keys, "Explained the trade-offs and chose the simpler model."),
         flags=[flag] if flag else [],
         flag_evidence={flag: "Tuned on the test set and called it validation."} if flag else {},
         recommendation="yes",
     )
+
+
+def evidence_values(pack, stage: str) -> dict:  # noqa: ANN001 - a RubricPack
+    """Evidence for every rating of a stage: this pack asks for it on each one."""
+    said = "Asked who owned the rollout and described the handover."
+    return form_values(**{f"evidence.{k}": text(said) for k in pack.stage(stage).competencies})
 
 
 def loop_of_five(bot):
@@ -100,6 +107,7 @@ def test_a_late_fifth_scorecard_updates_the_same_message(hirebot):
         for k in pack.stage("collaboration_communication").competencies
     }
     values = {block: {f"{block}.value": v} for block, v in values.items()}
+    values |= evidence_values(pack, "collaboration_communication")
     values |= form_values(
         **{
             Block.RECOMMENDATION: {"type": "radio_buttons", "selected_option": {"value": "no"}},
@@ -220,6 +228,7 @@ def test_a_late_scorecard_submitted_twice_edits_the_pre_read_once(hirebot):
         f"rating.{k}": {f"rating.{k}.value": {"type": "radio_buttons", "selected_option": {"value": "3"}}}
         for k in pack.stage("collaboration_communication").competencies
     }
+    values |= evidence_values(pack, "collaboration_communication")
     values |= form_values(
         **{
             Block.RECOMMENDATION: {"type": "radio_buttons", "selected_option": {"value": "yes"}},
