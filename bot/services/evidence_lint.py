@@ -63,9 +63,10 @@ def nudge(text: str, pack: RubricPack) -> str | None:
     found = vague_phrases(text, pack.vague_phrases)
     if found:
         return " ".join(f"“{p.phrase}”: {p.hint}" for p in found[:SHOWN_PHRASES])
-    if words(text) < pack.min_evidence_words:
+    count = words(text)
+    if count < pack.min_evidence_words:
         return (
-            f"This is short ({words(text)} words) and says nothing the candidate said or did: "
+            f"This is short ({count} word{'s' if count != 1 else ''}) and says nothing the candidate said or did: "
             "add what you heard or saw, e.g. “explained …”, “chose … because …”."
         )
     return None
