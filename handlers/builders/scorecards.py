@@ -76,6 +76,39 @@ def _competency_blocks(ctx: ScorecardContext, prefill: ScorecardForm, nudges: di
     return blocks
 
 
+def _flag_blocks(ctx: ScorecardContext, prefill: ScorecardForm, ticked: list[str]) -> list[Block]:
+    """The stage's red flags as one checkbox group, and an evidence box for each one ticked."""
+    flags = ctx.pack.stage_red_flags(ctx.stage.key)
+    if not flags:
+        return []
+    flag_options = [option(f.label, f.key, f.description) for f in flags]
+    checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
+    initial = [o for o in flag_options if o["value"] in ticked]
+    if initial:
+        checkboxes["initial_options"] = initial
+    blocks: list[Block] = [
+        input_block(
+            B.RED_FLAGS,
+            "Red flags",
+            checkboxes,
+            optional=True,
+            dispatch=True,
+            hint="Tick only what you saw evidence of; each one asks for that evidence.",
+        )
+    ]
+    for flag in flags:
+        if flag.key in ticked:
+            blocks.append(
+                input_block(
+                    flag_evidence_block(flag.key),
+                    f"Evidence: {flag.label}",
+                    text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)),
+                    optional=True,
+                )
+            )
+    return blocks
+
+
 def _keep_wording(count: int) -> list[Block]:
     """Why the modal came back, and the one tick that stores the wording as it is."""
     keep = option("Keep my wording", KEEP_WORDING, "Store it as typed, marked as an impression")
@@ -107,35 +140,7 @@ def scorecard_modal(
         section("*Focus questions*\n" + "\n".join(f"• {escape(q)}" for q in stage.focus_questions)),
         *_competency_blocks(ctx, prefill, nudges),
     ]
-    flags = pack.stage_red_flags(stage.key)
-    if flags:
-        flag_options = [option(f.label, f.key, f.description) for f in flags]
-        checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
-        initial = [o for o in flag_options if o["value"] in ticked]
-        if initial:
-            checkboxes["initial_options"] = initial
-        blocks.append(
-            input_block(
-                B.RED_FLAGS,
-                "Red flags",
-                checkboxes,
-                optional=True,
-                dispatch=True,
-                hint="Tick only what you saw evidence of; each one asks for that evidence.",
-            )
-        )
-        for flag in flags:
-            if flag.key in ticked:
-                blocks.append(
-                    input_block(
-                        flag_evidence_block(flag.key),
-                        f"Evidence: {flag.label}",
-                        text_input(
-                            multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)
-                        ),
-                        optional=True,
-                    )
-                )
+    blocks += _flag_blocks(ctx, prefill, ticked)
     rec_options = _recommendation_options()
     rec: dict[str, Any] = {"type": "radio_buttons", "options": rec_options}
     if prefill.recommendation:
