@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
 from bot.errors import HirebotError, InvalidInput
+from bot.services.evidence_lint import lint
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import EvidenceNudge
 from handlers.builders import scorecards as views
@@ -95,13 +96,16 @@ def register(app: App, services: Services) -> None:
             return
         state = ViewState(view.get("state", {}).get("values", {}))
         form = scorecard_form(state)
+        # A modal that came back with nudges keeps them, and the Keep my wording tick, through this redraw.
+        nudged = any(b.get("block_id") == Block.KEEP_WORDING for b in view.get("blocks", []))
+        kept = views.KEEP_WORDING in state.selected_many(Block.KEEP_WORDING)
 
         def redraw() -> None:
             context = scorecards.context(int(interview_id), click.user_id)
             prefilled = replace(context, prefill=form)
-            services.slack.update_view(
-                view["id"], views.scorecard_modal(prefilled, flags_shown=form.flags), hash=view.get("hash")
-            )
+            nudges = lint(form.evidence, context.pack, context.stage) if nudged else None
+            modal = views.scorecard_modal(prefilled, flags_shown=form.flags, nudges=nudges, kept=kept)
+            services.slack.update_view(view["id"], modal, hash=view.get("hash"))
 
         after_ack(services, click.user_id, None, redraw)
 

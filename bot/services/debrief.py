@@ -345,7 +345,13 @@ def _export_interview(interview: Interview) -> dict[str, Any]:
             "rubric": f"{card.pack}@{card.pack_version}",
             "recommendation": card.recommendation,
             "ratings": [
-                {"competency": r.competency_key, "name": r.competency_name, "rating": r.rating, "evidence": r.evidence}
+                {
+                    "competency": r.competency_key,
+                    "name": r.competency_name,
+                    "rating": r.rating,
+                    "evidence": r.evidence,
+                    "impression": r.impression,
+                }
                 for r in card.ratings
             ],
             "red_flags": [{"flag": f.flag_key, "label": f.flag_label, "evidence": f.evidence} for f in card.red_flags],

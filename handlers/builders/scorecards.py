@@ -109,25 +109,31 @@ def _flag_blocks(ctx: ScorecardContext, prefill: ScorecardForm, ticked: list[str
     return blocks
 
 
-def _keep_wording(count: int) -> list[Block]:
+def _keep_wording(count: int, kept: bool) -> list[Block]:
     """Why the modal came back, and the one tick that stores the wording as it is."""
     keep = option("Keep my wording", KEEP_WORDING, "Store it as typed, marked as an impression")
+    tick: dict[str, Any] = {"type": "checkboxes", "options": [keep]}
+    if kept:
+        tick["initial_options"] = [keep]
     return [
         section(
             f"💭 *{count} evidence box{'es' if count != 1 else ''} read{'s' if count == 1 else ''} as an impression.* "
             "Ratings backed by what the candidate said or did are more accurate, and vague praise is "
             "given unevenly. Add what you saw or heard, or tick *Keep my wording*. Nothing you typed is lost."
         ),
-        input_block(B.KEEP_WORDING, "Keep my wording", {"type": "checkboxes", "options": [keep]}, optional=True),
+        input_block(B.KEEP_WORDING, "Keep my wording", tick, optional=True),
     ]
 
 
 def scorecard_modal(
-    ctx: ScorecardContext, flags_shown: list[str] | None = None, nudges: dict[str, str] | None = None
+    ctx: ScorecardContext,
+    flags_shown: list[str] | None = None,
+    nudges: dict[str, str] | None = None,
+    kept: bool = False,
 ) -> dict[str, Any]:
     """The modal for one interview's stage. `flags_shown` are the red flags ticked so far,
     each of which gets its own evidence box; `nudges` (field -> text) are evidence that reads
-    as an impression, which brings a Keep my wording tick."""
+    as an impression, which brings a Keep my wording tick (ticked already if `kept`)."""
     pack, stage, prefill = ctx.pack, ctx.stage, ctx.prefill or ScorecardForm()
     nudges = nudges or {}
     ticked = flags_shown if flags_shown is not None else list(prefill.flags)
@@ -158,7 +164,7 @@ def scorecard_modal(
         )
     )
     if nudges:
-        blocks += _keep_wording(len(nudges))
+        blocks += _keep_wording(len(nudges), kept)
     blocks.append(
         context(
             "Closing this window keeps a draft. Nobody sees your ratings until you submit, "

@@ -161,3 +161,35 @@ def test_the_pre_read_counts_impressions_per_scorecard_and_the_panel_marks_them(
     pipelines = next(line for line in lines if line.startswith("• Data pipelines"))
     assert IMPRESSION_MARK in software and IMPRESSION_MARK not in pipelines
     assert "&amp; a culture fit &lt;@U0EVIL&gt;" in software  # what was typed stays escaped
+
+
+def test_ticking_a_red_flag_after_the_nudge_keeps_the_nudges_and_the_tick(hirebot, loop):
+    _, coding = loop
+    view = open_scorecard(hirebot, coding, "priya")
+    values = impression_values(**{Block.RED_FLAGS: checks()})
+    del values[flag_evidence_block("framework_dependent")]
+    redrawn = {**submit(hirebot, view, values)["view"], "id": view["id"], "hash": view["hash"]}
+    ticked = {
+        **values,
+        **form_values(**{Block.RED_FLAGS: checks("framework_dependent"), Block.KEEP_WORDING: checks("keep")}),
+    }
+    redrawn["state"] = {"values": ticked}
+    hirebot.slack.click(hirebot.users["priya"], element_id(Block.RED_FLAGS), view=redrawn)
+    again = hirebot.client.last("views.update")[0]["view"]
+    assert shown_as(again, Block.KEEP_WORDING) == checks("keep")
+    assert flag_evidence_block("framework_dependent") in [b.get("block_id") for b in again["blocks"]]
+    assert json.dumps(again, ensure_ascii=False).count("💭") == 2 + 1  # two nudges and the notice
+    for block_id in (evidence_block("software_engineering"), evidence_block("data_pipelines"), Block.NOTES):
+        assert shown_as(again, block_id) == values[block_id][element_id(block_id)]
+
+
+def test_the_export_says_which_evidence_was_kept_as_an_impression(hirebot, loop):
+    candidate, coding = loop
+    view = modal_with_flag_box(hirebot, coding)
+    redrawn = submit(hirebot, view, impression_values())["view"]
+    submit(hirebot, {**redrawn, "id": view["id"]}, impression_values(**{Block.KEEP_WORDING: checks("keep")}))
+    [card] = [i["scorecard"] for i in hirebot.services.debrief.export(candidate.id)["interviews"] if i["scorecard"]]
+    assert {r["competency"]: r["impression"] for r in card["ratings"]} == {
+        "software_engineering": True,
+        "data_pipelines": True,
+    }
