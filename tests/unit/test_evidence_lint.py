@@ -116,6 +116,18 @@ def test_the_lint_never_raises_and_leaves_the_text_alone(text: str) -> None:
         assert found == {}
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(TEXT, WORDY).map(str.strip).filter(bool), min_size=2, max_size=2))
+def test_wording_alone_never_makes_a_scorecard_invalid(texts: list[str]) -> None:
+    """The lint asks; validation refuses only what is missing or too long, never how it is said."""
+    form = ScorecardForm(
+        ratings={k: 1 for k in CODING.competencies},
+        evidence=dict(zip(CODING.competencies, texts, strict=True)),
+        recommendation="no",
+    )
+    validate(form, PACK, CODING)
+
+
 def _context(form: ScorecardForm) -> ScorecardContext:
     return ScorecardContext(
         interview_id=1,
