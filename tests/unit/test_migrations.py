@@ -290,9 +290,8 @@ def test_upgrading_a_database_with_loops_in_it_keeps_every_row(empty_url: str) -
             interview = connection.execute(
                 sa.text(
                     "INSERT INTO interviews (candidate_id, stage_key, interviewer_id, starts_at, duration_minutes, "
-                    "timezone, status, created_at, updated_at) VALUES (:c, 'coding_round', 'UINT', :now, 60, 'UTC', 'SCHEDULED', "
-                    ":now, :now) "
-                    "RETURNING id"
+                    "timezone, status, created_at, updated_at) "
+                    "VALUES (:c, 'coding_round', 'UINT', :now, 60, 'UTC', 'SCHEDULED', :now, :now) RETURNING id"
                 ),
                 {"c": candidate, "now": now},
             ).scalar_one()
