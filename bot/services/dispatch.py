@@ -23,7 +23,7 @@ from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.services import notices
 from bot.services.outbox import claim
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
-from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
+from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
@@ -165,7 +165,7 @@ class ReminderDispatcher:
                     continue
                 zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone
                 if not self.hours.contains(now, zone):
-                    at = CHASER_AT if row.kind is ReminderKind.CHASER else None
+                    at = self.hours.chaser_at if row.kind is ReminderKind.CHASER else None
                     defer(row, self.hours.next_open(now, zone, at=at))
                     continue
                 if row.kind is ReminderKind.ESCALATION:
@@ -263,10 +263,10 @@ class ReminderDispatcher:
             message,
             [r.id for r in kept],
             candidate_id,
-            # While the scorecard is missing, chase again the next working day at 09:30, their time.
+            # While the scorecard is missing, chase again the next working day at chaser time, their time.
             after_send=[
                 lambda s, i=i: self.planner.chase_at(
-                    s, i, self.hours.next_working_day_at(now, i.timezone, CHASER_AT), keep_existing=True
+                    s, i, self.hours.next_working_day_at(now, i.timezone, self.hours.chaser_at), keep_existing=True
                 )
                 for i in chasers
             ],

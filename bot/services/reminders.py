@@ -6,7 +6,7 @@ reschedule cancels an interview's pending rows and plans them again from the new
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
@@ -15,7 +15,6 @@ from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
 
 PREP_KIT_BEFORE = timedelta(minutes=30)
-CHASER_AT = time(9, 30)  # chasers after the first go out at this local time on working days
 FIRST_CHASER_AFTER = timedelta(hours=1)
 NUDGE_BEFORE_DEBRIEF = timedelta(hours=3)
 SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
@@ -109,10 +108,10 @@ class ReminderPlanner:
             )
 
     def snooze(self, session: Session, interview: Interview, now: datetime, until_tomorrow: bool) -> datetime:
-        """Chase again in two working hours, or at 09:30 on the next working day, their time."""
+        """Chase again in two working hours, or at chaser time on the next working day, their time."""
         zone = interview.timezone
         until = (
-            self.hours.next_working_day_at(now, zone, CHASER_AT)
+            self.hours.next_working_day_at(now, zone, self.hours.chaser_at)
             if until_tomorrow
             else self.hours.next_open(now + timedelta(hours=2), zone)
         )
