@@ -118,11 +118,22 @@ class ReminderPlanner:
         self.chase_at(session, interview, until, keep_existing=False)
         return until
 
-    def scorecard_submitted(self, session: Session, interview: Interview) -> None:
-        """Feedback is in: stop chasing, and don't send a 'due' DM that arrives after the fact."""
+    def scorecard_submitted(self, session: Session, interview: Interview, now: datetime) -> None:
+        """Feedback is in: stop chasing, don't send a 'due' DM that arrives after the fact, and
+        tell the channel (through the outbox, so that a Slack outage delays the receipt, never loses it)."""
         self.cancel_interview(
             session, interview, (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
         )
+        if interview.candidate.channel_id:
+            session.add(
+                Reminder(
+                    kind=ReminderKind.RECEIPT,
+                    candidate_id=interview.candidate_id,
+                    interview_id=interview.id,
+                    target_user_id=interview.candidate.channel_id,
+                    due_at=now,
+                )
+            )
 
     def plan_debrief(self, session: Session, candidate: Candidate) -> None:
         _cancel(session, Reminder.candidate_id == candidate.id, Reminder.kind.in_(DEBRIEF_KINDS))

@@ -119,6 +119,7 @@ def test_submitting_cancels_the_chasers(hirebot):
     hirebot.clock.set(at("2030-03-06 15:20"))
     view = open_scorecard(hirebot, interview, "priya")
     hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
+    hirebot.run_background()  # the receipt goes out at once
     for moment in ("2030-03-06 16:00", "2030-03-07 09:30", "2030-03-08 15:00"):
         assert sweep_at(hirebot, moment).sent == 0
     with hirebot.services.db.transaction() as session:
