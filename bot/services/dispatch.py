@@ -31,6 +31,7 @@ from bot.services.outbox import (
     claim,
     fence,
     hold,
+    let_go,
     mark_sent,
     release_person,
     renew,
@@ -341,7 +342,7 @@ class ReminderDispatcher:
             .values(status=ReminderStatus.PENDING, due_at=now, claim_token=None, claimed_until=None)
         )
         if item.person is not None:
-            release_person(session, token, item.person, None)
+            let_go(session, token, item.person)
 
     def _unsent(
         self,

@@ -88,10 +88,14 @@ def hold(session: Session, user: str, token: str, now: datetime) -> datetime | N
     if taken:
         return None
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # RETURNING, not rowcount: psycopg reports no reliable rowcount for a skipped conflicting insert.
     inserted = session.execute(
-        dialect.insert(DmRecipient).values(user_id=user, **values).on_conflict_do_nothing()
-    ).rowcount
-    if inserted:
+        dialect.insert(DmRecipient)
+        .values(user_id=user, **values)
+        .on_conflict_do_nothing()
+        .returning(DmRecipient.user_id)
+    ).first()
+    if inserted is not None:
         return None
     row = session.execute(
         select(DmRecipient.last_dm_at, DmRecipient.held_until).where(DmRecipient.user_id == user)
@@ -178,6 +182,11 @@ def mark_sent(session: Session, token: str, row_ids: list[int], user: str | None
 def release_person(session: Session, token: str, user: str, previous_dm: datetime | None) -> None:
     """The DM did not go out: give the person back as they were."""
     _set_dm(session, user, token, last_dm_at=previous_dm, holder=None, held_until=None)
+
+
+def let_go(session: Session, token: str, user: str) -> None:
+    """Nothing was sent to the person under this hold (the fence refused): drop the hold only."""
+    _set_dm(session, user, token, holder=None, held_until=None)
 
 
 def _set_dm(session: Session, user: str, token: str, **values: object) -> None:
