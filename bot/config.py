@@ -11,7 +11,7 @@ from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MANIFEST_STEPS = (
@@ -93,6 +93,16 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
+    @model_validator(mode="after")
+    def _a_working_day(self) -> Settings:
+        # Checked at start: an inverted day would otherwise defer every reminder, silently, forever.
+        if self.working_hours_start >= self.working_hours_end:
+            raise ValueError(
+                f"HIREBOT_WORKDAY_START ({self.working_hours_start:%H:%M}) must be before HIREBOT_WORKDAY_END "
+                f"({self.working_hours_end:%H:%M}); working hours cannot cross midnight"
+            )
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -124,7 +134,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "?"
-        variable = _ALIASES.get(field, field)
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a check across settings names its variables itself
+            raise ConfigError(f"Invalid settings: {message}.") from None
+        field = str(error["loc"][0])
+        variable = _ALIASES.get(field, field)
         raise ConfigError(f"{variable} is invalid: {message}.") from None

@@ -119,6 +119,7 @@ def test_submitting_cancels_the_chasers(hirebot):
     hirebot.clock.set(at("2030-03-06 15:20"))
     view = open_scorecard(hirebot, interview, "priya")
     hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
+    hirebot.run_background()  # the receipt goes out at once
     for moment in ("2030-03-06 16:00", "2030-03-07 09:30", "2030-03-08 15:00"):
         assert sweep_at(hirebot, moment).sent == 0
     with hirebot.services.db.transaction() as session:
@@ -330,3 +331,29 @@ def test_a_stage_removed_from_the_rubric_does_not_stop_the_sweep(hirebot):
     assert stats.failed == 1  # no prep kit can be built for a stage the rubric no longer has
     assert sweep_at(hirebot, "2030-03-06 15:00").sent == 1  # ...but the scorecard is still chased
     assert "retired_stage" in dms_to(hirebot, "priya")[-1]["text"]
+
+
+def test_a_receipt_lost_in_a_slack_outage_is_posted_once_slack_is_back(hirebot, monkeypatch):
+    from bot.errors import SlackTransientError
+
+    candidate, interview = loop_with_interview(hirebot)
+    real = hirebot.services.slack.post_message
+
+    def down(channel, text, blocks=None):
+        raise SlackTransientError("chat.postMessage", "http_503")
+
+    monkeypatch.setattr(hirebot.services.slack, "post_message", down)
+    hirebot.clock.set(at("2030-03-06 15:20"))
+    view = open_scorecard(hirebot, interview, "priya")
+    hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
+    hirebot.run_background()
+    monkeypatch.setattr(hirebot.services.slack, "post_message", real)
+
+    def receipts() -> list[str]:
+        history = hirebot.emulator.history(candidate.channel_id)
+        return [m["text"] for m in history if "submitted the" in m.get("text", "")]
+
+    assert receipts() == []
+    sweep_at(hirebot, "2030-03-06 15:22")  # after the back-off
+    sweep_at(hirebot, "2030-03-06 15:30")
+    assert receipts() == [f"✅ <@{hirebot.users['priya']}> submitted the Coding round scorecard"]

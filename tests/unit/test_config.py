@@ -192,3 +192,22 @@ def test_cli_bad_setting_exits_2_naming_the_variable(
     assert len(err.strip().splitlines()) == 1
     assert "HIREBOT_RECRUITERS" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("start", "end"), [("18:00", "09:00"), ("09:00", "09:00")])
+def test_a_working_day_that_never_opens_is_refused_in_one_line(start: str, end: str) -> None:
+    message = config_error(HIREBOT_WORKDAY_START=start, HIREBOT_WORKDAY_END=end)
+    assert "HIREBOT_WORKDAY_START" in message and "HIREBOT_WORKDAY_END" in message
+    assert start in message and end in message
+
+
+def test_cli_refuses_an_inverted_working_day_at_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    monkeypatch.setenv("HIREBOT_WORKDAY_START", "18:00")
+    monkeypatch.setenv("HIREBOT_WORKDAY_END", "09:00")
+    status = cli.main(["run"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and "HIREBOT_WORKDAY_START" in err
+    assert "Traceback" not in err
