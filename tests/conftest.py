@@ -43,12 +43,12 @@ class MutableClock:
         self.now = moment
 
 
-def database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
+def database_url(kind: str, tmp_path) -> str:
     return f"sqlite:///{tmp_path}/hirebot.db" if kind == "sqlite" else PG_URL  # type: ignore[return-value]
 
 
 @pytest.fixture(params=DATABASES)
-def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # noqa: ANN001
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
     engine = make_engine(database_url(request.param, tmp_path))
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)

@@ -60,7 +60,7 @@ class _Outgoing:
 
 
 class ReminderDispatcher:
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         db: Database,
         slack: Gateway,
@@ -104,7 +104,7 @@ class ReminderDispatcher:
         log.info("reminder sweep: %s", stats)
         return stats
 
-    def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[_Outgoing]:
+    def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[_Outgoing]:  # noqa: C901
         interviews = _load(
             session,
             Interview,
@@ -290,7 +290,7 @@ class ReminderDispatcher:
 
     # Sending and recording
 
-    def _send(self, outgoing: list[_Outgoing], now: datetime, stats: SweepStats) -> None:
+    def _send(self, outgoing: list[_Outgoing], now: datetime, stats: SweepStats) -> None:  # noqa: C901
         rate_limited: SlackRateLimited | None = None
         escalated: set[int] = set()
         for item in outgoing:

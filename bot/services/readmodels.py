@@ -143,7 +143,7 @@ def read_card(
 class _InterviewRow:
     """A joined row, read as the interview it describes (what interview_line reads)."""
 
-    def __init__(self, row) -> None:  # noqa: ANN001 - a SQLAlchemy Row
+    def __init__(self, row) -> None:
         self.id = row.interview_id
         self.stage_key = row.stage_key
         self.interviewer_id = row.interviewer_id

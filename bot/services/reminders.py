@@ -73,7 +73,7 @@ class ReminderPlanner:
                 )
             )
 
-    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:  # noqa: ANN001
+    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
 
     def cancel_loop(self, session: Session, candidate_id: int) -> int:

@@ -27,7 +27,7 @@ class CountingSlack:
         self.sent: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def post_message(self, channel: str, text: str, blocks=None) -> str:  # noqa: ANN001
+    def post_message(self, channel: str, text: str, blocks=None) -> str:
         time.sleep(0.0005)
         with self._lock:
             self.sent[channel] += 1
