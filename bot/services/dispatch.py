@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -99,7 +100,7 @@ class ReminderDispatcher:
                 select(Reminder).where(Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING)
             ).all()
             stats.claimed = len(rows)
-            outgoing = self._decide(session, rows, now, stats)
+            outgoing = self._decide(session, list(rows), now, stats)
         self._send(outgoing, now, stats)
         log.info("reminder sweep: %s", stats)
         return stats
@@ -210,7 +211,8 @@ class ReminderDispatcher:
         ).all()
         latest: dict[str, datetime] = {}
         for user, sent_at in rows:
-            latest[user] = max(sent_at, latest.get(user, sent_at))
+            if sent_at is not None:  # always set on SENT rows; the column allows NULL for pending ones
+                latest[user] = max(sent_at, latest.get(user, sent_at))
         return latest
 
     # Building what to send
@@ -265,8 +267,11 @@ class ReminderDispatcher:
             candidate_id,
             # While the scorecard is missing, chase again the next working day at 09:30, their time.
             after_send=[
-                lambda s, i=i: self.planner.chase_at(
-                    s, i, self.hours.next_working_day_at(now, i.timezone, CHASER_AT), keep_existing=True
+                partial(
+                    self.planner.chase_at,
+                    interview=i,
+                    due=self.hours.next_working_day_at(now, i.timezone, CHASER_AT),
+                    keep_existing=True,
                 )
                 for i in chasers
             ],
@@ -362,7 +367,7 @@ class ReminderDispatcher:
         stats.failed += len(row_ids)
 
 
-def _load(session: Session, model: type, ids: set[int], *options: object) -> dict:
+def _load(session: Session, model: Any, ids: set[int], *options: Any) -> dict:
     if not ids:
         return {}
     return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}

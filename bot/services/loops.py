@@ -417,7 +417,7 @@ def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str, now: dateti
     except InvalidInput as exc:
         problems.update(exc.errors)
         starts_at = None
-    if problems:
+    if problems or starts_at is None:
         raise InvalidInput(problems)
     # Past start times are allowed on purpose: interviews are often logged after they happen.
     return starts_at

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, or_, select, update
 
 from db.models import Reminder, ReminderStatus
 from db.session import Database
@@ -18,7 +19,7 @@ CLAIM_LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 200
 
 
-def due_query(now: datetime, limit: int = CLAIM_BATCH) -> Select[tuple[int]]:
+def due_query(now: datetime, limit: int = CLAIM_BATCH) -> Select[int]:
     """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
     return (
         select(Reminder.id)
@@ -40,7 +41,7 @@ def claim(db: Database, now: datetime, limit: int = CLAIM_BATCH) -> str | None:
         due = due_query(now, limit)
         if db.is_postgresql:
             due = due.with_for_update(skip_locked=True)
-        claimed = session.execute(
+        result = session.execute(
             update(Reminder)
             .where(
                 Reminder.id.in_(due.scalar_subquery()),
@@ -49,5 +50,7 @@ def claim(db: Database, now: datetime, limit: int = CLAIM_BATCH) -> str | None:
             )
             .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
+        claimed = cast("CursorResult[Any]", result).rowcount
     return token if claimed else None
