@@ -8,6 +8,7 @@ bootstrap, so the services under test are the ones production builds.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from bot.services.summary import Summary
 from bot.slack_gateway import SlackUser
 from db.models import Base, Decision
 from db.session import Database, make_engine
+from rubrics.loader import PACKS_DIR, RubricRegistry
 
 RECRUITER = "U0RITA0001"
 MANAGER = "U0HANK0001"
@@ -177,6 +179,12 @@ def memory_database() -> Database:
     return Database(engine)
 
 
+@functools.cache
+def shipped_rubrics() -> RubricRegistry:
+    """The packs that ship, read once per test run: they are data, and no test changes them."""
+    return RubricRegistry.from_directory(PACKS_DIR)
+
+
 def unit_settings(**extra: Any) -> Settings:
     return load_settings(
         _env_file=None,
@@ -208,6 +216,7 @@ def fake_services(clock: MutableClock, settings: Settings | None = None) -> Fake
         settings or unit_settings(),
         slack=slack,  # type: ignore[arg-type]  # a fake of the gateway's port, not a SlackGateway
         db=memory_database(),
+        rubrics=shipped_rubrics(),
         clock=clock,
         background=background,
         renderer=render,
