@@ -31,8 +31,10 @@ migrate: $(BIN)/.installed
 check-rubrics: $(BIN)/.installed
 	$(BIN)/hirebot rubrics check
 
+# ruff, then mypy over the application packages (settings in pyproject.toml).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot handlers rubrics db tests benchmarks
+	$(BIN)/mypy bot handlers db rubrics
 
 test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

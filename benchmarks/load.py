@@ -230,7 +230,7 @@ def radio(value: str) -> dict[str, Any]:
     return {"type": "radio_buttons", "selected_option": {"value": value}}
 
 
-def submit_body(seeded: Seeded, pack, interview: tuple[int, str, str], rating: str) -> str:  # noqa: ANN001
+def submit_body(seeded: Seeded, pack, interview: tuple[int, str, str], rating: str) -> str:
     interview_id, who, stage = interview
     fields: dict[str, Any] = {}
     for key in pack.stage(stage).competencies:
@@ -285,7 +285,7 @@ def start_gunicorn(workdir: Path, port: int, env: dict[str, str]) -> subprocess.
         str(config),
         "bot.web:create_wsgi()",
     ]
-    out = open(workdir / "gunicorn.out", "w")  # noqa: SIM115 - lives as long as the process
+    out = open(workdir / "gunicorn.out", "w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -295,7 +295,7 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> N
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited at start-up")
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as r:
                 if r.status == 200 and len(workers(process.pid)) == 2:
                     return
         except OSError:
@@ -373,7 +373,7 @@ def bot_budget(emulator: SlackEmulator) -> int | None:
         f"{emulator.api_url}auth.test", data=b"", headers={"Authorization": f"Bearer {BOT_TOKEN}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as r:
             return int(r.headers.get("X-RateLimit-Remaining", "-1"))
     except OSError:
         return None
@@ -528,7 +528,7 @@ def server_log_summary(path: Path) -> list[tuple[int, str]]:
     return [(n, what) for what, n in counts.most_common(12)]
 
 
-def report(
+def report(  # noqa: C901, PLR0913
     args: argparse.Namespace,
     samples: list[Sample],
     duration: float,

@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop(scheduler) -> None:  # noqa: ANN001 - an APScheduler scheduler
+def _stop(scheduler) -> None:
     """Let a sweep in progress finish, so the reminders it sent are marked sent, not resent
     when their claim lapses."""
     scheduler.shutdown(wait=True)
@@ -113,7 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.web import create_wsgi, make_server
 
     application = create_wsgi(settings)
-    with make_server("0.0.0.0", args.port, application) as server:  # noqa: S104 - a server listens
+    with make_server("0.0.0.0", args.port, application) as server:
         log.info("hirebot serving /slack/events and /healthz on port %d", args.port)
         server.serve_forever()
     return 0
@@ -165,7 +165,7 @@ def _report_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
-def _offline_services():  # noqa: ANN202 - bot.bootstrap.Services, imported lazily
+def _offline_services():
     """Services for commands that never call Slack (export, purge): no token needed."""
     from bot.bootstrap import build_services
 

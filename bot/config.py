@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
             raise ConfigError(f"Missing {' and '.join(missing)}: {MANIFEST_STEPS}.")
         for name in names:
             value, prefix = checks[name]
-            if prefix and not value.startswith(prefix):
+            if prefix and value and not value.startswith(prefix):
                 raise ConfigError(
                     f"{name} should start with {prefix!r}; check you copied the right token ({MANIFEST_STEPS})."
                 )
@@ -128,7 +128,7 @@ class Settings(BaseSettings):
 _ALIASES = {name: field.alias for name, field in Settings.model_fields.items()}
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable."""
     try:
         return Settings(**overrides)

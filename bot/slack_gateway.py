@@ -195,7 +195,7 @@ class SlackGateway:
     @classmethod
     def connect(cls, token: str, base_url: str, **kwargs: Any) -> SlackGateway:
         client = BudgetedWebClient(
-            token=token, base_url=base_url, timeout=CALL_TIMEOUT_SECONDS, logger=quiet_sdk_logger()
+            token=token, base_url=base_url, timeout=int(CALL_TIMEOUT_SECONDS), logger=quiet_sdk_logger()
         )
         return cls(client, **kwargs)
 

@@ -32,7 +32,7 @@ def same_workspace(
 
 def register(app: App, services: Services) -> None:
     @app.middleware
-    def only_our_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def only_our_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
         installed = context.authorize_result
         if installed is not None and same_workspace(
             installed.team_id, installed.enterprise_id, context.team_id, context.enterprise_id

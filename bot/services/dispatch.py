@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -52,7 +53,7 @@ SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
 
 
 class ReminderDispatcher:
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         db: Database,
         slack: Gateway,
@@ -91,7 +92,7 @@ class ReminderDispatcher:
                 select(Reminder).where(Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING)
             ).all()
             stats.claimed = len(rows)
-            outgoing = self._space(session, token, self._decide(session, rows, now, stats), now, stats)
+            outgoing = self._space(session, token, self._decide(session, list(rows), now, stats), now, stats)
         self._send(token, outgoing, stats, renewed=now)
         log.info("reminder sweep: %s", stats)
         return stats
@@ -254,8 +255,11 @@ class ReminderDispatcher:
         candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
         # While the scorecard is missing, chase again the next working day at chaser time, their time.
         after_send: list[Callable[[Session], None]] = [
-            lambda s, i=i: self.planner.chase_at(
-                s, i, self.hours.next_working_day_at(now, i.timezone, self.hours.chaser_at), keep_existing=True
+            partial(
+                self.planner.chase_at,
+                interview=i,
+                due=self.hours.next_working_day_at(now, i.timezone, self.hours.chaser_at),
+                keep_existing=True,
             )
             for i in chasers
         ]
@@ -296,13 +300,7 @@ class ReminderDispatcher:
             if rate_limited is not None:
                 self._unsent(token, item, Fence(True), stats, now + timedelta(seconds=rate_limited.retry_after))
                 continue
-            with self.db.transaction() as session:
-                if now - renewed >= RENEW_EVERY:
-                    renew(session, token, now)
-                    renewed = now
-                fenced = fence(session, token, item.row_ids, item.person, now)
-                if not fenced.ours:
-                    self._refuse(session, token, item, now, stats)
+            renewed, fenced = self._fence(token, item, now, renewed, stats)
             if not fenced.ours:
                 continue
             try:
@@ -314,24 +312,43 @@ class ReminderDispatcher:
                 rate_limited = exc
                 self._unsent(token, item, fenced, stats, now + timedelta(seconds=exc.retry_after), count=True)
                 continue
-            except SlackTransientError as exc:
-                self._unsent(token, item, fenced, stats, None, count=True, error=exc.code)
-                continue
             except SlackError as exc:
-                log.warning("reminder to %s failed for good: %s", item.user, exc.code)
-                self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
-                self.on_failure(item.candidate_id, item.user, exc.code)
+                self._not_delivered(token, item, fenced, stats, exc)
                 continue
-            with self.db.transaction() as session:
-                if mark_sent(session, token, item.row_ids, item.person, self.clock()):
-                    log.warning("a reminder send outlived its lease; recorded as sent so it is not repeated")
-                for hook in item.after_send:
-                    hook(session)
-            stats.sent += 1
+            self._delivered(token, item, stats)
             if item.kind is ReminderKind.ESCALATION:
                 escalated.add(item.candidate_id)
         for candidate_id in escalated:
             self.on_escalation(candidate_id)
+
+    def _fence(
+        self, token: str, item: Outgoing, now: datetime, renewed: datetime, stats: SweepStats
+    ) -> tuple[datetime, Fence]:
+        """Renew the batch's lease when due, then check these rows and this person are still ours."""
+        with self.db.transaction() as session:
+            if now - renewed >= RENEW_EVERY:
+                renew(session, token, now)
+                renewed = now
+            fenced = fence(session, token, item.row_ids, item.person, now)
+            if not fenced.ours:
+                self._refuse(session, token, item, now, stats)
+        return renewed, fenced
+
+    def _not_delivered(self, token: str, item: Outgoing, fenced: Fence, stats: SweepStats, exc: SlackError) -> None:
+        if isinstance(exc, SlackTransientError):
+            self._unsent(token, item, fenced, stats, None, count=True, error=exc.code)
+            return
+        log.warning("reminder to %s failed for good: %s", item.user, exc.code)
+        self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
+        self.on_failure(item.candidate_id, item.user, exc.code)
+
+    def _delivered(self, token: str, item: Outgoing, stats: SweepStats) -> None:
+        with self.db.transaction() as session:
+            if mark_sent(session, token, item.row_ids, item.person, self.clock()):
+                log.warning("a reminder send outlived its lease; recorded as sent so it is not repeated")
+            for hook in item.after_send:
+                hook(session)
+        stats.sent += 1
 
     def _refuse(self, session: Session, token: str, item: Outgoing, now: datetime, stats: SweepStats) -> None:
         """Another sweep took these rows or this person after our lease lapsed: send nothing, hand back the rest."""
@@ -385,7 +402,7 @@ class ReminderDispatcher:
                 stats.retried += 1
 
 
-def _load(session: Session, model: type, ids: set[int], *options: object) -> dict:
+def _load(session: Session, model: Any, ids: set[int], *options: Any) -> dict:
     if not ids:
         return {}
     return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}

@@ -88,6 +88,7 @@ class LoopChannel:
             candidate = queries.candidate(session, candidate_id)
             pack = self.rubrics.get(candidate.pack)
             channel = candidate.channel_id
+            assert channel is not None, "set-up runs once ensure_channel has made the channel"
             members = [m.user_id for m in candidate.team]
             profile = pack.profile(candidate.profile).name
             resume = candidate.resume_url

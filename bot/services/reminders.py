@@ -7,8 +7,9 @@ reschedule cancels an interview's pending rows and plans them again from the new
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.workhours import WorkingHours
@@ -24,7 +25,16 @@ INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKi
 DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
 
 
-def interview_end(interview: Interview) -> datetime:
+class Timed(Protocol):
+    """What interview_end reads: an Interview, or a read model's row standing in for one."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def duration_minutes(self) -> int: ...
+
+
+def interview_end(interview: Timed) -> datetime:
     return interview.starts_at + timedelta(minutes=interview.duration_minutes)
 
 
@@ -72,7 +82,7 @@ class ReminderPlanner:
                 )
             )
 
-    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:  # noqa: ANN001
+    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
 
     def cancel_loop(self, session: Session, candidate_id: int) -> int:
@@ -167,4 +177,5 @@ def _cancel(session: Session, *where: ColumnElement[bool]) -> int:
         .where(Reminder.status == ReminderStatus.PENDING, *where)
         .values(status=ReminderStatus.CANCELLED)
     )
-    return result.rowcount
+    # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
+    return cast("CursorResult[Any]", result).rowcount

@@ -179,7 +179,7 @@ def _interview_text(line: InterviewLine, zone: str) -> str:
 
 
 def loop_card(card: LoopCard) -> Message:
-    planned = {}
+    planned: dict[str, list[InterviewLine]] = {}
     for line in card.interviews:
         if line.status is not InterviewStatus.CANCELLED:
             planned.setdefault(line.stage_key, []).append(line)

@@ -37,7 +37,7 @@ def form(bot, stage: str, flag: str | None = None) -> ScorecardForm:
     )
 
 
-def evidence_values(pack, stage: str) -> dict:  # noqa: ANN001 - a RubricPack
+def evidence_values(pack, stage: str) -> dict:
     """Evidence for every rating of a stage: this pack asks for it on each one."""
     said = "Asked who owned the rollout and described the handover."
     return form_values(**{f"evidence.{k}": text(said) for k in pack.stage(stage).competencies})

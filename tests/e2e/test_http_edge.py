@@ -41,7 +41,7 @@ SLACK_ACK_WINDOW = 3.0
 class _Hanging(BaseHTTPRequestHandler):
     """Slack's Web API answering auth.test, then never answering anything else."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.endswith("/auth.test"):
             self._json({"ok": True, "team_id": "T000000001", "user_id": "U0BOT", "bot_id": "B0BOT", "user": "hirebot"})
@@ -62,7 +62,7 @@ class _Hanging(BaseHTTPRequestHandler):
         except OSError:
             pass  # the client gave up long ago, as it should
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -216,7 +216,7 @@ STALLS = [
 
 def _healthz_within(port: int, seconds: float) -> float:
     started = time.monotonic()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=seconds) as answer:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=seconds) as answer:
         assert answer.read().strip() == b"ok"
     return time.monotonic() - started
 

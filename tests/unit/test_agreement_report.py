@@ -14,7 +14,7 @@ from bot import cli
 from bot.services.agreement import Observation, measure_each
 from bot.services.agreement_data import RATING_SCALE, panel_ratings
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Rating, Scorecard
-from tests.unit.test_agreement import KRIPPENDORFF_2011_B, KRIPPENDORFF_2011_C, simulated_panel
+from tests.unit.services.test_agreement import KRIPPENDORFF_2011_B, KRIPPENDORFF_2011_C, simulated_panel
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 _hours = count()

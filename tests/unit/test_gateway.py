@@ -95,7 +95,7 @@ class FakeSlack:
 class _Handler(BaseHTTPRequestHandler):
     timeout = 5  # a stuck client cannot hold a server thread for long
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
@@ -117,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the access log
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -483,7 +483,7 @@ def test_user_info_is_cached_for_a_minute():
     calls: list[str] = []
 
     class Client:
-        def api_call(self, method, http_verb="POST", params=None, json=None):  # noqa: ANN001, ANN201
+        def api_call(self, method, http_verb="POST", params=None, json=None):
             calls.append(method)
 
             class Response:

@@ -32,7 +32,7 @@ SIGNING_SECRET = "s"
 class _AuthTest(BaseHTTPRequestHandler):
     timeout = 5
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.calls.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
         body = json.dumps(
@@ -52,7 +52,7 @@ class _AuthTest(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -91,12 +91,12 @@ def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack_api: tuple[s
 
 
 @pytest.fixture
-def app(settings: Settings):  # noqa: ANN201
+def app(settings: Settings):
     return create_wsgi(settings)
 
 
-def request(  # noqa: ANN201
-    app,  # noqa: ANN001
+def request(
+    app,
     method: str,
     path: str,
     body: bytes = b"",
@@ -123,12 +123,12 @@ def request(  # noqa: ANN201
     return int(seen["status"].split()[0]), payload, seen["headers"]
 
 
-def test_building_the_app_verifies_the_token_locally(app, slack_api: tuple[str, list]) -> None:  # noqa: ANN001
+def test_building_the_app_verifies_the_token_locally(app, slack_api: tuple[str, list]) -> None:
     _, calls = slack_api
     assert ("/api/auth.test", "Bearer xoxb-x") in calls
 
 
-def test_healthz(app) -> None:  # noqa: ANN001
+def test_healthz(app) -> None:
     status, body, headers = request(app, "GET", "/healthz")
     assert status == 200
     assert body.strip() == b"ok"
@@ -139,19 +139,19 @@ def test_healthz(app) -> None:  # noqa: ANN001
     ("method", "path"),
     [("GET", "/"), ("GET", "/nope"), ("POST", "/healthz"), ("GET", "/healthz/extra"), ("POST", "/slack/events/x")],
 )
-def test_other_paths_are_404(app, method: str, path: str) -> None:  # noqa: ANN001
+def test_other_paths_are_404(app, method: str, path: str) -> None:
     status, body, _ = request(app, method, path)
     assert status == 404
     assert b"ok" not in body
 
 
-def test_slack_events_reach_bolt_which_checks_the_signature(app) -> None:  # noqa: ANN001
+def test_slack_events_reach_bolt_which_checks_the_signature(app) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
     status, _, _ = request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})
     assert status == 401  # unsigned: refused by Bolt, not 404 from our router
 
 
-def test_a_signed_url_verification_is_answered(app) -> None:  # noqa: ANN001
+def test_a_signed_url_verification_is_answered(app) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
     timestamp = str(int(time.time()))
     signature = (
@@ -199,7 +199,7 @@ EVIDENCE = urlencode({"payload": json.dumps({"type": "view_submission", "note": 
         (b'{"type": "block_actions", "actions": []}', {"Content-Type": "application/json"}, 400),
     ],
 )
-def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[str, str], status: int) -> None:  # noqa: ANN001
+def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[str, str], status: int) -> None:
     code, _, _ = request(app, "POST", "/slack/events", body, {**headers, **signed(body)})
     assert code == status
 
@@ -216,7 +216,7 @@ def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[st
     ],
 )
 def test_unsigned_or_badly_signed_requests_are_a_401_logged_without_the_body(
-    app, headers: dict[str, str], caplog: pytest.LogCaptureFixture  # noqa: ANN001
+    app, headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     code, _, _ = request(app, "POST", "/slack/events", EVIDENCE, {**FORM, **headers})
@@ -227,7 +227,7 @@ def test_unsigned_or_badly_signed_requests_are_a_401_logged_without_the_body(
 
 
 @pytest.mark.parametrize(("length", "status"), [("abc", 400), ("-1", 400), ("", 411), ("10", 400)])
-def test_a_bad_content_length_is_refused(app, length: str, status: int) -> None:  # noqa: ANN001
+def test_a_bad_content_length_is_refused(app, length: str, status: int) -> None:
     body = b"x=1"  # shorter than "10" says: the client stopped sending
     environ_headers = {**FORM, **signed(body)}
     code, _, _ = request(app, "POST", "/slack/events", body, environ_headers, content_length=length)
@@ -239,7 +239,7 @@ class _Unreadable(io.RawIOBase):
         raise AssertionError("an oversized body must be refused before it is read")
 
 
-def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.LogCaptureFixture) -> None:
     size = 100 * 1024 * 1024
     code, body, _ = request(
         app, "POST", "/slack/events", b"", {**FORM, **signed(b"")}, content_length=str(size), stream=_Unreadable()
@@ -249,13 +249,13 @@ def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.Lo
     assert len(caplog.text) < 300  # one short line
 
 
-def test_a_body_at_the_cap_is_read_and_checked(app) -> None:  # noqa: ANN001
+def test_a_body_at_the_cap_is_read_and_checked(app) -> None:
     body = b"x=" + b"a" * (MAX_BODY_BYTES - 2)
     code, _, _ = request(app, "POST", "/slack/events", body, {**FORM, **signed(body, secret="wrong")})
     assert code == 401
 
 
-def test_a_signed_command_from_our_workspace_is_answered_and_another_refused(app) -> None:  # noqa: ANN001
+def test_a_signed_command_from_our_workspace_is_answered_and_another_refused(app) -> None:
     for team, expected in (("T0TEAM", 200), ("T0ELSEWHERE", 403)):
         fields = {"command": "/hire", "text": "help", "team_id": team, "user_id": "U1", "channel_id": "C1"}
         body = urlencode({**fields, "trigger_id": "t"}).encode()
