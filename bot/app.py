@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.bootstrap import Services
+from bot.container import Services
 from bot.logsafety import quiet_bolt_logger
 from bot.slack_gateway import SlackGateway
+from handlers import register
 
 
 class _App(App):
@@ -40,7 +41,5 @@ def create_app(services: Services, *, process_before_response: bool = True, toke
         client=services.slack.web_client,
         logger=quiet_bolt_logger(),
     )
-    from handlers import register
-
     register(app, services)
     return app

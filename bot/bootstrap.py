@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from bot.background import Background, Notify, ThreadBackground
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.errors import SlackError
+from bot.container import Services, tell
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
@@ -22,53 +21,12 @@ from bot.services.scorecards import ScorecardService
 from bot.services.workhours import WorkingHours
 from bot.slack_gateway import SlackGateway
 from db.session import Database, make_engine
+from handlers.builders import BlockKitRenderer
 from rubrics.loader import PACKS_DIR, RubricRegistry
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    slack: SlackGateway
-    rubrics: RubricRegistry
-    clock: Clock
-    background: Background
-    reminders: ReminderPlanner
-    loops: LoopService
-    scorecards: ScorecardService
-    dispatcher: ReminderDispatcher
-    debrief: DebriefService
-
-    def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
-        tell(self.slack, user, sentence, channel, reply_url)
-
-
-def tell(
-    slack: SlackGateway, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None
-) -> None:
-    """Say something to one person: through the response_url of the command they typed, else
-    ephemerally where they are, by DM if that fails.
-
-    A response_url works in any conversation, member or not, and costs no Web API call; an
-    ephemeral post fails with user_not_in_channel where the person typed a command but is
-    not a member."""
-    if reply_url:
-        try:
-            slack.respond(reply_url, sentence)
-            return
-        except SlackError as exc:  # used up, or older than 30 minutes
-            log.info("response_url reply failed (%s); sending a DM instead", exc.code)
-        slack.post_message(user, sentence)
-        return
-    if channel:
-        try:
-            slack.post_ephemeral(channel, user, sentence)
-            return
-        except SlackError as exc:
-            log.info("ephemeral reply failed (%s); sending a DM instead", exc.code)
-    slack.post_message(user, sentence)
+__all__ = ["Services", "build_services", "tell"]
 
 
 def build_services(
@@ -81,9 +39,6 @@ def build_services(
     background: Callable[[Notify], Background] = ThreadBackground,
     renderer: Renderer | None = None,
 ) -> Services:
-    # Imported here so that bot.* never imports the Slack edge at module level.
-    from handlers.builders import BlockKitRenderer
-
     slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
     db = db or Database(make_engine(settings.database_url))
     rubrics = rubrics or RubricRegistry.from_directory(

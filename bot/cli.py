@@ -6,6 +6,7 @@ Failures a person can fix end in one sentence on stderr and exit status 2, not a
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -16,9 +17,14 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import agreement_report
+from bot import scheduler as sweeping
+from bot.app import create_app
+from bot.bootstrap import build_services
 from bot.config import ConfigError, load_settings
 from bot.errors import HirebotError
 from bot.services import agreement, agreement_data
+from bot.web import create_wsgi, make_server
+from db.migrate import upgrade
 from db.session import Database, make_engine
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
@@ -43,8 +49,6 @@ def _rubrics_check(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from db.migrate import upgrade
-
     settings = load_settings()
     upgrade(settings.database_url)
     print(f"database at {_safe_url(settings.database_url)} is at the latest schema")
@@ -57,15 +61,10 @@ def _run(args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
-    from bot.bootstrap import build_services
-    from bot.scheduler import build_scheduler
-    from db.migrate import upgrade
-
     upgrade(settings.database_url)
     services = build_services(settings)
     app = create_app(services)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = sweeping.build_scheduler(services.dispatcher)
     scheduler.start()
     log.info("hirebot connecting over Socket Mode; reminders sweep every 30 s")
     # A platform stops processes with SIGTERM: treat it as Ctrl-C, so the finally runs.
@@ -91,11 +90,9 @@ def _worker(args: argparse.Namespace) -> int:
     """HTTP mode's single scheduler process (the Procfile's `worker:`): sweeps reminders, serves nothing."""
     settings = load_settings()
     settings.require("SLACK_BOT_TOKEN")
-    from bot.bootstrap import build_services
-    from bot.scheduler import build_scheduler
 
     services = build_services(settings)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = sweeping.build_scheduler(services.dispatcher)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -110,8 +107,6 @@ def _serve(args: argparse.Namespace) -> int:
     """HTTP mode for development; in production gunicorn serves bot.web (see Procfile)."""
     settings = load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    from bot.web import create_wsgi, make_server
-
     application = create_wsgi(settings)
     with make_server("0.0.0.0", args.port, application) as server:
         log.info("hirebot serving /slack/events and /healthz on port %d", args.port)
@@ -121,8 +116,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """The loop, its scorecards and the decision as JSON for an ATS (stdout, or --out)."""
-    import json
-
     services = _offline_services()
     data = json.dumps(services.debrief.export(args.candidate), indent=2, ensure_ascii=False)
     if args.out:
@@ -167,7 +160,6 @@ def _report_agreement(args: argparse.Namespace) -> int:
 
 def _offline_services():
     """Services for commands that never call Slack (export, purge): no token needed."""
-    from bot.bootstrap import build_services
 
     return build_services(load_settings())
 

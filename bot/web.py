@@ -14,6 +14,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
+from bot.app import create_app
+from bot.bootstrap import build_services
 from bot.config import Settings, load_settings
 from bot.edge import MALFORMED, Refused, RequestGuard, refuse
 
@@ -27,9 +29,6 @@ READ_TIMEOUT_SECONDS = 10
 
 
 def create_wsgi(settings: Settings | None = None) -> WSGIApp:
-    from bot.app import create_app
-    from bot.bootstrap import build_services
-
     settings = settings or load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     services = build_services(settings)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.bootstrap import Services
+from bot.container import Services
+from handlers import commands, debrief, errors, home, loops, scorecards, workspace
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import commands, debrief, errors, home, loops, scorecards, workspace
-
     workspace.register(app, services)
     errors.register(app, services)
     commands.register(app, services)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.bootstrap import Services
+from bot.container import Services
 from bot.errors import WrongPlace
 from bot.services.ports import Message
 from handlers.builders import debrief as debrief_views

@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.bootstrap import Services
+from bot.container import Services
 from bot.errors import HirebotError, InvalidInput, SlackTimeout
 from bot.services.ports import Message
 

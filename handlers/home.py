@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.bootstrap import Services
+from bot.container import Services
 from handlers.parsing import AppHomeOpened
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.bootstrap import Services
+from bot.container import Services
 from bot.services.loops import InterviewPlan
 from bot.services.opening import NewLoop, Opened
 from handlers.builders import loops as views

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.bootstrap import Services
+from bot.container import Services
 from bot.errors import HirebotError, InvalidInput
 from bot.services.evidence_lint import lint
 from bot.services.scorecard_form import ScorecardForm

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.bootstrap import Services
+from bot.container import Services
 
 log = logging.getLogger(__name__)
 
