@@ -105,6 +105,15 @@ class Profile(_Strict):
     description: LongText
     # Relative weight of each competency in the profile-fit score; omitted means 1.0.
     weights: dict[Key, float] = Field(default_factory=dict)
+    # Competencies a hire must be strong in: the loop card checks the plan gives each enough raters.
+    must_have: list[Key] = Field(default_factory=list)
+
+    @field_validator("must_have")
+    @classmethod
+    def _unique_must_haves(cls, keys: list[str]) -> list[str]:
+        if len(set(keys)) != len(keys):
+            raise ValueError("lists the same competency twice")
+        return keys
 
     @field_validator("weights")
     @classmethod
@@ -129,6 +138,16 @@ class LoopTarget(_Strict):
         return self
 
 
+class Reliability(_Strict):
+    """How far one interviewer's rating can be trusted, until the panel's own data says otherwise."""
+
+    # Single-rater reliability assumed for a competency with too little data to measure: .44 is the
+    # interrater reliability of separate interviews (Huffcutt, Culbertson & Weyhrauch 2013).
+    default_single_rater: float = Field(default=0.44, gt=0, lt=1)
+    # The loop card warns when the mean of a must-have's planned raters projects below this.
+    threshold: float = Field(default=0.70, gt=0, lt=1)
+
+
 class RubricPack(_Strict):
     """A role's interview loop: stages, what each stage assesses, and what to watch for."""
 
@@ -142,6 +161,7 @@ class RubricPack(_Strict):
     red_flags: list[RedFlag] = Field(default_factory=list)
     profiles: list[Profile] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1, max_length=12)
+    reliability: Reliability = Field(default_factory=Reliability)
 
     @field_validator("recommendation_scale")
     @classmethod
@@ -170,6 +190,9 @@ class RubricPack(_Strict):
             unknown = [k for k in profile.weights if k not in competencies]
             if unknown:
                 raise ValueError(f"profiles[{i}]({profile.key}).weights: unknown competencies {unknown}")
+            unknown = [k for k in profile.must_have if k not in competencies]
+            if unknown:
+                raise ValueError(f"profiles[{i}]({profile.key}).must_have: unknown competencies {unknown}")
         return self
 
     # Lookups used by services and builders.

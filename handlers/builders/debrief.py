@@ -24,6 +24,7 @@ from handlers.builders.common import (
     section,
     text_input,
 )
+from handlers.builders.measures import calibration_section, coverage_blocks
 from handlers.ids import Action, Callback
 from handlers.ids import Block as B
 
@@ -136,13 +137,10 @@ def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Mess
             for m in s.missing
         ]
         tail.append(section(fit("*Missing scorecards*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
-    if s.calibration:
-        lines = [
-            f"• <@{c.interviewer_id}> rates {abs(c.offset):.2f} points {'above' if c.offset > 0 else 'below'} "
-            f"their panel mates on average ({c.samples} past ratings)"
-            for c in s.calibration
-        ]
-        tail.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    tail += coverage_blocks(s.coverage, "rated")
+    calibration = calibration_section(s.calibration)
+    if calibration:
+        tail.append(calibration)
     if note:
         tail.append(context(f"_{note}_"))
     tail.append(actions("debrief", button("Full scorecards", Action.VIEW_PANEL, str(candidate_id))))

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.ports import PreReadChange
-from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, calibrate, summarize
+from bot.services.leniency import Rating
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, calibrate, summarize
 from handlers.builders.debrief import debrief
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
@@ -28,7 +29,7 @@ def loop(
     cards: list[CardInput],
     expected: list[ExpectedInput] | None = None,
     profile: str = "balanced",
-    history: list[PeerRating] | None = None,
+    history: list[Rating] | None = None,
 ) -> LoopInput:
     expected = (
         expected
@@ -120,13 +121,23 @@ def test_profile_weights_change_the_fit_score_and_the_arithmetic_is_shown():
     assert f"{weight:g}×2.0" in modelling.fit_explanation and "= " in modelling.fit_explanation
 
 
-def test_calibration_marks_a_generous_interviewer_and_only_the_panel():
-    history = [PeerRating("U1", 4, 3.0)] * 4 + [PeerRating("U2", 3, 3.1)] * 4 + [PeerRating("U9", 1, 3.5)] * 4
+def past(who: str, offsets: list[float], mate: str = "U8") -> list[Rating]:
+    """`who` rated each past candidate `offset` above one panel mate who gave 2."""
+    rows = []
+    for i, offset in enumerate(offsets):
+        unit = f"{who}-{i}"
+        rows += [Rating(unit, "software_engineering", mate, 2.0), Rating(unit, "software_engineering", who, 2 + offset)]
+    return rows
+
+
+def test_calibration_names_only_panel_members_whose_interval_excludes_zero():
+    history = past("U1", [1, 1, 1.5, 0.5, 1, 1]) + past("U2", [0.5, -0.5, 0, 0.5, -0.5, 0]) + past("U9", [2] * 6)
     rows = calibrate(history, panel={"U1", "U2"})
-    assert [(r.interviewer_id, r.offset, r.samples) for r in rows] == [("U1", 1.0, 4)]
-    assert calibrate([PeerRating("U1", 4, 3.0)] * 2, panel={"U1"}) == []  # too little history to say
-    harsh = calibrate([PeerRating("U2", 2, 2.75)] * 3, panel={"U2"})
-    assert harsh[0].offset == -0.75  # the threshold itself counts
+    assert [r.interviewer_id for r in rows] == ["U1"]  # U2 is noise around 0; U9 is not on this panel
+    assert rows[0].estimate == 1.0 and rows[0].low > 0 and rows[0].candidates == 6
+    assert calibrate(past("U1", [1, 1, 1, 1]), panel={"U1"}) == []  # 4 candidates: too few to say
+    harsh = calibrate(past("U2", [-1, -0.5, -1, -0.5, -1]), panel={"U2"})
+    assert harsh[0].direction == "below" and harsh[0].high < 0
 
 
 def test_the_rendered_pre_read_carries_all_six_parts():
@@ -144,7 +155,7 @@ def test_the_rendered_pre_read_carries_all_six_parts():
     expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards] + [
         ExpectedInput("U3", "hiring_manager_close", NOW - timedelta(hours=26), False)
     ]
-    s = summarize(loop(cards, expected, history=[PeerRating("U2", 4, 2.5)] * 3), PACK)
+    s = summarize(loop(cards, expected, history=past("U2", [1.5, 1, 1.5, 1, 2])), PACK)
     message = debrief(s, 7, [PreReadChange("Coding & design", "U2", amended=False)])
     check_message(message.text, message.blocks)
     body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
@@ -156,6 +167,7 @@ def test_the_rendered_pre_read_carries_all_six_parts():
         "Coverage gaps",
         "Missing scorecards",
         "Calibration",
+        "Must-have coverage",
         "Could not explain backprop",
         "overdue by 1d 2h",
     ):
