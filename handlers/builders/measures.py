@@ -10,6 +10,7 @@ from bot.services.ports import PersonalStatus
 from handlers.builders.common import SECTION_TEXT_MAX, Block, context, count, header, section
 
 LENIENCY_LIMIT = 40  # interviewers named on a recruiter's Home, leaving room under 100 blocks
+COVERAGE_SECTIONS = 4  # a pack with very many long-named must-haves still leaves the card room
 FORMULA = "Spearman-Brown: k·r ÷ (1 + (k−1)·r) for k raters of single-rater reliability r"
 
 
@@ -72,7 +73,7 @@ def coverage_blocks(rows: list[Coverage], what: str) -> list[Block]:
     if warnings:
         title += f"\n⚠️ {count(warnings, 'must-have competency', 'must-have competencies')} short of a trustworthy mean"
     return [
-        section(pack_lines(title, coverage_lines(rows))[0]),
+        *(section(text) for text in pack_lines(title, coverage_lines(rows))[:COVERAGE_SECTIONS]),
         context(f"Target {rows[0].threshold:.2f} and 2+ raters. {FORMULA}; r measured from past loops when possible."),
     ]
 
@@ -89,7 +90,7 @@ def home_leniency(status: PersonalStatus) -> list[Block]:
     elif own.shown:
         text = f"You rate *{abs(own.estimate):.2f} points {own.direction}* your panel mates ({_interval(own)})."
     else:
-        text = f"Your ratings are in line with your panel mates' ({_interval(own)}: it includes 0)."
+        text = f"Your ratings are in line with your panel mates' (from {count(own.candidates, 'candidate')})."
     return [header("Your calibration"), section(text), context(_HOW)]
 
 

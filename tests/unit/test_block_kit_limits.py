@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.services.coverage import Coverage
+from bot.services.leniency import Leniency
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -13,12 +16,15 @@ from bot.services.ports import (
     PendingScorecard,
     PersonalStatus,
     PrepKit,
+    PreReadChange,
     ScorecardReminder,
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
+from bot.services.summary import CardInput, LoopInput, summarize
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import loops, reminders, scorecards
+from handlers.builders.debrief import debrief
 from handlers.builders.help import help_message
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
@@ -232,3 +238,51 @@ def test_the_checker_catches_what_slack_refuses():
                 }
             ],
         )
+
+
+# The panel's measurements, at their largest.
+
+AMPERSANDS = "&" * 60  # a competency name at its 60-character limit, five times longer once escaped
+
+
+def coverage_rows(n: int) -> list[Coverage]:
+    return [Coverage(f"k{i}", AMPERSANDS, i % 3, 0.44, i % 2 == 0, 0.5, 0.7) for i in range(n)]
+
+
+def lenient(n: int) -> list[Leniency]:
+    return [Leniency(f"U{i:09d}", (-1) ** i * 1.25, 0.5 - 2 * (i % 2), 2.0 - 2 * (i % 2), 999, 9999) for i in range(n)]
+
+
+@pytest.mark.parametrize("must_haves", [1, 9, 60])
+def test_the_loop_card_fits_with_its_coverage(must_haves):
+    message = loops.loop_card(replace(card(200), coverage=coverage_rows(must_haves)))
+    check_message(message.text, message.blocks)
+
+
+@pytest.mark.parametrize("interviewers", [1, 12, 500])
+def test_the_home_fits_with_everyones_leniency(interviewers):
+    in_line = [replace(r, low=-0.1, estimate=0.4) for r in lenient(interviewers)]
+    sparse = [replace(r, candidates=2) for r in lenient(interviewers)]
+    for rows in (lenient(interviewers), in_line, sparse, lenient(interviewers) + in_line + sparse):
+        status = PersonalStatus("U000000001", [pending(n) for n in range(120)], [], {}, "UTC", rows, True)
+        check_view(loops.home_view(status))
+        check_view(loops.home_view(replace(status, sees_everyone=False)))
+
+
+def test_the_pre_read_fits_with_coverage_and_calibration():
+    cards = [
+        CardInput(
+            f"U{n:09d}",
+            stage.key,
+            Recommendation.NO,
+            {k: 1 for k in stage.competencies},
+            {k: (PACK.red_flag(k).label, TEXT_3000) for k in stage.red_flags},
+        )
+        for n, stage in enumerate(PACK.stages * 4)
+    ]
+    loop = LoopInput(LONG_NAME, "balanced", NOW - timedelta(days=400), NOW, cards, [])
+    s = replace(summarize(loop, PACK), coverage=coverage_rows(60), calibration=lenient(24))
+    message = debrief(s, 1, [PreReadChange(AMPERSANDS, f"U{n}", amended=n % 2 == 0) for n in range(30)])
+    check_message(message.text, message.blocks)
+    raised = sum(len(c.flags) for c in cards)
+    assert sum(b.get("text", {}).get("text", "").count("🚩") for b in message.blocks) == raised

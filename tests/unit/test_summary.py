@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.ports import PreReadChange
 from bot.services.leniency import Rating
+from bot.services.ports import PreReadChange
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, calibrate, summarize
 from handlers.builders.debrief import debrief
 from rubrics.loader import RubricRegistry
