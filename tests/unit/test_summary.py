@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,13 +31,16 @@ def loop(
     expected: list[ExpectedInput] | None = None,
     profile: str = "balanced",
     history: list[Rating] | None = None,
+    reliability: dict[str, float] | None = None,
 ) -> LoopInput:
     expected = (
         expected
         if expected is not None
         else [ExpectedInput(c.interviewer_id, c.stage_key, NOW - timedelta(days=2), True) for c in cards]
     )
-    return LoopInput("Priya Raman", profile, NOW - timedelta(days=20), NOW, cards, expected, history or [])
+    return LoopInput(
+        "Priya Raman", profile, NOW - timedelta(days=20), NOW, cards, expected, history or [], reliability or {}
+    )
 
 
 def test_headline_tallies_recommendations_and_counts_scorecards():
@@ -138,6 +142,21 @@ def test_calibration_names_only_panel_members_whose_interval_excludes_zero():
     assert calibrate(past("U1", [1, 1, 1, 1]), panel={"U1"}) == []  # 4 candidates: too few to say
     harsh = calibrate(past("U2", [-1, -0.5, -1, -0.5, -1]), panel={"U2"})
     assert harsh[0].direction == "below" and harsh[0].high < 0
+
+
+def test_the_pre_read_projects_reliability_from_who_actually_rated_each_must_have():
+    cards = [
+        card("U1", "coding_round", software_engineering=3, data_pipelines=3),
+        card("U2", "ml_system_design", data_pipelines=2, evaluation_metrics=3),
+        card("U3", "ml_system_design", data_pipelines=3, evaluation_metrics=3),
+    ]
+    rows = {r.key: r for r in summarize(loop(cards, reliability={"data_pipelines": 0.6}), PACK).coverage}
+    assert list(rows) == PACK.profile("balanced").must_have
+    assert (rows["software_engineering"].raters, rows["software_engineering"].too_few_raters) == (1, True)
+    assert rows["data_pipelines"].measured and rows["data_pipelines"].reliability == pytest.approx(1.8 / 2.2)
+    assert not rows["data_pipelines"].warning
+    assert rows["evaluation_metrics"].raters == 2 and rows["evaluation_metrics"].below_threshold  # .61 at .44
+    assert rows["modelling_fundamentals"].raters == 0
 
 
 def test_the_rendered_pre_read_carries_all_six_parts():
