@@ -40,6 +40,7 @@ class LoopChannel:
         self.render = render
         self.settings = settings
         self.clock = clock
+        self.reliability = panel_stats.ReliabilityCache(clock)
 
     def create(self, candidate_name: str, role: str) -> tuple[str, str]:
         for attempt in range(NAME_TAKEN_RETRIES):
@@ -141,7 +142,7 @@ class LoopChannel:
         modals and /hire status do not need (it reads every past rating of the pack)."""
         with self.db.transaction() as session:
             card = read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id)
-            return replace(card, coverage=panel_stats.card_coverage(session, self.rubrics, card))
+            return replace(card, coverage=panel_stats.card_coverage(session, self.rubrics, card, self.reliability))
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
         """The loop card's contents, by loop id or by its channel."""

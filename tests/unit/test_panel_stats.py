@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import event
 
@@ -59,3 +61,17 @@ def test_history_is_the_loops_the_raters_sat_on_but_this_one_in_one_statement(da
     assert {(r.candidate, r.interviewer, r.rating) for r in history} == {(ids[0], "UANN", 4.0), (ids[0], "UBOB", 2.0)}
     assert [r.interviewer_id for r in rows] == ["UANN"]  # UBOB's numbers are not UANN's to see
     assert rows[0].candidates == 2 and rows[0].estimate == pytest.approx(-0.5)
+
+
+def test_the_cards_reliability_is_read_again_only_after_its_ttl(database):
+    now = [datetime(2030, 1, 1, tzinfo=UTC)]
+    cache = panel_stats.ReliabilityCache(lambda: now[0], ttl=timedelta(minutes=15))
+    with database.transaction() as session:
+        assert cache(session, PACK) == {}
+    store_panel(database, [o for o in simulated_panel(0.75) if o.unit < 20], key="collaboration")
+    now[0] += timedelta(minutes=14)
+    with database.transaction() as session:
+        assert cache(session, PACK) == {}  # still the value read 14 minutes ago
+    now[0] += timedelta(minutes=1)
+    with database.transaction() as session:
+        assert set(cache(session, PACK)) == {"collaboration"}
