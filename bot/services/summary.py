@@ -186,10 +186,14 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
         missing=missing,
         calibration=calibrate(loop.history, {c.interviewer_id for c in loop.cards}),
         amendments=sum(c.amendments for c in loop.cards),
-        coverage=coverage(
-            pack, loop.profile_key, {r.key: {who for who, _ in r.ratings} for r in matrix}, loop.reliability
-        ),
+        coverage=rated_coverage(loop, pack, matrix),
     )
+
+
+def rated_coverage(loop: LoopInput, pack: RubricPack, matrix: list[CompetencyRow]) -> list[Coverage]:
+    """The must-haves as actually rated: each interviewer counts once, however many stages they rated in."""
+    raters = {row.key: {who for who, _ in row.ratings} for row in matrix}
+    return coverage(pack, loop.profile_key, raters, loop.reliability)
 
 
 def calibrate(history: list[Rating], panel: set[str]) -> list[Leniency]:
