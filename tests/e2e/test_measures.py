@@ -79,6 +79,7 @@ def past_loops(bot, offsets: dict[str, list[float]]) -> None:
 def home_of(bot, handle: str) -> str:
     user = bot.users[handle]
     bot.slack.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D0HOME", "event_ts": "1"})
+    assert bot.run_background() == 1  # published after the event is answered
     published = bot.client.last("views.publish")[0]
     assert published["user_id"] == user and published["view"]["type"] == "home"
     return json.dumps(published["view"], ensure_ascii=False)
