@@ -110,9 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
     """HTTP mode for development; in production gunicorn serves bot.web (see Procfile)."""
     settings = load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    from wsgiref.simple_server import make_server
-
-    from bot.web import create_wsgi
+    from bot.web import create_wsgi, make_server
 
     application = create_wsgi(settings)
     with make_server("0.0.0.0", args.port, application) as server:  # noqa: S104 - a server listens

@@ -22,7 +22,9 @@ Subcommand = Callable[[Services, SlashCommand], "Message | str"]
 
 def _new(services: Services, cmd: SlashCommand) -> str:
     services.loops.ensure_recruiter(cmd.user_id)
-    view = views.new_loop_modal(services.rubrics.all(), cmd.user_id, origin_channel=cmd.channel_id)
+    view = views.new_loop_modal(
+        services.rubrics.all(), cmd.user_id, origin_channel=cmd.channel_id, reply_url=cmd.response_url
+    )
     services.slack.open_view(cmd.trigger_id, view)
     return ""
 
@@ -46,7 +48,10 @@ def _summary(services: Services, cmd: SlashCommand) -> str:
     candidate_id = services.loops.loop_for_channel(cmd.channel_id, "summary")
     services.debrief.check_can_run(candidate_id, cmd.user_id)
     services.background.submit(
-        lambda: services.debrief.post(candidate_id, cmd.user_id), user=cmd.user_id, channel=cmd.channel_id
+        lambda: services.debrief.post(candidate_id, cmd.user_id),
+        user=cmd.user_id,
+        channel=cmd.channel_id,
+        reply_url=cmd.response_url,
     )
     return "Posting the debrief pre-read in this channel (or refreshing it if it is already here)."
 

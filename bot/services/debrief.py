@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import panel_stats, queries
+from bot.services.checks import has_control
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
@@ -68,7 +69,7 @@ class DebriefService:
         interviews = [i for i in candidate.interviews if i.status is InterviewStatus.SCHEDULED]
         cards = [
             CardInput(
-                interviewer_id=i.interviewer_id,
+                interviewer_id=i.scorecard.interviewer_id,
                 stage_key=i.stage_key,
                 recommendation=Recommendation(i.scorecard.recommendation),
                 ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
@@ -132,11 +133,21 @@ class DebriefService:
         return ts
 
     def refresh_if_posted(self, candidate_id: int) -> None:
-        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early."""
+        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early.
+
+        Only when the posting is behind: a second refresh for the same scorecard (a repeated
+        submission, a retried job) would edit it again and drop its 'updated: …' line."""
         with self.db.transaction() as session:
             debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one_or_none()
-            posted = debrief is not None and debrief.summary_ts is not None
-        if posted:
+            if debrief is None or debrief.summary_ts is None:
+                return
+            cards = session.execute(
+                select(Scorecard.id, Scorecard.amendments)
+                .join(Interview, Interview.id == Scorecard.interview_id)
+                .where(Interview.candidate_id == candidate_id)
+            ).all()
+            behind = {str(card_id): amendments for card_id, amendments in cards} != debrief.summarised
+        if behind:
             self.post(candidate_id)
 
     # Deciding and closing
@@ -151,6 +162,8 @@ class DebriefService:
             problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
         elif len(rationale) > 3000:
             problems["rationale"] = "Keep it under 3000 characters."
+        elif has_control(rationale, multiline=True):
+            problems["rationale"] = "Remove the control characters (such as NUL) from the text."
         if problems:
             raise InvalidInput(problems)
         return Decision(choice)
@@ -285,7 +298,7 @@ def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> 
             continue
         if str(card.id) not in before or card.amendments > before[str(card.id)]:
             stage = pack.stage_name(interview.stage_key)
-            changes.append(PreReadChange(stage, interview.interviewer_id, amended=str(card.id) in before))
+            changes.append(PreReadChange(stage, card.interviewer_id, amended=str(card.id) in before))
     return changes
 
 

@@ -72,12 +72,24 @@ class PendingScorecard:
 
 
 @dataclass(frozen=True)
+class UnfinishedLoop:
+    """A loop whose set-up did not finish (no channel, or no card in it): reachable only from
+    its people's status and Home, so that is where *Retry set-up* is offered."""
+
+    candidate_id: int
+    candidate_name: str
+    channel_id: str | None
+    problems: list[str]
+
+
+@dataclass(frozen=True)
 class PersonalStatus:
     user_id: str
     pending: list[PendingScorecard]
     upcoming: list[InterviewLine]
     upcoming_channels: dict[int, tuple[str, str | None]]  # interview id -> (candidate, channel)
     zone: str
+    unfinished: list[UnfinishedLoop] = field(default_factory=list)
     # Leniency this person may see (App Home only): their own, or everyone's for a recruiter.
     leniency: list[Leniency] = field(default_factory=list)
     sees_everyone: bool = False

@@ -133,7 +133,7 @@ def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Mess
     if s.missing:
         lines = [
             f"• <@{m.interviewer_id}> · {escape(m.stage_name)} · "
-            + (f"overdue by {_age(m.overdue_by.total_seconds())}" if m.overdue_by else "not due yet")
+            + (f"overdue by {age(m.overdue_by.total_seconds())}" if m.overdue_by else "not due yet")
             for m in s.missing
         ]
         tail.append(section(fit("*Missing scorecards*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
@@ -162,9 +162,15 @@ def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Mess
     return Message(text=text, blocks=blocks)
 
 
-def _age(seconds: float) -> str:
-    hours = int(seconds // 3600)
-    return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
+def age(seconds: float) -> str:
+    """How long overdue, to the unit that matters: 50m, 5h 10m, 1d 2h (never '0h')."""
+    minutes = max(1, int(seconds // 60))
+    hours = minutes // 60
+    if hours == 0:
+        return f"{minutes}m"
+    if hours < 24:
+        return f"{hours}h {minutes % 60}m" if minutes % 60 else f"{hours}h"
+    return f"{hours // 24}d {hours % 24}h"
 
 
 def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:

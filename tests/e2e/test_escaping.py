@@ -29,6 +29,8 @@ def what_slack_parses(bot) -> list[str]:
             texts.append(args.get("text") or "")
             blocks = args.get("blocks") or (args.get("view") or {}).get("blocks") or []
             texts += mrkdwn_texts(json.loads(blocks) if isinstance(blocks, str) else blocks)
+    for _, body in bot.slack.responses.posts:  # answers to commands, through their response_url
+        texts += [body.get("text") or "", *mrkdwn_texts(body.get("blocks") or [])]
     return texts
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.services.leniency import Rating
 from bot.services.ports import PreReadChange
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, calibrate, summarize
-from handlers.builders.debrief import debrief
+from handlers.builders.debrief import age, debrief
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
 from tests.support.blockkit import check_message
@@ -233,3 +233,12 @@ def test_the_pre_read_always_fits_slack_and_never_drops_a_red_flag(cards):
     assert len(lines) == len(raised)
     for who, label in raised:
         assert any(f"<@{who}>" in line and label in line for line in lines)
+
+
+def test_overdue_reads_in_minutes_hours_or_days_never_zero_hours():
+    ages = {minutes: age(minutes * 60) for minutes in (0.5, 1, 50, 60, 61, 5 * 60 + 10, 24 * 60, 26 * 60 + 59)}
+    assert ages == {0.5: "1m", 1: "1m", 50: "50m", 60: "1h", 61: "1h 1m", 310: "5h 10m", 1440: "1d 0h", 1619: "1d 2h"}
+    expected = [ExpectedInput("U1", "coding_round", NOW - timedelta(minutes=50), False)]
+    message = debrief(summarize(loop([], expected), PACK), 7, [])
+    body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
+    assert "overdue by 50m" in body and "0h" not in body
