@@ -310,7 +310,7 @@ class SlackGateway:
         """Answer a command ephemerally through its response_url: it works wherever the person
         typed it, and is no Web API call. Slack takes five answers per URL within 30 minutes."""
         # The URL is a credential of sorts: it is never logged, only the outcome is.
-        client = WebhookClient(response_url, timeout=10, logger=_quiet_sdk_logger())
+        client = WebhookClient(response_url, timeout=10, logger=quiet_sdk_logger())
         try:
             response = client.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         except (URLError, TimeoutError, ConnectionError) as exc:
