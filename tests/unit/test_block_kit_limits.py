@@ -281,7 +281,15 @@ def test_the_home_fits_with_everyones_leniency(interviewers):
     in_line = [replace(r, low=-0.1, estimate=0.4) for r in lenient(interviewers)]
     sparse = [replace(r, candidates=2) for r in lenient(interviewers)]
     for rows in (lenient(interviewers), in_line, sparse, lenient(interviewers) + in_line + sparse):
-        status = PersonalStatus("U000000001", [pending(n) for n in range(120)], [], {}, "UTC", rows, True)
+        status = PersonalStatus(
+            user_id="U000000001",
+            pending=[pending(n) for n in range(120)],
+            upcoming=[],
+            upcoming_channels={},
+            zone="UTC",
+            leniency=rows,
+            sees_everyone=True,
+        )
         check_view(loops.home_view(status))
         check_view(loops.home_view(replace(status, sees_everyone=False)))
 
