@@ -8,7 +8,7 @@ Slack option is bounded by Slack's own limits.
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -127,6 +127,13 @@ class Profile(_Strict):
         return self.weights.get(competency_key, 1.0)
 
 
+class VaguePhrase(_Strict):
+    """Wording that reads as an impression rather than evidence, and what to write instead."""
+
+    phrase: Annotated[str, StringConstraints(min_length=2, max_length=40, strip_whitespace=True)]
+    hint: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
 class LoopTarget(_Strict):
     min_weeks: int = Field(ge=1, le=26)
     max_weeks: int = Field(ge=1, le=26)
@@ -148,6 +155,33 @@ class Reliability(_Strict):
     threshold: float = Field(default=0.70, gt=0, lt=1)
 
 
+class DecisionRule(_Strict):
+    """What the pack's debrief rule asks of a loop. The pre-read states what it says, as advice
+    to the people deciding: a declared formula predicts better than a room's holistic judgement,
+    but hirebot never decides."""
+
+    min_scorecards: int | None = Field(default=None, ge=1, le=50)
+    min_profile_fit: float | None = Field(default=None, ge=1, le=4)  # on the 1-4 rating scale
+    block_on_strong_no: bool = False
+    blocking_flags: list[Key] = Field(default_factory=list)  # red flags that say "no hire" on their own
+
+    @field_validator("blocking_flags")
+    @classmethod
+    def _unique_flags(cls, flags: list[str]) -> list[str]:
+        if len(set(flags)) != len(flags):
+            raise ValueError("lists the same red flag twice")
+        return flags
+
+    @model_validator(mode="after")
+    def _says_something(self) -> DecisionRule:
+        if self.min_profile_fit is None and not self.block_on_strong_no and not self.blocking_flags:
+            raise ValueError(
+                "declares no clause that could say no hire: set min_profile_fit, block_on_strong_no "
+                "or blocking_flags (or remove decision_rule)"
+            )
+        return self
+
+
 class RubricPack(_Strict):
     """A role's interview loop: stages, what each stage assesses, and what to watch for."""
 
@@ -161,6 +195,12 @@ class RubricPack(_Strict):
     red_flags: list[RedFlag] = Field(default_factory=list)
     profiles: list[Profile] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1, max_length=12)
+    decision_rule: DecisionRule | None = None  # None: the pre-read states no rule
+    # Which ratings need written evidence: every one, or only the ends of the scale (1 and 4).
+    evidence_required: Literal["all", "extremes"] = "extremes"
+    # Evidence without a behavioural word and shorter than this reads as an impression.
+    min_evidence_words: int = Field(default=6, ge=1, le=40)
+    vague_phrases: list[VaguePhrase] = Field(default_factory=list, max_length=60)
     reliability: Reliability = Field(default_factory=Reliability)
 
     @field_validator("recommendation_scale")
@@ -177,6 +217,7 @@ class RubricPack(_Strict):
         _unique("red_flags", [f.key for f in self.red_flags])
         _unique("profiles", [p.key for p in self.profiles])
         _unique("stages", [s.key for s in self.stages])
+        _unique_phrases(self.vague_phrases)
         competencies = {c.key for c in self.competencies}
         flags = {f.key for f in self.red_flags}
         for i, stage in enumerate(self.stages):
@@ -193,6 +234,9 @@ class RubricPack(_Strict):
             unknown = [k for k in profile.must_have if k not in competencies]
             if unknown:
                 raise ValueError(f"profiles[{i}]({profile.key}).must_have: unknown competencies {unknown}")
+        unknown = [k for k in (self.decision_rule.blocking_flags if self.decision_rule else []) if k not in flags]
+        if unknown:
+            raise ValueError(f"decision_rule.blocking_flags: unknown red flags {unknown}")
         return self
 
     # Lookups used by services and builders.
@@ -243,3 +287,12 @@ def _unique(what: str, keys: list[str]) -> None:
         if key in seen:
             raise ValueError(f"{what}: key {key!r} is defined twice")
         seen.add(key)
+
+
+def _unique_phrases(phrases: list[VaguePhrase]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(phrases):
+        folded = " ".join(item.phrase.casefold().split())
+        if folded in seen:
+            raise ValueError(f"vague_phrases[{i}].phrase: {item.phrase!r} is listed twice")
+        seen.add(folded)

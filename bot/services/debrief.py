@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import panel_stats, queries
 from bot.services.checks import has_control
+from bot.services.decision_rule import RuleOutcome
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
@@ -75,6 +76,8 @@ class DebriefService:
                 ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
                 flags={f.flag_key: (f.flag_label, f.evidence) for f in i.scorecard.red_flags},
                 amendments=i.scorecard.amendments,
+                evidence={r.competency_key: r.evidence for r in i.scorecard.ratings if r.evidence},
+                impressions=sum(1 for r in i.scorecard.ratings if r.impression),
             )
             for i in interviews
             if i.scorecard is not None
@@ -190,6 +193,11 @@ class DebriefService:
             )
             self.slack.post_message(channel, message.text, message.blocks)
         self.channel.refresh_card(candidate_id)
+
+    def decision_prompt(self, candidate_id: int, actor: str) -> tuple[str, RuleOutcome | None]:
+        """The candidate's name and what the pack's rule says, for the decision modal."""
+        name = self.decision_context(candidate_id, actor)
+        return name, self.summary(candidate_id).rule
 
     def decision_context(self, candidate_id: int, actor: str) -> str:
         with self.db.transaction() as session:
@@ -320,7 +328,13 @@ def _export_interview(interview: Interview) -> dict[str, Any]:
             "rubric": f"{card.pack}@{card.pack_version}",
             "recommendation": card.recommendation,
             "ratings": [
-                {"competency": r.competency_key, "name": r.competency_name, "rating": r.rating, "evidence": r.evidence}
+                {
+                    "competency": r.competency_key,
+                    "name": r.competency_name,
+                    "rating": r.rating,
+                    "evidence": r.evidence,
+                    "impression": r.impression,
+                }
                 for r in card.ratings
             ],
             "red_flags": [{"flag": f.flag_key, "label": f.flag_label, "evidence": f.evidence} for f in card.red_flags],

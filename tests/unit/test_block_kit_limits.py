@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.mrkdwn import escape
 from bot.services.coverage import Coverage
-from bot.services.leniency import Leniency
+from bot.services.leniency import Leniency, Rating
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -23,12 +24,12 @@ from bot.services.ports import (
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
-from bot.services.summary import CardInput, LoopInput, summarize
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, summarize
 from db.models import Decision, InterviewStatus, LoopStatus
-from handlers.builders import loops, reminders, scorecards
+from handlers.builders import debrief, loops, reminders, scorecards
 from handlers.builders.common import split_mrkdwn
-from handlers.builders.debrief import debrief
 from handlers.builders.help import help_message
+from handlers.ids import evidence_block
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
 from tests.support.blockkit import BlockKitError, check_message, check_view
@@ -232,6 +233,54 @@ def test_reminder_messages_fit(stage):
     check_message(message.text, message.blocks)
 
 
+def _worst_cards(count: int, panel: int) -> list[CardInput]:
+    """Every stage's every competency rated and every red flag raised, all with 3000 characters
+    of evidence full of characters that escaping lengthens."""
+    stages = [s.key for s in PACK.stages]
+    return [
+        CardInput(
+            interviewer_id=f"U{n % panel:010d}",
+            stage_key=stages[n % len(stages)],
+            recommendation=Recommendation.STRONG_NO,
+            ratings=dict.fromkeys(PACK.stage(stages[n % len(stages)]).competencies, 1),
+            flags={f.key: (f.label, TEXT_3000) for f in PACK.stage_red_flags(stages[n % len(stages)])},
+            amendments=3,
+            evidence=dict.fromkeys(PACK.stage(stages[n % len(stages)]).competencies, TEXT_3000),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("count", "panel"), [(1, 1), (12, 1), (40, 1), (40, 40), (120, 7)])
+def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
+    # panel=1: one person on every stage, so every rating and flag is unique evidence.
+    cards = _worst_cards(count, panel)
+    stages = [s.key for s in PACK.stages]
+    expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards]
+    expected += [ExpectedInput(f"U{n:010d}", stages[n % 6], NOW - timedelta(days=3), False) for n in range(40)]
+    rule = PACK.decision_rule.model_copy(update={"blocking_flags": [f.key for f in PACK.red_flags]})
+    pack = PACK.model_copy(update={"decision_rule": rule})
+    # Every panel member rates 3 points above a panel mate on five past candidates: all named.
+    history = [
+        rating
+        for n in range(5 * count)
+        for rating in (Rating(n, "coding", f"U{n % panel:010d}", 4.0), Rating(n, "coding", "UMATE", 1.0))
+    ]
+    loop = LoopInput(LONG_NAME, "modelling_heavy", NOW - timedelta(days=90), NOW, cards, expected, history)
+    summary = summarize(loop, pack)
+    changes = [PreReadChange("Shipped-model deep dive" * 2, c.interviewer_id, n % 2 == 0) for n, c in enumerate(cards)]
+    message = debrief.debrief(summary, 987654, changes)
+    check_message(message.text, message.blocks)
+    lines = [line for b in message.blocks if b["type"] == "section" for line in b["text"]["text"].splitlines()]
+    assert sum(line.startswith("🚩") for line in lines) == len(summary.flags) == sum(len(c.flags) for c in cards)
+    unique = [line for line in lines if line.startswith("• <@") and (" rated " in line or " · red flag " in line)]
+    assert len(unique) == len(summary.unique)
+    assert any("Decision rule" in line and line.endswith(debrief.ADVICE) for line in lines)
+    decide = debrief.decide_modal(987654, LONG_NAME, summary.rule)
+    check_view(decide)
+    assert str(decide["blocks"]).count(debrief.ADVICE) == 1
+
+
 def test_the_checker_catches_what_slack_refuses():
     with pytest.raises(BlockKitError, match="title over 24"):
         check_view({"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": []})
@@ -255,6 +304,60 @@ def test_the_checker_catches_what_slack_refuses():
                 }
             ],
         )
+
+
+@pytest.mark.parametrize("stage", [s.key for s in PACK.stages])
+def test_the_nudged_scorecard_modal_fits_with_every_field_nudged(stage):
+    flags = PACK.stage(stage).red_flags
+    keys = PACK.stage(stage).competencies
+    full = ScorecardForm(
+        ratings={k: 4 for k in keys},
+        evidence=dict.fromkeys(keys, TEXT_3000),
+        flags=list(flags),
+        flag_evidence=dict.fromkeys(flags, TEXT_3000),
+        recommendation="strong_yes",
+        notes=TEXT_3000,
+    )
+    # The longest nudge a pack can give: three phrases, each with the longest hint allowed.
+    nudge = " ".join(f"“{'p' * 40}”: {'<&>' * 66}" for _ in range(3))
+    nudges = {evidence_block(k): nudge for k in keys}
+    view = scorecards.scorecard_modal(_context(stage, full), flags_shown=list(flags), nudges=nudges)
+    check_view(view)
+    plain = scorecards.scorecard_modal(_context(stage, full), flags_shown=list(flags))
+    assert len(view["blocks"]) == len(plain["blocks"]) + len(keys) + 2  # a nudge each, the notice, the tick
+
+
+def test_impression_marks_and_counts_fit_the_panel_and_the_pre_read():
+    entry = PanelEntry(
+        interviewer_id="U1",
+        stage_name="Shipped-model deep dive",
+        recommendation=Recommendation.STRONG_NO,
+        ratings=[(c.name, 1, TEXT_3000) for c in PACK.competencies],
+        flags=[(f.label, TEXT_3000) for f in PACK.red_flags],
+        notes=TEXT_3000,
+        submitted_at=NOW,
+        amendments=3,
+        pack_ref="ml-engineer@1",
+        impressions=frozenset(range(len(PACK.competencies))),
+    )
+    panel = Panel(candidate_name=LONG_NAME, entries=[entry] * 40, expected=40)
+    for page in range(len(scorecards.panel_pages(panel))):
+        check_view(scorecards.panel_modal(panel, page, 7))
+    cards = [
+        CardInput(
+            f"U{n:09d}",
+            stage.key,
+            Recommendation.YES,
+            dict.fromkeys(stage.competencies, 2),
+            {k: (PACK.red_flag(k).label, TEXT_3000) for k in stage.red_flags},
+            impressions=len(stage.competencies),
+        )
+        for n, stage in enumerate(PACK.stages * 7)
+    ]
+    loop = LoopInput(LONG_NAME, "balanced", NOW, NOW, cards, [])
+    message = debrief.debrief(summarize(loop, PACK), 1, [])
+    check_message(message.text, message.blocks)
+    assert "Impression-only evidence" in json.dumps(message.blocks)
 
 
 # The panel's measurements, at their largest.
@@ -307,7 +410,7 @@ def test_the_pre_read_fits_with_coverage_and_calibration():
     ]
     loop = LoopInput(LONG_NAME, "balanced", NOW - timedelta(days=400), NOW, cards, [])
     s = replace(summarize(loop, PACK), coverage=coverage_rows(60), calibration=lenient(24))
-    message = debrief(s, 1, [PreReadChange(AMPERSANDS, f"U{n}", amended=n % 2 == 0) for n in range(30)])
+    message = debrief.debrief(s, 1, [PreReadChange(AMPERSANDS, f"U{n}", amended=n % 2 == 0) for n in range(30)])
     check_message(message.text, message.blocks)
     raised = sum(len(c.flags) for c in cards)
     assert sum(b.get("text", {}).get("text", "").count("🚩") for b in message.blocks) == raised

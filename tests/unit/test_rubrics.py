@@ -281,6 +281,67 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert "no such rubric pack" in rubric_error(tmp_path / "nope.yaml")
 
 
+def test_the_shipped_pack_declares_its_decision_rule(pack: RubricPack) -> None:
+    rule = pack.decision_rule
+    assert rule is not None
+    assert rule.block_on_strong_no and rule.min_scorecards == 4 and rule.min_profile_fit == 2.5
+    assert set(rule.blocking_flags) <= {f.key for f in pack.red_flags}
+
+
+def test_a_pack_may_declare_no_decision_rule(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        del data["decision_rule"]
+
+    assert load_pack(broken(edit)).decision_rule is None
+
+
+def test_a_blocking_flag_the_pack_does_not_define(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["blocking_flags"].append("wears_sandals")
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.blocking_flags: unknown red flags ['wears_sandals']" in message
+
+
+def test_a_profile_fit_off_the_rating_scale(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["min_profile_fit"] = 4.5
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.min_profile_fit" in message and "4" in message
+
+
+def test_a_zero_scorecard_minimum(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["min_scorecards"] = 0
+
+    assert "decision_rule.min_scorecards" in rubric_error(broken(edit))
+
+
+def test_a_blocking_flag_listed_twice(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["blocking_flags"] *= 2
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.blocking_flags" in message and "twice" in message
+
+
+def test_a_typo_inside_the_decision_rule(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["block_on_strong_nos"] = True
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.block_on_strong_nos" in message and "Extra inputs are not permitted" in message
+
+
+def test_a_decision_rule_that_can_never_say_no(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"] = {"min_scorecards": 3}
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule" in message and "no clause" in message
+
+
 # `hirebot rubrics check`.
 
 
@@ -325,3 +386,46 @@ def test_cli_check_of_a_broken_pack_exits_2_naming_the_field(
 def test_a_stage_name_falls_back_to_its_key_once_it_has_left_the_yaml(pack: RubricPack) -> None:
     assert pack.stage_name("coding_round") == "Coding round"
     assert pack.stage_name("retired_stage") == "retired_stage"
+
+
+# Evidence rules: how much evidence a pack asks for, and the phrases it nudges about.
+
+
+def test_the_shipped_pack_asks_evidence_for_every_rating_and_lists_vague_phrases(pack: RubricPack) -> None:
+    assert pack.evidence_required == "all"
+    phrases = {p.phrase for p in pack.vague_phrases}
+    assert {"culture fit", "smart", "seems", "I feel", "not a fit", "rockstar"} <= phrases
+    assert all(p.hint for p in pack.vague_phrases)
+
+
+def test_a_pack_without_evidence_rules_asks_for_the_extremes_and_nudges_only_on_length(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        for key in ("evidence_required", "vague_phrases", "min_evidence_words"):
+            data.pop(key, None)
+
+    loaded = load_pack(broken(edit))
+    assert (loaded.evidence_required, loaded.vague_phrases, loaded.min_evidence_words) == ("extremes", [], 6)
+
+
+def test_an_unknown_evidence_rule_names_the_field(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["evidence_required"] = "some"
+
+    message = rubric_error(broken(edit))
+    assert "evidence_required" in message and "'all'" in message and "'extremes'" in message
+
+
+def test_a_vague_phrase_listed_twice_names_the_field(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["vague_phrases"].append({"phrase": "Culture  Fit", "hint": "Again."})
+
+    message = rubric_error(broken(edit))
+    assert f"vague_phrases[{len(load_pack(PACK_FILE).vague_phrases)}].phrase" in message and "twice" in message
+
+
+def test_a_vague_phrase_without_a_hint_names_the_field(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        del data["vague_phrases"][0]["hint"]
+
+    message = rubric_error(broken(edit))
+    assert "vague_phrases[0].hint" in message and "required" in message.lower()
