@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from statistics import fmean
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from scipy import stats
 
@@ -64,7 +64,10 @@ class Leniency:
 
 def from_panel(variables: Mapping[str, Iterable[Observation]]) -> list[Rating]:
     """Ratings from agreement_data.panel_ratings' shape: competency -> (candidate, interviewer, rating)."""
-    return [Rating(o.unit, key, str(o.rater), float(o.value)) for key, obs in variables.items() for o in obs]
+    # Panel ratings are 1-4 integers; Observation types them loosely because files may hold labels.
+    return [
+        Rating(o.unit, key, str(o.rater), float(cast(float, o.value))) for key, obs in variables.items() for o in obs
+    ]
 
 
 def differences(ratings: Iterable[Rating]) -> dict[str, dict[Hashable, list[float]]]:
