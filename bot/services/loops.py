@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
 from bot.mrkdwn import url_problem
-from bot.services import queries
+from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
 from bot.services.loop_channel import LoopChannel
 from bot.services.opening import LoopOpening, NewLoop, Opened
@@ -324,7 +324,13 @@ class LoopService:
             return personal_status(session, self.rubrics, user_id, self.clock(), self.settings.timezone)
 
     def publish_home(self, user_id: str) -> None:
-        self.slack.publish_home(user_id, self.render.home(self.personal(user_id)))
+        """The App Home, with leniency: a person sees their own; a recruiter sees everyone's."""
+        status = self.personal(user_id)
+        everyone = user_id in self.settings.recruiters
+        with self.db.transaction() as session:
+            rows = panel_stats.leniency(session, None if everyone else {user_id})
+        home = replace(status, leniency=rows, sees_everyone=everyone)
+        self.slack.publish_home(user_id, self.render.home(home))
 
     def reminder_failed(self, candidate_id: int, user: str, code: str) -> None:
         """A reminder could not be delivered for good: the recruiter sees it on the card."""
