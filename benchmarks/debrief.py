@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event
 
 from bot.services.debrief import DebriefService
-from bot.services.loop_channel import LoopChannel
 from bot.services.reminders import ReminderPlanner
 from db.models import Base, Candidate, Interview, LoopStatus, RaisedRedFlag, Rating, Scorecard
 from db.session import Database, make_engine
@@ -110,7 +109,6 @@ def main() -> int:
             RUBRICS,
             BlockKitRenderer(),
             lambda: NOW,  # type: ignore[arg-type]
-            LoopChannel(db, None, RUBRICS, BlockKitRenderer(), None, lambda: NOW),  # type: ignore[arg-type]
             ReminderPlanner(),
         )
         for candidate_id, count in enumerate((3, 6, 12), start=1):

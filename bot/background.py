@@ -101,9 +101,12 @@ class ThreadBackground(_Reporting):
         self._run(job, user, channel, reply_url)
 
     def wait(self, timeout: float = 30.0) -> None:
-        """Block until everything submitted so far has finished (tests and benchmarks)."""
-        for future in list(self._futures):
-            future.result(timeout=timeout)
+        """Block until everything submitted so far has finished (tests and benchmarks), and
+        what those jobs submitted in turn (the follow-ups of the changes they committed)."""
+        while self._futures:
+            for future in list(self._futures):
+                future.result(timeout=timeout)
+                self._futures.discard(future)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
@@ -45,17 +45,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Where a session keeps what its transaction recorded for after the commit (see bot/events.py).
+_AFTER_COMMIT = "hirebot.after_commit"
+
+
+def record_after_commit(session: Session, item: object) -> None:
+    session.info.setdefault(_AFTER_COMMIT, []).append(item)
+
+
 class Database:
-    """The session factory handed to services. `with db.transaction() as s:` commits or rolls back."""
+    """The session factory handed to services. `with db.transaction() as s:` commits or rolls back.
+
+    What a transaction recorded (`record_after_commit`) goes to `publish` once it has
+    committed; a rollback drops it with the changes it described."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.publish: Callable[[Sequence[object]], None] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+            recorded = session.info.pop(_AFTER_COMMIT, [])
+        if recorded and self.publish is not None:
+            self.publish(recorded)
 
     @property
     def is_postgresql(self) -> bool:

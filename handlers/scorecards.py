@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -133,14 +132,6 @@ def register(app: App, services: Services) -> None:  # noqa: C901
             ack(response_action="errors", errors={first: exc.user_message})
             return
         ack(response_action="update", view=views.submitted_view(result))
-        if not result.changed:
-            return  # a double click or a resubmission: nothing to tell anyone
-        # The jobs capture ids, not the payload: a queue of them must stay small.
-        if result.created:  # its receipt is already in the outbox; post it now rather than at the next sweep
-            services.background.submit(services.dispatcher.post_receipts, user=None, key=("receipts", None))
-        loop = result.candidate_id
-        services.background.submit(partial(services.loops.after_scorecard, loop), user=None, key=("loop", loop))
-        services.background.submit(partial(services.loops.refresh_homes, user), user=None, key=("home", user))
 
     @app.view_closed(Callback.SCORECARD)
     def keep_draft(ack: Ack, body: dict[str, Any]) -> None:

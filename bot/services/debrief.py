@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import InvalidInput
+from bot.events import LoopDecided, record
 from bot.services import panel_stats, queries
 from bot.services.checks import has_control
 from bot.services.decision_rule import RuleOutcome
-from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, Summary, summarize
@@ -46,7 +46,6 @@ class DebriefService:
         rubrics: RubricRegistry,
         render: Renderer,
         clock: Clock,
-        channel: LoopChannel,
         reminders: ReminderPlanner,
         offer_archive: bool = True,
     ):
@@ -55,7 +54,6 @@ class DebriefService:
         self.rubrics = rubrics
         self.render = render
         self.clock = clock
-        self.channel = channel
         self.offer_archive = offer_archive
         self.reminders = reminders
 
@@ -186,13 +184,18 @@ class DebriefService:
                     actor, "loop.decided", candidate_id, {"decision": decision.value, "reminders_cancelled": cancelled}
                 )
             )
+            record(session, LoopDecided(candidate_id, actor))
+
+    def announce_decision(self, candidate_id: int, actor: str) -> None:
+        """Post the recorded decision in the loop's channel, with the archive button if offered."""
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
             channel, name = candidate.channel_id, candidate.name
-        if channel:
-            message = self.render.decision(
-                name, decision, rationale.strip(), actor, candidate_id if self.offer_archive else None
-            )
-            self.slack.post_message(channel, message.text, message.blocks)
-        self.channel.refresh_card(candidate_id)
+            decision, rationale = candidate.decision, candidate.decision_rationale or ""
+        if channel is None or decision is None:
+            return
+        message = self.render.decision(name, decision, rationale, actor, candidate_id if self.offer_archive else None)
+        self.slack.post_message(channel, message.text, message.blocks)
 
     def decision_prompt(self, candidate_id: int, actor: str) -> tuple[str, RuleOutcome | None]:
         """The candidate's name and what the pack's rule says, for the decision modal."""

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
+from bot.events import NoEvents, Publisher, ReminderEscalated, ReminderFailed, SummaryDue
 from bot.mrkdwn import escape
 from bot.services import notices
 from bot.services.outbox import (
@@ -62,9 +63,7 @@ class ReminderDispatcher:
         clock: Clock,
         hours: WorkingHours,
         zone: str,
-        on_escalation: Callable[[int], None] | None = None,
-        on_failure: Callable[[int, str, str], None] | None = None,
-        on_summary_due: Callable[[int], object] | None = None,
+        events: Publisher | None = None,
         planner: ReminderPlanner | None = None,
     ):
         self.db = db
@@ -74,9 +73,7 @@ class ReminderDispatcher:
         self.clock = clock
         self.hours = hours
         self.zone = zone
-        self.on_escalation = on_escalation or (lambda candidate_id: None)
-        self.on_failure = on_failure or (lambda candidate_id, user, code: None)
-        self.on_summary_due = on_summary_due
+        self.events: Publisher = events or NoEvents()
         self.planner = planner or ReminderPlanner(hours)
 
     # One sweep
@@ -142,8 +139,8 @@ class ReminderDispatcher:
             candidate.debrief is None or now >= candidate.debrief.scheduled_at
         ):
             stats.finish(row, ReminderStatus.EXPIRED, "debrief already held")
-        elif row.kind is ReminderKind.DEBRIEF_SUMMARY and self.on_summary_due is not None:
-            action = partial(self.on_summary_due, candidate.id)
+        elif row.kind is ReminderKind.DEBRIEF_SUMMARY and self.events.handles(SummaryDue):
+            action = partial(self.events.deliver, SummaryDue(candidate.id))
             return [Outgoing(row.target_user_id, None, [row.id], candidate.id, row.kind, action=action)]
         elif row.kind is ReminderKind.PRE_DEBRIEF_NUDGE:
             nudges = self._nudges(row, candidate, now)
@@ -318,8 +315,7 @@ class ReminderDispatcher:
             self._delivered(token, item, stats)
             if item.kind is ReminderKind.ESCALATION:
                 escalated.add(item.candidate_id)
-        for candidate_id in escalated:
-            self.on_escalation(candidate_id)
+        self.events.publish([ReminderEscalated(candidate_id) for candidate_id in escalated])
 
     def _fence(
         self, token: str, item: Outgoing, now: datetime, renewed: datetime, stats: SweepStats
@@ -340,7 +336,7 @@ class ReminderDispatcher:
             return
         log.warning("reminder to %s failed for good: %s", item.user, exc.code)
         self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
-        self.on_failure(item.candidate_id, item.user, exc.code)
+        self.events.publish([ReminderFailed(item.candidate_id, item.user, exc.code)])
 
     def _delivered(self, token: str, item: Outgoing, stats: SweepStats) -> None:
         with self.db.transaction() as session:

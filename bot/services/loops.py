@@ -7,7 +7,6 @@ either returns a domain value or raises a domain error from bot/errors.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +17,14 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
+from bot.events import (
+    DebriefScheduled,
+    InterviewCancelled,
+    InterviewPlanned,
+    InterviewRescheduled,
+    SetupRetried,
+    record,
+)
 from bot.mrkdwn import url_problem
 from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
@@ -82,8 +89,6 @@ class LoopService:
         self.reminders = reminders
         self.channel = LoopChannel(db, slack, rubrics, render, settings, clock)
         self.opening = LoopOpening(db, rubrics, self.channel, clock)
-        # Called with the candidate id when a scorecard lands (the debrief refreshes its pre-read).
-        self.scorecard_listeners: list[Callable[[int], object]] = []
 
     # Permissions
 
@@ -154,7 +159,10 @@ class LoopService:
             candidate = queries.candidate(session, candidate_id)
             if actor != candidate.created_by:  # whoever opened it may finish opening it
                 self.ensure_can_plan(candidate, actor)
-        return self.opening.run(candidate_id)
+        outcome = self.opening.run(candidate_id)
+        with self.db.transaction() as session:
+            record(session, SetupRetried(candidate_id, actor))
+        return outcome
 
     def card(self, candidate_id: int) -> LoopCard:
         return self.channel.card(candidate_id)
@@ -231,13 +239,8 @@ class LoopService:
             session.flush()
             self.reminders.plan_interview(session, interview)
             session.add(queries.audit(actor, "interview.added", candidate_id, {"interview": interview.id}))
-            interview_id = interview.id
-            channel = candidate.channel_id
-        if channel:
-            self.channel.invite(candidate_id, channel, plan.interviewer_id)
-        self.refresh_card(candidate_id)
-        self.refresh_homes(plan.interviewer_id)
-        return interview_id
+            record(session, InterviewPlanned(candidate_id, plan.interviewer_id, candidate.channel_id, actor))
+            return interview.id
 
     def candidate_of(self, interview_id: int) -> int:
         with self.db.transaction() as session:
@@ -262,13 +265,10 @@ class LoopService:
             candidate = interview.candidate
             if plan.interviewer_id not in {m.user_id for m in candidate.team}:
                 candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
-            channel = candidate.channel_id
             self.reminders.plan_interview(session, interview)
             session.add(queries.audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
-        if channel and plan.interviewer_id != previous:
-            self.channel.invite(candidate_id, channel, plan.interviewer_id)
-        self.refresh_card(candidate_id)
-        self.refresh_homes(previous, plan.interviewer_id)
+            moved = InterviewRescheduled(candidate_id, previous, plan.interviewer_id, candidate.channel_id, actor)
+            record(session, moved)
 
     def cancel_interview(self, interview_id: int, actor: str) -> None:
         with self.db.transaction() as session:
@@ -281,9 +281,7 @@ class LoopService:
             session.add(
                 queries.audit(actor, "interview.cancelled", interview.candidate_id, {"interview": interview_id})
             )
-            candidate_id, interviewer = interview.candidate_id, interview.interviewer_id
-        self.refresh_card(candidate_id)
-        self.refresh_homes(interviewer)
+            record(session, InterviewCancelled(interview.candidate_id, interview.interviewer_id, actor))
 
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
@@ -306,7 +304,7 @@ class LoopService:
             session.flush()
             self.reminders.plan_debrief(session, candidate)
             session.add(queries.audit(actor, "debrief.set", candidate_id, {}))
-        self.refresh_card(candidate_id)
+            record(session, DebriefScheduled(candidate_id, actor))
         return when
 
     def _planning(self, candidate_id: int, actor: str) -> str:
@@ -337,12 +335,10 @@ class LoopService:
         self.channel.set_problem(candidate_id, "reminders", f"{code} for {user}")
         self.refresh_card(candidate_id)
 
-    def after_scorecard(self, candidate_id: int) -> None:
-        """A scorecard landed: the card's ✅ and any posted pre-read change (each interviewer's
-        Home is refreshed separately)."""
-        self.refresh_card(candidate_id)
-        for listener in self.scorecard_listeners:
-            listener(candidate_id)
+    def invite_interviewer(self, candidate_id: int, channel: str | None, user: str) -> None:
+        """Someone planned to interview joins the loop's channel; a refusal shows on the card."""
+        if channel:
+            self.channel.invite(candidate_id, channel, user)
 
     def refresh_homes(self, *users: str) -> None:
         """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""

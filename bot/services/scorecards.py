@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
+from bot.events import ScorecardSubmitted, record
 from bot.services.evidence_lint import lint
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
@@ -228,6 +229,7 @@ class ScorecardService:
                     details={"interview": interview.id, "pack": pack.ref},
                 )
             )
+            record(session, ScorecardSubmitted(candidate.id, user_id, created))
             return _result(scorecard, created=created, changed=True, amended=amended, stage=stage)
 
     def _lock(self, session: Session, interview_id: int) -> Interview:

@@ -21,7 +21,7 @@ def loop(world):
     loops.set_debrief(candidate_id, "2030-03-06", "16:00", RECRUITER)
     world.clock.set(at("2030-03-05 09:00"))
     submit(world, coding, PRIYA)
-    loops.after_scorecard(candidate_id)
+    world.services.background.drain()  # what follows a submission: the card, the pre-read, the Home tab
     return candidate_id, coding, design
 
 
@@ -56,13 +56,13 @@ def test_a_late_scorecard_edits_the_posted_pre_read_in_place_and_says_what_chang
     ts = world.services.debrief.post(candidate_id, RECRUITER)
     assert len(_pre_reads(world, candidate_id, "post_message")) == 1
     submit(world, design, OMAR, stage_key="ml_system_design")
-    world.services.loops.after_scorecard(candidate_id)
+    world.services.background.drain()
     [updated] = _pre_reads(world, candidate_id, "update_message")
     assert updated["ts"] == ts and len(_pre_reads(world, candidate_id, "post_message")) == 1
     summary, _, changes = world.render.of("debrief")[-1]
     assert summary.submitted == 2 and [(c.interviewer_id, c.amended) for c in changes] == [(OMAR, False)]
     # Nothing new: a second refresh (a retried job) leaves the posting alone.
-    world.services.loops.after_scorecard(candidate_id)
+    world.services.debrief.refresh_if_posted(candidate_id)
     assert len(_pre_reads(world, candidate_id, "update_message")) == 1
 
 
@@ -78,6 +78,7 @@ def test_only_the_people_running_the_loop_post_the_pre_read_or_decide(world, loo
 def test_a_decision_closes_the_loop_stops_its_reminders_and_is_announced(world, loop):
     candidate_id, _, _ = loop
     world.services.debrief.decide(candidate_id, MANAGER, "hire", "  Strong evidence in both rounds.  ")
+    world.services.background.drain()  # the announcement and the card follow the decision
     with world.db.transaction() as session:
         candidate = session.get(Candidate, candidate_id)
         assert (candidate.status, candidate.decision) == (LoopStatus.DECIDED, Decision.HIRE)
@@ -103,6 +104,8 @@ def test_a_decision_is_checked_and_made_only_once(world, loop):
         world.services.debrief.decide(candidate_id, RECRUITER, "maybe", " ")
     assert set(refused.value.errors) == {"decision", "rationale"}
     world.services.debrief.decide(candidate_id, RECRUITER, "no_hire", "Not enough depth in system design.")
+    world.services.background.drain()
     with pytest.raises(InvalidInput):
         world.services.debrief.decide(candidate_id, RECRUITER, "hire", "Changed my mind.")
+    world.services.background.drain()
     assert len(world.render.of("decision")) == 1

@@ -75,7 +75,8 @@ def test_adding_an_interview_stores_it_in_the_interviewers_zone_and_plans_its_re
         assert interview.timezone == "America/New_York"
         assert OMAR in {m.user_id for m in session.scalars(select(TeamMember))}
     assert set(pending_reminders(world, interview_id)) == {"prep_kit", "scorecard_due", "chaser", "escalation"}
-    # The new interviewer is invited to the channel, and the card shows the interview.
+    # Once what follows has run: the new interviewer is invited, and the card shows the interview.
+    world.services.background.drain()
     assert [OMAR] in [c["users"] for c in world.slack.called("invite")]
     assert [line.id for line in world.render.of("loop_card")[-1].interviews] == [interview_id]
 

@@ -1,0 +1,160 @@
+"""Domain events: what a service changed, said once, so that the follow-up work (refreshing a
+card, a pre-read or a Home tab, posting a receipt, inviting someone) is wired in one table
+(bot/bootstrap.py, `subscriptions`) instead of being called from inside the service.
+
+A service records an event in the transaction that made the change (`record`); the Database
+hands the recorded events to the bus once that transaction has committed, and never when it
+rolls back. The bus runs each subscriber through the background runner: after the ack, one
+job per subscriber, a failure told to the event's actor (when it has one) and to nobody else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bot.background import Background
+from db.session import record_after_commit
+
+log = logging.getLogger(__name__)
+
+
+# What happened. Ids only: a queued job must stay small, and candidate data stays in the database.
+
+
+@dataclass(frozen=True)
+class ScorecardSubmitted:
+    """A scorecard was stored or changed (an unchanged resubmission records nothing)."""
+
+    candidate_id: int
+    interviewer_id: str
+    created: bool  # a first submission (its receipt waits in the outbox), not an edit
+
+
+@dataclass(frozen=True)
+class InterviewPlanned:
+    candidate_id: int
+    interviewer_id: str
+    channel_id: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class InterviewRescheduled:
+    candidate_id: int
+    previous_interviewer_id: str
+    interviewer_id: str
+    channel_id: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class InterviewCancelled:
+    candidate_id: int
+    interviewer_id: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class DebriefScheduled:
+    candidate_id: int
+    actor: str
+
+
+@dataclass(frozen=True)
+class SetupRetried:
+    candidate_id: int
+    actor: str
+
+
+@dataclass(frozen=True)
+class LoopDecided:
+    candidate_id: int
+    actor: str
+
+
+@dataclass(frozen=True)
+class ReminderEscalated:
+    candidate_id: int
+
+
+@dataclass(frozen=True)
+class ReminderFailed:
+    """A reminder could not be delivered for good."""
+
+    candidate_id: int
+    user: str
+    code: str
+
+
+@dataclass(frozen=True)
+class SummaryDue:
+    """The outbox's debrief-summary row fell due. Delivered inline, by the outbox's own send:
+    a failure leaves the row to be retried, like any other message a person must receive."""
+
+    candidate_id: int
+
+
+Handler = Callable[[Any], object]
+Subscriptions = Mapping[type, Sequence[Handler]]
+
+
+def record(session: Session, event: object) -> None:
+    """Say what this transaction changed; it is published once the transaction commits."""
+    record_after_commit(session, event)
+
+
+class Publisher(Protocol):
+    def publish(self, events: Sequence[object]) -> None: ...
+
+    def deliver(self, event: object) -> None: ...
+
+    def handles(self, kind: type) -> bool: ...
+
+
+class EventBus:
+    """The subscription table, run: `publish` queues each subscriber as its own background job
+    (a failed refresh does not stop the receipt); `deliver` runs them now and lets a failure
+    reach the caller (the outbox, which retries)."""
+
+    def __init__(self, background: Background, table: Subscriptions | None = None):
+        self.background = background
+        self.table: Subscriptions = table or {}
+
+    def handles(self, kind: type) -> bool:
+        return bool(self.table.get(kind))
+
+    def publish(self, events: Sequence[object]) -> None:
+        for event in events:
+            for handler in self.table.get(type(event), ()):
+                # Keyed by what it is and what for: a twin still waiting would do the same work.
+                self.background.submit(
+                    _bind(handler, event),
+                    user=getattr(event, "actor", None),
+                    key=(handler.__qualname__, (id(handler), event)),
+                )
+
+    def deliver(self, event: object) -> None:
+        for handler in self.table.get(type(event), ()):
+            handler(event)
+
+
+class NoEvents:
+    """For a service built on its own (benchmarks, a second dispatcher in a test): nothing subscribes."""
+
+    def publish(self, events: Sequence[object]) -> None:
+        return None
+
+    def deliver(self, event: object) -> None:
+        return None
+
+    def handles(self, kind: type) -> bool:
+        return False
+
+
+def _bind(handler: Handler, event: object) -> Callable[[], object]:
+    return lambda: handler(event)
