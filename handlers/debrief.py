@@ -10,24 +10,29 @@ from bot.container import Services
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import BlockAction, ViewSubmission
+from handlers.table import action, later, register_table, view
+
+
+def _decide(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    """Checked inline; recorded after the ack. The announcement and the card follow LoopDecided."""
+    debrief = services.debrief
+    sub = ViewSubmission.model_validate(body)
+    user = sub.user_id  # jobs after the ack capture ids, never the payload
+    candidate_id = int(sub.metadata["candidate_id"])
+    choice, rationale = sub.state.selected(Block.DECISION), sub.state.text(Block.RATIONALE)
+    if submit(ack, Block.DECISION, lambda: debrief.validate_decision(candidate_id, user, choice, rationale)):
+        services.background.submit(lambda: debrief.decide(candidate_id, user, choice, rationale), user=user)
+
+
+def _archive(services: Services, click: BlockAction) -> None:
+    services.debrief.archive(int(click.value), click.user_id)
+
+
+LISTENERS = [
+    view(Callback.DECIDE, _decide),
+    action(Action.ARCHIVE, later(_archive)),
+]
 
 
 def register(app: App, services: Services) -> None:
-    debrief = services.debrief
-
-    @app.view(Callback.DECIDE)
-    def decide(ack: Ack, body: dict[str, Any]) -> None:
-        sub = ViewSubmission.model_validate(body)
-        user = sub.user_id  # jobs after the ack capture ids, never the payload
-        candidate_id = int(sub.metadata["candidate_id"])
-        choice, rationale = sub.state.selected(Block.DECISION), sub.state.text(Block.RATIONALE)
-        if submit(ack, Block.DECISION, lambda: debrief.validate_decision(candidate_id, user, choice, rationale)):
-            services.background.submit(lambda: debrief.decide(candidate_id, user, choice, rationale), user=user)
-
-    @app.action(Action.ARCHIVE)
-    def archive(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
-        services.background.submit(
-            lambda: debrief.archive(int(click.value), click.user_id), user=click.user_id, channel=click.channel_id
-        )
+    register_table(app, services, LISTENERS)

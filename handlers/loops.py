@@ -14,9 +14,10 @@ from bot.container import Services
 from bot.services.loops import InterviewPlan
 from bot.services.opening import NewLoop, Opened
 from handlers.builders import loops as views
-from handlers.errors import after_ack, submit
+from handlers.errors import submit
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
+from handlers.table import action, click, later, register_table, view
 
 
 def _new_loop(state: ViewState) -> NewLoop:
@@ -45,147 +46,126 @@ def _plan(state: ViewState) -> InterviewPlan:
     )
 
 
-# C901 counts the listeners nested in register() as its own branches; each listener is short.
-def register(app: App, services: Services) -> None:  # noqa: C901
+def _finish(services: Services, outcome: Opened | None, user: str, channel: str | None, reply_url: str | None) -> None:
+    """Tell the recruiter how opening (or retrying) the loop went."""
+    if outcome is None:
+        services.tell(user, "That loop is being set up right now; its card shows how it went.", channel, reply_url)
+        return
+    services.tell(user, outcome.sentence, channel, reply_url)
+    if outcome.refused:
+        # Only once told: a loop nobody heard about stays listed in /hire status instead.
+        services.loops.discard_refused(outcome.candidate_id)
+
+
+def _new_loop_submitted(services: Services, ack: Ack, body: dict[str, Any]) -> None:
     loops = services.loops
+    sub = ViewSubmission.model_validate(body)
+    user, view_id = sub.user_id, sub.view_id  # jobs after the ack capture ids, never the payload
+    form = _new_loop(sub.state)
+    origin = sub.metadata.get("origin_channel")
+    reply_url = sub.metadata.get("reply_url")  # the `/hire new` command's, to answer it where it was typed
+    begun: list[int | None] = []
 
-    def finish(outcome: Opened | None, user: str, channel: str | None, reply_url: str | None = None) -> None:
-        if outcome is None:
-            services.tell(user, "That loop is being set up right now; its card shows how it went.", channel, reply_url)
-            return
-        services.tell(user, outcome.sentence, channel, reply_url)
-        if outcome.refused:
-            # Only once told: a loop nobody heard about stays listed in /hire status instead.
-            loops.discard_refused(outcome.candidate_id)
+    def accept() -> None:
+        loops.ensure_recruiter(user)
+        loops.validate_new_loop(form)
+        begun.append(loops.begin_loop(form, user, view_id))
 
-    @app.view(Callback.NEW_LOOP)
-    def new_loop(ack: Ack, body: dict[str, Any]) -> None:
-        sub = ViewSubmission.model_validate(body)
-        user, view_id = sub.user_id, sub.view_id  # jobs after the ack capture ids, never the payload
-        form = _new_loop(sub.state)
-        origin = sub.metadata.get("origin_channel")
-        reply_url = sub.metadata.get("reply_url")  # the `/hire new` command's, to answer it where it was typed
-        begun: list[int | None] = []
+    if submit(ack, Block.CANDIDATE_NAME, accept) and begun[0] is not None:
+        candidate_id = begun[0]
+        services.background.submit(
+            lambda: _finish(services, loops.open_loop(candidate_id), user, origin, reply_url),
+            user=user,
+            channel=origin,
+            reply_url=reply_url,
+        )
 
-        def accept() -> None:
-            loops.ensure_recruiter(user)
-            loops.validate_new_loop(form)
-            begun.append(loops.begin_loop(form, user, view_id))
 
-        if submit(ack, Block.CANDIDATE_NAME, accept) and begun[0] is not None:
-            candidate_id = begun[0]
-            services.background.submit(
-                lambda: finish(loops.open_loop(candidate_id), user, origin, reply_url),
-                user=user,
-                channel=origin,
-                reply_url=reply_url,
-            )
+def _open_interview_modal(services: Services, click: BlockAction) -> None:
+    card, pack = services.loops.planning_context(int(click.value), click.user_id)
+    services.slack.open_view(click.trigger_id, views.interview_modal(pack, card, services.settings.timezone))
 
-    @app.action(Action.ADD_INTERVIEW)
-    def add_interview_button(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
 
-        def open_modal() -> None:
-            card, pack = loops.planning_context(int(click.value), click.user_id)
-            services.slack.open_view(click.trigger_id, views.interview_modal(pack, card, services.settings.timezone))
+def _open_debrief_modal(services: Services, click: BlockAction) -> None:
+    card, _ = services.loops.planning_context(int(click.value), click.user_id)
+    zone = services.loops.interviewer_zone(click.user_id)
+    services.slack.open_view(click.trigger_id, views.debrief_modal(card, zone))
 
-        after_ack(services, click.user_id, click.channel_id, open_modal)
 
-    @app.action(Action.SET_DEBRIEF)
-    def set_debrief_button(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
+def _show_status(services: Services, click: BlockAction) -> None:
+    message = views.loop_status(services.loops.card(int(click.value)), services.clock())
+    services.slack.post_ephemeral(click.channel_id or click.user_id, click.user_id, message.text, message.blocks)
 
-        def open_modal() -> None:
-            card, _ = loops.planning_context(int(click.value), click.user_id)
-            services.slack.open_view(click.trigger_id, views.debrief_modal(card, loops.interviewer_zone(click.user_id)))
 
-        after_ack(services, click.user_id, click.channel_id, open_modal)
+def _retry_setup(services: Services, click: BlockAction) -> None:
+    outcome = services.loops.retry_setup(int(click.value), click.user_id)
+    _finish(services, outcome, click.user_id, click.channel_id, None)
 
-    @app.action(Action.STATUS)
-    def status_button(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
 
-        def show() -> None:
-            message = views.loop_status(loops.card(int(click.value)), services.clock())
-            services.slack.post_ephemeral(
-                click.channel_id or click.user_id, click.user_id, message.text, message.blocks
-            )
+def _interview_menu(services: Services, click: BlockAction) -> None:
+    verb, _, raw_id = click.value.partition(":")
+    interview_id = int(raw_id)
+    if verb == "reschedule":
+        card, pack, line = services.loops.interview_context(interview_id, click.user_id)
+        view = views.interview_modal(pack, card, services.settings.timezone, interview=line)
+        services.slack.open_view(click.trigger_id, view)
+    elif verb == "cancel":
+        services.loops.cancel_interview(interview_id, click.user_id)
+        services.tell(click.user_id, "Interview cancelled; its reminders are cancelled too.", click.channel_id)
 
-        after_ack(services, click.user_id, click.channel_id, show)
 
-    @app.action(Action.RETRY_SETUP)
-    def retry_setup(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
+def _interviewer_picked(services: Services, click: BlockAction) -> None:
+    """Show, in the modal, the time zone the start time will be read in."""
+    loops = services.loops
+    view, metadata = click.view or {}, click.view_metadata
+    candidate_id, interview_id = int(metadata["candidate_id"]), metadata.get("interview_id")
+    if interview_id:
+        card, pack, line = loops.interview_context(int(interview_id), click.user_id)
+    else:
+        (card, pack), line = loops.planning_context(candidate_id, click.user_id), None
+    zone = loops.interviewer_zone(click.value)
+    updated = views.interview_modal(pack, card, services.settings.timezone, line, interviewer_zone=zone)
+    services.slack.update_view(view["id"], updated, hash=view.get("hash"))
 
-        def retry() -> None:
-            finish(loops.retry_setup(int(click.value), click.user_id), click.user_id, click.channel_id)
-            loops.refresh_homes(click.user_id)  # the Home tab may list this loop as waiting for set-up
 
-        services.background.submit(retry, user=click.user_id, channel=click.channel_id)
+def _save_interview(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    loops = services.loops
+    sub = ViewSubmission.model_validate(body)
+    user = sub.user_id  # jobs after the ack capture ids, never the payload
+    plan = _plan(sub.state)
+    candidate_id = int(sub.metadata["candidate_id"])
+    interview_id = sub.metadata.get("interview_id")  # set when rescheduling
+    moving = int(interview_id) if interview_id is not None else None
+    if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user, moving)):
+        if moving is None:
+            services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
+        else:
+            services.background.submit(lambda: loops.reschedule(moving, plan, user), user=user)
 
-    @app.action(Action.INTERVIEW_MENU)
-    def interview_menu(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
-        verb, _, raw_id = click.value.partition(":")
-        interview_id = int(raw_id)
 
-        def act() -> None:
-            if verb == "reschedule":
-                card, pack, line = loops.interview_context(interview_id, click.user_id)
-                view = views.interview_modal(pack, card, services.settings.timezone, interview=line)
-                services.slack.open_view(click.trigger_id, view)
-            elif verb == "cancel":
-                loops.cancel_interview(interview_id, click.user_id)
-                services.tell(click.user_id, "Interview cancelled; its reminders are cancelled too.", click.channel_id)
+def _set_debrief(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    loops = services.loops
+    sub = ViewSubmission.model_validate(body)
+    user = sub.user_id  # jobs after the ack capture ids, never the payload
+    candidate_id = int(sub.metadata["candidate_id"])
+    date, time = sub.state.date(Block.DEBRIEF_DATE), sub.state.time(Block.DEBRIEF_TIME)
+    if submit(ack, Block.DEBRIEF_DATE, lambda: loops.validate_debrief(candidate_id, date, time, user)):
+        services.background.submit(lambda: loops.set_debrief(candidate_id, date, time, user), user=user)
 
-        after_ack(services, click.user_id, click.channel_id, act)
 
-    @app.action(element_id(Block.INTERVIEWER))
-    def interviewer_picked(ack: Ack, body: dict[str, Any]) -> None:
-        """Show, in the modal, the time zone the start time will be read in."""
-        ack()
-        click = BlockAction.model_validate(body)
-        view = click.view or {}
-        metadata = click.view_metadata
+LISTENERS = [
+    view(Callback.NEW_LOOP, _new_loop_submitted),
+    action(Action.ADD_INTERVIEW, click(_open_interview_modal)),
+    action(Action.SET_DEBRIEF, click(_open_debrief_modal)),
+    action(Action.STATUS, click(_show_status)),
+    action(Action.RETRY_SETUP, later(_retry_setup)),
+    action(Action.INTERVIEW_MENU, click(_interview_menu)),
+    action(element_id(Block.INTERVIEWER), click(_interviewer_picked, answer_in_channel=False)),
+    view(Callback.ADD_INTERVIEW, _save_interview),
+    view(Callback.EDIT_INTERVIEW, _save_interview),
+    view(Callback.SET_DEBRIEF, _set_debrief),
+]
 
-        def redraw() -> None:
-            candidate_id, interview_id = int(metadata["candidate_id"]), metadata.get("interview_id")
-            if interview_id:
-                card, pack, line = loops.interview_context(int(interview_id), click.user_id)
-            else:
-                (card, pack), line = loops.planning_context(candidate_id, click.user_id), None
-            zone = loops.interviewer_zone(click.value)
-            updated = views.interview_modal(pack, card, services.settings.timezone, line, interviewer_zone=zone)
-            services.slack.update_view(view["id"], updated, hash=view.get("hash"))
 
-        after_ack(services, click.user_id, None, redraw)
-
-    @app.view(Callback.ADD_INTERVIEW)
-    @app.view(Callback.EDIT_INTERVIEW)
-    def save_interview(ack: Ack, body: dict[str, Any]) -> None:
-        sub = ViewSubmission.model_validate(body)
-        user = sub.user_id  # jobs after the ack capture ids, never the payload
-        plan = _plan(sub.state)
-        candidate_id = int(sub.metadata["candidate_id"])
-        interview_id = sub.metadata.get("interview_id")  # set when rescheduling
-        moving = int(interview_id) if interview_id is not None else None
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user, moving)):
-            if moving is None:
-                services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
-            else:
-                services.background.submit(lambda: loops.reschedule(moving, plan, user), user=user)
-
-    @app.view(Callback.SET_DEBRIEF)
-    def set_debrief(ack: Ack, body: dict[str, Any]) -> None:
-        sub = ViewSubmission.model_validate(body)
-        user = sub.user_id  # jobs after the ack capture ids, never the payload
-        state = sub.state
-        candidate_id = int(sub.metadata["candidate_id"])
-        date, time = state.date(Block.DEBRIEF_DATE), state.time(Block.DEBRIEF_TIME)
-        if submit(ack, Block.DEBRIEF_DATE, lambda: loops.validate_debrief(candidate_id, date, time, user)):
-            services.background.submit(lambda: loops.set_debrief(candidate_id, date, time, user), user=user)
+def register(app: App, services: Services) -> None:
+    register_table(app, services, LISTENERS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,6 +20,7 @@ from handlers.builders.common import modal, section, when
 from handlers.errors import after_ack
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
+from handlers.table import action, click, register_table, view, view_closed
 
 log = logging.getLogger(__name__)
 
@@ -71,121 +73,103 @@ def _notice(title: str, text: str) -> dict[str, Any]:
     return modal(Callback.PANEL_FEEDBACK, title, [section(text)], submit=None, close="Close")
 
 
-# C901 counts the listeners nested in register() as its own branches; each listener is short.
-def register(app: App, services: Services) -> None:  # noqa: C901
-    scorecards = services.scorecards
+def _show_scorecard(services: Services, click: BlockAction) -> None:
+    context = services.scorecards.context(int(click.value), click.user_id)
+    services.slack.open_view(click.trigger_id, views.scorecard_modal(context))
 
-    @app.action(Action.OPEN_SCORECARD)
-    def open_scorecard(ack: Ack, body: dict[str, Any]) -> None:
+
+def _redraw_for_flags(services: Services, click: BlockAction) -> None:
+    """Add an evidence box beside each red flag as it is ticked."""
+    view = click.view or {}
+    interview_id = click.view_metadata.get("interview_id")
+    if interview_id is None:
+        return
+    state = ViewState(view.get("state", {}).get("values", {}))
+    form = scorecard_form(state)
+    # A modal that came back with nudges keeps them, and the Keep my wording tick, through this redraw.
+    nudged = any(b.get("block_id") == Block.KEEP_WORDING for b in view.get("blocks", []))
+    kept = views.KEEP_WORDING in state.selected_many(Block.KEEP_WORDING)
+    context = services.scorecards.context(int(interview_id), click.user_id)
+    prefilled = replace(context, prefill=form)
+    nudges = lint(form.evidence, context.pack, context.stage) if nudged else None
+    modal = views.scorecard_modal(prefilled, flags_shown=form.flags, nudges=nudges, kept=kept)
+    services.slack.update_view(view["id"], modal, hash=view.get("hash"))
+
+
+def _submit_scorecard(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    """Answered inline: the receipt view, the nudges, or errors beside the fields. What follows
+    a stored scorecard is the ScorecardSubmitted event's (see bot/bootstrap.py)."""
+    sub = ViewSubmission.model_validate(body)
+    interview_id = sub.metadata.get("interview_id")
+    if interview_id is None:  # the confirmation view has nothing to submit
         ack()
-        click = BlockAction.model_validate(body)
+        return
+    keep = views.KEEP_WORDING in sub.state.selected_many(Block.KEEP_WORDING)
+    try:
+        result = services.scorecards.submit(
+            int(interview_id), sub.user_id, scorecard_form(sub.state), keep_wording=keep
+        )
+    except EvidenceNudge as nudge:
+        ack(response_action="update", view=_nudged(nudge, sub.view))
+        return
+    except InvalidInput as exc:
+        ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
+        return
+    except HirebotError as exc:
+        first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
+        ack(response_action="errors", errors={first: exc.user_message})
+        return
+    ack(response_action="update", view=views.submitted_view(result))
 
-        def show() -> None:
-            context = scorecards.context(int(click.value), click.user_id)
-            services.slack.open_view(click.trigger_id, views.scorecard_modal(context))
 
-        after_ack(services, click.user_id, click.channel_id, show)
+def _keep_draft(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    sub = ViewSubmission.model_validate(body)
+    interview_id = sub.metadata.get("interview_id")
+    if interview_id is not None:
+        keep = partial(services.scorecards.save_draft, int(interview_id), sub.user_id, scorecard_form(sub.state))
+        after_ack(services, sub.user_id, None, keep)
 
-    @app.action(element_id(Block.RED_FLAGS))
-    def red_flags_ticked(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
-        view = click.view or {}
-        interview_id = click.view_metadata.get("interview_id")
-        if interview_id is None:
-            return
-        state = ViewState(view.get("state", {}).get("values", {}))
-        form = scorecard_form(state)
-        # A modal that came back with nudges keeps them, and the Keep my wording tick, through this redraw.
-        nudged = any(b.get("block_id") == Block.KEEP_WORDING for b in view.get("blocks", []))
-        kept = views.KEEP_WORDING in state.selected_many(Block.KEEP_WORDING)
 
-        def redraw() -> None:
-            context = scorecards.context(int(interview_id), click.user_id)
-            prefilled = replace(context, prefill=form)
-            nudges = lint(form.evidence, context.pack, context.stage) if nudged else None
-            modal = views.scorecard_modal(prefilled, flags_shown=form.flags, nudges=nudges, kept=kept)
-            services.slack.update_view(view["id"], modal, hash=view.get("hash"))
+def _view_panel(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    click = BlockAction.model_validate(body)
+    try:
+        view = views.panel_modal(services.scorecards.panel(int(click.value), click.user_id), 0, int(click.value))
+    except HirebotError as exc:
+        view = _notice("Panel feedback", exc.user_message)
+    # From inside a modal the feedback is pushed on top of it; elsewhere it opens fresh.
+    if click.view:
+        services.slack.push_view(click.trigger_id, view)
+    else:
+        services.slack.open_view(click.trigger_id, view)
 
-        after_ack(services, click.user_id, None, redraw)
 
-    @app.view(Callback.SCORECARD)
-    def submit_scorecard(ack: Ack, body: dict[str, Any]) -> None:
-        sub = ViewSubmission.model_validate(body)
-        interview_id = sub.metadata.get("interview_id")
-        if interview_id is None:  # the confirmation view has nothing to submit
-            ack()
-            return
-        form = scorecard_form(sub.state)
-        user = sub.user_id
-        keep = views.KEEP_WORDING in sub.state.selected_many(Block.KEEP_WORDING)
-        try:
-            result = scorecards.submit(int(interview_id), user, form, keep_wording=keep)
-        except EvidenceNudge as nudge:
-            ack(response_action="update", view=_nudged(nudge, sub.view))
-            return
-        except InvalidInput as exc:
-            ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
-            return
-        except HirebotError as exc:
-            first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
-            ack(response_action="errors", errors={first: exc.user_message})
-            return
-        ack(response_action="update", view=views.submitted_view(result))
+def _snooze(services: Services, click: BlockAction) -> None:
+    tomorrow = click.actions[0].action_id == Action.SNOOZE_TOMORROW
+    until = services.scorecards.snooze(int(click.value), click.user_id, until_tomorrow=tomorrow)
+    when_again = when(until, services.settings.timezone)
+    services.tell(click.user_id, f"Snoozed: I'll remind you again {when_again}.", click.channel_id)
 
-    @app.view_closed(Callback.SCORECARD)
-    def keep_draft(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        sub = ViewSubmission.model_validate(body)
-        interview_id = sub.metadata.get("interview_id")
-        if interview_id is not None:
-            after_ack(
-                services,
-                sub.user_id,
-                None,
-                lambda: scorecards.save_draft(int(interview_id), sub.user_id, scorecard_form(sub.state)),
-            )
 
-    @app.action(Action.VIEW_PANEL)
-    def view_panel(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
-        try:
-            view = views.panel_modal(scorecards.panel(int(click.value), click.user_id), 0, int(click.value))
-        except HirebotError as exc:
-            view = _notice("Panel feedback", exc.user_message)
-        # From inside a modal the feedback is pushed on top of it; elsewhere it opens fresh.
-        if click.view:
-            services.slack.push_view(click.trigger_id, view)
-        else:
-            services.slack.open_view(click.trigger_id, view)
+def _turn_panel_page(services: Services, click: BlockAction) -> None:
+    candidate_id, _, page = click.value.partition(":")
+    panel = services.scorecards.panel(int(candidate_id), click.user_id)
+    view_id = (click.view or {}).get("id", "")
+    services.slack.update_view(view_id, views.panel_modal(panel, int(page), int(candidate_id)))
 
-    @app.action(Action.SNOOZE_2H)
-    @app.action(Action.SNOOZE_TOMORROW)
-    def snooze(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
-        tomorrow = click.actions[0].action_id == Action.SNOOZE_TOMORROW
 
-        def move() -> None:
-            until = scorecards.snooze(int(click.value), click.user_id, until_tomorrow=tomorrow)
-            services.tell(
-                click.user_id,
-                f"Snoozed: I'll remind you again {when(until, services.settings.timezone)}.",
-                click.channel_id,
-            )
+LISTENERS = [
+    action(Action.OPEN_SCORECARD, click(_show_scorecard)),
+    action(element_id(Block.RED_FLAGS), click(_redraw_for_flags, answer_in_channel=False)),
+    view(Callback.SCORECARD, _submit_scorecard),
+    view_closed(Callback.SCORECARD, _keep_draft),
+    action(Action.VIEW_PANEL, _view_panel),
+    action(Action.SNOOZE_2H, click(_snooze)),
+    action(Action.SNOOZE_TOMORROW, click(_snooze)),
+    action(Action.PANEL_PAGE, click(_turn_panel_page, answer_in_channel=False)),
+]
 
-        after_ack(services, click.user_id, click.channel_id, move)
 
-    @app.action(Action.PANEL_PAGE)
-    def panel_page(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        click = BlockAction.model_validate(body)
-        candidate_id, _, page = click.value.partition(":")
-
-        def turn() -> None:
-            panel = scorecards.panel(int(candidate_id), click.user_id)
-            view_id = (click.view or {}).get("id", "")
-            services.slack.update_view(view_id, views.panel_modal(panel, int(page), int(candidate_id)))
-
-        after_ack(services, click.user_id, None, turn)
+def register(app: App, services: Services) -> None:
+    register_table(app, services, LISTENERS)

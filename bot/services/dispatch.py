@@ -315,7 +315,9 @@ class ReminderDispatcher:
             self._delivered(token, item, stats)
             if item.kind is ReminderKind.ESCALATION:
                 escalated.add(item.candidate_id)
-        self.events.publish([ReminderEscalated(candidate_id) for candidate_id in escalated])
+        # The sweep is off the request path already: what follows it runs in it, before the next batch.
+        for candidate_id in escalated:
+            self.events.deliver(ReminderEscalated(candidate_id))
 
     def _fence(
         self, token: str, item: Outgoing, now: datetime, renewed: datetime, stats: SweepStats
@@ -336,7 +338,7 @@ class ReminderDispatcher:
             return
         log.warning("reminder to %s failed for good: %s", item.user, exc.code)
         self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
-        self.events.publish([ReminderFailed(item.candidate_id, item.user, exc.code)])
+        self.events.deliver(ReminderFailed(item.candidate_id, item.user, exc.code))
 
     def _delivered(self, token: str, item: Outgoing, stats: SweepStats) -> None:
         with self.db.transaction() as session:

@@ -6,9 +6,9 @@ They say whether a scorecard is in, never what it says: blind feedback holds her
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import NotFound
@@ -79,47 +79,8 @@ def read_card(
 
     This is /hire status's whole database cost, so it skips the ORM's object loading.
     """
-    escalated = (
-        select(Reminder.id)
-        .where(
-            Reminder.interview_id == Interview.id,
-            Reminder.kind == ReminderKind.ESCALATION,
-            Reminder.status == ReminderStatus.SENT,
-        )
-        .exists()
-    )
     where = Candidate.id == candidate_id if channel_id is None else Candidate.channel_id == channel_id
-    rows = session.execute(
-        select(
-            Candidate.id,
-            Candidate.name,
-            Candidate.pack,
-            Candidate.profile,
-            Candidate.channel_id,
-            Candidate.recruiter_id,
-            Candidate.hiring_manager_id,
-            Candidate.resume_url,
-            Candidate.problems,
-            Candidate.status,
-            Candidate.decision,
-            Candidate.created_at,
-            Debrief.scheduled_at.label("debrief_at"),
-            Interview.id.label("interview_id"),
-            Interview.stage_key,
-            Interview.interviewer_id,
-            Interview.starts_at,
-            Interview.duration_minutes,
-            Interview.timezone,
-            Interview.status.label("interview_status"),
-            Scorecard.id.label("scorecard_id"),
-            escalated.label("escalated"),
-        )
-        .select_from(Candidate)
-        .outerjoin(Debrief, Debrief.candidate_id == Candidate.id)
-        .outerjoin(Interview, Interview.candidate_id == Candidate.id)
-        .outerjoin(Scorecard, Scorecard.interview_id == Interview.id)
-        .where(where)
-    ).all()
+    rows = session.execute(_card_query().where(where)).all()
     if not rows or rows[0].status is LoopStatus.PURGED:
         raise NotFound("That hiring loop no longer exists.")
     loop = rows[0]
@@ -153,6 +114,49 @@ def read_card(
         days_open=max(0, (now - loop.created_at).days),
         target_weeks=(pack.loop_target.min_weeks, pack.loop_target.max_weeks),
         zone=zone,
+    )
+
+
+def _card_query() -> Select[*tuple[Any, ...]]:
+    """One row per interview (or one for a loop with none), with the loop and its debrief."""
+    escalated = (
+        select(Reminder.id)
+        .where(
+            Reminder.interview_id == Interview.id,
+            Reminder.kind == ReminderKind.ESCALATION,
+            Reminder.status == ReminderStatus.SENT,
+        )
+        .exists()
+    )
+    return (
+        select(
+            Candidate.id,
+            Candidate.name,
+            Candidate.pack,
+            Candidate.profile,
+            Candidate.channel_id,
+            Candidate.recruiter_id,
+            Candidate.hiring_manager_id,
+            Candidate.resume_url,
+            Candidate.problems,
+            Candidate.status,
+            Candidate.decision,
+            Candidate.created_at,
+            Debrief.scheduled_at.label("debrief_at"),
+            Interview.id.label("interview_id"),
+            Interview.stage_key,
+            Interview.interviewer_id,
+            Interview.starts_at,
+            Interview.duration_minutes,
+            Interview.timezone,
+            Interview.status.label("interview_status"),
+            Scorecard.id.label("scorecard_id"),
+            escalated.label("escalated"),
+        )
+        .select_from(Candidate)
+        .outerjoin(Debrief, Debrief.candidate_id == Candidate.id)
+        .outerjoin(Interview, Interview.candidate_id == Candidate.id)
+        .outerjoin(Scorecard, Scorecard.interview_id == Interview.id)
     )
 
 
