@@ -215,6 +215,10 @@ class SlackGateway:
 
     # Typed calls. Services use these; their arguments are domain values, not payloads.
 
+    def auth_test(self) -> dict[str, Any]:
+        """Whose token this is. Start-up calls it once to tell a refused token from a Slack outage."""
+        return self.call("auth.test")
+
     def create_private_channel(self, name: str) -> str:
         # "true", not True: some Slack implementations read only the string form of a boolean.
         data = self.call("conversations.create", name=name, is_private="true")

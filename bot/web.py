@@ -1,5 +1,8 @@
 """HTTP mode: Slack posts to /slack/events; load balancers probe GET /healthz.
 
+Start-up checks (token, schema) run once, in gunicorn's master (bot/gunicorn_hooks.py) or in
+`hirebot serve`, not in each worker.
+
 The web processes never start a scheduler: in HTTP mode the Procfile's single `worker:`
 process runs it, so reminders are never sent twice by several web workers.
 """
@@ -23,7 +26,9 @@ def create_wsgi(settings: Settings | None = None) -> WSGIApp:
     settings = settings or load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     services = build_services(settings)
-    slack = SlackRequestHandler(create_app(services))
+    # The token was checked once before the workers started; a check per worker would stop
+    # every worker from booting during a Slack outage.
+    slack = SlackRequestHandler(create_app(services, token_verification=False))
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -1,4 +1,4 @@
-"""requirements.txt (what buildpacks install) is the locked runtime closure of pyproject.toml at constraints.txt's pins."""
+"""requirements.txt, what buildpacks install: pyproject.toml's runtime closure at constraints.txt's pins."""
 
 from __future__ import annotations
 
