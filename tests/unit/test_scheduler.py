@@ -48,3 +48,17 @@ def test_the_job_runs_and_survives_a_failing_sweep():
     finally:
         scheduler.shutdown(wait=False)
     assert dispatcher.calls >= 2
+
+
+def test_the_first_sweep_runs_at_start_and_is_logged(caplog):
+    dispatcher = Dispatcher()
+    scheduler = build_scheduler(dispatcher)  # every 30 s: only a sweep at start can pass in time
+    with caplog.at_level("INFO", logger="bot.scheduler"):
+        scheduler.start()
+        try:
+            assert dispatcher.swept.wait(timeout=5), "no sweep at start"
+            scheduler.shutdown(wait=True)
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+    assert caplog.text.count("first reminder sweep done") == 1
