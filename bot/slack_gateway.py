@@ -47,6 +47,8 @@ USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
 POST_MESSAGE = "chat.postMessage"
+# Slack rates these "special", outside the tiers. auth.test is called once, at start-up.
+SPECIAL_METHODS = (POST_MESSAGE, "auth.test")
 
 _SETUP = {
     "missing_scope",
