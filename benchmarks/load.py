@@ -151,7 +151,8 @@ def seed(url: str, emulator: SlackEmulator, loops: int) -> Seeded:
                 team=[people["priya"], people["omar"]],
                 resume_url="https://ats.example.com/candidates/42",
             )
-            candidate_id = services.loops.open_loop(form, people["rita"])
+            candidate_id = services.loops.begin_loop(form, people["rita"], None)
+            services.loops.open_loop(candidate_id)
             with services.db.transaction() as session:
                 candidate = session.get(Candidate, candidate_id)
                 channels.append(candidate.channel_id)

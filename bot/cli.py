@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import agreement_report
 from bot.config import WHERE, ConfigError, default_database_path, load_settings
 from bot.errors import HirebotError, NotFound
+from bot.services import agreement, agreement_data
 from bot.startup import check_database, preflight, safe_url
+from db.session import Database, make_engine
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
 log = logging.getLogger("hirebot")
@@ -119,9 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
     """HTTP mode for development; in production gunicorn serves bot.web (see Procfile)."""
     settings = load_settings()
     preflight(settings, needs=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
-    from wsgiref.simple_server import make_server
-
-    from bot.web import create_wsgi
+    from bot.web import create_wsgi, make_server
 
     application = create_wsgi(settings)
     with make_server("0.0.0.0", args.port, application) as server:  # noqa: S104 - a server listens
@@ -172,6 +174,30 @@ def _confirm(question: str) -> bool:
     return input(f"{question} [y/N] ").strip().lower() in {"y", "yes"}
 
 
+def _report_agreement(args: argparse.Namespace) -> int:
+    """Krippendorff's alpha per competency from the database, or for any `unit,rater,value` CSV file."""
+    if args.ratings:
+        observations = agreement_data.read_ratings_file(Path(args.ratings), args.level)
+        try:
+            results = [agreement.measure(Path(args.ratings).name, observations, args.level)]
+        except ValueError as exc:
+            raise agreement_data.RatingsFileError(f"{args.ratings}: {exc}") from None
+        labels = {"subject": "variable", "units": "units"}
+    else:
+        url = load_settings().database_url
+        db = Database(make_engine(url))
+        try:
+            ratings = agreement_data.panel_ratings(db)
+        except SQLAlchemyError:
+            raise HirebotError(f"cannot read ratings from {safe_url(url)}; run `hirebot migrate` first?") from None
+        finally:
+            db.engine.dispose()
+        results = agreement.measure_each(ratings, args.level, domain=agreement_data.RATING_SCALE)
+        labels = {"subject": "competency", "units": "candidates"}
+    print(agreement_report.render(results, args.format, **labels))
+    return 0
+
+
 def _offline_services():  # noqa: ANN202 - bot.bootstrap.Services, imported lazily
     """Services for commands that never call Slack (export, purge): no token needed."""
     from bot.bootstrap import build_services
@@ -216,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--candidate", type=int, required=True, help="the candidate id (shown on the loop card)")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
+    report = _command(sub, "report", "reports on the panel").add_subparsers(dest="report_command", required=True)
+    agree = _command(
+        report,
+        "agreement",
+        "interviewer agreement: Krippendorff's alpha per competency (or for a ratings file)",
+        _report_agreement,
+    )
+    agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
+    agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
+    agree.add_argument("--format", choices=agreement_report.FORMATS, default="table", help="output format")
     rubrics = _command(sub, "rubrics", "rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
     check = _command(rubrics, "check", "validate rubric packs and print their stages and competencies", _rubrics_check)
     check.add_argument("path", nargs="?", help="a pack's YAML file (default: every pack in HIREBOT_RUBRICS_DIR)")

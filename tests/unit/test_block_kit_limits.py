@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.mrkdwn import escape
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -13,12 +14,16 @@ from bot.services.ports import (
     PendingScorecard,
     PersonalStatus,
     PrepKit,
+    PreReadChange,
     ScorecardReminder,
+    UnfinishedLoop,
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, summarize
 from db.models import Decision, InterviewStatus, LoopStatus
-from handlers.builders import loops, reminders, scorecards
+from handlers.builders import debrief, loops, reminders, scorecards
+from handlers.builders.common import split_mrkdwn
 from handlers.builders.help import help_message
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
@@ -105,6 +110,11 @@ def test_the_personal_views_fit(count):
         upcoming=[line(n) for n in range(count)],
         upcoming_channels={n: (LONG_NAME, "C1") for n in range(count)},
         zone="Asia/Kolkata",
+        # Loops whose set-up stopped, each with every step failed and a long name.
+        unfinished=[
+            UnfinishedLoop(n, LONG_NAME, "C1" if n % 2 else None, [f"{s}: missing_scope" for s in "abcdefgh"])
+            for n in range(count)
+        ],
     )
     message = loops.personal_status(status)
     check_message(message.text, message.blocks)
@@ -172,14 +182,23 @@ def test_the_panel_fits_with_many_long_scorecards():
         amendments=3,
         pack_ref="ml-engineer@1",
     )
+    texts = len(entry.ratings) + len(entry.flags) + 1
     for count in (0, 1, 12, 40):
         panel = Panel(candidate_name=LONG_NAME, entries=[entry] * count, expected=40)
-        pages = [scorecards.panel_modal(panel, page, 7) for page in range(max(1, -(-count // 10)))]
+        pages = [scorecards.panel_modal(panel, page, 7) for page in range(len(scorecards.panel_pages(panel)))]
         for view in pages:
             check_view(view)
-        # Every scorecard is on exactly one page.
-        shown = sum(str(v["blocks"]).count("Shipped-model deep dive") for v in pages)
-        assert shown == count
+        # Every character of every scorecard is on some page: nothing is trimmed.
+        shown = "".join(b["text"]["text"] for v in pages for b in v["blocks"] if b["type"] == "section")
+        assert shown.count(escape(TEXT_3000)) == count * texts
+        assert shown.count("Shipped-model deep dive") == count
+
+
+def test_long_text_splits_into_sections_that_join_back_and_keep_entities_whole():
+    for text in (escape("&" * 3000), escape("<a> & b " * 400), "word " * 1300, "x" * 9001):
+        pieces = split_mrkdwn(text)
+        assert "".join(pieces) == text and all(0 < len(p) <= 3000 for p in pieces)
+        assert not any(p.endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt")) for p in pieces)
 
 
 @pytest.mark.parametrize("stage", [s.key for s in PACK.stages])
@@ -207,6 +226,49 @@ def test_reminder_messages_fit(stage):
             check_message(message.text, message.blocks)
     message = reminders.escalation(Escalation(LONG_NAME, "C1", "U1", "Coding round", NOW, "UTC"))
     check_message(message.text, message.blocks)
+
+
+def _worst_cards(count: int, panel: int) -> list[CardInput]:
+    """Every stage's every competency rated and every red flag raised, all with 3000 characters
+    of evidence full of characters that escaping lengthens."""
+    stages = [s.key for s in PACK.stages]
+    return [
+        CardInput(
+            interviewer_id=f"U{n % panel:010d}",
+            stage_key=stages[n % len(stages)],
+            recommendation=Recommendation.STRONG_NO,
+            ratings=dict.fromkeys(PACK.stage(stages[n % len(stages)]).competencies, 1),
+            flags={f.key: (f.label, TEXT_3000) for f in PACK.stage_red_flags(stages[n % len(stages)])},
+            amendments=3,
+            evidence=dict.fromkeys(PACK.stage(stages[n % len(stages)]).competencies, TEXT_3000),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("count", "panel"), [(1, 1), (12, 1), (40, 1), (40, 40), (120, 7)])
+def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
+    # panel=1: one person on every stage, so every rating and flag is unique evidence.
+    cards = _worst_cards(count, panel)
+    stages = [s.key for s in PACK.stages]
+    expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards]
+    expected += [ExpectedInput(f"U{n:010d}", stages[n % 6], NOW - timedelta(days=3), False) for n in range(40)]
+    rule = PACK.decision_rule.model_copy(update={"blocking_flags": [f.key for f in PACK.red_flags]})
+    pack = PACK.model_copy(update={"decision_rule": rule})
+    history = [PeerRating(f"U{n % panel:010d}", 4, 1.0) for n in range(3 * count)]
+    loop = LoopInput(LONG_NAME, "modelling_heavy", NOW - timedelta(days=90), NOW, cards, expected, history)
+    summary = summarize(loop, pack)
+    changes = [PreReadChange("Shipped-model deep dive" * 2, c.interviewer_id, n % 2 == 0) for n, c in enumerate(cards)]
+    message = debrief.debrief(summary, 987654, changes)
+    check_message(message.text, message.blocks)
+    lines = [line for b in message.blocks if b["type"] == "section" for line in b["text"]["text"].splitlines()]
+    assert sum(line.startswith("🚩") for line in lines) == len(summary.flags) == sum(len(c.flags) for c in cards)
+    unique = [line for line in lines if line.startswith("• <@") and (" rated " in line or " · red flag " in line)]
+    assert len(unique) == len(summary.unique)
+    assert any("Decision rule" in line and line.endswith(debrief.ADVICE) for line in lines)
+    decide = debrief.decide_modal(987654, LONG_NAME, summary.rule)
+    check_view(decide)
+    assert str(decide["blocks"]).count(debrief.ADVICE) == 1
 
 
 def test_the_checker_catches_what_slack_refuses():
