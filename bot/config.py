@@ -8,19 +8,37 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from platformdirs import user_data_path
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-MANIFEST_STEPS = (
-    "create the app at https://api.slack.com/apps with 'Create app from manifest', paste "
-    "manifest.json, install it, then copy the Bot token (xoxb-) and an App-level token "
-    "(xapp-, scope connections:write) into .env"
-)
+NEW_APP = "no app yet? use 'Create app from manifest' with manifest.json, then install it"
+
+# Where to find each Slack setting; the worker needs only the bot token, so each names its own step.
+WHERE = {
+    "SLACK_BOT_TOKEN": "OAuth & Permissions > Bot User OAuth Token (xoxb-)",
+    "SLACK_APP_TOKEN": "Basic Information > App-Level Tokens, one with scope connections:write (xapp-)",
+    "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret",
+}
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Drivers installed with hirebot. Others (psycopg2, mysqlclient...) would fail deep inside SQLAlchemy.
+_DRIVERS = {"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}
+
+
+def default_database_path() -> Path:
+    """One SQLite file per user, wherever the bot is started from (never the working directory)."""
+    return user_data_path("hirebot", appauthor=False) / "hirebot.db"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_database_path()}"
 
 
 class ConfigError(Exception):
@@ -34,7 +52,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
-    database_url: str = Field(default="sqlite:///./hirebot.db", alias="DATABASE_URL")
+    database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
     recruiters: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="HIREBOT_RECRUITERS")
     timezone: str = Field(default="UTC", alias="HIREBOT_TIMEZONE")
     rubrics_dir: str | None = Field(default=None, alias="HIREBOT_RUBRICS_DIR")
@@ -91,6 +109,17 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             # psycopg 3 is the driver we ship; the bare scheme would ask SQLAlchemy for psycopg2.
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - parsing the port is what raises for "host:notaport"
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "cannot be parsed; use sqlite:////absolute/path.db or postgresql+psycopg://user@host/db"
+            ) from None
+        if url.drivername not in _DRIVERS:
+            raise ValueError(
+                f"the {url.drivername!r} driver is not installed with hirebot; use postgresql+psycopg:// (psycopg 3)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -107,6 +136,10 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
     def require(self, *names: str) -> None:
         """Stop with one sentence if any of the named settings is missing or of the wrong kind."""
         checks = {
@@ -116,12 +149,20 @@ class Settings(BaseSettings):
         }
         missing = [n for n in names if not checks[n][0]]
         if missing:
-            raise ConfigError(f"Missing {' and '.join(missing)}: {MANIFEST_STEPS}.")
+            where = "; ".join(f"{n} is under {WHERE[n]}" for n in missing)
+            raise ConfigError(
+                f"Missing {' and '.join(missing)}: in your Slack app at https://api.slack.com/apps, "
+                f"{where} ({NEW_APP})."
+            )
         for name in names:
             value, prefix = checks[name]
+            if value and ("..." in value or value.strip("-_. ").lower() in {"xoxb", "xapp", "changeme", "secret"}):
+                raise ConfigError(
+                    f"{name} is still the placeholder from .env.example; copy the real one from {WHERE[name]}."
+                )
             if prefix and value and not value.startswith(prefix):
                 raise ConfigError(
-                    f"{name} should start with {prefix!r}; check you copied the right token ({MANIFEST_STEPS})."
+                    f"{name} should start with {prefix!r}; check you copied the right token ({WHERE[name]})."
                 )
 
 

@@ -59,6 +59,8 @@ USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
 POST_MESSAGE = "chat.postMessage"
+# Slack rates these "special", outside the tiers. auth.test is called once, at start-up.
+SPECIAL_METHODS = (POST_MESSAGE, "auth.test")
 
 _SETUP = {
     "missing_scope",
@@ -252,6 +254,10 @@ class SlackGateway:
                 raise errors.SlackTransientError(method, "unreachable") from None
 
     # Typed calls. Services use these; their arguments are domain values, not payloads.
+
+    def auth_test(self) -> dict[str, Any]:
+        """Whose token this is. Start-up calls it once to tell a refused token from a Slack outage."""
+        return self.call("auth.test")
 
     def create_private_channel(self, name: str) -> str:
         # "true", not True: some Slack implementations read only the string form of a boolean.

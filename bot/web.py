@@ -1,5 +1,8 @@
 """HTTP mode: Slack posts to /slack/events; load balancers probe GET /healthz.
 
+Start-up checks (token, schema) run once, in gunicorn's master (bot/gunicorn_hooks.py) or in
+`hirebot serve`, not in each worker.
+
 The web processes never start a scheduler: in HTTP mode the Procfile's single `worker:`
 process runs it, so reminders are never sent twice by several web workers.
 """
@@ -33,7 +36,9 @@ def create_wsgi(settings: Settings | None = None) -> WSGIApp:
     settings = settings or load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     services = build_services(settings)
-    app = create_app(services)
+    # The token was checked once before the workers started; a check per worker would stop
+    # every worker from booting during a Slack outage.
+    app = create_app(services, token_verification=False)
     guard = RequestGuard(settings.slack_signing_secret or "")
 
     def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -71,3 +71,14 @@ def test_a_failing_sweep_is_logged_and_does_not_stop_the_job(caplog):
 def _only_job(scheduler):
     [job] = scheduler.get_jobs()
     return job
+
+
+def test_the_first_sweep_runs_at_start_and_is_logged_once(caplog):
+    dispatcher = Dispatcher()
+    job = _only_job(build_scheduler(dispatcher))  # every 30 s, yet due now: whatever fell due while down goes out
+    assert job.next_run_time is not None
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        job.func(*job.args)
+        job.func(*job.args)
+    assert dispatcher.calls == 2
+    assert caplog.text.count("first reminder sweep done") == 1

@@ -1,7 +1,7 @@
 """bot/web.create_wsgi: the real WSGI application, built from settings with no network beyond 127.0.0.1.
 
-Bolt verifies the bot token with auth.test when the app is built, so SLACK_API_URL points at a
-tiny local server that answers it; everything else is the production wiring.
+SLACK_API_URL points at a tiny local server that answers auth.test, should anything call it;
+everything else is the production wiring.
 """
 
 from __future__ import annotations
@@ -123,9 +123,11 @@ def request(
     return int(seen["status"].split()[0]), payload, seen["headers"]
 
 
-def test_building_the_app_verifies_the_token_locally(app, slack_api: tuple[str, list]) -> None:
+def test_building_the_app_calls_no_slack(app, slack_api: tuple[str, list]) -> None:
+    # The token is checked once before gunicorn forks (bot.gunicorn_hooks); a check in every
+    # worker would stop them all from booting during a Slack outage.
     _, calls = slack_api
-    assert ("/api/auth.test", "Bearer xoxb-x") in calls
+    assert calls == []
 
 
 def test_healthz(app) -> None:
