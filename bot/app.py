@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import App
 
 from bot.bootstrap import Services
+from bot.logs import bolt_logger
 
 
 def create_app(services: Services, *, process_before_response: bool = True, token_verification: bool = True) -> App:
@@ -22,7 +21,7 @@ def create_app(services: Services, *, process_before_response: bool = True, toke
         process_before_response=process_before_response,
         token_verification_enabled=token_verification,
         client=services.slack.web_client,
-        logger=logging.getLogger("hirebot.bolt"),
+        logger=bolt_logger(),
     )
     from handlers import register
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, load_settings
 from bot.errors import HirebotError
+from bot.logs import configure_logging
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
 log = logging.getLogger("hirebot")
@@ -185,14 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # slack_sdk logs request bodies at DEBUG; they hold candidate data and scorecard notes.
-    logging.getLogger("slack_sdk").setLevel(logging.INFO)
-    logging.getLogger("slack_bolt").setLevel(logging.INFO)
     try:
+        configure_logging(verbose=args.verbose)
         return args.func(args)
     except (ConfigError, RubricError) as exc:
         print(f"hirebot: {exc}", file=sys.stderr)

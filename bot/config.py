@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -20,6 +20,8 @@ MANIFEST_STEPS = (
     "(xapp-, scope connections:write) into .env"
 )
 
+S = TypeVar("S", bound="LogSettings")
+
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -27,8 +29,17 @@ class ConfigError(Exception):
     """A setting that stops the bot. str() is the single line to show."""
 
 
-class Settings(BaseSettings):
+class LogSettings(BaseSettings):
+    """The settings logging needs, readable before (and without) the rest: `hirebot rubrics check`
+    and gunicorn's master configure logging without a database or tokens."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="HIREBOT_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="HIREBOT_LOG_FORMAT")
+
+
+class Settings(LogSettings):
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
@@ -120,8 +131,16 @@ _ALIASES = {name: field.alias for name, field in Settings.model_fields.items()}
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable."""
+    return _load(Settings, overrides)
+
+
+def load_log_settings(**overrides: object) -> LogSettings:
+    return _load(LogSettings, overrides)
+
+
+def _load(kind: type[S], overrides: dict[str, object]) -> S:
     try:
-        return Settings(**overrides)
+        return kind(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"

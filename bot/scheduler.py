@@ -11,6 +11,7 @@ from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import metrics
 from bot.services.dispatch import ReminderDispatcher
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,10 @@ def build_scheduler(dispatcher: ReminderDispatcher, interval_seconds: int = SWEE
 
 def _sweep(dispatcher: ReminderDispatcher) -> None:
     try:
-        dispatcher.sweep()
+        stats = dispatcher.sweep()
     except Exception:
         # The next sweep retries: claimed rows return once their lease lapses.
+        metrics.SWEEP_FAILURES.inc()
         log.exception("reminder sweep failed")
+        return
+    metrics.record_sweep(stats)

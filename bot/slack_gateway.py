@@ -19,7 +19,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import errors
+from bot import errors, metrics
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,7 @@ class SlackGateway:
         while True:
             attempt += 1
             self._limiter.acquire(method, rate_key)
+            metrics.record_slack_call(method)
             try:
                 args = _drop_none(kwargs)
                 if method in _READ_METHODS:
@@ -199,18 +200,23 @@ class SlackGateway:
                 if status == 429:
                     retry_after = _retry_after(exc.response.headers)
                     log.warning("slack %s rate limited; Retry-After %.0fs (attempt %d)", method, retry_after, attempt)
+                    metrics.record_slack_rate_limited(method)
                     if retry_after > self._max_inline_wait or attempt > self._max_retries:
+                        metrics.record_slack_error(method, "ratelimited")
                         raise errors.SlackRateLimited(method, retry_after) from None
                     self._sleep(retry_after)
                     continue
                 if status >= 500:
                     log.warning("slack %s failed with HTTP %d", method, status)
+                    metrics.record_slack_error(method, f"http_{status}")
                     raise errors.SlackTransientError(method, f"http_{status}") from None
                 code = str(exc.response.get("error", "unknown_error"))
                 log.info("slack %s answered %s", method, code)
+                metrics.record_slack_error(method, code)
                 raise to_domain_error(method, code) from None
             except (URLError, TimeoutError, ConnectionError) as exc:
                 log.warning("slack %s unreachable: %s", method, type(exc).__name__)
+                metrics.record_slack_error(method, "unreachable")
                 raise errors.SlackTransientError(method, "unreachable") from None
 
     # Typed calls. Services use these; their arguments are domain values, not payloads.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from bot.app import create_app
 from bot.background import QueuedBackground
 from bot.bootstrap import Services, build_services
 from bot.config import Settings, load_settings
+from bot.logs import logging_config
 from bot.slack_gateway import RateLimiter, SlackGateway
 from db.models import Base
 from db.session import Database, make_engine
@@ -111,3 +113,16 @@ def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) ->
     app = create_app(services)
     yield Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging_setup() -> Iterator[None]:
+    """`cli.main` configures logging for the whole process; each test gets back the set-up it had."""
+    root = logging.getLogger()
+    names = list(logging_config()["loggers"])
+    saved = (root.level, root.handlers[:], {name: logging.getLogger(name).level for name in names})
+    yield
+    root.setLevel(saved[0])
+    root.handlers[:] = saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)

@@ -7,9 +7,10 @@ status again under the row lock. The claimed rows carry the sweep's token and a 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 
 from db.models import Reminder, ReminderStatus
 from db.session import Database
@@ -51,3 +52,31 @@ def claim(db: Database, now: datetime, limit: int = CLAIM_BATCH) -> str | None:
             .execution_options(synchronize_session=False)
         ).rowcount
     return token if claimed else None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox at a glance, for monitoring: rows per status, and how late the oldest due row is."""
+
+    by_status: dict[ReminderStatus, int]
+    oldest_due_seconds: float
+
+
+def backlog(db: Database, now: datetime) -> Backlog:
+    """One grouped query over the (status, due_at) index: cheap enough for every scrape.
+
+    A due row is a pending one whose time has come, or one claimed by a sweep that died (the
+    next sweep takes both); the earliest such row's lateness is what an alert watches.
+    """
+    due = or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now)
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Reminder.status, func.count(), func.min(case((due, Reminder.due_at)))).group_by(Reminder.status)
+        ).all()
+    counts = {status: 0 for status in ReminderStatus}
+    oldest = 0.0
+    for status, count, earliest in rows:
+        counts[status] = count
+        if earliest is not None:
+            oldest = max(oldest, (now - earliest).total_seconds())
+    return Backlog(counts, oldest)
