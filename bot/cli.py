@@ -10,9 +10,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import metrics
 from bot.config import ConfigError, load_settings
 from bot.errors import HirebotError
 from bot.logs import configure_logging
@@ -61,9 +62,10 @@ def _run(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     services = build_services(settings)
     app = create_app(services)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = build_scheduler(services.dispatcher, settings.sweep_seconds)
+    stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
-    log.info("hirebot connecting over Socket Mode; reminders sweep every 30 s")
+    log.info("hirebot connecting over Socket Mode; reminders sweep every %d s", settings.sweep_seconds)
     # A platform stops processes with SIGTERM: treat it as Ctrl-C, so the finally runs.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -72,6 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         log.info("hirebot stopping")
     finally:
         _stop(scheduler)
+        stop_metrics()
         signal.signal(signal.SIGTERM, previous)
     return 0
 
@@ -91,15 +94,24 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.scheduler import build_scheduler
 
     services = build_services(settings)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = build_scheduler(services.dispatcher, settings.sweep_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
-    log.info("hirebot worker sweeping reminders every 30 s")
+    log.info("hirebot worker sweeping reminders every %d s", settings.sweep_seconds)
     stop.wait()
     _stop(scheduler)
+    stop_metrics()
     return 0
+
+
+def _serve_metrics(settings, services) -> Callable[[], None]:  # noqa: ANN001 - Settings, Services
+    """Prometheus metrics on HIREBOT_METRICS_PORT, if set; returns how to stop serving them."""
+    if settings.metrics_port is None:
+        return lambda: None
+    return metrics.serve(settings.metrics_port, services.db)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -40,7 +40,6 @@ class LogSettings(BaseSettings):
 
 
 class Settings(LogSettings):
-
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -60,6 +59,10 @@ class Settings(LogSettings):
     )
     offer_archive: bool = Field(default=True, alias="HIREBOT_OFFER_ARCHIVE")
     nudge_hours_before_debrief: int = Field(default=3, ge=1, le=72, alias="HIREBOT_NUDGE_HOURS_BEFORE_DEBRIEF")
+    # How often the scheduler looks for due reminders.
+    sweep_seconds: int = Field(default=30, ge=1, le=3600, alias="HIREBOT_SWEEP_SECONDS")
+    # The worker's (and Socket Mode's) Prometheus port; the web process serves /metrics on its own port.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="HIREBOT_METRICS_PORT")
 
     @field_validator("recruiters", mode="before")
     @classmethod

@@ -85,9 +85,7 @@ class DropMessage(logging.Filter):
 
 def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
     """A dictConfig dict; gunicorn takes it as `logconfig_dict`, the CLI applies it directly."""
-    formatter: dict[str, Any] = (
-        {"()": json_formatter} if fmt == "json" else {"()": UTCFormatter, "format": TEXT_FORMAT}
-    )
+    formatter: dict[str, Any] = {"()": json_formatter} if fmt == "json" else {"()": UTCFormatter, "format": TEXT_FORMAT}
     loggers: dict[str, Any] = {name: {"level": quiet} for name, quiet in QUIET.items()}
     # gunicorn's own lines go through the root handler too, so they share the format; its
     # handlers on these loggers are replaced, not added to.
@@ -97,9 +95,7 @@ def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"hirebot": formatter},
-        "handlers": {
-            "stdout": {"()": StdoutHandler, "formatter": "hirebot"}
-        },
+        "handlers": {"stdout": {"()": StdoutHandler, "formatter": "hirebot"}},
         "root": {"level": level, "handlers": ["stdout"]},
         "loggers": loggers,
     }

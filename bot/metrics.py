@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
@@ -140,3 +148,16 @@ def build_registry(db: Database | None = None, clock: Clock = utc_now) -> Collec
 
 def exposition(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
+
+
+def serve(port: int, db: Database | None = None, addr: str = "0.0.0.0") -> Callable[[], None]:  # noqa: S104
+    """Serve /metrics on its own port from a thread (the worker, Socket Mode); returns the stop."""
+    server, thread = start_http_server(port, addr, registry=build_registry(db))
+    log.info("metrics on port %d at /metrics", server.server_port)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
