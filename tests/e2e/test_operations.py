@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -76,6 +76,28 @@ def post(port: int, body: str, signed: bool = True) -> int:
             return response.status
     except HTTPError as exc:
         return exc.code
+
+
+def half_sent(port: int, body: str) -> Callable[[], int]:
+    """A signed request whose body stops halfway: the gunicorn worker that took it waits in its
+    read. Returns the call that sends the rest and gives the status."""
+    data = body.encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(len(data)), **sign(body)}
+    head = "POST /slack/events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    conn = socket.create_connection((HOST, port), timeout=10)
+    conn.sendall(head.encode() + data[: len(data) // 2])
+    time.sleep(0.5)  # accepted and reading
+
+    def finish() -> int:
+        with conn:
+            conn.sendall(data[len(data) // 2 :])
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+        return int(reply.split(b" ", 2)[1])
+
+    return finish
 
 
 def command(user: str, text: str, trigger: str = "0000.0000.ops") -> str:
@@ -193,8 +215,12 @@ def test_two_gunicorn_workers_and_the_worker_report_consistent_metrics(hirebot, 
         assert get(f"http://{HOST}:{port}/readyz", "HEAD") == (200, b"")
         assert get(f"http://{HOST}:{port}/healthz", "HEAD") == (200, b"")
         rita = hirebot.users["rita"]
+        # One worker waits for the rest of a request's body; meanwhile only the other can answer.
+        finish = half_sent(port, command(rita, "help"))
         with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda _: post(port, command(rita, "help")), range(COMMANDS)))
+            statuses = list(pool.map(lambda _: post(port, command(rita, "help")), range(COMMANDS // 2)))
+            statuses.append(finish())
+            statuses += list(pool.map(lambda _: post(port, command(rita, "help")), range(COMMANDS // 2 - 1)))
             statuses += list(pool.map(lambda _: post(port, command(rita, "help"), signed=False), range(UNSIGNED)))
         # A modal opened with a stale trigger: Slack refuses views.open, the person is told why.
         statuses.append(post(port, command(rita, "new", trigger="12345.98765.stale")))
