@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 
 from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import REGISTRY
 
-from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, build_scheduler
+from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, _sweep, build_scheduler
+from bot.services.dispatch import SweepStats
 
 
 class Dispatcher:
@@ -15,11 +17,12 @@ class Dispatcher:
         self.calls = 0
         self.fail_first = fail_first
 
-    def sweep(self) -> None:
+    def sweep(self) -> SweepStats:
         self.calls += 1
         if self.fail_first and self.calls == 1:
             raise RuntimeError("database went away")
         self.swept.set()
+        return SweepStats(claimed=6, sent=2, failed=1, deferred=3)
 
 
 def test_one_sweep_job_with_an_explicit_id_every_30_seconds():
@@ -48,3 +51,18 @@ def test_the_job_runs_and_survives_a_failing_sweep():
     finally:
         scheduler.shutdown(wait=False)
     assert dispatcher.calls >= 2
+
+
+def counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_each_sweep_adds_its_outcomes_to_the_metrics_and_a_crash_is_counted():
+    before = {o: counted("hirebot_reminders_total", outcome=o) for o in ("sent", "failed", "deferred", "retried")}
+    crashes = counted("hirebot_reminder_sweep_failures_total")
+    dispatcher = Dispatcher(fail_first=True)
+    _sweep(dispatcher)  # type: ignore[arg-type]
+    assert counted("hirebot_reminder_sweep_failures_total") == crashes + 1
+    _sweep(dispatcher)  # type: ignore[arg-type]
+    after = {o: counted("hirebot_reminders_total", outcome=o) for o in before}
+    assert {o: after[o] - before[o] for o in before} == {"sent": 2, "failed": 1, "deferred": 3, "retried": 0}

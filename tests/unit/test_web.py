@@ -19,9 +19,12 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.web import create_wsgi
+from db.models import Base
 
 SIGNING_SECRET = "s"
 
@@ -161,3 +164,42 @@ def test_http_mode_needs_the_signing_secret(settings: Settings) -> None:
     without = settings.model_copy(update={"slack_signing_secret": None})
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
         create_wsgi(without)
+
+
+def test_readyz_touches_the_database_and_answers_head(app) -> None:  # noqa: ANN001
+    assert request(app, "GET", "/readyz")[:2] == (200, b"ready\n")
+    status, body, headers = request(app, "HEAD", "/readyz")
+    assert (status, body, headers["Content-Length"]) == (200, b"", "6")
+    assert request(app, "HEAD", "/healthz")[:2] == (200, b"")
+    assert request(app, "POST", "/readyz")[0] == 404
+
+
+def test_readyz_is_503_while_the_database_is_unreachable(settings: Settings, tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    app = create_wsgi(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/no/such/dir/x.db"}))
+    assert request(app, "GET", "/readyz")[:2] == (503, b"database unavailable\n")
+    assert request(app, "GET", "/healthz")[0] == 200  # alive all the same: restarting would not help
+    assert "no/such/dir" not in caplog.text
+
+
+def test_metrics_count_each_slack_request_by_kind_and_outcome(app, settings: Settings) -> None:  # noqa: ANN001
+    Base.metadata.create_all(create_engine(settings.database_url))
+    def counted(outcome: str) -> float:
+        status, page, headers = request(app, "GET", "/metrics")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
+        for family in text_string_to_metric_families(page.decode()):
+            for sample in family.samples:
+                if sample.name == "hirebot_requests_total" and sample.labels == {
+                    "interaction": "url_verification",
+                    "outcome": outcome,
+                }:
+                    return sample.value
+        return 0.0
+
+    before = counted("ok"), counted("rejected")
+    body = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "t"}).encode()
+    request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})  # unsigned
+    test_a_signed_url_verification_is_answered(app)
+    assert (counted("ok"), counted("rejected")) == (before[0] + 1, before[1] + 1)
+    page = request(app, "GET", "/metrics")[1].decode()
+    assert 'hirebot_ack_seconds_bucket{interaction="url_verification",le="0.1"}' in page
+    assert 'hirebot_outbox_rows{status="pending"} 0.0' in page
