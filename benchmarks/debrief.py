@@ -124,7 +124,7 @@ def main() -> int:
                 build.append((time.perf_counter() - start) * 1000)
                 statements = counter.count
                 start = time.perf_counter()
-                message = render(summary, candidate_id, None)
+                message = render(summary, candidate_id, [])
                 draw.append((time.perf_counter() - start) * 1000)
             rows.append(
                 (

@@ -68,6 +68,7 @@ from db.session import Database, make_engine  # noqa: E402
 from handlers.builders import scorecards as scorecard_views  # noqa: E402
 from handlers.ids import COMMAND, Action, Block, evidence_block, rating_block  # noqa: E402
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator  # noqa: E402
+from tests.support.procfile import procfile  # noqa: E402
 from tests.support.slack import SIGNING_SECRET, form_values, sign  # noqa: E402
 from tests.support.slack import text as text_input  # noqa: E402
 
@@ -152,7 +153,8 @@ def seed(url: str, emulator: SlackEmulator, loops: int) -> Seeded:
                 team=[people["priya"], people["omar"]],
                 resume_url="https://ats.example.com/candidates/42",
             )
-            candidate_id = services.loops.open_loop(form, people["rita"])
+            candidate_id = services.loops.begin_loop(form, people["rita"], None)
+            services.loops.open_loop(candidate_id)
             with services.db.transaction() as session:
                 candidate = session.get(Candidate, candidate_id)
                 channels.append(candidate.channel_id)
@@ -254,21 +256,10 @@ def free_port() -> int:
 
 
 def start_gunicorn(workdir: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    """The Procfile's web process, with its gunicorn config (bot.gunicorn_conf: hirebot's logging,
+    """The Procfile's web process as it stands (its gunicorn config gives hirebot's logging and
     multiprocess metrics); its log lines, gunicorn's and hirebot's, go to server.log."""
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [
-        str(gunicorn),
-        "--config",
-        "python:bot.gunicorn_conf",
-        "--workers",
-        "2",
-        "--bind",
-        f"{HOST}:{port}",
-        "bot.web:create_wsgi()",
-    ]
     out = open(workdir / "server.log", "w")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(procfile("web", HOST, port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -578,7 +569,7 @@ def report(
     stopped: tuple[float, bool],
 ) -> None:
     print(
-        f"\nhirebot under load: gunicorn, 2 sync workers, PostgreSQL ({LOAD_DB}), Slack emulator; "
+        f"\nhirebot under load: the Procfile's gunicorn (2 workers), PostgreSQL ({LOAD_DB}), Slack emulator; "
         f"{args.clients} clients for {duration:.1f} s over {args.loops} loops ({args.loops * INTERVIEWS_PER_LOOP} "
         f"interviews); mix {args.mix}, clicks paced to {args.clicks_per_minute}/min; {os.cpu_count()} CPUs "
         f"shared by clients, server, database and emulator; seeded in {seeded_in:.1f} s\n"

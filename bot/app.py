@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.bootstrap import Services
 from bot.logs import bolt_logger
+from bot.slack_gateway import SlackGateway
+
+
+class _App(App):
+    """Bolt's App, with every Slack call made while a request waits for its answer held to
+    the gateway's ack budget (listeners run inside dispatch with process_before_response)."""
+
+    def __init__(self, *, gateway: SlackGateway, **kwargs: Any):
+        self._hirebot_gateway = gateway
+        super().__init__(**kwargs)
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with self._hirebot_gateway.answering():
+            return super().dispatch(req)
 
 
 def create_app(services: Services, *, process_before_response: bool = True, token_verification: bool = True) -> App:
@@ -16,7 +32,8 @@ def create_app(services: Services, *, process_before_response: bool = True, toke
     10 ms sleeps).
     """
     settings = services.settings
-    app = App(
+    app = _App(
+        gateway=services.slack,
         signing_secret=settings.slack_signing_secret or "socket-mode-does-not-sign",
         process_before_response=process_before_response,
         token_verification_enabled=token_verification,

@@ -18,7 +18,8 @@ from bot.errors import HirebotError
 
 log = logging.getLogger(__name__)
 
-Notify = Callable[[str, str, "str | None"], None]  # (user id, sentence, channel to answer in)
+# (user id, sentence, channel to answer in, response_url of the command being answered)
+Notify = Callable[[str, str, "str | None", "str | None"], None]
 
 
 Key = tuple[str, Any]
@@ -26,30 +27,39 @@ Key = tuple[str, Any]
 
 class Background(Protocol):
     def submit(
-        self, job: Callable[[], Any], *, user: str | None, channel: str | None = None, key: Key | None = None
+        self,
+        job: Callable[[], Any],
+        *,
+        user: str | None,
+        channel: str | None = None,
+        key: Key | None = None,
+        reply_url: str | None = None,
     ) -> None:
         """Run `job` after the ack. With a `key`, a job whose twin is still waiting is dropped:
-        refreshing a card twice in a row says nothing the second refresh won't."""
+        refreshing a card twice in a row says nothing the second refresh won't. A failure is
+        told to `user`: through `reply_url` (a slash command's response_url) when there is one."""
 
 
 class _Reporting:
     def __init__(self, notify: Notify | None = None):
         self.notify = notify
 
-    def _run(self, job: Callable[[], Any], user: str | None, channel: str | None) -> None:
+    def _run(self, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None) -> None:
         try:
             job()
         except HirebotError as exc:
             log.warning("background job failed: %s (%s)", type(exc).__name__, exc)
-            self._tell(user, channel, exc.user_message)
+            self._tell(user, channel, reply_url, exc.user_message)
         except Exception:
             log.exception("background job crashed")
-            self._tell(user, channel, "Something went wrong on our side and that didn't finish. Please try again.")
+            self._tell(
+                user, channel, reply_url, "Something went wrong on our side and that didn't finish. Please try again."
+            )
 
-    def _tell(self, user: str | None, channel: str | None, sentence: str) -> None:
+    def _tell(self, user: str | None, channel: str | None, reply_url: str | None, sentence: str) -> None:
         if user and self.notify:
             try:
-                self.notify(user, sentence, channel)
+                self.notify(user, sentence, channel, reply_url)
             except Exception:  # the report itself failing must not hide the first failure
                 log.exception("could not tell the user about a failed background job")
 
@@ -65,22 +75,30 @@ class ThreadBackground(_Reporting):
         self._lock = threading.Lock()
 
     def submit(
-        self, job: Callable[[], Any], *, user: str | None, channel: str | None = None, key: Key | None = None
+        self,
+        job: Callable[[], Any],
+        *,
+        user: str | None,
+        channel: str | None = None,
+        key: Key | None = None,
+        reply_url: str | None = None,
     ) -> None:
         if key is not None:
             with self._lock:
                 if key in self._waiting:
                     return
                 self._waiting.add(key)
-        future = self._pool.submit(self._start, key, job, user, channel)
+        future = self._pool.submit(self._start, key, job, user, channel, reply_url)
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
 
-    def _start(self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None) -> None:
+    def _start(
+        self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None
+    ) -> None:
         if key is not None:
             with self._lock:
                 self._waiting.discard(key)  # from here on, a new change needs a new run
-        self._run(job, user, channel)
+        self._run(job, user, channel, reply_url)
 
     def wait(self, timeout: float = 30.0) -> None:
         """Block until everything submitted so far has finished (tests and benchmarks)."""
@@ -96,19 +114,25 @@ class QueuedBackground(_Reporting):
 
     def __init__(self, notify: Notify | None = None):
         super().__init__(notify)
-        self.queue: list[tuple[Callable[[], Any], str | None, str | None, Key | None]] = []
+        self.queue: list[tuple[Callable[[], Any], str | None, str | None, str | None, Key | None]] = []
 
     def submit(
-        self, job: Callable[[], Any], *, user: str | None, channel: str | None = None, key: Key | None = None
+        self,
+        job: Callable[[], Any],
+        *,
+        user: str | None,
+        channel: str | None = None,
+        key: Key | None = None,
+        reply_url: str | None = None,
     ) -> None:
         if key is not None and any(queued_key == key for *_, queued_key in self.queue):
             return
-        self.queue.append((job, user, channel, key))
+        self.queue.append((job, user, channel, reply_url, key))
 
     def drain(self) -> int:
         ran = 0
         while self.queue:
-            job, user, channel, _ = self.queue.pop(0)
-            self._run(job, user, channel)
+            job, user, channel, reply_url, _ = self.queue.pop(0)
+            self._run(job, user, channel, reply_url)
             ran += 1
         return ran

@@ -41,12 +41,27 @@ class Services:
     dispatcher: ReminderDispatcher
     debrief: DebriefService
 
-    def tell(self, user: str, sentence: str, channel: str | None = None) -> None:
-        tell(self.slack, user, sentence, channel)
+    def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
+        tell(self.slack, user, sentence, channel, reply_url)
 
 
-def tell(slack: SlackGateway, user: str, sentence: str, channel: str | None = None) -> None:
-    """Say something to one person: ephemerally where they are, by DM if that fails."""
+def tell(
+    slack: SlackGateway, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None
+) -> None:
+    """Say something to one person: through the response_url of the command they typed, else
+    ephemerally where they are, by DM if that fails.
+
+    A response_url works in any conversation, member or not, and costs no Web API call; an
+    ephemeral post fails with user_not_in_channel where the person typed a command but is
+    not a member."""
+    if reply_url:
+        try:
+            slack.respond(reply_url, sentence)
+            return
+        except SlackError as exc:  # used up, or older than 30 minutes
+            log.info("response_url reply failed (%s); sending a DM instead", exc.code)
+        slack.post_message(user, sentence)
+        return
     if channel:
         try:
             slack.post_ephemeral(channel, user, sentence)

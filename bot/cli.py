@@ -13,10 +13,14 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import metrics
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import agreement_report, metrics
 from bot.config import ConfigError, load_settings
 from bot.errors import HirebotError
 from bot.logs import configure_logging
+from bot.services import agreement, agreement_data
+from db.session import Database, make_engine
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
 log = logging.getLogger("hirebot")
@@ -118,9 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
     """HTTP mode for development; in production gunicorn serves bot.web (see Procfile)."""
     settings = load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    from wsgiref.simple_server import make_server
-
-    from bot.web import create_wsgi
+    from bot.web import create_wsgi, make_server
 
     application = create_wsgi(settings)
     with make_server("0.0.0.0", args.port, application) as server:  # noqa: S104 - a server listens
@@ -148,6 +150,30 @@ def _purge(args: argparse.Namespace) -> int:
     services = _offline_services()
     services.debrief.purge(args.candidate)
     print(f"purged candidate {args.candidate}: scorecards, interviews, reminders and names removed")
+    return 0
+
+
+def _report_agreement(args: argparse.Namespace) -> int:
+    """Krippendorff's alpha per competency from the database, or for any `unit,rater,value` CSV file."""
+    if args.ratings:
+        observations = agreement_data.read_ratings_file(Path(args.ratings), args.level)
+        try:
+            results = [agreement.measure(Path(args.ratings).name, observations, args.level)]
+        except ValueError as exc:
+            raise agreement_data.RatingsFileError(f"{args.ratings}: {exc}") from None
+        labels = {"subject": "variable", "units": "units"}
+    else:
+        url = load_settings().database_url
+        db = Database(make_engine(url))
+        try:
+            ratings = agreement_data.panel_ratings(db)
+        except SQLAlchemyError:
+            raise HirebotError(f"cannot read ratings from {_safe_url(url)}; run `hirebot migrate` first?") from None
+        finally:
+            db.engine.dispose()
+        results = agreement.measure_each(ratings, args.level, domain=agreement_data.RATING_SCALE)
+        labels = {"subject": "competency", "units": "candidates"}
+    print(agreement_report.render(results, args.format, **labels))
     return 0
 
 
@@ -189,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="remove a decided loop's personal data (retention); keeps an anonymous line")
     purge.add_argument("--candidate", type=int, required=True)
     purge.set_defaults(func=_purge)
+    report = sub.add_parser("report", help="reports on the panel").add_subparsers(dest="report_command", required=True)
+    agree = report.add_parser(
+        "agreement", help="interviewer agreement: Krippendorff's alpha per competency (or for a ratings file)"
+    )
+    agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
+    agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
+    agree.add_argument("--format", choices=agreement_report.FORMATS, default="table")
+    agree.set_defaults(func=_report_agreement)
     rubrics = sub.add_parser("rubrics", help="rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
     check = rubrics.add_parser("check", help="validate a rubric pack and print its stages and competencies")
     check.add_argument("path", nargs="?", help="a pack's YAML file (default: every installed pack)")

@@ -84,6 +84,14 @@ class SlackTransientError(SlackError):
     retryable = True
 
 
+class SlackTimeout(SlackTransientError):
+    """Slack did not answer in time: after the socket timeout, or within what was left of the
+    3 seconds a request has to be answered in."""
+
+    def __init__(self, method: str):
+        super().__init__(method, "timeout", "Slack did not answer in time. Nothing was changed; please try again.")
+
+
 class SlackRateLimited(SlackTransientError):
     def __init__(self, method: str, retry_after: float):
         self.retry_after = retry_after

@@ -17,6 +17,7 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 
 from bot.config import LogSettings, load_log_settings
+from bot.logsafety import quiet_bolt_logger
 
 TEXT_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
@@ -109,8 +110,8 @@ def configure_logging(verbose: bool = False, settings: LogSettings | None = None
 
 
 def bolt_logger() -> logging.Logger:
-    """The logger handed to Bolt, without its token notice (whatever logging set-up is in force)."""
-    logger = logging.getLogger("hirebot.bolt")
+    """The logger handed to Bolt: bodies withheld (bot/logsafety.py), and its token notice dropped."""
+    logger = quiet_bolt_logger()
     if not any(isinstance(f, DropMessage) and f.message == BOLT_TOKEN_UNUSED for f in logger.filters):
         logger.addFilter(DropMessage(BOLT_TOKEN_UNUSED))
     return logger

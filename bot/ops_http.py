@@ -4,7 +4,8 @@
 - GET/HEAD /readyz: readiness; one `SELECT 1`, so a load balancer stops sending Slack's
   requests to a process whose database is gone (503) instead of failing each of them.
 - GET /metrics: Prometheus text format (bot/metrics.py).
-Slack's requests are counted by interaction kind and outcome, and timed, around Bolt's dispatch.
+Slack's requests are counted by interaction kind and outcome, and timed, around Bolt's dispatch;
+those the edge (bot/edge.py) turns away before Bolt are counted as `unknown`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.request import payload_utils as payload
 from slack_bolt.response import BoltResponse
@@ -52,15 +52,21 @@ def interaction(body: dict[str, Any]) -> str:
     return "other"
 
 
-def outcome(kind: str, response: BoltResponse) -> str:
-    if response.status >= 500:
+def outcome_of_status(status: int) -> str | None:
+    if status >= 500:
         return "error"
-    if response.status in (401, 403):
+    if status in (401, 403):
         return "rejected"  # a bad or stale signature
-    if response.status == 404:
+    if status == 404:
         return "unhandled"  # no listener for it
-    if response.status >= 400:
-        return "bad_request"
+    if status >= 400:
+        return "bad_request"  # over the size cap, not a Slack payload, ...
+    return None
+
+
+def outcome(kind: str, response: BoltResponse) -> str:
+    if failed := outcome_of_status(response.status):
+        return failed
     if kind == "view_submission" and response.body.startswith("{"):
         try:
             if json.loads(response.body).get("response_action") == "errors":
@@ -70,16 +76,18 @@ def outcome(kind: str, response: BoltResponse) -> str:
     return "ok"
 
 
-class MeteredSlackHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, counting and timing each request it dispatches."""
+def metered_dispatch(app: App, request: BoltRequest) -> BoltResponse:
+    """Bolt's dispatch, counted by interaction kind and outcome, and timed."""
+    started = time.perf_counter()
+    response = app.dispatch(request)
+    kind = interaction(request.body if isinstance(request.body, dict) else {})
+    metrics.record_request(kind, outcome(kind, response), time.perf_counter() - started)
+    return response
 
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
-        started = time.perf_counter()
-        response = self.app.dispatch(bolt_request)
-        kind = interaction(bolt_request.body if isinstance(bolt_request.body, dict) else {})
-        metrics.record_request(kind, outcome(kind, response), time.perf_counter() - started)
-        return response
+
+def count_refused(status: int) -> None:
+    """A request turned away before Bolt: its body is never parsed, so its kind is unknown."""
+    metrics.REQUESTS.labels("unknown", outcome_of_status(status) or "bad_request").inc()
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: bytes, head: bool) -> list[bytes]:

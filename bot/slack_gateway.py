@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import errors, metrics
 
@@ -43,6 +46,15 @@ METHOD_TIERS = {
     "users.info": 4,
     "chat.postEphemeral": 4,
 }
+# Slack gives an interaction 3 seconds for its answer, and a listener answers after its own
+# Slack calls (users.info in a modal's validation, views.open). While a request waits, those
+# calls share this budget, so the answer (an inline error at worst) is still in time, with a
+# second left for the network both ways and for our own work.
+ACK_BUDGET_SECONDS = 2.0
+# Calls after the ack (background jobs, the scheduler) may wait this long for an answer.
+CALL_TIMEOUT_SECONDS = 10.0
+_MIN_SOCKET_TIMEOUT = 0.05
+_deadline: ContextVar[float | None] = ContextVar("slack_ack_deadline", default=None)
 USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
@@ -115,15 +127,19 @@ class RateLimiter:
         per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, 3)]
         return per_minute / 60.0, max(1.0, per_minute / 10.0)
 
-    def acquire(self, method: str, key: str = "") -> float:
-        """Take one call's token, sleeping until it is there. Returns the seconds waited."""
+    def acquire(self, method: str, key: str = "", max_wait: float | None = None) -> float:
+        """Take one call's token, sleeping until it is there. Returns the seconds waited.
+
+        If that would take longer than `max_wait`, nothing is taken and SlackRateLimited is raised."""
         rate, burst = self.budget(method)
         with self._lock:
             now = self._clock()
             tokens, last = self._buckets.get((method, key), [burst, now])
             tokens = min(burst, tokens + (now - last) * rate) - 1.0
-            self._buckets[(method, key)] = [tokens, now]
             wait = 0.0 if tokens >= 0 else -tokens / rate
+            if max_wait is not None and wait > max_wait:
+                raise errors.SlackRateLimited(method, wait)
+            self._buckets[(method, key)] = [tokens, now]
         if wait:
             self._sleep(wait)
         return wait
@@ -178,7 +194,20 @@ class SlackGateway:
 
     @classmethod
     def connect(cls, token: str, base_url: str, **kwargs: Any) -> SlackGateway:
-        return cls(WebClient(token=token, base_url=base_url, timeout=10, logger=_quiet_sdk_logger()), **kwargs)
+        client = BudgetedWebClient(
+            token=token, base_url=base_url, timeout=CALL_TIMEOUT_SECONDS, logger=quiet_sdk_logger()
+        )
+        return cls(client, **kwargs)
+
+    @staticmethod
+    @contextmanager
+    def answering(seconds: float = ACK_BUDGET_SECONDS) -> Iterator[None]:
+        """Slack calls made inside this block, on this thread, end within `seconds` in all."""
+        token = _deadline.set(time.monotonic() + seconds)
+        try:
+            yield
+        finally:
+            _deadline.reset(token)
 
     # The one place a Web API request is made.
 
@@ -186,7 +215,11 @@ class SlackGateway:
         attempt = 0
         while True:
             attempt += 1
-            self._limiter.acquire(method, rate_key)
+            left = budget_left()
+            if left is not None and left <= 0:
+                log.warning("slack %s not called: the request's time to answer Slack is spent", method)
+                raise errors.SlackTimeout(method)
+            self._limiter.acquire(method, rate_key, max_wait=left)
             metrics.record_slack_call(method)
             try:
                 args = _drop_none(kwargs)
@@ -201,7 +234,9 @@ class SlackGateway:
                     retry_after = _retry_after(exc.response.headers)
                     log.warning("slack %s rate limited; Retry-After %.0fs (attempt %d)", method, retry_after, attempt)
                     metrics.record_slack_rate_limited(method)
-                    if retry_after > self._max_inline_wait or attempt > self._max_retries:
+                    left = budget_left()
+                    inline = self._max_inline_wait if left is None else min(self._max_inline_wait, left)
+                    if retry_after > inline or attempt > self._max_retries:
                         metrics.record_slack_error(method, "ratelimited")
                         raise errors.SlackRateLimited(method, retry_after) from None
                     self._sleep(retry_after)
@@ -215,6 +250,10 @@ class SlackGateway:
                 metrics.record_slack_error(method, code)
                 raise to_domain_error(method, code) from None
             except (URLError, TimeoutError, ConnectionError) as exc:
+                if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+                    log.warning("slack %s timed out", method)
+                    metrics.record_slack_error(method, "timeout")
+                    raise errors.SlackTimeout(method) from None
                 log.warning("slack %s unreachable: %s", method, type(exc).__name__)
                 metrics.record_slack_error(method, "unreachable")
                 raise errors.SlackTransientError(method, "unreachable") from None
@@ -274,6 +313,23 @@ class SlackGateway:
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: Sequence[dict] | None = None) -> None:
         self.call("chat.postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
 
+    def respond(self, response_url: str, text: str, blocks: Sequence[dict] | None = None) -> None:
+        """Answer a command ephemerally through its response_url: it works wherever the person
+        typed it, and is no Web API call. Slack takes five answers per URL within 30 minutes."""
+        # The URL is a credential of sorts: it is never logged, only the outcome is.
+        client = WebhookClient(response_url, timeout=10, logger=quiet_sdk_logger())
+        try:
+            response = client.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        except (URLError, TimeoutError, ConnectionError) as exc:
+            log.warning("slack response_url unreachable: %s", type(exc).__name__)
+            raise errors.SlackTransientError("response_url", "unreachable") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise errors.SlackTransientError("response_url", f"http_{response.status_code}")
+        if response.status_code != 200:
+            code = (response.body or "").strip()[:40] or f"http_{response.status_code}"
+            log.info("slack response_url answered %s", code)
+            raise to_domain_error("response_url", code)
+
     def open_view(self, trigger_id: str, view: dict) -> OpenedView:
         data = self.call("views.open", trigger_id=trigger_id, view=view)
         return OpenedView(data["view"]["id"], data["view"].get("hash", ""))
@@ -313,7 +369,29 @@ class SlackGateway:
         return found
 
 
-def _quiet_sdk_logger() -> logging.Logger:
+def budget_left() -> float | None:
+    """Seconds left to answer the request this thread is serving; None outside a request."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+class BudgetedWebClient(WebClient):
+    """A WebClient whose socket timeout is never longer than what is left of the budget.
+
+    slack_sdk reads `timeout` afresh for each HTTP attempt (retries included); the budget
+    lives in a context variable, so threads sharing the client do not disturb each other."""
+
+    @property  # type: ignore[override]
+    def timeout(self) -> float:
+        left = budget_left()
+        return self._timeout if left is None else max(_MIN_SOCKET_TIMEOUT, min(self._timeout, left))
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._timeout = value
+
+
+def quiet_sdk_logger() -> logging.Logger:
     """slack_sdk logs whole request bodies at DEBUG: candidate names and scorecard text.
     Its logger is pinned at INFO whatever the root level is."""
     sdk = logging.getLogger("hirebot.slack_sdk")

@@ -67,7 +67,9 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 
 class LoopStatus(enum.StrEnum):
-    OPENING = "opening"  # the channel is being created; the row is removed if that fails for good
+    # The row is written first, then the channel is created: a loop whose channel does not exist
+    # yet (Slack down, a lost response) stays here, listed with *Retry set-up* for its recruiter.
+    OPENING = "opening"
     OPEN = "open"
     DECIDED = "decided"
     PURGED = "purged"
@@ -122,6 +124,8 @@ class Candidate(Base):
     hiring_manager_id: Mapped[str] = mapped_column(String(20))
     resume_url: Mapped[str | None] = mapped_column(String(2000))
     channel_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Written before conversations.create is called: with no channel_id, the last name asked for,
+    # whose creation may have happened even if its response was lost.
     channel_name: Mapped[str | None] = mapped_column(String(80))
     card_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[LoopStatus] = mapped_column(_enum(LoopStatus, "loop_status"), default=LoopStatus.OPENING)
@@ -131,6 +135,10 @@ class Candidate(Base):
     decision_rationale: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(20))
+    # The new-loop modal submission that opened it: a replayed submission finds this row.
+    view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set-up runs one at a time: a run holds this lease so a second Retry cannot create a second channel.
+    setup_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

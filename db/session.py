@@ -8,13 +8,34 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# A database that stops answering must not hold a request (or a worker thread) for minutes.
+CONNECT_TIMEOUT_SECONDS = 5
+# Per statement, PostgreSQL side. hirebot's statements take milliseconds; a lock wait or a
+# runaway query is cut off here. Migrations run without it (statement_timeout_ms=0).
+STATEMENT_TIMEOUT_MS = 10_000
+# Unacknowledged writes to a silent PostgreSQL host drop the connection after this (Linux).
+TCP_USER_TIMEOUT_MS = 10_000
+# How long SQLite waits for another writer's lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+# How long a request waits for a free connection from the pool.
+POOL_TIMEOUT_SECONDS = 10
 
-def make_engine(url: str, **kwargs: object) -> Engine:
+
+def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, **kwargs: object) -> Engine:
+    """An engine whose errors never quote bound parameters (hide_parameters): those are
+    candidate names and scorecard evidence, and errors end up in logs."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+    if kwargs.get("poolclass") is None:
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects are untyped

@@ -8,8 +8,9 @@ from bot.bootstrap import Services
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import commands, debrief, errors, home, loops, scorecards
+    from handlers import commands, debrief, errors, home, loops, scorecards, workspace
 
+    workspace.register(app, services)
     errors.register(app, services)
     commands.register(app, services)
     loops.register(app, services)

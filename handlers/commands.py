@@ -22,7 +22,9 @@ Subcommand = Callable[[Services, SlashCommand], "Message | str"]
 
 def _new(services: Services, cmd: SlashCommand) -> str:
     services.loops.ensure_recruiter(cmd.user_id)
-    view = views.new_loop_modal(services.rubrics.all(), cmd.user_id, origin_channel=cmd.channel_id)
+    view = views.new_loop_modal(
+        services.rubrics.all(), cmd.user_id, origin_channel=cmd.channel_id, reply_url=cmd.response_url
+    )
     services.slack.open_view(cmd.trigger_id, view)
     return ""
 
@@ -46,7 +48,10 @@ def _summary(services: Services, cmd: SlashCommand) -> str:
     candidate_id = services.loops.loop_for_channel(cmd.channel_id, "summary")
     services.debrief.check_can_run(candidate_id, cmd.user_id)
     services.background.submit(
-        lambda: services.debrief.post(candidate_id, cmd.user_id), user=cmd.user_id, channel=cmd.channel_id
+        lambda: services.debrief.post(candidate_id, cmd.user_id),
+        user=cmd.user_id,
+        channel=cmd.channel_id,
+        reply_url=cmd.response_url,
     )
     return "Posting the debrief pre-read in this channel (or refreshing it if it is already here)."
 
@@ -72,7 +77,10 @@ def _help(services: Services, cmd: SlashCommand) -> Message:
 
 def _unknown(services: Services, cmd: SlashCommand) -> str:
     known = ", ".join(name for name, _ in SUBCOMMANDS)
-    return f"I don't know `/hire {cmd.subcommand[0]}`. Try one of: {known}. `/hire help` explains each."
+    word = cmd.subcommand[0]
+    # Echo back only a plain word: the rest of what was typed may hold mentions such as <!channel>.
+    what = f"`/hire {word}`" if len(word) <= 30 and word.isascii() and word.replace("-", "").isalnum() else "that"
+    return f"I don't know {what}. Try one of: {known}. `/hire help` explains each."
 
 
 ROUTES: dict[str, Subcommand] = {

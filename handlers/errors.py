@@ -1,6 +1,7 @@
 """The one place domain errors become what a person sees.
 
-- slash commands: the error's sentence is the (ephemeral) answer to the command;
+- slash commands: the error's sentence is the (ephemeral) answer to the command, in the ack,
+  or through the command's response_url when the work went on after the ack;
 - view submissions: InvalidInput goes beside each field (`response_action: errors`), any
   other domain error beside the modal's first input;
 - button clicks: acked at once; a failure afterwards is said ephemerally, or by DM.
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
-from bot.errors import HirebotError, InvalidInput
+from bot.errors import HirebotError, InvalidInput, SlackTimeout
 from bot.services.ports import Message
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,15 @@ def after_ack(services: Services, user: str, channel: str | None, work: Callable
     try:
         work()
     except HirebotError as exc:
-        services.tell(user, exc.user_message, channel)
+        tell = partial(services.tell, user, exc.user_message, channel)
+        if isinstance(exc, SlackTimeout):
+            # The request's time to answer Slack is spent, and telling them is a Slack call too.
+            services.background.submit(tell, user=None)
+            return
+        try:
+            tell()
+        except SlackTimeout:
+            services.background.submit(tell, user=None)
 
 
 def register(app: App, services: Services) -> None:
@@ -78,6 +88,7 @@ def register(app: App, services: Services) -> None:
         user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
         if user:
             try:
-                services.tell(user, GENERIC)
+                # A command's (or a message button's) response_url answers where it was used.
+                services.tell(user, GENERIC, reply_url=body.get("response_url"))
             except HirebotError:
                 log.warning("could not tell %s about the failure", "the user")

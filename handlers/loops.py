@@ -11,7 +11,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
-from bot.services.loops import InterviewPlan, NewLoop
+from bot.services.loops import InterviewPlan
+from bot.services.opening import NewLoop, Opened
 from handlers.builders import loops as views
 from handlers.errors import after_ack, submit
 from handlers.ids import Action, Block, Callback, element_id
@@ -47,24 +48,37 @@ def _plan(state: ViewState) -> InterviewPlan:
 def register(app: App, services: Services) -> None:
     loops = services.loops
 
+    def finish(outcome: Opened | None, user: str, channel: str | None, reply_url: str | None = None) -> None:
+        if outcome is None:
+            services.tell(user, "That loop is being set up right now; its card shows how it went.", channel, reply_url)
+            return
+        services.tell(user, outcome.sentence, channel, reply_url)
+        if outcome.refused:
+            # Only once told: a loop nobody heard about stays listed in /hire status instead.
+            loops.discard_refused(outcome.candidate_id)
+
     @app.view(Callback.NEW_LOOP)
     def new_loop(ack: Ack, body: dict[str, Any]) -> None:
         sub = ViewSubmission.model_validate(body)
-        user = sub.user_id  # jobs after the ack capture ids, never the payload
+        user, view_id = sub.user_id, sub.view_id  # jobs after the ack capture ids, never the payload
         form = _new_loop(sub.state)
         origin = sub.metadata.get("origin_channel")
+        reply_url = sub.metadata.get("reply_url")  # the `/hire new` command's, to answer it where it was typed
+        begun: list[int | None] = []
 
         def accept() -> None:
             loops.ensure_recruiter(user)
             loops.validate_new_loop(form)
+            begun.append(loops.begin_loop(form, user, view_id))
 
-        def open_loop() -> None:
-            candidate_id = loops.open_loop(form, user)
-            card = loops.card(candidate_id)
-            services.tell(user, f"Opened <#{card.channel_id}> for {form.candidate_name}.", origin)
-
-        if submit(ack, Block.CANDIDATE_NAME, accept):
-            services.background.submit(open_loop, user=user, channel=origin)
+        if submit(ack, Block.CANDIDATE_NAME, accept) and begun[0] is not None:
+            candidate_id = begun[0]
+            services.background.submit(
+                lambda: finish(loops.open_loop(candidate_id), user, origin, reply_url),
+                user=user,
+                channel=origin,
+                reply_url=reply_url,
+            )
 
     @app.action(Action.ADD_INTERVIEW)
     def add_interview_button(ack: Ack, body: dict[str, Any]) -> None:
@@ -105,9 +119,12 @@ def register(app: App, services: Services) -> None:
     def retry_setup(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         click = BlockAction.model_validate(body)
-        services.background.submit(
-            lambda: loops.retry_setup(int(click.value), click.user_id), user=click.user_id, channel=click.channel_id
-        )
+
+        def retry() -> None:
+            finish(loops.retry_setup(int(click.value), click.user_id), click.user_id, click.channel_id)
+            loops.refresh_homes(click.user_id)  # the Home tab may list this loop as waiting for set-up
+
+        services.background.submit(retry, user=click.user_id, channel=click.channel_id)
 
     @app.action(Action.INTERVIEW_MENU)
     def interview_menu(ack: Ack, body: dict[str, Any]) -> None:
@@ -155,11 +172,12 @@ def register(app: App, services: Services) -> None:
         plan = _plan(sub.state)
         candidate_id = int(sub.metadata["candidate_id"])
         interview_id = sub.metadata.get("interview_id")  # set when rescheduling
-        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user)):
-            if interview_id is None:
+        moving = int(interview_id) if interview_id is not None else None
+        if submit(ack, Block.STAGE, lambda: loops.validate_interview(candidate_id, plan, user, moving)):
+            if moving is None:
                 services.background.submit(lambda: loops.add_interview(candidate_id, plan, user), user=user)
             else:
-                services.background.submit(lambda: loops.reschedule(int(interview_id), plan, user), user=user)
+                services.background.submit(lambda: loops.reschedule(moving, plan, user), user=user)
 
     @app.view(Callback.SET_DEBRIEF)
     def set_debrief(ack: Ack, body: dict[str, Any]) -> None:

@@ -19,6 +19,8 @@ class SlashCommand(_Payload):
     channel_id: str
     text: str = ""
     trigger_id: str
+    # Where to answer later (work after the ack): any conversation, 5 times in 30 minutes.
+    response_url: str | None = None
 
     @property
     def subcommand(self) -> tuple[str, str]:

@@ -41,6 +41,20 @@ def scorecard_form(state: ViewState) -> ScorecardForm:
     return form
 
 
+def _beside_shown_blocks(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
+    """Errors keyed by blocks the submitted modal has: Slack rejects a response naming any other.
+
+    A red flag ticked just before submitting has no evidence box yet (the redraw that adds it
+    may not have landed), so what it needs is said beside the red flags themselves."""
+    shown = {b.get("block_id") for b in view.get("blocks", [])}
+    placed: dict[str, str] = {}
+    for block, message in errors.items():
+        if block not in shown:
+            block = Block.RED_FLAGS if Block.RED_FLAGS in shown else Block.RECOMMENDATION
+        placed[block] = f"{placed[block]} {message}" if block in placed else message
+    return placed
+
+
 def _notice(title: str, text: str) -> dict[str, Any]:
     return modal(Callback.PANEL_FEEDBACK, title, [section(text)], submit=None, close="Close")
 
@@ -91,13 +105,15 @@ def register(app: App, services: Services) -> None:
         try:
             result = scorecards.submit(int(interview_id), user, form)
         except InvalidInput as exc:
-            ack(response_action="errors", errors=exc.errors)
+            ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
             return
         except HirebotError as exc:
             first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
             ack(response_action="errors", errors={first: exc.user_message})
             return
         ack(response_action="update", view=views.submitted_view(result))
+        if not result.changed:
+            return  # a double click or a resubmission: nothing to tell anyone
         # The jobs capture ids, not the payload: a queue of them must stay small.
         if result.created:
             services.background.submit(partial(scorecards.post_receipt, result, user), user=None)

@@ -19,6 +19,7 @@ from bot.slack_gateway import RateLimiter, SlackGateway
 from db.models import Base
 from db.session import Database, make_engine
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator
+from tests.support.logs import assert_not_logged, personal_data
 from tests.support.slack import SIGNING_SECRET, RecordingClient, SlackDriver
 
 PG_URL = os.environ.get("HIREBOT_TEST_DATABASE_URL")
@@ -102,7 +103,12 @@ def make_settings(emulator: SlackEmulator, db_url: str, token: str = BOT_TOKEN, 
 
 
 @pytest.fixture
-def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) -> Iterator[Hirebot]:
+def hirebot(
+    emulator: SlackEmulator, database: Database, clock: MutableClock, caplog: pytest.LogCaptureFixture
+) -> Iterator[Hirebot]:
+    # Every end-to-end test runs with logging at DEBUG, as `hirebot -v` does, and fails if a
+    # candidate name, a note, evidence, the token or the signing secret reached a log record.
+    caplog.set_level(logging.DEBUG)
     token = emulator.next_bot_token()
     client = RecordingClient(token=token, base_url=emulator.api_url, timeout=10)
     waits: list[float] = []
@@ -111,8 +117,24 @@ def hirebot(emulator: SlackEmulator, database: Database, clock: MutableClock) ->
     settings = make_settings(emulator, str(database.engine.url.render_as_string(hide_password=False)), token)
     services = build_services(settings, slack=gateway, db=database, clock=clock, background=QueuedBackground)
     app = create_app(services)
-    yield Hirebot(services, SlackDriver(app, emulator, client), emulator, client, clock, waits)
+    driver = SlackDriver(app, emulator, client)
+    yield Hirebot(services, driver, emulator, client, clock, waits)
+    driver.stop()
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
+    assert_not_logged(caplog, personal_data(database) | {token, SIGNING_SECRET})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e, and anything that needs the emulator, is end-to-end.
+
+    Applied here rather than by hand so that a new e2e test cannot forget its marker, and so
+    that `make unit` (-m "not e2e") never starts the emulator.
+    """
+    e2e = pytest.mark.e2e
+    for item in items:
+        in_e2e = "e2e" in item.path.parts
+        if in_e2e or "emulator" in getattr(item, "fixturenames", ()):
+            item.add_marker(e2e)
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
+from bot.services.checks import has_control
 from bot.services.loop_channel import LoopChannel
-from bot.services.ports import Gateway, Renderer
+from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, Summary, summarize
 from db.models import (
@@ -71,7 +72,7 @@ class DebriefService:
         interviews = [i for i in candidate.interviews if i.status is InterviewStatus.SCHEDULED]
         cards = [
             CardInput(
-                interviewer_id=i.interviewer_id,
+                interviewer_id=i.scorecard.interviewer_id,
                 stage_key=i.stage_key,
                 recommendation=Recommendation(i.scorecard.recommendation),
                 ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
@@ -116,10 +117,10 @@ class DebriefService:
             if debrief is None:  # posted on demand before a debrief time was set
                 debrief = candidate.debrief = Debrief(scheduled_at=self.clock())
             pack = self.rubrics.get(candidate.pack)
-            note = _changes(debrief.summarised, candidate, pack) if debrief.summary_ts else None
+            changes = _changes(debrief.summarised, candidate, pack) if debrief.summary_ts else []
             snapshot = _snapshot(candidate)
             channel, ts = candidate.channel_id, debrief.summary_ts
-        message = self.render.debrief(summary, candidate_id, note)
+        message = self.render.debrief(summary, candidate_id, changes)
         if channel is None:
             raise InvalidInput({"summary": "This loop has no channel to post in."})
         if ts:
@@ -134,11 +135,21 @@ class DebriefService:
         return ts
 
     def refresh_if_posted(self, candidate_id: int) -> None:
-        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early."""
+        """A late scorecard or an amendment edits the posted pre-read; nothing is posted early.
+
+        Only when the posting is behind: a second refresh for the same scorecard (a repeated
+        submission, a retried job) would edit it again and drop its 'updated: …' line."""
         with self.db.transaction() as session:
             debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one_or_none()
-            posted = debrief is not None and debrief.summary_ts is not None
-        if posted:
+            if debrief is None or debrief.summary_ts is None:
+                return
+            cards = session.execute(
+                select(Scorecard.id, Scorecard.amendments)
+                .join(Interview, Interview.id == Scorecard.interview_id)
+                .where(Interview.candidate_id == candidate_id)
+            ).all()
+            behind = {str(card_id): amendments for card_id, amendments in cards} != debrief.summarised
+        if behind:
             self.post(candidate_id)
 
     # Deciding and closing
@@ -153,6 +164,8 @@ class DebriefService:
             problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
         elif len(rationale) > 3000:
             problems["rationale"] = "Keep it under 3000 characters."
+        elif has_control(rationale, multiline=True):
+            problems["rationale"] = "Remove the control characters (such as NUL) from the text."
         if problems:
             raise InvalidInput(problems)
         return Decision(choice)
@@ -303,24 +316,17 @@ def _snapshot(candidate: Candidate) -> dict[str, int]:
     return {str(i.scorecard.id): i.scorecard.amendments for i in candidate.interviews if i.scorecard is not None}
 
 
-def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> str | None:
-    """'updated: +1 scorecard (Coding round, <@U1>)', or amendments, since the last posting."""
-    added, amended = [], []
+def _changes(before: dict[str, int], candidate: Candidate, pack: RubricPack) -> list[PreReadChange]:
+    """Scorecards added or amended since the last posting, for the pre-read's 'updated:' note."""
+    changes = []
     for interview in candidate.interviews:
         card = interview.scorecard
         if card is None:
             continue
-        stage = f"{pack.stage_name(interview.stage_key)}, <@{interview.interviewer_id}>"
-        if str(card.id) not in before:
-            added.append(stage)
-        elif card.amendments > before[str(card.id)]:
-            amended.append(stage)
-    parts = []
-    if added:
-        parts.append(f"+{len(added)} scorecard{'s' if len(added) > 1 else ''} ({'; '.join(added)})")
-    if amended:
-        parts.append(f"{len(amended)} amended ({'; '.join(amended)})")
-    return "updated: " + ", ".join(parts) if parts else None
+        if str(card.id) not in before or card.amendments > before[str(card.id)]:
+            stage = pack.stage_name(interview.stage_key)
+            changes.append(PreReadChange(stage, card.interviewer_id, amended=str(card.id) in before))
+    return changes
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from bot.services import queries
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
 from bot.services.readmodels import read_card
+from db.models import LoopStatus
 from db.session import Database
 from rubrics.loader import RubricRegistry
 
@@ -40,15 +41,46 @@ class LoopChannel:
         self.settings = settings
         self.clock = clock
 
-    def create(self, candidate_name: str, role: str) -> tuple[str, str]:
-        for attempt in range(NAME_TAKEN_RETRIES):
-            name = channel_name(candidate_name, role, attempt)
+    def ensure_channel(self, candidate_id: int) -> str:
+        """Create the loop's private channel, once, and return its id.
+
+        Each name is written to the row before conversations.create is called, so that a run
+        after a lost response (a timeout, a 5xx, a crash) knows which name it may already own.
+        The bot's scopes cannot look a private channel up by name, so when that name then
+        answers name_taken the loop moves on to the next suffix and says the name may be an
+        empty channel left by the lost call (only hirebot is in it), on the card, rather than guess.
+        """
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            if candidate.channel_id:
+                return candidate.channel_id
+            person, role, uncertain = candidate.name, candidate.pack, candidate.channel_name
+        for attempt in range(NAME_TAKEN_RETRIES + 1):
+            suffix = attempt if attempt < NAME_TAKEN_RETRIES else int(self.clock().timestamp()) % 100000
+            name = channel_name(person, role, suffix)
+            self._record_channel(candidate_id, name, None)
             try:
-                return self.slack.create_private_channel(name), name
+                channel = self.slack.create_private_channel(name)
             except ChannelNameTaken:
+                if name == uncertain:
+                    self.set_problem(candidate_id, "lost-create", name)
                 log.info("channel name taken, trying the next suffix (attempt %d)", attempt + 1)
-        name = channel_name(candidate_name, role, int(self.clock().timestamp()) % 100000)
-        return self.slack.create_private_channel(name), name
+                continue
+            except SlackError as exc:
+                if not exc.retryable:
+                    self._record_channel(candidate_id, None, None)  # a clear refusal: nothing was created
+                raise
+            self._record_channel(candidate_id, name, channel)
+            return channel
+        raise ChannelNameTaken("conversations.create", "name_taken")
+
+    def _record_channel(self, candidate_id: int, name: str | None, channel: str | None) -> None:
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            candidate.channel_name = name
+            candidate.channel_id = channel
+            if channel and candidate.status is LoopStatus.OPENING:
+                candidate.status = LoopStatus.OPEN
 
     def run_setup(self, candidate_id: int, steps: tuple[str, ...]) -> None:
         """Run set-up steps once the channel exists. A failure is kept on the card, not raised."""
@@ -128,10 +160,14 @@ class LoopChannel:
 
     def set_problem(self, candidate_id: int, step: str, code: str | None) -> None:
         """Record (or, with code None, clear) the failure of one set-up step."""
+        self.set_problems(candidate_id, {step: code})
+
+    def set_problems(self, candidate_id: int, codes: dict[str, str | None]) -> None:
+        """Several steps' outcomes in one transaction."""
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
-            kept = [p for p in candidate.problems if p.split(":", 1)[0] != step]
-            updated = kept + ([f"{step}: {code}"] if code else [])
+            kept = [p for p in candidate.problems if p.split(":", 1)[0] not in codes]
+            updated = kept + [f"{step}: {code}" for step, code in codes.items() if code]
             if updated != candidate.problems:
                 candidate.problems = updated
 

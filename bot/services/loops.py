@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,28 +18,40 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
+from bot.mrkdwn import url_problem
 from bot.services import queries
-from bot.services.loop_channel import SETUP_STEPS, LoopChannel
+from bot.services.checks import bad_user_id, has_control
+from bot.services.loop_channel import LoopChannel
+from bot.services.opening import LoopOpening, NewLoop, Opened
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
 from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner
-from db.models import Candidate, Debrief, Interview, InterviewStatus, LoopStatus, TeamMember, TeamRole
+from db.models import (
+    Candidate,
+    Debrief,
+    Interview,
+    InterviewStatus,
+    LoopStatus,
+    Scorecard,
+    TeamMember,
+    TeamRole,
+)
 from db.session import Database
 from rubrics.loader import RubricRegistry
 from rubrics.models import RubricPack
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class NewLoop:
-    candidate_name: str
-    pack: str
-    profile: str
-    recruiter_id: str
-    hiring_manager_id: str
-    team: list[str]
-    resume_url: str | None
+SCORECARD_IN = (
+    "This interview's scorecard is already in, so its interviewer, stage and time can no longer change. "
+    "Add a new interview instead."
+)
+MAX_RESUME_URL = Candidate.__table__.c.resume_url.type.length  # what the column holds
+# Dates a person can mean. Outside them a date is a slip (or a forged payload), and the far
+# ones would overflow once reminders are planned from them. Five years, not two: teams plan
+# loops for roles that open later, and a typo in the year still lands far outside it.
+EARLIEST_INTERVIEW = datetime(2000, 1, 1, tzinfo=UTC)
+HORIZON = timedelta(days=5 * 365)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class LoopService:
         self.clock = clock
         self.reminders = reminders
         self.channel = LoopChannel(db, slack, rubrics, render, settings, clock)
+        self.opening = LoopOpening(db, rubrics, self.channel, clock)
         # Called with the candidate id when a scorecard lands (the debrief refreshes its pre-read).
         self.scorecard_listeners: list[Callable[[int], object]] = []
 
@@ -94,16 +107,25 @@ class LoopService:
             problems["candidate_name"] = "Enter the candidate's name."
         elif len(form.candidate_name) > 200:
             problems["candidate_name"] = "Keep the name under 200 characters."
+        elif has_control(form.candidate_name):
+            problems["candidate_name"] = "Remove the control characters (such as NUL) from the name."
+        if form.resume_url and has_control(form.resume_url):
+            problems["resume_url"] = "Remove the control characters (such as NUL) from the link."
+        elif form.resume_url and len(form.resume_url) > MAX_RESUME_URL:
+            problems["resume_url"] = f"Keep the link under {MAX_RESUME_URL} characters."
+        if any(bad_user_id(u) for u in form.team):
+            problems["team"] = "Pick the hiring team from the list."
         try:
             pack = self.rubrics.get(form.pack)
             if form.profile not in {p.key for p in pack.profiles}:
                 problems["profile"] = f"Pick one of the {pack.role} profiles."
         except Exception:
             problems["pack"] = "Pick one of the installed role packs."
-        if form.resume_url and not form.resume_url.startswith(("https://", "http://")):
-            problems["resume_url"] = "Use a full link starting with https://"
+        link_problem = url_problem(form.resume_url) if form.resume_url else None
+        if link_problem:
+            problems["resume_url"] = link_problem
         for block, user in (("recruiter", form.recruiter_id), ("hiring_manager", form.hiring_manager_id)):
-            if not user:
+            if not user or bad_user_id(user):
                 problems[block] = "Pick someone."
                 continue
             problem = self._inactive(user)
@@ -123,49 +145,24 @@ class LoopService:
             return "Pick a person, not an app."
         return None
 
-    def open_loop(self, form: NewLoop, actor: str) -> int:
-        """Create the private channel, then the loop, then set the channel up.
-
-        The channel comes first so that a refusal from Slack leaves no row behind; steps after
-        it are recorded as problems on the card and can be retried.
-        """
+    def begin_loop(self, form: NewLoop, actor: str, view_id: str | None) -> int | None:
+        """Write the loop (OPENING) before any Slack call; None when this view already opened one."""
         self.ensure_recruiter(actor)
-        pack = self.rubrics.get(form.pack)
-        channel_id, name = self.channel.create(form.candidate_name, pack.pack)
-        with self.db.transaction() as session:
-            candidate = Candidate(
-                name=form.candidate_name.strip(),
-                pack=pack.pack,
-                pack_version=pack.version,
-                profile=form.profile,
-                recruiter_id=form.recruiter_id,
-                hiring_manager_id=form.hiring_manager_id,
-                resume_url=form.resume_url or None,
-                channel_id=channel_id,
-                channel_name=name,
-                status=LoopStatus.OPEN,
-                created_by=actor,
-                created_at=self.clock(),
-                updated_at=self.clock(),
-            )
-            candidate.team = [
-                TeamMember(user_id=form.recruiter_id, role=TeamRole.RECRUITER),
-                TeamMember(user_id=form.hiring_manager_id, role=TeamRole.HIRING_MANAGER),
-                *(TeamMember(user_id=u, role=TeamRole.INTERVIEWER) for u in dict.fromkeys(form.team)),
-            ]
-            session.add(candidate)
-            session.flush()
-            session.add(queries.audit(actor, "loop.opened", candidate.id, {"pack": pack.ref, "team": len(form.team)}))
-            candidate_id = candidate.id
-        self.channel.run_setup(candidate_id, SETUP_STEPS)
-        return candidate_id
+        return self.opening.begin(form, actor, view_id)
 
-    def retry_setup(self, candidate_id: int, actor: str) -> None:
+    def open_loop(self, candidate_id: int) -> Opened | None:
+        """Create the channel and set it up; each step's outcome is kept on the loop."""
+        return self.opening.run(candidate_id)
+
+    def discard_refused(self, candidate_id: int) -> None:
+        self.opening.discard(candidate_id)
+
+    def retry_setup(self, candidate_id: int, actor: str) -> Opened | None:
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
-            self.ensure_can_plan(candidate, actor)
-            steps = tuple(p.split(":", 1)[0] for p in candidate.problems)
-        self.channel.run_setup(candidate_id, steps)
+            if actor != candidate.created_by:  # whoever opened it may finish opening it
+                self.ensure_can_plan(candidate, actor)
+        return self.opening.run(candidate_id)
 
     def card(self, candidate_id: int) -> LoopCard:
         return self.channel.card(candidate_id)
@@ -197,12 +194,23 @@ class LoopService:
             candidate_id = _interview(session, interview_id).candidate_id
         card, pack = self.planning_context(candidate_id, actor)
         line = next(i for i in card.interviews if i.id == interview_id)
+        if line.submitted:  # a menu shown before the scorecard landed
+            raise InvalidInput({"stage": SCORECARD_IN})
         return card, pack, line
 
-    def validate_interview(self, candidate_id: int, plan: InterviewPlan, actor: str) -> None:
-        """The inline checks of the interview modal; the time zone is settled when it is saved."""
+    def validate_interview(
+        self, candidate_id: int, plan: InterviewPlan, actor: str, interview_id: int | None = None
+    ) -> None:
+        """The inline checks of the interview modal; the time zone is settled when it is saved.
+
+        With `interview_id` (a reschedule) the interview must still be open to change: its
+        scorecard may have landed while the modal was open.
+        """
         pack_key = self._planning(candidate_id, actor)
-        _validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone)
+        if interview_id is not None:
+            with self.db.transaction() as session:
+                _ensure_movable(session, _interview(session, interview_id))
+        _validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone, self.clock())
 
     def interviewer_zone(self, user_id: str) -> str:
         try:
@@ -214,7 +222,7 @@ class LoopService:
     def add_interview(self, candidate_id: int, plan: InterviewPlan, actor: str) -> int:
         pack_key = self._planning(candidate_id, actor)
         zone = self.interviewer_zone(plan.interviewer_id)
-        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone)
+        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             interview = Interview(
@@ -247,11 +255,12 @@ class LoopService:
         candidate_id = self.candidate_of(interview_id)
         pack_key = self._planning(candidate_id, actor)
         zone = self.interviewer_zone(plan.interviewer_id)
-        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone)
+        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
         with self.db.transaction() as session:
-            interview = _interview(session, interview_id)
-            if interview.status is InterviewStatus.CANCELLED:
-                raise InvalidInput({"start_date": "This interview was cancelled; add a new one instead."})
+            # Checked again under the row lock a scorecard submission also takes: one that
+            # landed after the modal was accepted must not be handed to someone else.
+            interview = _lock(session, interview_id)
+            _ensure_movable(session, interview)
             previous = interview.interviewer_id
             interview.stage_key = plan.stage_key
             interview.interviewer_id = plan.interviewer_id
@@ -287,8 +296,11 @@ class LoopService:
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
         when = _parse_local(date, time, ZoneInfo(self.interviewer_zone(actor)), "debrief_date")
-        if when < self.clock():
+        now = self.clock()
+        if when < now:
             raise InvalidInput({"debrief_date": "Pick a time in the future."})
+        if when > now + HORIZON:
+            raise InvalidInput({"debrief_date": f"Pick a date before {(now + HORIZON):%Y-%m-%d}."})
         return when
 
     def set_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
@@ -350,24 +362,47 @@ def _interview(session: Session, interview_id: int) -> Interview:
     return interview
 
 
+def _lock(session: Session, interview_id: int) -> Interview:
+    """The interview, its row locked as ScorecardService._lock locks it (SQLite has one writer).
+
+    Nothing is joined: a joined scorecard would be read from before the lock was granted."""
+    interview = session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update())
+    if interview is None:
+        raise NotFound("That interview no longer exists.")
+    return interview
+
+
+def _ensure_movable(session: Session, interview: Interview) -> None:
+    """A reschedule changes who, what stage and when; none of that may change under a scorecard."""
+    if interview.status is InterviewStatus.CANCELLED:
+        raise InvalidInput({"start_date": "This interview was cancelled; add a new one instead."})
+    # Its own statement, so that it sees a scorecard committed while this one waited for the lock.
+    if session.scalar(select(Scorecard.id).where(Scorecard.interview_id == interview.id)) is not None:
+        raise InvalidInput({"stage": SCORECARD_IN})
+
+
 def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:
     try:
         naive = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M")
-    except (TypeError, ValueError):
+        local = naive.replace(tzinfo=zone)
+        local.astimezone(UTC)  # year 1 or 9999 can fall off the calendar in UTC
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput({block: "Pick a date and a time."}) from None
-    return naive.replace(tzinfo=zone)
+    return local
 
 
-def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str) -> datetime:
+def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str, now: datetime) -> datetime:
     problems: dict[str, str] = {}
     if plan.stage_key not in {s.key for s in pack.stages}:
         problems["stage"] = "Pick one of this role's stages."
-    if not plan.interviewer_id:
+    if not plan.interviewer_id or bad_user_id(plan.interviewer_id):
         problems["interviewer"] = "Pick the interviewer."
     if not 10 <= plan.duration_minutes <= 480:
         problems["duration"] = "Between 10 and 480 minutes."
     try:
         starts_at = _parse_local(plan.date, plan.time, ZoneInfo(zone), "start_date")
+        if not EARLIEST_INTERVIEW <= starts_at.astimezone(UTC) <= now + HORIZON:
+            problems["start_date"] = f"Pick a date between {EARLIEST_INTERVIEW.year} and {(now + HORIZON):%Y-%m-%d}."
     except InvalidInput as exc:
         problems.update(exc.errors)
         starts_at = None

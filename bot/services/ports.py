@@ -69,12 +69,24 @@ class PendingScorecard:
 
 
 @dataclass(frozen=True)
+class UnfinishedLoop:
+    """A loop whose set-up did not finish (no channel, or no card in it): reachable only from
+    its people's status and Home, so that is where *Retry set-up* is offered."""
+
+    candidate_id: int
+    candidate_name: str
+    channel_id: str | None
+    problems: list[str]
+
+
+@dataclass(frozen=True)
 class PersonalStatus:
     user_id: str
     pending: list[PendingScorecard]
     upcoming: list[InterviewLine]
     upcoming_channels: dict[int, tuple[str, str | None]]  # interview id -> (candidate, channel)
     zone: str
+    unfinished: list[UnfinishedLoop] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,15 @@ class Escalation:
     zone: str
 
 
+@dataclass(frozen=True)
+class PreReadChange:
+    """A scorecard that arrived, or was amended, since the pre-read was last posted."""
+
+    stage_name: str
+    interviewer_id: str
+    amended: bool
+
+
 class Renderer(Protocol):
     def loop_card(self, card: LoopCard) -> Message: ...
 
@@ -125,7 +146,7 @@ class Renderer(Protocol):
 
     def escalation(self, escalation: Escalation) -> Message: ...
 
-    def debrief(self, summary: Summary, candidate_id: int, note: str | None) -> Message: ...
+    def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message: ...
 
     def decision(
         self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import NotFound
-from bot.services.ports import InterviewLine, LoopCard, PendingScorecard, PersonalStatus
+from bot.services.ports import InterviewLine, LoopCard, PendingScorecard, PersonalStatus, UnfinishedLoop
 from bot.services.reminders import interview_end
 from db.models import (
     Candidate,
@@ -189,4 +189,31 @@ def personal_status(
         else:
             upcoming.append(line)
             channels[interview.id] = (interview.candidate.name, interview.candidate.channel_id)
-    return PersonalStatus(user_id=user_id, pending=pending, upcoming=upcoming, upcoming_channels=channels, zone=zone)
+    return PersonalStatus(
+        user_id=user_id,
+        pending=pending,
+        upcoming=upcoming,
+        upcoming_channels=channels,
+        zone=zone,
+        unfinished=unfinished_loops(session, user_id),
+    )
+
+
+def unfinished_loops(session: Session, user_id: str) -> list[UnfinishedLoop]:
+    """The user's loops with no channel yet, or no card in their channel."""
+    rows = session.execute(
+        select(Candidate.id, Candidate.name, Candidate.channel_id, Candidate.problems)
+        .where(
+            or_(
+                Candidate.recruiter_id == user_id,
+                Candidate.hiring_manager_id == user_id,
+                Candidate.created_by == user_id,
+            ),
+            or_(
+                Candidate.status == LoopStatus.OPENING,
+                and_(Candidate.status == LoopStatus.OPEN, Candidate.card_ts.is_(None)),
+            ),
+        )
+        .order_by(Candidate.id)
+    ).all()
+    return [UnfinishedLoop(r.id, r.name, r.channel_id, list(r.problems)) for r in rows]

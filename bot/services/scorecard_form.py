@@ -50,7 +50,7 @@ def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
         if flag not in allowed_flags:
             problems["red_flags"] = "That red flag is not part of this stage's rubric."
         elif not form.flag_evidence.get(flag, "").strip():
-            problems[f"flag_evidence.{flag}"] = "Say what you saw that raised this red flag."
+            problems[f"flag_evidence.{flag}"] = f"Say what you saw that raised “{pack.red_flag(flag).label}”."
     if form.recommendation not in {r.value for r in Recommendation}:
         problems["recommendation"] = "Choose an overall recommendation."
     texts = (

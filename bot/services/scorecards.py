@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
+from bot.mrkdwn import escape
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecard_form import ScorecardForm, fill, form_of, normalised, validate
@@ -130,7 +131,7 @@ class ScorecardService:
         )
         if interview is None or interview.candidate.status is LoopStatus.PURGED:
             raise NotFound("That interview no longer exists.")
-        if interview.interviewer_id != user_id:
+        if author(interview) != user_id:
             # Ids only: this is a security signal, and ids are what an admin can act on.
             log.warning("refused scorecard access: interview %d, user %s is not its interviewer", interview_id, user_id)
             # Its own transaction: the caller's is about to roll back with the refusal.
@@ -187,7 +188,7 @@ class ScorecardService:
         now = self.clock()
         with self.db.transaction() as session:
             interview = self._lock(session, interview_id)
-            if interview.interviewer_id != user_id:
+            if author(interview) != user_id:
                 self._assigned(session, interview_id, user_id)  # raises, and records the refusal
             candidate = interview.candidate
             if candidate.status is not LoopStatus.OPEN:
@@ -242,7 +243,8 @@ class ScorecardService:
     def post_receipt(self, result: SubmitResult, user_id: str) -> None:
         """A line in the channel that says who submitted which stage: no scores, flags or notes."""
         if result.created and result.channel_id:
-            self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {result.stage_name} scorecard")
+            stage = escape(result.stage_name)
+            self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {stage} scorecard")
 
     def snooze(self, reminder_id: int, user_id: str, until_tomorrow: bool) -> datetime:
         """'Remind me later' from a reminder DM; only the person it chases may move it."""
@@ -274,7 +276,7 @@ class ScorecardService:
             sees_all = viewer in (candidate.recruiter_id, candidate.hiring_manager_id) or (
                 posted and viewer in {m.user_id for m in candidate.team}
             )
-            own = [i for i in interviews if i.interviewer_id == viewer and i.scorecard is not None]
+            own = [i for i in interviews if i.scorecard is not None and i.scorecard.interviewer_id == viewer]
             if not sees_all and not own:
                 raise PermissionDenied(
                     "Feedback stays blind until you've submitted your own scorecard for this candidate."
@@ -284,6 +286,14 @@ class ScorecardService:
                 _entry(i, pack) for i in sorted(interviews, key=lambda i: i.starts_at) if i.scorecard is not None
             ]
             return Panel(candidate_name=candidate.name, entries=entries, expected=len(interviews))
+
+
+def author(interview: Interview) -> str:
+    """Who may open and edit an interview's scorecard: whoever wrote it, once it exists.
+
+    The interview's own interviewer_id is the plan and could once be changed by a reschedule;
+    a submitted scorecard stays with (and stays visible to) the person who wrote it."""
+    return interview.scorecard.interviewer_id if interview.scorecard is not None else interview.interviewer_id
 
 
 def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft | None:
@@ -311,7 +321,7 @@ def _entry(interview: Interview, pack: RubricPack) -> PanelEntry:
     card = interview.scorecard
     assert card is not None
     return PanelEntry(
-        interviewer_id=interview.interviewer_id,
+        interviewer_id=card.interviewer_id,
         stage_name=pack.stage_name(interview.stage_key),
         recommendation=Recommendation(card.recommendation),
         # Names as they were when the scorecard was filled: a later YAML edit can't rewrite history.

@@ -22,7 +22,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+        engine = make_engine(
+            config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool, statement_timeout_ms=0
+        )
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

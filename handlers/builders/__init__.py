@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.ports import Escalation, LoopCard, Message, PersonalStatus, PrepKit, ScorecardReminder
+from bot.services.ports import (
+    Escalation,
+    LoopCard,
+    Message,
+    PersonalStatus,
+    PrepKit,
+    PreReadChange,
+    ScorecardReminder,
+)
 from bot.services.summary import Summary
 from db.models import Decision
 from handlers.builders import debrief, loops, reminders
@@ -28,8 +36,8 @@ class BlockKitRenderer:
     def escalation(self, escalation: Escalation) -> Message:
         return reminders.escalation(escalation)
 
-    def debrief(self, summary: Summary, candidate_id: int, note: str | None) -> Message:
-        return debrief.debrief(summary, candidate_id, note)
+    def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
+        return debrief.debrief(summary, candidate_id, changes)
 
     def decision(self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:
         return debrief.decision(name, decision, rationale, actor, archive_for)

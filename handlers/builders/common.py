@@ -37,9 +37,37 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": fit(text, limit)}
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; user text must not become links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def split_mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> list[str]:
+    """Escaped mrkdwn cut into pieces of at most `limit` characters that join back to `text`:
+    between words where there is a break near the end, and never inside an &amp; entity."""
+    pieces = []
+    while len(text) > limit:
+        cut = limit
+        amp = text.rfind("&", cut - 4, cut)  # an entity is at most five characters (&amp;)
+        if amp != -1 and ";" not in text[amp:cut]:
+            cut = amp
+        gap = max(text.rfind(" ", cut - 200, cut), text.rfind("\n", cut - 200, cut))
+        if gap > 0:
+            cut = gap + 1
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
+
+
+def pack_lines(lines: list[str], limit: int = SECTION_TEXT_MAX) -> list[str]:
+    """Lines into as few section texts as fit; a line longer than a section is split, not cut."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            texts.append(current)
+        *full, current = split_mrkdwn(line, limit)
+        texts += full
+    return [*texts, current] if current else texts
 
 
 def header(text: str) -> Block:

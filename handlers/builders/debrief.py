@@ -4,7 +4,8 @@ must never drop a red flag: evidence is trimmed before anything else is."""
 
 from __future__ import annotations
 
-from bot.services.ports import Message
+from bot.mrkdwn import escape
+from bot.services.ports import Message, PreReadChange
 from bot.services.summary import Summary
 from db.models import Decision
 from handlers.builders.common import (
@@ -15,7 +16,6 @@ from handlers.builders.common import (
     button,
     context,
     divider,
-    escape,
     fit,
     header,
     input_block,
@@ -101,7 +101,21 @@ def _pack(title: str, lines: list[str]) -> list[str]:
     return sections
 
 
-def debrief(s: Summary, candidate_id: int, note: str | None) -> Message:
+def _update_note(changes: list[PreReadChange]) -> str | None:
+    """'updated: +1 scorecard (Coding round, <@U1>)': the mention is ours, so only the stage is escaped."""
+    added = [f"{escape(c.stage_name)}, <@{c.interviewer_id}>" for c in changes if not c.amended]
+    amended = [f"{escape(c.stage_name)}, <@{c.interviewer_id}>" for c in changes if c.amended]
+    parts = []
+    if added:
+        parts.append(f"+{len(added)} scorecard{'s' if len(added) > 1 else ''} ({'; '.join(added)})")
+    if amended:
+        parts.append(f"{len(amended)} amended ({'; '.join(amended)})")
+    return "updated: " + ", ".join(parts) if parts else None
+
+
+def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
+    """The pre-read; `changes` are what arrived since it was last posted (empty the first time)."""
+    note = _update_note(changes)
     blocks: list[Block] = [
         header(f"Debrief pre-read: {s.candidate_name}"),
         section(_headline(s)),
@@ -118,7 +132,7 @@ def debrief(s: Summary, candidate_id: int, note: str | None) -> Message:
     if s.missing:
         lines = [
             f"• <@{m.interviewer_id}> · {escape(m.stage_name)} · "
-            + (f"overdue by {_age(m.overdue_by.total_seconds())}" if m.overdue_by else "not due yet")
+            + (f"overdue by {age(m.overdue_by.total_seconds())}" if m.overdue_by else "not due yet")
             for m in s.missing
         ]
         tail.append(section(fit("*Missing scorecards*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
@@ -130,7 +144,7 @@ def debrief(s: Summary, candidate_id: int, note: str | None) -> Message:
         ]
         tail.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
     if note:
-        tail.append(context(f"_{escape(note)}_"))
+        tail.append(context(f"_{note}_"))
     tail.append(actions("debrief", button("Full scorecards", Action.VIEW_PANEL, str(candidate_id))))
 
     room = MESSAGE_BLOCKS_MAX - len(blocks) - len(tail)
@@ -140,7 +154,7 @@ def debrief(s: Summary, candidate_id: int, note: str | None) -> Message:
 
     repeated = sum(1 for f in s.flags if f.repeated)
     text = (
-        f"Debrief pre-read for {s.candidate_name}: {s.submitted} of {s.expected} scorecards, "
+        f"Debrief pre-read for {escape(s.candidate_name)}: {s.submitted} of {s.expected} scorecards, "
         + ", ".join(f"{n} {r.label}" for r, n in s.tally.items() if n)
         + f"; {len(s.flags)} red flag{'s' if len(s.flags) != 1 else ''}"
         + (f" ({repeated} repeated)" if repeated else "")
@@ -150,9 +164,15 @@ def debrief(s: Summary, candidate_id: int, note: str | None) -> Message:
     return Message(text=text, blocks=blocks)
 
 
-def _age(seconds: float) -> str:
-    hours = int(seconds // 3600)
-    return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
+def age(seconds: float) -> str:
+    """How long overdue, to the unit that matters: 50m, 5h 10m, 1d 2h (never '0h')."""
+    minutes = max(1, int(seconds // 60))
+    hours = minutes // 60
+    if hours == 0:
+        return f"{minutes}m"
+    if hours < 24:
+        return f"{hours}h {minutes % 60}m" if minutes % 60 else f"{hours}h"
+    return f"{hours // 24}d {hours % 24}h"
 
 
 def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:
@@ -165,7 +185,7 @@ def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_f
     ]
     if archive_for is not None:
         blocks.append(actions("decided", button("Archive this channel", Action.ARCHIVE, str(archive_for))))
-    return Message(text=f"Decision for {name}: {label}", blocks=blocks)
+    return Message(text=f"Decision for {escape(name)}: {label}", blocks=blocks)
 
 
 def decide_modal(candidate_id: int, name: str) -> dict:

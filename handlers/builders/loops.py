@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.mrkdwn import escape
 from bot.services.ports import InterviewLine, LoopCard, Message, PersonalStatus
 from db.models import InterviewStatus
 from handlers.builders.common import (
@@ -16,7 +17,6 @@ from handlers.builders.common import (
     context,
     count,
     divider,
-    escape,
     fit,
     header,
     input_block,
@@ -33,7 +33,9 @@ from rubrics.models import RubricPack
 STATUS_LIMIT = 40  # interviews listed in one status message, leaving room under 50 blocks
 
 
-def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | None = None) -> dict[str, Any]:
+def new_loop_modal(
+    packs: list[RubricPack], caller: str, origin_channel: str | None = None, reply_url: str | None = None
+) -> dict[str, Any]:
     pack_options = [option(p.role, p.pack) for p in packs]
     profile_options = [
         option(
@@ -70,12 +72,16 @@ def new_loop_modal(packs: list[RubricPack], caller: str, origin_channel: str | N
             "Résumé or ATS profile link",
             {"type": "url_text_input"},
             optional=True,
-            hint="Bookmarked in the candidate's private channel.",
+            hint="An https:// link, bookmarked in the candidate's private channel.",
         ),
     ]
     # The channel /hire new was typed in: where to answer if opening the loop fails.
     return modal(
-        Callback.NEW_LOOP, "New hiring loop", blocks, submit="Open loop", metadata={"origin_channel": origin_channel}
+        Callback.NEW_LOOP,
+        "New hiring loop",
+        blocks,
+        submit="Open loop",
+        metadata={"origin_channel": origin_channel, "reply_url": reply_url},
     )
 
 
@@ -225,7 +231,7 @@ def loop_card(card: LoopCard) -> Message:
         )
     )
     scheduled = sum(1 for line in card.interviews if line.status is not InterviewStatus.CANCELLED)
-    text = f"Hiring loop: {card.name} ({card.role}), {count(scheduled, 'interview')} planned"
+    text = f"Hiring loop: {escape(card.name)} ({escape(card.role)}), {count(scheduled, 'interview')} planned"
     return Message(text=text, blocks=blocks)
 
 
@@ -259,12 +265,34 @@ def loop_status(card: LoopCard, now: datetime) -> Message:
         blocks.append(context(f"…and {len(lines) - STATUS_LIMIT} more interviews."))
     if not lines:
         blocks.append(context("No interviews yet. Use *Add interview* on the loop card."))
-    text = f"{card.name}: {submitted} of {count(len(lines), 'scorecard')} in, {len(overdue)} overdue"
+    text = f"{escape(card.name)}: {submitted} of {count(len(lines), 'scorecard')} in, {len(overdue)} overdue"
     return Message(text=text, blocks=blocks)
 
 
+UNFINISHED_LIMIT = 5  # with 20 pending and 20 upcoming, a status message stays under 50 blocks
+
+
+def unfinished_blocks(status: PersonalStatus) -> list[Block]:
+    """Loops whose set-up did not finish: nothing else leads to them, so each has its Retry."""
+    if not status.unfinished:
+        return []
+    blocks: list[Block] = [header("Loops waiting for set-up")]
+    for loop in status.unfinished[:UNFINISHED_LIMIT]:
+        where = f" · <#{loop.channel_id}>" if loop.channel_id else " · no channel yet"
+        problems = fit(", ".join(loop.problems) or "set-up interrupted", 1000)
+        blocks.append(
+            section(
+                f"*{escape(loop.candidate_name)}* · loop #{loop.candidate_id}{where}\n{escape(problems)}",
+                accessory=button("Retry set-up", Action.RETRY_SETUP, str(loop.candidate_id), style="primary"),
+            )
+        )
+    if len(status.unfinished) > UNFINISHED_LIMIT:
+        blocks.append(context(f"…and {len(status.unfinished) - UNFINISHED_LIMIT} more."))
+    return blocks
+
+
 def personal_blocks(status: PersonalStatus) -> list[Block]:
-    blocks: list[Block] = [header("Your scorecards")]
+    blocks: list[Block] = [*unfinished_blocks(status), header("Your scorecards")]
     if not status.pending:
         blocks.append(section("Nothing waiting for you. 🎉"))
     for item in status.pending[:20]:
@@ -294,6 +322,8 @@ def personal_status(status: PersonalStatus) -> Message:
         f"You have {count(len(status.pending), 'scorecard')} to submit and "
         f"{count(len(status.upcoming), 'upcoming interview')}"
     )
+    if status.unfinished:
+        text += f"; {count(len(status.unfinished), 'loop')} waiting for set-up"
     return Message(text=text, blocks=personal_blocks(status))
 
 

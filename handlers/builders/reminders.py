@@ -3,8 +3,9 @@ pre-debrief nudge and the escalation to the recruiter. Pure functions of domain 
 
 from __future__ import annotations
 
+from bot.mrkdwn import escape, link
 from bot.services.ports import Escalation, Message, PrepKit, ScorecardReminder
-from handlers.builders.common import Block, actions, button, context, escape, fit, header, section, when
+from handlers.builders.common import Block, actions, button, context, fit, header, section, when
 from handlers.ids import Action
 
 INTRO = {
@@ -26,7 +27,7 @@ def _snooze(reminder_id: int) -> Block:
 
 def prep_kit(kit: PrepKit) -> Message:
     where = f" · <#{kit.channel_id}>" if kit.channel_id else ""
-    resume = f" · <{kit.resume_url}|résumé>" if kit.resume_url else ""
+    resume = f" · {link(kit.resume_url, 'résumé')}" if kit.resume_url else ""
     competencies = "\n".join(f"• *{escape(name)}*: {escape(fit(desc, 200))}" for name, desc in kit.competencies)
     blocks: list[Block] = [
         header(f"Prep: {kit.stage_name} with {kit.candidate_name}"),
@@ -37,7 +38,7 @@ def prep_kit(kit: PrepKit) -> Message:
     if kit.red_flags:
         blocks.append(section("*Red flags to watch for*\n" + "\n".join(f"🚩 {escape(f)}" for f in kit.red_flags)))
     blocks.append(context("Your scorecard opens here when the interview ends. Rate only what you saw evidence of."))
-    text = f"Prep kit: {kit.stage_name} with {kit.candidate_name}"
+    text = f"Prep kit: {escape(kit.stage_name)} with {escape(kit.candidate_name)}"
     return Message(text=text, blocks=blocks)
 
 
@@ -57,17 +58,18 @@ def scorecard_reminder(reminder: ScorecardReminder) -> Message:
         blocks.append(context(f"…and {len(reminder.items) - 20} more: see the hirebot Home tab."))
     if reminder.kind in ("due", "chaser", "digest"):
         blocks.append(_snooze(reminder.reminder_id))
-    names = ", ".join(f"{i.stage_name} ({i.candidate_name})" for i in reminder.items)
+    names = ", ".join(f"{escape(i.stage_name)} ({escape(i.candidate_name)})" for i in reminder.items)
     return Message(text=f"Scorecard{'s' if len(reminder.items) > 1 else ''} to submit: {names}", blocks=blocks)
 
 
 def escalation(item: Escalation) -> Message:
     where = f" in <#{item.channel_id}>" if item.channel_id else ""
+    stage, name = escape(item.stage_name), escape(item.candidate_name)
     text = (
-        f"<@{item.interviewer_id}>'s {item.stage_name} scorecard for {item.candidate_name}{where} is overdue: "
+        f"<@{item.interviewer_id}>'s {stage} scorecard for {name}{where} is overdue: "
         f"the interview ended {when(item.ends_at, item.zone)}."
     )
     return Message(
-        text=f"Overdue scorecard: {item.stage_name} for {item.candidate_name}",
+        text=f"Overdue scorecard: {stage} for {name}",
         blocks=[section("⏰ " + text), context("hirebot keeps chasing them each working morning.")],
     )

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.mrkdwn import escape
 from bot.services.scorecard_form import ScorecardForm
-from bot.services.scorecards import Panel, ScorecardContext, SubmitResult
+from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from handlers.builders.common import (
+    MODAL_BLOCKS_MAX,
     Block,
     actions,
     button,
     context,
-    escape,
     fit,
     header,
     input_block,
     modal,
     option,
+    pack_lines,
     section,
     text_input,
     when,
@@ -136,46 +138,69 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
 
 
 def submitted_view(result: SubmitResult) -> dict[str, Any]:
-    what = "in" if result.created else "updated"
+    what = f"*{escape(result.stage_name)}* scorecard for *{escape(result.candidate_name)}*"
+    if result.created:
+        said = f"✅ Your {what} is in. Thank you."
+    elif result.changed:
+        said = f"✅ Your {what} is updated. Thank you."
+    else:
+        said = f"✅ Your {what} is in, unchanged: it already said exactly this."
     blocks = [
-        section(
-            f"✅ Your *{escape(result.stage_name)}* scorecard for *{escape(result.candidate_name)}* is {what}. "
-            "Thank you."
-        ),
+        section(said),
         actions("scorecard_done", button("View panel feedback", Action.VIEW_PANEL, str(result.candidate_id))),
     ]
     return modal(Callback.SCORECARD, "Scorecard sent", blocks, submit=None, close="Done")
 
 
-PANEL_PAGE_SIZE = 10  # scorecards per page: at most 3 blocks each, well inside a modal's 100
+PANEL_PAGE_SIZE = 10  # scorecards a page shows at most
+# A page's own blocks besides the scorecards: its heading, a continuation line, Previous/Next.
+PANEL_PAGE_BLOCKS = MODAL_BLOCKS_MAX - 3
+
+
+def _entry_blocks(entry: PanelEntry) -> list[Block]:
+    """One scorecard in full: nothing typed into it is trimmed, long texts run over several sections."""
+    amended = f" · amended {entry.amendments}×" if entry.amendments else ""
+    title = f"*{escape(entry.stage_name)}* · <@{entry.interviewer_id}> · *{entry.recommendation.label}*{amended}"
+    lines = [f"• {escape(name)}: *{rating}*" + (f" — {escape(ev)}" if ev else "") for name, rating, ev in entry.ratings]
+    lines += [f"🚩 {escape(label)} — {escape(ev)}" for label, ev in entry.flags]
+    if entry.notes:
+        lines.append(f"*Notes*: {escape(entry.notes)}")
+    return [section(title)] + [section(text) for text in pack_lines(lines or ["_No ratings._"])]
+
+
+def panel_pages(panel: Panel) -> list[list[Block]]:
+    """The scorecards laid out on pages: up to ten a page, as many blocks as a modal holds. A
+    scorecard starts on a fresh page when it doesn't fit the rest of one; one too long for any
+    page carries on over the next, under a 'continued' line."""
+    pages: list[list[Block]] = [[]]
+    entries_on_page = 0
+    for entry in panel.entries:
+        blocks = _entry_blocks(entry)
+        page = pages[-1]
+        if page and (entries_on_page == PANEL_PAGE_SIZE or len(page) + len(blocks) > PANEL_PAGE_BLOCKS):
+            page, entries_on_page = [], 0
+            pages.append(page)
+        entries_on_page += 1
+        for block in blocks:
+            if len(page) == PANEL_PAGE_BLOCKS:
+                page, entries_on_page = [context("…continued: " + blocks[0]["text"]["text"])], 1
+                pages.append(page)
+            page.append(block)
+    return pages
 
 
 def panel_modal(panel: Panel, page: int = 0, candidate_id: int | None = None) -> dict[str, Any]:
-    """Every submitted scorecard, a page of ten at a time."""
-    pages = max(1, -(-len(panel.entries) // PANEL_PAGE_SIZE))
+    """Every submitted scorecard, every character of it, a page at a time."""
+    laid_out = panel_pages(panel)
+    pages = len(laid_out)
     page = min(max(page, 0), pages - 1)
-    shown = panel.entries[page * PANEL_PAGE_SIZE : (page + 1) * PANEL_PAGE_SIZE]
     where = f" (page {page + 1} of {pages})" if pages > 1 else ""
     blocks: list[Block] = [
         section(
             f"*{escape(panel.candidate_name)}*: {len(panel.entries)} of {panel.expected} scorecards submitted{where}."
         ),
+        *laid_out[page],
     ]
-    for entry in shown:
-        amended = f" · amended {entry.amendments}×" if entry.amendments else ""
-        blocks.append(
-            section(
-                f"*{escape(entry.stage_name)}* · <@{entry.interviewer_id}> · *{entry.recommendation.label}*{amended}"
-            )
-        )
-        lines = [
-            f"• {escape(name)}: *{rating}*" + (f" — _{escape(fit(ev, 300))}_" if ev else "")
-            for name, rating, ev in entry.ratings
-        ]
-        lines += [f"🚩 {escape(label)} — _{escape(fit(ev, 300))}_" for label, ev in entry.flags]
-        blocks.append(section("\n".join(lines) or "_No ratings._"))
-        if entry.notes:
-            blocks.append(context(escape(fit(entry.notes, 2000))))
     if not panel.entries:
         blocks.append(section("No scorecards yet."))
     if pages > 1 and candidate_id is not None:

@@ -112,7 +112,11 @@ def test_a_late_fifth_scorecard_updates_the_same_message(hirebot):
     [after] = summaries(hirebot, candidate)
     assert after["ts"] == first["ts"]
     assert "5 of 5 scorecards" in after["text"]
-    assert f"updated: +1 scorecard (Collaboration and communication, <@{hirebot.users['nora']}>)" in after["text"]
+    note = f"updated: +1 scorecard (Collaboration and communication, <@{hirebot.users['nora']}>)"
+    assert note in after["text"]
+    # The note's mention is built by hirebot, so the pre-read shows the person, not "&lt;@U…&gt;".
+    contexts = [e["text"] for b in after["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert f"_{note}_" in contexts
     updates = [u for u in hirebot.client.all("chat.update") if u["ts"] == first["ts"]]
     assert len(updates) == 1
 
@@ -201,3 +205,35 @@ def test_export_then_purge(hirebot, monkeypatch, tmp_path, capsys):
         audit = session.scalars(select(AuditEvent).where(AuditEvent.candidate_id == candidate.id)).all()
     assert [(a.action, a.actor_id) for a in audit] == [("loop.purged", None)]
     assert cli(["export", "--candidate", str(candidate.id)]) == 2
+
+
+def test_a_late_scorecard_submitted_twice_edits_the_pre_read_once(hirebot):
+    candidate, interviews = loop_of_five(hirebot)
+    hirebot.clock.set(at("2030-03-07 14:00"))
+    hirebot.services.dispatcher.sweep()
+    [first] = summaries(hirebot, candidate)
+    hirebot.clock.set(at("2030-03-07 14:20"))
+    hirebot.slack.click(hirebot.users["nora"], Action.OPEN_SCORECARD, str(interviews[4].id), channel="D0NORA")
+    view = hirebot.slack.opened_view()
+    pack = hirebot.services.rubrics.get("ml-engineer")
+    values = {
+        f"rating.{k}": {f"rating.{k}.value": {"type": "radio_buttons", "selected_option": {"value": "3"}}}
+        for k in pack.stage("collaboration_communication").competencies
+    }
+    values |= form_values(
+        **{
+            Block.RECOMMENDATION: {"type": "radio_buttons", "selected_option": {"value": "yes"}},
+            Block.RED_FLAGS: {"type": "checkboxes", "selected_options": []},
+            Block.NOTES: text(""),
+        }
+    )
+    # A double click whose second request lands after the first one's refresh has run.
+    for _ in range(2):
+        hirebot.slack.submit(hirebot.users["nora"], view, values)
+        hirebot.run_background()
+    assert len([u for u in hirebot.client.all("chat.update") if u["ts"] == first["ts"]]) == 1
+    [after] = summaries(hirebot, candidate)
+    assert "updated: +1 scorecard" in after["text"]  # a second edit would have dropped this line
+    # A refresh with nothing new (a retried job) leaves the posting alone too.
+    hirebot.services.debrief.refresh_if_posted(candidate.id)
+    assert len([u for u in hirebot.client.all("chat.update") if u["ts"] == first["ts"]]) == 1

@@ -50,7 +50,9 @@ def test_an_unexpected_failure_is_logged_without_the_payload_and_the_user_is_tol
     monkeypatch.setattr(hirebot.services.loops, "personal", broken)
     response = hirebot.slack.command(hirebot.users["priya"], "status secret-candidate-name")
     assert response.status == 500
-    told = hirebot.client.all("chat.postMessage")[-1]
-    assert told["channel"] == hirebot.users["priya"] and "Something went wrong on our side" in told["text"]
+    # Told through the command's response_url: no Web API call, wherever the command was typed.
+    [told] = hirebot.slack.replies()
+    assert told["response_type"] == "ephemeral" and "Something went wrong on our side" in told["text"]
+    assert "chat.postMessage" not in hirebot.client.methods()
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "unhandled RuntimeError" in logged and "secret-candidate-name" not in logged

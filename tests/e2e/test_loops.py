@@ -120,10 +120,10 @@ def test_channel_creation_refused_for_good_leaves_no_orphan_loop(hirebot, monkey
     hirebot.run_background()
     with hirebot.services.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Candidate)) == 0
-    # The bot is in no channel called C0HIRING, so the explanation arrives by DM.
-    dm = hirebot.client.all("chat.postMessage")[-1]
-    assert dm["channel"] == hirebot.users["rita"]
-    assert "workspace policy" in dm["text"] and "restricted_action" in dm["text"]
+    # The bot is in no channel called C0HIRING: the explanation answers the `/hire new` itself.
+    [told] = hirebot.slack.replies()
+    assert "workspace policy" in told["text"] and "restricted_action" in told["text"]
+    assert not {"chat.postEphemeral", "chat.postMessage"} & set(hirebot.client.methods())
 
 
 def test_a_failed_invite_is_shown_on_the_card_and_a_retry_fixes_it(hirebot, monkeypatch):

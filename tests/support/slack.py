@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_sdk import WebClient
 
+from bot.slack_gateway import BudgetedWebClient, quiet_sdk_logger
 from handlers.ids import element_id
 from tests.support.blockkit import BlockKitError, check_message, check_view
 
 SIGNING_SECRET = "test-signing-secret"
 
 
-class RecordingClient(WebClient):
-    """A real WebClient that also remembers each call's method, arguments and response."""
+class RecordingClient(BudgetedWebClient):
+    """The production WebClient (budgeted, quiet logger) that also remembers each call's
+    method, arguments and response."""
 
     def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("logger", quiet_sdk_logger())
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         # Block Kit limit breaches: Slack would refuse these payloads, the emulator does not.
@@ -104,6 +109,59 @@ def number(value: int | str) -> dict[str, Any]:
     return {"type": "number_input", "value": str(value)}
 
 
+class ResponseUrls:
+    """Plays Slack's side of response_url, which the emulator does not serve: each command
+    gets its own URL on a local HTTP server, and what the app posts to it is kept, in order.
+
+    Like Slack, a URL takes five answers; after that it answers 404 `used_url`."""
+
+    USES = 5
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict[str, Any]]] = []  # (url, JSON body)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def new_url(self) -> str:
+        if self._server is None:
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/commands/{next(self._ids)}"
+
+    def to(self, url: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [body for posted_to, body in self.posts if posted_to == url]
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        urls = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+                url = f"http://127.0.0.1:{urls._server.server_address[1]}{self.path}"  # type: ignore[union-attr]
+                with urls._lock:
+                    used = sum(1 for posted_to, _ in urls.posts if posted_to == url)
+                    if used < urls.USES:
+                        urls.posts.append((url, body))
+                answer = b"ok" if used < urls.USES else b"used_url"
+                self.send_response(200 if used < urls.USES else 404)
+                self.send_header("content-type", "text/plain")
+                self.send_header("content-length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass  # bodies hold what the app said; keep test output clean
+
+        return Handler
+
+
 class SlackDriver:
     """Plays Slack's part: slash commands, clicks, modal submissions and events, all signed."""
 
@@ -112,12 +170,23 @@ class SlackDriver:
         self.emulator = emulator
         self.client = client
         self.team = team
+        self.responses = ResponseUrls()
+        self.response_url = ""  # the last command's
+
+    def replies(self, url: str | None = None) -> list[dict[str, Any]]:
+        """What the app posted to a command's response_url (the last command's by default)."""
+        return self.responses.to(url or self.response_url)
+
+    def stop(self) -> None:
+        """Stop the response_url server (the end of a test)."""
+        self.responses.close()
 
     def _dispatch(self, body: str, content_type: str) -> BoltResponse:
         headers = {"content-type": content_type, **sign(body)}
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(self, user_id: str, text: str, channel: str = "C0GENERAL") -> BoltResponse:
+        self.response_url = self.responses.new_url()
         body = urlencode(
             {
                 "token": "legacy",
@@ -128,7 +197,7 @@ class SlackDriver:
                 "user_name": user_id,
                 "command": "/hire",
                 "text": text,
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": self.response_url,
                 "trigger_id": self.emulator.trigger_id(),
                 "api_app_id": "A0HIREBOT",
             }

@@ -42,7 +42,7 @@ def test_once_a_keyed_job_has_started_a_new_change_queues_again():
 
 def test_a_domain_error_is_told_to_the_person_and_a_crash_is_not_leaked():
     told: list[tuple[str, str, str | None]] = []
-    background = QueuedBackground(notify=lambda user, text, channel: told.append((user, text, channel)))
+    background = QueuedBackground(notify=lambda user, text, channel, reply_url: told.append((user, text, channel)))
 
     def refused() -> None:
         raise PermissionDenied("Only the recruiter can do that.")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.mrkdwn import escape
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -14,11 +15,13 @@ from bot.services.ports import (
     PersonalStatus,
     PrepKit,
     ScorecardReminder,
+    UnfinishedLoop,
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import loops, reminders, scorecards
+from handlers.builders.common import split_mrkdwn
 from handlers.builders.help import help_message
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
@@ -105,6 +108,11 @@ def test_the_personal_views_fit(count):
         upcoming=[line(n) for n in range(count)],
         upcoming_channels={n: (LONG_NAME, "C1") for n in range(count)},
         zone="Asia/Kolkata",
+        # Loops whose set-up stopped, each with every step failed and a long name.
+        unfinished=[
+            UnfinishedLoop(n, LONG_NAME, "C1" if n % 2 else None, [f"{s}: missing_scope" for s in "abcdefgh"])
+            for n in range(count)
+        ],
     )
     message = loops.personal_status(status)
     check_message(message.text, message.blocks)
@@ -172,14 +180,23 @@ def test_the_panel_fits_with_many_long_scorecards():
         amendments=3,
         pack_ref="ml-engineer@1",
     )
+    texts = len(entry.ratings) + len(entry.flags) + 1
     for count in (0, 1, 12, 40):
         panel = Panel(candidate_name=LONG_NAME, entries=[entry] * count, expected=40)
-        pages = [scorecards.panel_modal(panel, page, 7) for page in range(max(1, -(-count // 10)))]
+        pages = [scorecards.panel_modal(panel, page, 7) for page in range(len(scorecards.panel_pages(panel)))]
         for view in pages:
             check_view(view)
-        # Every scorecard is on exactly one page.
-        shown = sum(str(v["blocks"]).count("Shipped-model deep dive") for v in pages)
-        assert shown == count
+        # Every character of every scorecard is on some page: nothing is trimmed.
+        shown = "".join(b["text"]["text"] for v in pages for b in v["blocks"] if b["type"] == "section")
+        assert shown.count(escape(TEXT_3000)) == count * texts
+        assert shown.count("Shipped-model deep dive") == count
+
+
+def test_long_text_splits_into_sections_that_join_back_and_keep_entities_whole():
+    for text in (escape("&" * 3000), escape("<a> & b " * 400), "word " * 1300, "x" * 9001):
+        pieces = split_mrkdwn(text)
+        assert "".join(pieces) == text and all(0 < len(p) <= 3000 for p in pieces)
+        assert not any(p.endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt")) for p in pieces)
 
 
 @pytest.mark.parametrize("stage", [s.key for s in PACK.stages])

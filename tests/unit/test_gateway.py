@@ -10,6 +10,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -499,6 +500,54 @@ def test_user_info_is_cached_for_a_minute():
     now[0] = 61.0
     gateway.user_info("U1")
     assert calls == ["users.info", "users.info"]
+
+
+# The ack budget: calls made while a request waits for its answer end in time for it.
+
+
+def test_inside_the_budget_a_hung_call_times_out_with_it(server: tuple[FakeSlack, str], slack: FakeSlack) -> None:
+    _, url = server
+    slack.responder = lambda seen: time.sleep(2)  # type: ignore[func-returns-value]
+    gateway = SlackGateway.connect(TOKEN, url)  # the production client
+    started = time.monotonic()
+    with gateway.answering(0.5), pytest.raises(errors.SlackTimeout) as caught:
+        gateway.user_info("U0SLOW")
+    assert time.monotonic() - started < 1.2
+    assert "did not answer in time" in caught.value.user_message
+
+
+def test_outside_the_budget_a_slow_call_is_waited_for(server: tuple[FakeSlack, str], slack: FakeSlack) -> None:
+    _, url = server
+    slack.responder = lambda seen: time.sleep(0.8)  # type: ignore[func-returns-value]
+    gateway = SlackGateway.connect(TOKEN, url)
+    with gateway.answering(0.3):
+        pass
+    assert gateway.user_info("U0SLOW").tz == "Europe/London"
+
+
+def test_a_spent_budget_makes_no_call(slack: FakeSlack, wired: Wired) -> None:
+    with wired.gateway.answering(0), pytest.raises(errors.SlackTimeout):
+        wired.gateway.post_message("C0CHAN", "x")
+    assert slack.requests == []
+
+
+def test_a_429_longer_than_the_budget_is_not_waited_out(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "2"})]
+    with wired.gateway.answering(1.0), pytest.raises(errors.SlackRateLimited):
+        wired.gateway.open_view("trig", {"type": "modal"})
+    assert wired.sleeps == []
+
+
+def test_the_rate_limiter_does_not_sleep_past_the_budget() -> None:
+    clock, waits = FakeClock(), []
+    limiter = RateLimiter(clock=clock, sleep=waits.append)
+    limiter.acquire("conversations.create")
+    limiter.acquire("conversations.create")
+    with pytest.raises(errors.SlackRateLimited):
+        limiter.acquire("conversations.create", max_wait=1.0)
+    assert waits == []
+    # Nothing was taken: the next caller waits as if the refused one had never asked.
+    assert limiter.acquire("conversations.create") == pytest.approx(3.0)
 
 
 def test_calls_429s_and_errors_are_counted_by_method(slack: FakeSlack, wired: Wired) -> None:

@@ -114,4 +114,4 @@ def test_bolts_token_notice_is_dropped(monkeypatch: pytest.MonkeyPatch, capsys) 
     bolt_logger().warning("other warnings still show")
     out = capsys.readouterr().out
     assert BOLT_TOKEN_UNUSED not in out and "other warnings still show" in out
-    assert len(bolt_logger().filters) == 1  # attached once, however many apps are built
+    assert len(bolt_logger().filters) == len(set(map(type, bolt_logger().filters)))  # once, however many apps

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.services.ports import PreReadChange
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, calibrate, summarize
-from handlers.builders.debrief import debrief
+from handlers.builders.debrief import age, debrief
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
 from tests.support.blockkit import check_message
@@ -144,7 +145,7 @@ def test_the_rendered_pre_read_carries_all_six_parts():
         ExpectedInput("U3", "hiring_manager_close", NOW - timedelta(hours=26), False)
     ]
     s = summarize(loop(cards, expected, history=[PeerRating("U2", 4, 2.5)] * 3), PACK)
-    message = debrief(s, 7, "updated: +1 scorecard (coding round, <@U2>)")
+    message = debrief(s, 7, [PreReadChange("Coding & design", "U2", amended=False)])
     check_message(message.text, message.blocks)
     body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
     for part in (
@@ -159,7 +160,10 @@ def test_the_rendered_pre_read_carries_all_six_parts():
         "overdue by 1d 2h",
     ):
         assert part in body, part
-    assert "1 red flag" in message.text and "updated: +1 scorecard" in message.text
+    assert "1 red flag" in message.text and "updated: +1 scorecard (Coding &amp; design, <@U2>)" in message.text
+    # The mention in the note is hirebot's own: it must reach Slack as a mention, not as &lt;@U2&gt;.
+    notes = [e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]]
+    assert "_updated: +1 scorecard (Coding &amp; design, <@U2>)_" in notes
 
 
 evidence = st.text(alphabet=string.ascii_letters + " &<>“”é🚀", min_size=0, max_size=3000)
@@ -190,7 +194,7 @@ def scorecards(draw):
 @given(scorecards())
 def test_the_pre_read_always_fits_slack_and_never_drops_a_red_flag(cards):
     s = summarize(loop(cards), PACK)
-    message = debrief(s, 1, "updated: +1 scorecard")
+    message = debrief(s, 1, [PreReadChange("Coding round", "U1", amended=True)])
     check_message(message.text, message.blocks)
     rendered = "\n".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
     raised = [(c.interviewer_id, label) for c in cards for label, _ in c.flags.values()]
@@ -198,3 +202,12 @@ def test_the_pre_read_always_fits_slack_and_never_drops_a_red_flag(cards):
     assert len(lines) == len(raised)
     for who, label in raised:
         assert any(f"<@{who}>" in line and label in line for line in lines)
+
+
+def test_overdue_reads_in_minutes_hours_or_days_never_zero_hours():
+    ages = {minutes: age(minutes * 60) for minutes in (0.5, 1, 50, 60, 61, 5 * 60 + 10, 24 * 60, 26 * 60 + 59)}
+    assert ages == {0.5: "1m", 1: "1m", 50: "50m", 60: "1h", 61: "1h 1m", 310: "5h 10m", 1440: "1d 0h", 1619: "1d 2h"}
+    expected = [ExpectedInput("U1", "coding_round", NOW - timedelta(minutes=50), False)]
+    message = debrief(summarize(loop([], expected), PACK), 7, [])
+    body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
+    assert "overdue by 50m" in body and "0h" not in body

@@ -10,12 +10,14 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -23,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.edge import MAX_BODY_BYTES
 from bot.web import create_wsgi
 from db.models import Base
 
@@ -95,12 +98,20 @@ def app(settings: Settings):  # noqa: ANN201
     return create_wsgi(settings)
 
 
-def request(app, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):  # noqa: ANN001, ANN201
+def request(  # noqa: ANN201
+    app,  # noqa: ANN001
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    content_length: str | None = None,
+    stream: Any = None,
+):
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)) if content_length is None else content_length,
+        "wsgi.input": stream or io.BytesIO(body),
     }
     for name, value in (headers or {}).items():
         key = name.upper().replace("-", "_")
@@ -166,6 +177,95 @@ def test_http_mode_needs_the_signing_secret(settings: Settings) -> None:
         create_wsgi(without)
 
 
+# The request edge: nothing unsigned or malformed reaches Bolt, nothing large is read.
+
+
+def signed(body: bytes, secret: str = SIGNING_SECRET, timestamp: str | None = None) -> dict[str, str]:
+    timestamp = timestamp or str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SECRET_TEXT = "Zelda Quux: evidence she fumbled the join"
+EVIDENCE = urlencode({"payload": json.dumps({"type": "view_submission", "note": SECRET_TEXT})}).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"payload=%7Bnot-json", FORM, 400),
+        (b"payload=%5B1%2C2%5D", FORM, 400),  # JSON, but not an object
+        (b"command=%2Fhire&text=help", {"Content-Type": "application/json"}, 400),
+        (b"[1, 2]", {"Content-Type": "application/json"}, 400),
+        (b"payload=\xff\xfe", FORM, 400),  # not UTF-8
+        (b'{"type": "block_actions", "actions": []}', {"Content-Type": "application/json"}, 400),
+    ],
+)
+def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[str, str], status: int) -> None:  # noqa: ANN001
+    code, _, _ = request(app, "POST", "/slack/events", body, {**headers, **signed(body)})
+    assert code == status
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": "12.5", "X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=ÿ" + "0" * 63},
+        signed(EVIDENCE, secret="rotated-secret"),
+        signed(EVIDENCE, timestamp=str(int(time.time()) - 600)),  # clock skew past 5 minutes
+    ],
+)
+def test_unsigned_or_badly_signed_requests_are_a_401_logged_without_the_body(
+    app, headers: dict[str, str], caplog: pytest.LogCaptureFixture  # noqa: ANN001
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    code, _, _ = request(app, "POST", "/slack/events", EVIDENCE, {**FORM, **headers})
+    assert code == 401
+    assert "Zelda" not in caplog.text
+    refusals = [r for r in caplog.records if r.name == "bot.edge"]
+    assert len(refusals) == 1 and len(refusals[0].getMessage()) < 120
+
+
+@pytest.mark.parametrize(("length", "status"), [("abc", 400), ("-1", 400), ("", 411), ("10", 400)])
+def test_a_bad_content_length_is_refused(app, length: str, status: int) -> None:  # noqa: ANN001
+    body = b"x=1"  # shorter than "10" says: the client stopped sending
+    environ_headers = {**FORM, **signed(body)}
+    code, _, _ = request(app, "POST", "/slack/events", body, environ_headers, content_length=length)
+    assert code == status
+
+
+class _Unreadable(io.RawIOBase):
+    def read(self, size: int = -1) -> bytes:
+        raise AssertionError("an oversized body must be refused before it is read")
+
+
+def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    size = 100 * 1024 * 1024
+    code, body, _ = request(
+        app, "POST", "/slack/events", b"", {**FORM, **signed(b"")}, content_length=str(size), stream=_Unreadable()
+    )
+    assert code == 413
+    assert str(MAX_BODY_BYTES).encode() in body
+    assert len(caplog.text) < 300  # one short line
+
+
+def test_a_body_at_the_cap_is_read_and_checked(app) -> None:  # noqa: ANN001
+    body = b"x=" + b"a" * (MAX_BODY_BYTES - 2)
+    code, _, _ = request(app, "POST", "/slack/events", body, {**FORM, **signed(body, secret="wrong")})
+    assert code == 401
+
+
+def test_a_signed_command_from_our_workspace_is_answered_and_another_refused(app) -> None:  # noqa: ANN001
+    for team, expected in (("T0TEAM", 200), ("T0ELSEWHERE", 403)):
+        fields = {"command": "/hire", "text": "help", "team_id": team, "user_id": "U1", "channel_id": "C1"}
+        body = urlencode({**fields, "trigger_id": "t"}).encode()
+        code, payload, _ = request(app, "POST", "/slack/events", body, {**FORM, **signed(body)})
+        assert code == expected, payload
+
+
 def test_readyz_touches_the_database_and_answers_head(app) -> None:  # noqa: ANN001
     assert request(app, "GET", "/readyz")[:2] == (200, b"ready\n")
     status, body, headers = request(app, "HEAD", "/readyz")
@@ -183,23 +283,24 @@ def test_readyz_is_503_while_the_database_is_unreachable(settings: Settings, tmp
 
 def test_metrics_count_each_slack_request_by_kind_and_outcome(app, settings: Settings) -> None:  # noqa: ANN001
     Base.metadata.create_all(create_engine(settings.database_url))
-    def counted(outcome: str) -> float:
+
+    def counted(interaction: str, outcome: str) -> float:
         status, page, headers = request(app, "GET", "/metrics")
         assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
         for family in text_string_to_metric_families(page.decode()):
             for sample in family.samples:
                 if sample.name == "hirebot_requests_total" and sample.labels == {
-                    "interaction": "url_verification",
+                    "interaction": interaction,
                     "outcome": outcome,
                 }:
                     return sample.value
         return 0.0
 
-    before = counted("ok"), counted("rejected")
+    before = counted("url_verification", "ok"), counted("unknown", "rejected")
     body = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "t"}).encode()
-    request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})  # unsigned
+    request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})  # unsigned: never parsed
     test_a_signed_url_verification_is_answered(app)
-    assert (counted("ok"), counted("rejected")) == (before[0] + 1, before[1] + 1)
+    assert (counted("url_verification", "ok"), counted("unknown", "rejected")) == (before[0] + 1, before[1] + 1)
     page = request(app, "GET", "/metrics")[1].decode()
     assert 'hirebot_ack_seconds_bucket{interaction="url_verification",le="0.1"}' in page
     assert 'hirebot_outbox_rows{status="pending"} 0.0' in page

@@ -1,0 +1,104 @@
+"""What an unauthenticated POST to /slack/events may cost: a capped read and an HMAC.
+
+Bolt parses a body before it checks the signature (a malformed one is a 500 with a
+traceback), reads any size into memory, and logs the whole body when the check fails. So the
+body is read here first, at most MAX_BODY_BYTES of it, and its signature is checked on the
+raw bytes; only a signed, well-formed request is handed to Bolt. A refusal is one short log
+line with the reason and the size, never the body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from slack_bolt import BoltRequest
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk.signature import Clock, SignatureVerifier
+
+log = logging.getLogger(__name__)
+
+# Slack's requests are small: the largest, a view submission, echoes the whole modal (at most
+# 100 blocks) with its state, tens of kilobytes even URL-encoded. A megabyte is far above
+# anything Slack sends and far below what hurts a worker.
+MAX_BODY_BYTES = 1024 * 1024
+
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+# What Bolt raises reading a signed body of an unexpected shape (JSON of any kind).
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+class Refused(Exception):
+    """The request stops here, answered with `status` and the short `reason`."""
+
+    def __init__(self, status: int, reason: str):
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{status} {reason}")
+
+
+class RequestGuard:
+    def __init__(self, signing_secret: str, *, max_body: int = MAX_BODY_BYTES, clock: Clock | None = None):
+        self._verifier = SignatureVerifier(signing_secret, clock=clock or Clock())
+        self._max_body = max_body
+
+    def admit(self, environ: dict[str, Any]) -> BoltRequest:
+        """The Bolt request for a signed, well-formed POST; raises Refused for anything else."""
+        raw = self._read(environ)
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
+        if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
+            raise Refused(401, "missing or malformed signature headers")
+        try:
+            text = raw.decode("utf-8")  # slack_sdk's verifier decodes it too, and would raise
+        except UnicodeDecodeError:
+            raise Refused(400, "body is not UTF-8") from None
+        if not self._verifier.is_valid(raw, timestamp, signature):
+            raise Refused(401, "bad or stale signature")
+        http = WsgiHttpRequest(environ)
+        try:
+            request = BoltRequest(body=text, query=http.query_string, headers=http.get_headers())
+        except MALFORMED:
+            raise Refused(400, "body is not a Slack payload") from None
+        if not isinstance(request.body, dict):
+            raise Refused(400, "body is not a Slack payload")
+        return request
+
+    def _read(self, environ: dict[str, Any]) -> bytes:
+        declared = (environ.get("CONTENT_LENGTH") or "").strip()
+        if not declared:
+            raise Refused(411, "Content-Length required")
+        if not declared.isascii() or not declared.isdigit():
+            raise Refused(400, "bad Content-Length")
+        length = int(declared)
+        if length > self._max_body:
+            # Refused before a byte of it is read.
+            raise Refused(413, f"body of {length} bytes is over the {self._max_body}-byte cap")
+        try:
+            raw = environ["wsgi.input"].read(length) if length else b""
+        except (TimeoutError, OSError):
+            raise Refused(408, "body not received in time") from None
+        if len(raw) != length:
+            raise Refused(400, "body shorter than its Content-Length")
+        return raw
+
+
+def refuse(start_response: Callable[..., Any], refused: Refused, environ: dict[str, Any]) -> list[bytes]:
+    log.warning(
+        "refused %s %s: %d %s",
+        environ.get("REQUEST_METHOD", "?"),
+        environ.get("PATH_INFO", "?"),
+        refused.status,
+        refused.reason,
+    )
+    body = f"{refused.reason}\n".encode()
+    status = HTTPStatus(refused.status)
+    # A body left unread is never taken for a next request: wsgiref serves one request per
+    # connection, and gunicorn drains a little of it or closes the connection.
+    headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+    start_response(f"{status.value} {status.phrase}", headers)
+    return [body]

@@ -1,0 +1,47 @@
+"""Only the workspace hirebot is installed in is served.
+
+The expected workspace is the one the bot token belongs to, as auth.test (which Bolt calls
+once, at start) reports it: nothing to configure, nothing to get wrong. A request from any
+other team or Enterprise Grid org is refused with 403 and logged by its ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext, BoltResponse
+
+from bot.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+
+def same_workspace(
+    expected_team: str | None, expected_enterprise: str | None, team: str | None, enterprise: str | None
+) -> bool:
+    """A request naming another Enterprise Grid org (or any org, when ours is in none) is not
+    ours; inside our org any workspace is (an org-wide install serves them all); elsewhere the
+    team must be ours. A request naming neither a team nor an org is not ours."""
+    if enterprise and enterprise != expected_enterprise:
+        return False
+    if enterprise and expected_enterprise:
+        return True
+    return bool(team) and team == expected_team
+
+
+def register(app: App, services: Services) -> None:
+    @app.middleware
+    def only_our_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        installed = context.authorize_result
+        if installed is not None and same_workspace(
+            installed.team_id, installed.enterprise_id, context.team_id, context.enterprise_id
+        ):
+            next()
+            return None
+        log.warning(
+            "refused a request from team %s (enterprise %s): not the workspace hirebot is installed in",
+            context.team_id,
+            context.enterprise_id,
+        )
+        return BoltResponse(status=403, body="")
