@@ -129,6 +129,33 @@ class LoopTarget(_Strict):
         return self
 
 
+class DecisionRule(_Strict):
+    """What the pack's debrief rule asks of a loop. The pre-read states what it says, as advice
+    to the people deciding: a declared formula predicts better than a room's holistic judgement,
+    but hirebot never decides."""
+
+    min_scorecards: int | None = Field(default=None, ge=1, le=50)
+    min_profile_fit: float | None = Field(default=None, ge=1, le=4)  # on the 1-4 rating scale
+    block_on_strong_no: bool = False
+    blocking_flags: list[Key] = Field(default_factory=list)  # red flags that say "no hire" on their own
+
+    @field_validator("blocking_flags")
+    @classmethod
+    def _unique_flags(cls, flags: list[str]) -> list[str]:
+        if len(set(flags)) != len(flags):
+            raise ValueError("lists the same red flag twice")
+        return flags
+
+    @model_validator(mode="after")
+    def _says_something(self) -> DecisionRule:
+        if self.min_profile_fit is None and not self.block_on_strong_no and not self.blocking_flags:
+            raise ValueError(
+                "declares no clause that could say no hire: set min_profile_fit, block_on_strong_no "
+                "or blocking_flags (or remove decision_rule)"
+            )
+        return self
+
+
 class RubricPack(_Strict):
     """A role's interview loop: stages, what each stage assesses, and what to watch for."""
 
@@ -142,6 +169,7 @@ class RubricPack(_Strict):
     red_flags: list[RedFlag] = Field(default_factory=list)
     profiles: list[Profile] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1, max_length=12)
+    decision_rule: DecisionRule | None = None  # None: the pre-read states no rule
 
     @field_validator("recommendation_scale")
     @classmethod
@@ -170,6 +198,9 @@ class RubricPack(_Strict):
             unknown = [k for k in profile.weights if k not in competencies]
             if unknown:
                 raise ValueError(f"profiles[{i}]({profile.key}).weights: unknown competencies {unknown}")
+        unknown = [k for k in (self.decision_rule.blocking_flags if self.decision_rule else []) if k not in flags]
+        if unknown:
+            raise ValueError(f"decision_rule.blocking_flags: unknown red flags {unknown}")
         return self
 
     # Lookups used by services and builders.

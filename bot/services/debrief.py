@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
 from bot.services.checks import has_control
+from bot.services.decision_rule import RuleOutcome
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
@@ -78,6 +79,7 @@ class DebriefService:
                 ratings={r.competency_key: r.rating for r in i.scorecard.ratings},
                 flags={f.flag_key: (f.flag_label, f.evidence) for f in i.scorecard.red_flags},
                 amendments=i.scorecard.amendments,
+                evidence={r.competency_key: r.evidence for r in i.scorecard.ratings if r.evidence},
             )
             for i in interviews
             if i.scorecard is not None
@@ -192,6 +194,11 @@ class DebriefService:
             )
             self.slack.post_message(channel, message.text, message.blocks)
         self.channel.refresh_card(candidate_id)
+
+    def decision_prompt(self, candidate_id: int, actor: str) -> tuple[str, RuleOutcome | None]:
+        """The candidate's name and what the pack's rule says, for the decision modal."""
+        name = self.decision_context(candidate_id, actor)
+        return name, self.summary(candidate_id).rule
 
     def decision_context(self, candidate_id: int, actor: str) -> str:
         with self.db.transaction() as session:

@@ -46,7 +46,6 @@ SCORECARD_IN = (
     "This interview's scorecard is already in, so its interviewer, stage and time can no longer change. "
     "Add a new interview instead."
 )
-MAX_RESUME_URL = Candidate.__table__.c.resume_url.type.length  # what the column holds
 # Dates a person can mean. Outside them a date is a slip (or a forged payload), and the far
 # ones would overflow once reminders are planned from them. Five years, not two: teams plan
 # loops for roles that open later, and a typo in the year still lands far outside it.
@@ -109,10 +108,13 @@ class LoopService:
             problems["candidate_name"] = "Keep the name under 200 characters."
         elif has_control(form.candidate_name):
             problems["candidate_name"] = "Remove the control characters (such as NUL) from the name."
-        if form.resume_url and has_control(form.resume_url):
-            problems["resume_url"] = "Remove the control characters (such as NUL) from the link."
-        elif form.resume_url and len(form.resume_url) > MAX_RESUME_URL:
-            problems["resume_url"] = f"Keep the link under {MAX_RESUME_URL} characters."
+        if form.resume_url:
+            # One link rule (bot.mrkdwn), with the plainer word for what PostgreSQL can't store.
+            link_problem = url_problem(form.resume_url)
+            if has_control(form.resume_url):
+                link_problem = "Remove the control characters (such as NUL) from the link."
+            if link_problem:
+                problems["resume_url"] = link_problem
         if any(bad_user_id(u) for u in form.team):
             problems["team"] = "Pick the hiring team from the list."
         try:
@@ -121,9 +123,6 @@ class LoopService:
                 problems["profile"] = f"Pick one of the {pack.role} profiles."
         except Exception:
             problems["pack"] = "Pick one of the installed role packs."
-        link_problem = url_problem(form.resume_url) if form.resume_url else None
-        if link_problem:
-            problems["resume_url"] = link_problem
         for block, user in (("recruiter", form.recruiter_id), ("hiring_manager", form.hiring_manager_id)):
             if not user or bad_user_id(user):
                 problems[block] = "Pick someone."

@@ -1,8 +1,8 @@
 """The debrief pre-read, computed by one pure function from a loop's scorecards and its rubric.
 
 No database, no Slack: `summarize` takes plain values and returns plain values, so every
-part of it (disagreements, repeated flags, gaps, missing scorecards, profile fit and
-calibration) is tested directly.
+part of it (unique evidence, disagreements, repeated flags, gaps, missing scorecards,
+profile fit, calibration and the pack's decision rule) is tested directly.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import mean
 
+from bot.services.decision_rule import RuleFacts, RuleOutcome, evaluate
 from rubrics.models import Recommendation, RubricPack
 
 DISAGREEMENT_SPREAD = 2  # points between the lowest and highest rating of one competency
@@ -29,6 +30,7 @@ class CardInput:
     ratings: dict[str, int]  # competency key -> 1..4
     flags: dict[str, tuple[str, str]]  # flag key -> (label when raised, evidence)
     amendments: int = 0
+    evidence: dict[str, str] = field(default_factory=dict)  # competency key -> evidence, where written
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,18 @@ class FlagRow:
 
 
 @dataclass(frozen=True)
+class UniqueRow:
+    """A point of evidence only one panel member holds: the rest of the room cannot know it
+    unless it is said."""
+
+    interviewer_id: str
+    stage_name: str
+    topic: str  # the competency's name, or the red flag's label
+    rating: int | None  # None: a red flag
+    evidence: str
+
+
+@dataclass(frozen=True)
 class MissingRow:
     interviewer_id: str
     stage_name: str
@@ -128,6 +142,8 @@ class Summary:
     missing: list[MissingRow]
     calibration: list[CalibrationRow]
     amendments: int
+    unique: list[UniqueRow] = field(default_factory=list)
+    rule: RuleOutcome | None = None  # None: the pack declares no decision rule
 
     @property
     def disagreements(self) -> list[CompetencyRow]:
@@ -150,14 +166,7 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
     matrix = [
         CompetencyRow(c.key, c.name, by_competency.get(c.key, []), profile.weight(c.key)) for c in pack.competencies
     ]
-    rated = [row for row in matrix if row.count]
-    if rated:
-        total_weight = sum(row.weight for row in rated)
-        fit = sum(row.weight * (row.mean or 0) for row in rated) / total_weight
-        terms = " + ".join(f"{row.weight:g}×{row.mean:.1f}" for row in rated)
-        explanation = f"({terms}) ÷ {total_weight:g} = {fit:.2f} of 4, weighted for {profile.name}"
-    else:
-        fit, explanation = None, "no ratings yet"
+    fit, explanation = _profile_fit(matrix, profile.name)
 
     flags = [
         FlagRow(
@@ -173,15 +182,6 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
     ]
     flags.sort(key=lambda f: (not f.repeated, f.label, f.stage_name))
 
-    missing = [
-        MissingRow(
-            e.interviewer_id,
-            pack.stage_name(e.stage_key),
-            loop.now - e.ends_at if loop.now >= e.ends_at else None,
-        )
-        for e in loop.expected
-        if not e.submitted
-    ]
     return Summary(
         candidate_name=loop.candidate_name,
         role=pack.role,
@@ -196,10 +196,75 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
         fit_explanation=explanation,
         flags=flags,
         gaps=[row.name for row in matrix if not row.count],
-        missing=missing,
+        missing=_missing(loop, pack),
         calibration=calibrate(loop.history, {c.interviewer_id for c in loop.cards}),
         amendments=sum(c.amendments for c in loop.cards),
+        unique=unique_evidence(loop.cards, pack),
+        rule=evaluate(pack.decision_rule, _facts(loop, fit, flags)) if pack.decision_rule else None,
     )
+
+
+def _missing(loop: LoopInput, pack: RubricPack) -> list[MissingRow]:
+    return [
+        MissingRow(
+            e.interviewer_id, pack.stage_name(e.stage_key), loop.now - e.ends_at if loop.now >= e.ends_at else None
+        )
+        for e in loop.expected
+        if not e.submitted
+    ]
+
+
+def _profile_fit(matrix: list[CompetencyRow], profile_name: str) -> tuple[float | None, str]:
+    """The weighted mean of the rated competencies' means, and the arithmetic behind it."""
+    rated = [row for row in matrix if row.count]
+    if not rated:
+        return None, "no ratings yet"
+    total_weight = sum(row.weight for row in rated)
+    fit = sum(row.weight * (row.mean or 0) for row in rated) / total_weight
+    terms = " + ".join(f"{row.weight:g}×{row.mean:.1f}" for row in rated)
+    return fit, f"({terms}) ÷ {total_weight:g} = {fit:.2f} of 4, weighted for {profile_name}"
+
+
+def _facts(loop: LoopInput, fit: float | None, flags: list[FlagRow]) -> RuleFacts:
+    return RuleFacts(
+        submitted=len(loop.cards),
+        expected=len(loop.expected),
+        profile_fit=fit,
+        strong_no_from=[c.interviewer_id for c in loop.cards if c.recommendation is Recommendation.STRONG_NO],
+        flags_raised=[(f.key, f.label, f.interviewer_id) for f in flags],
+    )
+
+
+def unique_evidence(cards: list[CardInput], pack: RubricPack) -> list[UniqueRow]:
+    """The evidence behind ratings of a competency only one panel member rated, and red flags
+    only one raised. A lone rating with no evidence written is not listed: the matrix shows it
+    (n=1), and there is nothing more for its rater to say.
+
+    Counted by person, not by scorecard: one interviewer's two scorecards still leave the
+    rest of the room unaware of what they saw.
+    """
+    raters: dict[str, set[str]] = defaultdict(set)
+    raisers: dict[str, set[str]] = defaultdict(set)
+    for card in cards:
+        for key in card.ratings:
+            raters[key].add(card.interviewer_id)
+        for key in card.flags:
+            raisers[key].add(card.interviewer_id)
+    rows = []
+    for card in cards:
+        alone = {card.interviewer_id}
+        stage = pack.stage_name(card.stage_key)
+        rows += [
+            UniqueRow(card.interviewer_id, stage, c.name, card.ratings[c.key], card.evidence.get(c.key, ""))
+            for c in pack.competencies
+            if c.key in card.ratings and raters[c.key] == alone and card.evidence.get(c.key, "").strip()
+        ]
+        rows += [
+            UniqueRow(card.interviewer_id, stage, label, None, evidence)
+            for key, (label, evidence) in sorted(card.flags.items())
+            if raisers[key] == alone
+        ]
+    return rows
 
 
 def calibrate(history: list[PeerRating], panel: set[str], minimum: int = 3) -> list[CalibrationRow]:

@@ -1,10 +1,12 @@
 """Block Kit for the debrief pre-read and the decision. The pre-read must fit one message
 (50 blocks, 3000 characters a section) however many scorecards and red flags there are, and
-must never drop a red flag: evidence is trimmed before anything else is."""
+must never drop a red flag or a point only one person saw: evidence is trimmed before
+anything else is."""
 
 from __future__ import annotations
 
 from bot.mrkdwn import escape
+from bot.services.decision_rule import ADVICE, RuleOutcome
 from bot.services.ports import Message, PreReadChange
 from bot.services.summary import Summary
 from db.models import Decision
@@ -32,22 +34,26 @@ EVIDENCE_MAX = 280
 EVIDENCE_MIN = 40
 
 
+UNIQUE_TITLE = "*Only one person saw this*"
+UNIQUE_WHY = "nobody else in the room knows these unless they are said: hear them first"
+
+
 def _headline(s: Summary) -> str:
-    tally = " · ".join(f"{r.label} {n}" for r, n in s.tally.items())
+    """Who and how far along; the recommendation tally waits below the evidence on purpose."""
     min_w, max_w = s.target_weeks
     pace = "on track" if s.days_open <= max_w * 7 else "over target"
-    fit_line = f"*Profile fit*: {s.profile_fit:.2f} / 4" if s.profile_fit is not None else "*Profile fit*: no ratings"
+    amended = (
+        f" · {s.amendments} amendment{'s' if s.amendments != 1 else ''} after the first posting" if s.amendments else ""
+    )
     return (
         f"*{escape(s.candidate_name)}* · {escape(s.role)} · {escape(s.profile_name)}\n"
-        f"*Recommendations*: {tally}\n"
         f"*Scorecards*: {s.submitted} of {s.expected} in · *Loop*: day {s.days_open} of a {min_w}-{max_w} week "
-        f"target ({pace})\n{fit_line}"
-        + (
-            f" · {s.amendments} amendment{'s' if s.amendments != 1 else ''} after the first posting"
-            if s.amendments
-            else ""
-        )
+        f"target ({pace}){amended}"
     )
+
+
+def _tally(s: Summary) -> str:
+    return "*Recommendations*: " + " · ".join(f"{r.label} {n}" for r, n in s.tally.items())
 
 
 def _matrix(s: Summary) -> str:
@@ -58,7 +64,8 @@ def _matrix(s: Summary) -> str:
         mark = " ⚠️ *disagreement*" if row.disagreement else ""
         weight = f" · weight {row.weight:g}" if row.weight != 1 else ""
         lines.append(f"• {escape(row.name)}: *{row.mean:.1f}* (n={row.count}, spread {row.spread}{weight}){mark}")
-    return "*Competencies* (mean of 1-4)\n" + ("\n".join(lines) or "_No ratings yet._")
+    fit_line = f"*Profile fit*: {s.profile_fit:.2f} / 4" if s.profile_fit is not None else "*Profile fit*: no ratings"
+    return "*Competencies* (mean of 1-4)\n" + ("\n".join(lines) or "_No ratings yet._") + f"\n{fit_line}"
 
 
 def _disagreements(s: Summary) -> str | None:
@@ -71,21 +78,73 @@ def _disagreements(s: Summary) -> str | None:
     return "*Disagreements* (2+ points apart: worth discussing first)\n" + "\n".join(lines)
 
 
-def _flag_lines(s: Summary, budget_chars: int) -> list[str]:
-    """One line per flag raised, evidence trimmed so that all of them fit in `budget_chars`."""
-    if not s.flags:
-        return []
-    heads = [
-        f"🚩 *{escape(f.label)}*{' (repeated)' if f.repeated else ''} · {escape(f.stage_name)}, <@{f.interviewer_id}>"
-        for f in s.flags
-    ]
-    spare = budget_chars - sum(len(h) + 5 for h in heads)
-    per_flag = max(EVIDENCE_MIN, min(EVIDENCE_MAX, spare // len(s.flags)))
-    # Escaping can lengthen evidence (& becomes &amp;), so trim what is shown, not what was typed.
+def _rule(rule: RuleOutcome | None) -> str | None:
+    """One line: the rule's answer, why with the arithmetic, and that it is advice. The advice
+    is kept whole however long the reasons are."""
+    if rule is None:
+        return None
+    head = f"*Decision rule* says *{rule.verdict.value}* — {'; '.join(rule.reasons)}."
+    return fit(head, SECTION_TEXT_MAX - len(ADVICE) - 1) + " " + ADVICE
+
+
+Item = tuple[str, str | None]  # a line's head, and the evidence to quote after it (None: no quote)
+
+
+def _unique_items(s: Summary) -> list[Item]:
     return [
-        f"{head}: “{fit(escape(' '.join(f.evidence.split())), per_flag)}”"
-        for head, f in zip(heads, s.flags, strict=True)
+        (
+            f"• <@{u.interviewer_id}> · {escape(u.stage_name)} · "
+            + (f"*{escape(u.topic)}* rated {u.rating}" if u.rating is not None else f"red flag *{escape(u.topic)}*"),
+            u.evidence,
+        )
+        for u in s.unique
     ]
+
+
+def _flag_items(s: Summary) -> list[Item]:
+    """Every flag raised. A flag only one person raised has its evidence quoted under unique
+    evidence already, so it is not quoted twice."""
+    above = {(u.interviewer_id, u.topic, u.stage_name) for u in s.unique if u.rating is None}
+    items: list[Item] = []
+    for f in s.flags:
+        repeated = " (repeated)" if f.repeated else ""
+        head = f"🚩 *{escape(f.label)}*{repeated} · {escape(f.stage_name)}, <@{f.interviewer_id}>"
+        if (f.interviewer_id, f.label, f.stage_name) in above:
+            items.append((f"{head}: evidence above, under _Only one person saw this_", None))
+        else:
+            items.append((head, f.evidence))
+    return items
+
+
+def _quoted(items: list[Item], per_item: int) -> list[str]:
+    # Escaping can lengthen evidence (& becomes &amp;), so trim what is shown, not what was typed.
+    lines = []
+    for head, evidence in items:
+        if evidence is None:
+            lines.append(head)
+        else:
+            lines.append(f"{head}: “{fit(escape(' '.join(evidence.split())), max(2, per_item))}”")
+    return lines
+
+
+def _evidence_sections(s: Summary, room: int) -> tuple[list[str], list[str]]:
+    """Unique evidence and red flags in at most `room` sections. Evidence is trimmed, evenly and
+    then harder, before any line is left out: no flag and no unique point is dropped."""
+    unique, flags = _unique_items(s), _flag_items(s)
+    unique_title = f"{UNIQUE_TITLE} ({len(unique)}): {UNIQUE_WHY}" if unique else None
+    flag_title = f"*Red flags* ({len(s.flags)})" if s.flags else "*Red flags*: none raised"
+    quoted = sum(1 for _, e in unique + flags if e is not None) or 1
+    spare = room * (SECTION_TEXT_MAX - 100) - sum(len(h) + 8 for h, _ in unique + flags)
+    per_item = max(EVIDENCE_MIN, min(EVIDENCE_MAX, spare // quoted))
+    while True:
+        unique_sections = _pack(unique_title, _quoted(unique, per_item)) if unique_title else []
+        flag_sections = _pack(flag_title, _quoted(flags, per_item))
+        if len(unique_sections) + len(flag_sections) <= room or per_item <= 2:
+            break
+        per_item //= 2
+    # Only reachable if the line heads alone overflow the message; never in a real loop.
+    unique_sections = unique_sections[:room]
+    return unique_sections, flag_sections[: room - len(unique_sections)]
 
 
 def _pack(title: str, lines: list[str]) -> list[str]:
@@ -113,55 +172,64 @@ def _update_note(changes: list[PreReadChange]) -> str | None:
     return "updated: " + ", ".join(parts) if parts else None
 
 
-def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
-    """The pre-read; `changes` are what arrived since it was last posted (empty the first time)."""
-    note = _update_note(changes)
-    blocks: list[Block] = [
-        header(f"Debrief pre-read: {s.candidate_name}"),
-        section(_headline(s)),
-        context(f"Profile fit: {escape(s.fit_explanation)}"),
-        divider(),
-        section(_matrix(s)),
-    ]
-    tail: list[Block] = []
-    disagreements = _disagreements(s)
-    if disagreements:
-        tail.append(section(fit(disagreements, SECTION_TEXT_MAX)))
+def _after_votes(s: Summary) -> list[Block]:
+    """Coverage gaps, missing scorecards and calibration: read last."""
+    blocks: list[Block] = []
     if s.gaps:
-        tail.append(section("*Coverage gaps* (no scorecard rated these)\n" + ", ".join(escape(g) for g in s.gaps)))
+        blocks.append(section("*Coverage gaps* (no scorecard rated these)\n" + ", ".join(escape(g) for g in s.gaps)))
     if s.missing:
         lines = [
             f"• <@{m.interviewer_id}> · {escape(m.stage_name)} · "
             + (f"overdue by {age(m.overdue_by.total_seconds())}" if m.overdue_by else "not due yet")
             for m in s.missing
         ]
-        tail.append(section(fit("*Missing scorecards*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+        blocks.append(section(fit("*Missing scorecards*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
     if s.calibration:
         lines = [
             f"• <@{c.interviewer_id}> rates {abs(c.offset):.2f} points {'above' if c.offset > 0 else 'below'} "
             f"their panel mates on average ({c.samples} past ratings)"
             for c in s.calibration
         ]
-        tail.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+        blocks.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    return blocks
+
+
+def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
+    """The pre-read; `changes` are what arrived since it was last posted (empty the first time).
+
+    Evidence comes first and votes last: what only one person saw, then where the panel
+    disagrees, then the aggregates and red flags, then the pack's rule, then the tally."""
+    note = _update_note(changes)
+    disagreements, rule = _disagreements(s), _rule(s.rule)
+    middle: list[Block] = ([section(fit(disagreements, SECTION_TEXT_MAX))] if disagreements else []) + [
+        section(_matrix(s)),
+        context(f"Profile fit: {escape(s.fit_explanation)}"),
+    ]
+    tail: list[Block] = ([section(rule)] if rule else []) + [section(_tally(s))] + _after_votes(s)
     if note:
         tail.append(context(f"_{note}_"))
     tail.append(actions("debrief", button("Full scorecards", Action.VIEW_PANEL, str(candidate_id))))
+    head: list[Block] = [header(f"Debrief pre-read: {s.candidate_name}"), section(_headline(s)), divider()]
 
-    room = MESSAGE_BLOCKS_MAX - len(blocks) - len(tail)
-    flag_title = f"*Red flags* ({len(s.flags)})" if s.flags else "*Red flags*: none raised"
-    flag_sections = _pack(flag_title, _flag_lines(s, room * (SECTION_TEXT_MAX - 100)))
-    blocks += [section(text) for text in flag_sections[:room]] + tail
+    room = MESSAGE_BLOCKS_MAX - len(head) - len(middle) - len(tail)
+    unique, flags = _evidence_sections(s, room)
+    blocks = head + [section(t) for t in unique] + middle + [section(t) for t in flags] + tail
+    return Message(text=_summary_text(s, note), blocks=blocks)
 
+
+def _summary_text(s: Summary, note: str | None) -> str:
+    """The notification line, in the same order: evidence before votes."""
     repeated = sum(1 for f in s.flags if f.repeated)
-    text = (
-        f"Debrief pre-read for {escape(s.candidate_name)}: {s.submitted} of {s.expected} scorecards, "
-        + ", ".join(f"{n} {r.label}" for r, n in s.tally.items() if n)
+    votes = ", ".join(f"{n} {r.label}" for r, n in s.tally.items() if n) or "none yet"
+    return (
+        f"Debrief pre-read for {escape(s.candidate_name)}: {s.submitted} of {s.expected} scorecards; "
+        f"{len(s.unique)} point{'s' if len(s.unique) != 1 else ''} only one person saw"
         + f"; {len(s.flags)} red flag{'s' if len(s.flags) != 1 else ''}"
         + (f" ({repeated} repeated)" if repeated else "")
         + f"; {len(s.disagreements)} disagreement{'s' if len(s.disagreements) != 1 else ''}"
+        + f"; recommendations: {votes}"
         + (f". {note}" if note else "")
     )
-    return Message(text=text, blocks=blocks)
 
 
 def age(seconds: float) -> str:
@@ -188,10 +256,13 @@ def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_f
     return Message(text=f"Decision for {escape(name)}: {label}", blocks=blocks)
 
 
-def decide_modal(candidate_id: int, name: str) -> dict:
+def decide_modal(candidate_id: int, name: str, rule: RuleOutcome | None = None) -> dict:
+    """The decision; the pack's rule is shown above the choice as a reminder, never preselected."""
     choices = [option(DECISION_LABELS[d], d.value) for d in Decision]
+    advice = _rule(rule)
     blocks: list[Block] = [
         context(f"Candidate: *{escape(name)}*. Recording a decision closes the loop and cancels its reminders."),
+        *([context(advice)] if advice else []),
         input_block(B.DECISION, "Decision", {"type": "radio_buttons", "options": choices}),
         input_block(
             B.RATIONALE,

@@ -30,6 +30,7 @@ def form(bot, stage: str, flag: str | None = None) -> ScorecardForm:
     keys = pack.stage(stage).competencies
     return ScorecardForm(
         ratings={k: 3 for k in keys},
+        evidence={k: f"Walked through {k} on a real example." for k in keys},
         flags=[flag] if flag else [],
         flag_evidence={flag: "Tuned on the test set and called it validation."} if flag else {},
         recommendation="yes",
@@ -76,7 +77,8 @@ def test_the_pre_read_is_posted_once_an_hour_before_with_what_the_scorecards_say
     posted = summaries(hirebot, candidate)
     assert len(posted) == 1
     message = posted[0]
-    assert message["text"].startswith(f"Debrief pre-read for {candidate.name}: 4 of 5 scorecards, 4 Yes; 1 red flag")
+    assert message["text"].startswith(f"Debrief pre-read for {candidate.name}: 4 of 5 scorecards; ")
+    assert message["text"].endswith("; 1 red flag; 0 disagreements; recommendations: 4 Yes")
     body = json.dumps(message["blocks"], ensure_ascii=False)
     assert "Tuned on the test set" in body and "Ignores data quality or leakage" in body
     assert f"<@{hirebot.users['nora']}> · Collaboration and communication" in body
@@ -84,6 +86,33 @@ def test_the_pre_read_is_posted_once_an_hour_before_with_what_the_scorecards_say
     with hirebot.services.db.transaction() as session:
         debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate.id)).one()
     assert debrief.summary_ts == message["ts"] and debrief.posted_at is not None
+
+
+def test_the_pre_read_leads_with_unique_evidence_and_states_the_rule_as_advice(hirebot):
+    candidate, _ = loop_of_five(hirebot)
+    hirebot.services.debrief.post(candidate.id, hirebot.users["rita"])
+    [message] = summaries(hirebot, candidate)
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    omar = hirebot.users["omar"]
+    # Only Omar raised the leakage flag: it is the first thing read after the headline.
+    assert texts[1].startswith("*Only one person saw this*")
+    assert (
+        f"• <@{omar}> · Coding round · red flag *Ignores data quality or leakage*: “Tuned on the test set" in texts[1]
+    )
+    # Software engineering is rated in the coding round only; data pipelines in two stages.
+    assert (
+        f"<@{omar}> · Coding round · *Software engineering* rated 3: “Walked through software_engineering" in texts[1]
+    )
+    assert "*Data pipelines and data quality* rated" not in texts[1]
+    [rule] = [n for n, t in enumerate(texts) if "*Decision rule*" in t]
+    [tally] = [n for n, t in enumerate(texts) if t.startswith("*Recommendations*")]
+    assert rule < tally == rule + 1
+    assert texts[rule].startswith(
+        f"*Decision rule* says *no hire* — blocking red flag “Ignores data quality or leakage” from <@{omar}>."
+    )
+    assert texts[rule].endswith("Advice for the panel, not a decision: the people in the debrief decide.")
+    with hirebot.services.db.transaction() as session:
+        assert session.get(Candidate, candidate.id).decision is None  # advice only: nothing was decided
 
 
 def test_a_late_fifth_scorecard_updates_the_same_message(hirebot):
@@ -137,6 +166,10 @@ def test_decide_records_the_decision_cancels_reminders_then_archive(hirebot):
     hirebot.slack.command(hirebot.users["rita"], "decide", channel=candidate.channel_id)
     view = hirebot.slack.opened_view()
     assert view["callback_id"] == Callback.DECIDE
+    # The rule is a reminder above the choice, and nothing is chosen for the person deciding.
+    contexts = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any(t.startswith("*Decision rule* says *no hire* — blocking red flag") for t in contexts)
+    assert "initial_option" not in json.dumps(view["blocks"])
     empty = ack_json(
         hirebot.slack.submit(
             hirebot.users["rita"],

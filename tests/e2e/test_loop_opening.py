@@ -49,7 +49,7 @@ def loops_named(hirebot, name: str) -> int:
 
 
 def told(hirebot) -> str:
-    """Everything the bot said to Rita: through her last command's response_url, ephemerally or by DM."""
+    """Everything the bot said to Rita: at the command's response_url, ephemerally or by DM."""
     rita = hirebot.users["rita"]
     said = [r.get("text", "") for r in hirebot.slack.replies()]
     said += [a["text"] for a in hirebot.client.all("chat.postEphemeral") if a.get("user") == rita]
@@ -251,11 +251,11 @@ def test_a_refused_channel_whose_recruiter_cannot_be_told_stays_listed(hirebot, 
             raise SlackSetupError(method, "restricted_action")
         raise SlackTransientError(method, "http_503")
 
-    def no_reply(response_url: str, text: str, blocks=None):  # noqa: ANN001 - the reply is no Web API call
+    def unanswerable(url: str, text: str, blocks: object = None):
         raise SlackTransientError("response_url", "http_503")
 
     monkeypatch.setattr(hirebot.services.slack, "call", refuse)
-    monkeypatch.setattr(hirebot.services.slack, "respond", no_reply)
+    monkeypatch.setattr(hirebot.services.slack, "respond", unanswerable)
     hirebot.run_background()
     monkeypatch.undo()
     loop = loop_named(hirebot, name)

@@ -14,13 +14,15 @@ from bot.services.ports import (
     PendingScorecard,
     PersonalStatus,
     PrepKit,
+    PreReadChange,
     ScorecardReminder,
     UnfinishedLoop,
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, summarize
 from db.models import Decision, InterviewStatus, LoopStatus
-from handlers.builders import loops, reminders, scorecards
+from handlers.builders import debrief, loops, reminders, scorecards
 from handlers.builders.common import split_mrkdwn
 from handlers.builders.help import help_message
 from rubrics.loader import RubricRegistry
@@ -224,6 +226,49 @@ def test_reminder_messages_fit(stage):
             check_message(message.text, message.blocks)
     message = reminders.escalation(Escalation(LONG_NAME, "C1", "U1", "Coding round", NOW, "UTC"))
     check_message(message.text, message.blocks)
+
+
+def _worst_cards(count: int, panel: int) -> list[CardInput]:
+    """Every stage's every competency rated and every red flag raised, all with 3000 characters
+    of evidence full of characters that escaping lengthens."""
+    stages = [s.key for s in PACK.stages]
+    return [
+        CardInput(
+            interviewer_id=f"U{n % panel:010d}",
+            stage_key=stages[n % len(stages)],
+            recommendation=Recommendation.STRONG_NO,
+            ratings=dict.fromkeys(PACK.stage(stages[n % len(stages)]).competencies, 1),
+            flags={f.key: (f.label, TEXT_3000) for f in PACK.stage_red_flags(stages[n % len(stages)])},
+            amendments=3,
+            evidence=dict.fromkeys(PACK.stage(stages[n % len(stages)]).competencies, TEXT_3000),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("count", "panel"), [(1, 1), (12, 1), (40, 1), (40, 40), (120, 7)])
+def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
+    # panel=1: one person on every stage, so every rating and flag is unique evidence.
+    cards = _worst_cards(count, panel)
+    stages = [s.key for s in PACK.stages]
+    expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards]
+    expected += [ExpectedInput(f"U{n:010d}", stages[n % 6], NOW - timedelta(days=3), False) for n in range(40)]
+    rule = PACK.decision_rule.model_copy(update={"blocking_flags": [f.key for f in PACK.red_flags]})
+    pack = PACK.model_copy(update={"decision_rule": rule})
+    history = [PeerRating(f"U{n % panel:010d}", 4, 1.0) for n in range(3 * count)]
+    loop = LoopInput(LONG_NAME, "modelling_heavy", NOW - timedelta(days=90), NOW, cards, expected, history)
+    summary = summarize(loop, pack)
+    changes = [PreReadChange("Shipped-model deep dive" * 2, c.interviewer_id, n % 2 == 0) for n, c in enumerate(cards)]
+    message = debrief.debrief(summary, 987654, changes)
+    check_message(message.text, message.blocks)
+    lines = [line for b in message.blocks if b["type"] == "section" for line in b["text"]["text"].splitlines()]
+    assert sum(line.startswith("🚩") for line in lines) == len(summary.flags) == sum(len(c.flags) for c in cards)
+    unique = [line for line in lines if line.startswith("• <@") and (" rated " in line or " · red flag " in line)]
+    assert len(unique) == len(summary.unique)
+    assert any("Decision rule" in line and line.endswith(debrief.ADVICE) for line in lines)
+    decide = debrief.decide_modal(987654, LONG_NAME, summary.rule)
+    check_view(decide)
+    assert str(decide["blocks"]).count(debrief.ADVICE) == 1
 
 
 def test_the_checker_catches_what_slack_refuses():

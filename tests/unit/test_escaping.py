@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.mrkdwn import escape, link, url_problem
+from bot.services.decision_rule import RuleFacts, evaluate
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -26,11 +27,11 @@ from bot.services.ports import (
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, ScorecardService, SubmitResult
-from bot.services.summary import CompetencyRow, FlagRow, MissingRow, Summary
+from bot.services.summary import CompetencyRow, FlagRow, MissingRow, Summary, UniqueRow
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import debrief, loops, reminders, scorecards
 from rubrics.loader import RubricRegistry
-from rubrics.models import Recommendation
+from rubrics.models import DecisionRule, Recommendation
 from tests.support.markup import mrkdwn_texts
 
 PACK = RubricRegistry.from_directory().get("ml-engineer")
@@ -207,6 +208,15 @@ def summaries(draw) -> Summary:
         missing=[MissingRow(PEOPLE[3], draw(typed), timedelta(hours=30))],
         calibration=[],
         amendments=1,
+        unique=[
+            UniqueRow(PEOPLE[n % 4], draw(typed), draw(typed), draw(st.sampled_from([None, 1, 4])), draw(typed))
+            for n in range(draw(st.integers(0, 3)))
+        ],
+        # A red flag's label comes from the pack, but once stored it is text: the rule quotes it inert.
+        rule=evaluate(
+            DecisionRule(block_on_strong_no=True, blocking_flags=["lone_wolf"]),
+            RuleFacts(2, 3, 2.5, [PEOPLE[1]], [("lone_wolf", draw(typed), PEOPLE[2])]),
+        ),
     )
 
 
@@ -222,6 +232,10 @@ def test_the_pre_read_escapes_what_was_typed(summary, changes):
 def test_the_decision_escapes_what_was_typed(name, rationale, outcome):
     assert_message_inert(debrief.decision(name, outcome, rationale, PEOPLE[0], 1))
     assert_view_inert(debrief.decide_modal(1, name))
+    rule = evaluate(
+        DecisionRule(blocking_flags=["lone_wolf"]), RuleFacts(3, 3, 3.0, [], [("lone_wolf", name, PEOPLE[2])])
+    )
+    assert_view_inert(debrief.decide_modal(1, name, rule))
 
 
 @settings(max_examples=60, deadline=None)

@@ -281,6 +281,67 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert "no such rubric pack" in rubric_error(tmp_path / "nope.yaml")
 
 
+def test_the_shipped_pack_declares_its_decision_rule(pack: RubricPack) -> None:
+    rule = pack.decision_rule
+    assert rule is not None
+    assert rule.block_on_strong_no and rule.min_scorecards == 4 and rule.min_profile_fit == 2.5
+    assert set(rule.blocking_flags) <= {f.key for f in pack.red_flags}
+
+
+def test_a_pack_may_declare_no_decision_rule(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        del data["decision_rule"]
+
+    assert load_pack(broken(edit)).decision_rule is None
+
+
+def test_a_blocking_flag_the_pack_does_not_define(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["blocking_flags"].append("wears_sandals")
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.blocking_flags: unknown red flags ['wears_sandals']" in message
+
+
+def test_a_profile_fit_off_the_rating_scale(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["min_profile_fit"] = 4.5
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.min_profile_fit" in message and "4" in message
+
+
+def test_a_zero_scorecard_minimum(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["min_scorecards"] = 0
+
+    assert "decision_rule.min_scorecards" in rubric_error(broken(edit))
+
+
+def test_a_blocking_flag_listed_twice(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["blocking_flags"] *= 2
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.blocking_flags" in message and "twice" in message
+
+
+def test_a_typo_inside_the_decision_rule(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"]["block_on_strong_nos"] = True
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule.block_on_strong_nos" in message and "Extra inputs are not permitted" in message
+
+
+def test_a_decision_rule_that_can_never_say_no(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["decision_rule"] = {"min_scorecards": 3}
+
+    message = rubric_error(broken(edit))
+    assert "decision_rule" in message and "no clause" in message
+
+
 # `hirebot rubrics check`.
 
 

@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.ports import PreReadChange
-from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, calibrate, summarize
+from bot.services.summary import (
+    CardInput,
+    ExpectedInput,
+    LoopInput,
+    PeerRating,
+    UniqueRow,
+    calibrate,
+    summarize,
+    unique_evidence,
+)
 from handlers.builders.debrief import age, debrief
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
@@ -20,8 +29,16 @@ NOW = datetime(2030, 3, 12, 13, 0, tzinfo=UTC)
 YES, NO = Recommendation.YES, Recommendation.NO
 
 
-def card(who: str, stage: str, rec: Recommendation = YES, flags: dict | None = None, **ratings: int) -> CardInput:
-    return CardInput(who, stage, rec, dict(ratings), {k: (PACK.red_flag(k).label, v) for k, v in (flags or {}).items()})
+def card(
+    who: str,
+    stage: str,
+    rec: Recommendation = YES,
+    flags: dict | None = None,
+    evidence: dict | None = None,
+    **ratings: int,
+) -> CardInput:
+    raised = {k: (PACK.red_flag(k).label, v) for k, v in (flags or {}).items()}
+    return CardInput(who, stage, rec, dict(ratings), raised, evidence=evidence or {})
 
 
 def loop(
@@ -89,6 +106,102 @@ def test_a_flag_raised_by_two_interviewers_is_repeated_and_every_flag_is_kept():
     assert {(f.interviewer_id, f.stage_name) for f in repeated} == {("U1", "Coding round"), ("U2", "ML system design")}
     assert not next(f for f in s.flags if f.key == "framework_dependent").repeated
     assert s.flags[0].repeated  # repeated flags lead
+
+
+def test_a_competency_only_one_panel_member_rated_is_unique_evidence():
+    cards = [
+        card("U1", "coding_round", evidence={"software_engineering": "Wrote tests first."}, software_engineering=4),
+        card(
+            "U2",
+            "ml_system_design",
+            evidence={"deployment_serving": "Canary plan with rollback."},
+            software_engineering=2,
+            deployment_serving=4,
+        ),
+    ]
+    s = summarize(loop(cards), PACK)
+    # Software engineering was rated by two people: its evidence is not unique, however far apart.
+    assert s.unique == [UniqueRow("U2", "ML system design", "Deployment and serving", 4, "Canary plan with rollback.")]
+
+
+def test_a_red_flag_only_one_panel_member_raised_is_unique_evidence():
+    cards = [
+        card(
+            "U1", "coding_round", flags={"ignores_data_quality": "Joined on the label.", "weak_engineering": "No tests"}
+        ),
+        card("U2", "ml_system_design", flags={"ignores_data_quality": "No holdout."}),
+    ]
+    s = summarize(loop(cards), PACK)
+    label = PACK.red_flag("weak_engineering").label
+    assert s.unique == [UniqueRow("U1", "Coding round", label, None, "No tests")]
+
+
+def test_unique_evidence_counts_people_not_scorecards():
+    # One interviewer on two stages is still one person: the rest of the room has not heard it.
+    cards = [
+        card("U1", "coding_round", evidence={"software_engineering": "a"}, software_engineering=3),
+        card("U1", "ml_system_design", evidence={"software_engineering": "b"}, software_engineering=2),
+        card("U2", "model_deep_dive", evidence={"modelling_fundamentals": " "}, modelling_fundamentals=3),
+    ]
+    rows = unique_evidence(cards, PACK)
+    # U2's lone rating has no evidence written: the matrix shows it, and there is nothing to say.
+    assert [(r.interviewer_id, r.topic, r.rating, r.evidence) for r in rows] == [
+        ("U1", "Software engineering", 3, "a"),
+        ("U1", "Software engineering", 2, "b"),
+    ]
+    assert unique_evidence([], PACK) == []
+
+
+def test_the_pre_read_reads_evidence_first_and_votes_last():
+    cards = [
+        card(
+            "U1",
+            "coding_round",
+            Recommendation.STRONG_NO,
+            {"weak_engineering": "No tests & no structure"},
+            {"data_pipelines": "Spotted the <leak> at once"},
+            software_engineering=1,
+            data_pipelines=4,
+        ),
+        card("U2", "ml_system_design", YES, {"weak_engineering": "Copy-pasted"}, software_engineering=4),
+    ]
+    expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards] + [
+        ExpectedInput("U3", "hiring_manager_close", NOW - timedelta(hours=26), False)
+    ]
+    message = debrief(summarize(loop(cards, expected), PACK), 7, [])
+    check_message(message.text, message.blocks)
+    texts = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    order = [
+        "*Only one person saw this* (1)",
+        "*Disagreements*",
+        "*Competencies*",
+        "*Red flags* (2)",
+        "*Decision rule* says *no hire*",
+        "*Recommendations*",
+        "*Missing scorecards*",
+    ]
+    where = [next(i for i, t in enumerate(texts) if t.startswith(part)) for part in order]
+    assert where == sorted(where), texts
+    assert "*Recommendations*" not in texts[0]  # the headline no longer leads with votes
+    unique = texts[where[0]]
+    assert (
+        "• <@U1> · Coding round · *Data pipelines and data quality* rated 4: “Spotted the &lt;leak&gt; at once”"
+        in unique
+    )
+    assert "*Profile fit*: 3.25 / 4" in texts[where[2]]
+    assert message.text.startswith(
+        "Debrief pre-read for Priya Raman: 2 of 3 scorecards; 1 point only one person saw; 2 red flags (2 repeated);"
+    )
+    assert message.text.index("1 point only one person saw") < message.text.index("recommendations: 1 Yes, 1 Strong No")
+
+
+def test_a_flag_only_one_person_raised_is_quoted_once():
+    cards = [card("U1", "coding_round", flags={"framework_dependent": "Could not explain backprop"})]
+    message = debrief(summarize(loop(cards), PACK), 7, [])
+    body = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+    assert body.count("Could not explain backprop") == 1
+    [flag_line] = [line for line in body.splitlines() if line.startswith("🚩")]
+    assert "<@U1>" in flag_line and "evidence above" in flag_line
 
 
 def test_coverage_gaps_are_the_competencies_nobody_rated():
@@ -185,6 +298,7 @@ def scorecards(draw):
                 draw(st.sampled_from(list(Recommendation))),
                 ratings,
                 {k: (PACK.red_flag(k).label, draw(evidence)) for k in flags},
+                evidence={k: draw(evidence) for k in ratings},
             )
         )
     return cards
@@ -202,6 +316,11 @@ def test_the_pre_read_always_fits_slack_and_never_drops_a_red_flag(cards):
     assert len(lines) == len(raised)
     for who, label in raised:
         assert any(f"<@{who}>" in line and label in line for line in lines)
+    # Nor a point only one person saw.
+    unique = [
+        line for line in rendered.splitlines() if line.startswith("• <@") and ("rated" in line or "red flag" in line)
+    ]
+    assert len(unique) == len(s.unique)
 
 
 def test_overdue_reads_in_minutes_hours_or_days_never_zero_hours():
