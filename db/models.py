@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -229,6 +230,8 @@ class Rating(Base):
     competency_name: Mapped[str] = mapped_column(String(60))
     rating: Mapped[int]
     evidence: Mapped[str | None] = mapped_column(Text)
+    # The evidence reads as an impression (evidence_lint) and the interviewer kept it as written.
+    impression: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     scorecard: Mapped[Scorecard] = relationship(back_populates="ratings")
 

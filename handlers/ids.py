@@ -59,6 +59,7 @@ class Block(enum.StrEnum):
     RECOMMENDATION = "recommendation"
     RED_FLAGS = "red_flags"
     NOTES = "notes"
+    KEEP_WORDING = "keep_wording"  # shown only when evidence reads as an impression
     # Decision modal
     DECISION = "decision"
     RATIONALE = "rationale"

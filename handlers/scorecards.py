@@ -12,7 +12,9 @@ from slack_bolt import Ack, App
 
 from bot.bootstrap import Services
 from bot.errors import HirebotError, InvalidInput
+from bot.services.evidence_lint import lint
 from bot.services.scorecard_form import ScorecardForm
+from bot.services.scorecards import EvidenceNudge
 from handlers.builders import scorecards as views
 from handlers.builders.common import modal, section, when
 from handlers.errors import after_ack
@@ -55,6 +57,17 @@ def _beside_shown_blocks(errors: dict[str, str], view: dict[str, Any]) -> dict[s
     return placed
 
 
+def _nudged(nudge: EvidenceNudge, submitted: dict[str, Any]) -> dict[str, Any]:
+    """The same modal with every submitted value kept; `update` replaces the whole view, so the
+    submitted private_metadata is carried over as it was."""
+    view = views.scorecard_modal(
+        nudge.context, flags_shown=(nudge.context.prefill or ScorecardForm()).flags, nudges=nudge.nudges
+    )
+    if submitted.get("private_metadata"):
+        view["private_metadata"] = submitted["private_metadata"]
+    return view
+
+
 def _notice(title: str, text: str) -> dict[str, Any]:
     return modal(Callback.PANEL_FEEDBACK, title, [section(text)], submit=None, close="Close")
 
@@ -83,13 +96,16 @@ def register(app: App, services: Services) -> None:
             return
         state = ViewState(view.get("state", {}).get("values", {}))
         form = scorecard_form(state)
+        # A modal that came back with nudges keeps them, and the Keep my wording tick, through this redraw.
+        nudged = any(b.get("block_id") == Block.KEEP_WORDING for b in view.get("blocks", []))
+        kept = views.KEEP_WORDING in state.selected_many(Block.KEEP_WORDING)
 
         def redraw() -> None:
             context = scorecards.context(int(interview_id), click.user_id)
             prefilled = replace(context, prefill=form)
-            services.slack.update_view(
-                view["id"], views.scorecard_modal(prefilled, flags_shown=form.flags), hash=view.get("hash")
-            )
+            nudges = lint(form.evidence, context.pack, context.stage) if nudged else None
+            modal = views.scorecard_modal(prefilled, flags_shown=form.flags, nudges=nudges, kept=kept)
+            services.slack.update_view(view["id"], modal, hash=view.get("hash"))
 
         after_ack(services, click.user_id, None, redraw)
 
@@ -102,8 +118,12 @@ def register(app: App, services: Services) -> None:
             return
         form = scorecard_form(sub.state)
         user = sub.user_id
+        keep = views.KEEP_WORDING in sub.state.selected_many(Block.KEEP_WORDING)
         try:
-            result = scorecards.submit(int(interview_id), user, form)
+            result = scorecards.submit(int(interview_id), user, form, keep_wording=keep)
+        except EvidenceNudge as nudge:
+            ack(response_action="update", view=_nudged(nudge, sub.view))
+            return
         except InvalidInput as exc:
             ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
             return

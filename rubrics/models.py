@@ -8,7 +8,7 @@ Slack option is bounded by Slack's own limits.
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -118,6 +118,13 @@ class Profile(_Strict):
         return self.weights.get(competency_key, 1.0)
 
 
+class VaguePhrase(_Strict):
+    """Wording that reads as an impression rather than evidence, and what to write instead."""
+
+    phrase: Annotated[str, StringConstraints(min_length=2, max_length=40, strip_whitespace=True)]
+    hint: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
 class LoopTarget(_Strict):
     min_weeks: int = Field(ge=1, le=26)
     max_weeks: int = Field(ge=1, le=26)
@@ -170,6 +177,11 @@ class RubricPack(_Strict):
     profiles: list[Profile] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1, max_length=12)
     decision_rule: DecisionRule | None = None  # None: the pre-read states no rule
+    # Which ratings need written evidence: every one, or only the ends of the scale (1 and 4).
+    evidence_required: Literal["all", "extremes"] = "extremes"
+    # Evidence without a behavioural word and shorter than this reads as an impression.
+    min_evidence_words: int = Field(default=6, ge=1, le=40)
+    vague_phrases: list[VaguePhrase] = Field(default_factory=list, max_length=60)
 
     @field_validator("recommendation_scale")
     @classmethod
@@ -185,6 +197,7 @@ class RubricPack(_Strict):
         _unique("red_flags", [f.key for f in self.red_flags])
         _unique("profiles", [p.key for p in self.profiles])
         _unique("stages", [s.key for s in self.stages])
+        _unique_phrases(self.vague_phrases)
         competencies = {c.key for c in self.competencies}
         flags = {f.key for f in self.red_flags}
         for i, stage in enumerate(self.stages):
@@ -251,3 +264,12 @@ def _unique(what: str, keys: list[str]) -> None:
         if key in seen:
             raise ValueError(f"{what}: key {key!r} is defined twice")
         seen.add(key)
+
+
+def _unique_phrases(phrases: list[VaguePhrase]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(phrases):
+        folded = " ".join(item.phrase.casefold().split())
+        if folded in seen:
+            raise ValueError(f"vague_phrases[{i}].phrase: {item.phrase!r} is listed twice")
+        seen.add(folded)

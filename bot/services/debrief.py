@@ -80,6 +80,7 @@ class DebriefService:
                 flags={f.flag_key: (f.flag_label, f.evidence) for f in i.scorecard.red_flags},
                 amendments=i.scorecard.amendments,
                 evidence={r.competency_key: r.evidence for r in i.scorecard.ratings if r.evidence},
+                impressions=sum(1 for r in i.scorecard.ratings if r.impression),
             )
             for i in interviews
             if i.scorecard is not None
@@ -354,7 +355,13 @@ def _export_interview(interview: Interview) -> dict[str, Any]:
             "rubric": f"{card.pack}@{card.pack_version}",
             "recommendation": card.recommendation,
             "ratings": [
-                {"competency": r.competency_key, "name": r.competency_name, "rating": r.rating, "evidence": r.evidence}
+                {
+                    "competency": r.competency_key,
+                    "name": r.competency_name,
+                    "rating": r.rating,
+                    "evidence": r.evidence,
+                    "impression": r.impression,
+                }
                 for r in card.ratings
             ],
             "red_flags": [{"flag": f.flag_key, "label": f.flag_label, "evidence": f.evidence} for f in card.red_flags],

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.errors import InvalidInput
+from bot.services.evidence_lint import impressions
 from db.models import RaisedRedFlag, Rating, Scorecard
 from rubrics.models import RATINGS, Recommendation, RubricPack, Stage
 
@@ -43,7 +44,7 @@ def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
         rating = form.ratings.get(key)
         if rating not in RATINGS:
             problems[f"rating.{key}"] = "Rate this competency."
-        elif rating in EVIDENCE_NEEDED_FOR and not form.evidence.get(key, "").strip():
+        elif needs_evidence(pack, rating) and not form.evidence.get(key, "").strip():
             problems[f"evidence.{key}"] = f"A rating of {rating} needs evidence: what did you see or hear?"
     allowed_flags = set(stage.red_flags)
     for flag in form.flags:
@@ -63,6 +64,10 @@ def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
             problems[name] = f"Keep this under {TEXT_MAX} characters ({len(value)} now)."
     if problems:
         raise InvalidInput(problems)
+
+
+def needs_evidence(pack: RubricPack, rating: int | None) -> bool:
+    return pack.evidence_required == "all" or rating in EVIDENCE_NEEDED_FOR
 
 
 def normalised(form: ScorecardForm, stage: Stage) -> ScorecardForm:
@@ -87,11 +92,14 @@ def fill(scorecard: Scorecard, form: ScorecardForm, pack: RubricPack, stage: Sta
     # Rows are updated in place by key: replacing them would insert before deleting and trip
     # the (scorecard, competency) unique constraint on an edit.
     ratings = {r.competency_key: r for r in scorecard.ratings}
+    # Marked whether or not the wording was kept on a nudge: the mark says what the text is.
+    impression_only = impressions(clean.evidence, pack, stage)
     for key in stage.competencies:
         rating = ratings.setdefault(key, Rating(competency_key=key))
         rating.competency_name = pack.competency(key).name
         rating.rating = int(clean.ratings[key] or 0)
         rating.evidence = clean.evidence.get(key)
+        rating.impression = key in impression_only
     scorecard.ratings = [ratings[k] for k in stage.competencies]
     flags = {f.flag_key: f for f in scorecard.red_flags}
     for key in clean.flags:

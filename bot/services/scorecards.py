@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
 from bot.mrkdwn import escape
+from bot.services.evidence_lint import lint
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecard_form import ScorecardForm, fill, form_of, normalised, validate
@@ -53,6 +54,16 @@ class ScorecardContext:
     submitted: bool
 
 
+class EvidenceNudge(Exception):  # noqa: N818 - not an error: a question back to the interviewer
+    """Some evidence reads as an impression. Nothing is stored; the modal is redrawn from
+    `context` (every submitted value as its prefill) with `nudges` beside those fields."""
+
+    def __init__(self, context: ScorecardContext, nudges: dict[str, str]):
+        super().__init__(f"{len(nudges)} evidence field(s) read as impressions")
+        self.context = context
+        self.nudges = nudges
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     scorecard_id: int
@@ -76,6 +87,8 @@ class PanelEntry:
     submitted_at: datetime
     amendments: int
     pack_ref: str
+    # Positions in `ratings` whose evidence was kept as written after an impression nudge.
+    impressions: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -110,18 +123,7 @@ class ScorecardService:
                 draft = _draft(session, interview_id, user_id)
                 if draft is not None:
                     prefill = ScorecardForm.from_json(draft.values)
-            return ScorecardContext(
-                interview_id=interview.id,
-                candidate_id=candidate.id,
-                candidate_name=candidate.name,
-                channel_id=candidate.channel_id,
-                pack=pack,
-                stage=pack.stage(interview.stage_key),
-                starts_at=interview.starts_at,
-                zone=interview.timezone,
-                prefill=prefill,
-                submitted=interview.scorecard is not None,
-            )
+            return _context(interview, pack, prefill)
 
     def _assigned(self, session: Session, interview_id: int, user_id: str) -> Interview:
         interview = session.scalar(
@@ -174,17 +176,20 @@ class ScorecardService:
 
     # Submitting
 
-    def submit(self, interview_id: int, user_id: str, form: ScorecardForm) -> SubmitResult:
-        """Store the scorecard exactly once; a later, different submission is an edit of it."""
+    def submit(self, interview_id: int, user_id: str, form: ScorecardForm, keep_wording: bool = False) -> SubmitResult:
+        """Store the scorecard exactly once; a later, different submission is an edit of it.
+
+        Evidence that reads as an impression raises EvidenceNudge instead, unless the
+        interviewer chose to keep their wording (it is then stored, marked)."""
         try:
-            return self._store(interview_id, user_id, form)
+            return self._store(interview_id, user_id, form, keep_wording)
         except IntegrityError:
             # Another request for the same interview inserted first (a double click, a retry,
             # two open modals). The unique constraint kept one row; apply ours as an edit of it.
             log.info("concurrent scorecard submission for interview %d; treating as an edit", interview_id)
-            return self._store(interview_id, user_id, form)
+            return self._store(interview_id, user_id, form, keep_wording)
 
-    def _store(self, interview_id: int, user_id: str, form: ScorecardForm) -> SubmitResult:
+    def _store(self, interview_id: int, user_id: str, form: ScorecardForm, keep_wording: bool = False) -> SubmitResult:
         now = self.clock()
         with self.db.transaction() as session:
             interview = self._lock(session, interview_id)
@@ -199,6 +204,9 @@ class ScorecardService:
             existing = interview.scorecard
             if existing is not None and form_of(existing) == normalised(form, stage):
                 return _result(existing, created=False, changed=False, amended=False, stage=stage)
+            nudges = {} if keep_wording else lint(normalised(form, stage).evidence, pack, stage)
+            if nudges:
+                raise EvidenceNudge(_context(interview, pack, form), nudges)
             created = existing is None
             scorecard = existing or Scorecard(interview=interview, interviewer_id=user_id, submitted_at=now)
             amended = not created and candidate.debrief is not None and candidate.debrief.posted_at is not None
@@ -296,6 +304,22 @@ def author(interview: Interview) -> str:
     return interview.scorecard.interviewer_id if interview.scorecard is not None else interview.interviewer_id
 
 
+def _context(interview: Interview, pack: RubricPack, prefill: ScorecardForm | None) -> ScorecardContext:
+    candidate = interview.candidate
+    return ScorecardContext(
+        interview_id=interview.id,
+        candidate_id=candidate.id,
+        candidate_name=candidate.name,
+        channel_id=candidate.channel_id,
+        pack=pack,
+        stage=pack.stage(interview.stage_key),
+        starts_at=interview.starts_at,
+        zone=interview.timezone,
+        prefill=prefill,
+        submitted=interview.scorecard is not None,
+    )
+
+
 def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft | None:
     return session.scalar(
         select(ScorecardDraft).where(
@@ -331,4 +355,5 @@ def _entry(interview: Interview, pack: RubricPack) -> PanelEntry:
         submitted_at=card.submitted_at,
         amendments=card.amendments,
         pack_ref=f"{card.pack}@{card.pack_version}",
+        impressions=frozenset(n for n, r in enumerate(card.ratings) if r.impression),
     )

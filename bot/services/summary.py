@@ -31,6 +31,7 @@ class CardInput:
     flags: dict[str, tuple[str, str]]  # flag key -> (label when raised, evidence)
     amendments: int = 0
     evidence: dict[str, str] = field(default_factory=dict)  # competency key -> evidence, where written
+    impressions: int = 0  # ratings whose evidence was kept as an impression
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,16 @@ class MissingRow:
 
 
 @dataclass(frozen=True)
+class ImpressionRow:
+    """A scorecard with ratings whose evidence is only an impression."""
+
+    interviewer_id: str
+    stage_name: str
+    count: int
+    rated: int
+
+
+@dataclass(frozen=True)
 class CalibrationRow:
     interviewer_id: str
     offset: float  # average rating minus panel mates' average, over `samples` ratings
@@ -144,6 +155,7 @@ class Summary:
     amendments: int
     unique: list[UniqueRow] = field(default_factory=list)
     rule: RuleOutcome | None = None  # None: the pack declares no decision rule
+    impressions: list[ImpressionRow] = field(default_factory=list)
 
     @property
     def disagreements(self) -> list[CompetencyRow]:
@@ -201,6 +213,7 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
         amendments=sum(c.amendments for c in loop.cards),
         unique=unique_evidence(loop.cards, pack),
         rule=evaluate(pack.decision_rule, _facts(loop, fit, flags)) if pack.decision_rule else None,
+        impressions=impression_rows(loop.cards, pack),
     )
 
 
@@ -265,6 +278,15 @@ def unique_evidence(cards: list[CardInput], pack: RubricPack) -> list[UniqueRow]
             if raisers[key] == alone
         ]
     return rows
+
+
+def impression_rows(cards: list[CardInput], pack: RubricPack) -> list[ImpressionRow]:
+    """Per scorecard, how many ratings rest on impressions; scorecards with none are left out."""
+    return [
+        ImpressionRow(c.interviewer_id, pack.stage_name(c.stage_key), c.impressions, len(c.ratings))
+        for c in cards
+        if c.impressions
+    ]
 
 
 def calibrate(history: list[PeerRating], panel: set[str], minimum: int = 3) -> list[CalibrationRow]:

@@ -87,6 +87,19 @@ def _rule(rule: RuleOutcome | None) -> str | None:
     return fit(head, SECTION_TEXT_MAX - len(ADVICE) - 1) + " " + ADVICE
 
 
+def _impressions(s: Summary) -> str | None:
+    """Per scorecard, how many ratings rest on an impression the interviewer kept as written."""
+    if not s.impressions:
+        return None
+    lines = [
+        f"• <@{row.interviewer_id}> · {escape(row.stage_name)}: {row.count} of {row.rated} "
+        f"rating{'s' if row.rated != 1 else ''}"
+        for row in s.impressions
+    ]
+    title = "*Impression-only evidence* (kept as written after a nudge: weigh these ratings less)"
+    return fit(title + "\n" + "\n".join(lines), SECTION_TEXT_MAX)
+
+
 Item = tuple[str, str | None]  # a line's head, and the evidence to quote after it (None: no quote)
 
 
@@ -191,6 +204,9 @@ def _after_votes(s: Summary) -> list[Block]:
             for c in s.calibration
         ]
         blocks.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    impressions = _impressions(s)
+    if impressions:
+        blocks.append(section(impressions))
     return blocks
 
 

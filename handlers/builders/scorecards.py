@@ -30,6 +30,9 @@ from rubrics.models import Recommendation
 
 RATING_LABELS = {1: "1 · Concern", 2: "2 · Below the bar", 3: "3 · Meets the bar", 4: "4 · Exceptional"}
 EVIDENCE_MAX = 3000
+NUDGE_TEXT_MAX = 1000
+KEEP_WORDING = "keep"  # the Keep my wording option's value
+IMPRESSION_MARK = " · 💭 _impression, not behaviour_"
 
 
 def _rating_options(anchors: dict[int, str]) -> list[dict[str, Any]]:
@@ -40,19 +43,11 @@ def _recommendation_options() -> list[dict[str, Any]]:
     return [option(r.label, r.value) for r in Recommendation]
 
 
-def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None) -> dict[str, Any]:
-    """The modal for one interview's stage. `flags_shown` are the red flags ticked so far,
-    each of which gets its own evidence box."""
-    pack, stage, prefill = ctx.pack, ctx.stage, ctx.prefill or ScorecardForm()
-    ticked = flags_shown if flags_shown is not None else list(prefill.flags)
-    blocks: list[Block] = [
-        header(f"{ctx.candidate_name} · {stage.name}"),
-        context(
-            f"Interview {when(ctx.starts_at, ctx.zone)} · rubric {pack.ref}"
-            + (" · *editing your submitted scorecard*" if ctx.submitted else "")
-        ),
-        section("*Focus questions*\n" + "\n".join(f"• {escape(q)}" for q in stage.focus_questions)),
-    ]
+def _competency_blocks(ctx: ScorecardContext, prefill: ScorecardForm, nudges: dict[str, str]) -> list[Block]:
+    """A rating and an evidence box per competency; a nudge under evidence that reads as an impression."""
+    pack, stage = ctx.pack, ctx.stage
+    needed = "Required." if pack.evidence_required == "all" else "Required for a 1 or a 4."
+    blocks: list[Block] = []
     for competency in pack.stage_competencies(stage.key):
         options = _rating_options(competency.anchors)
         radio: dict[str, Any] = {"type": "radio_buttons", "options": options}
@@ -70,40 +65,88 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
                     multiline=True,
                     max_length=EVIDENCE_MAX,
                     initial=prefill.evidence.get(competency.key),
-                    placeholder="What did you see or hear? Required for a 1 or a 4.",
+                    placeholder=f"What did they say, do or choose? {needed}",
                 ),
                 optional=True,
             )
         )
-    flags = pack.stage_red_flags(stage.key)
-    if flags:
-        flag_options = [option(f.label, f.key, f.description) for f in flags]
-        checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
-        initial = [o for o in flag_options if o["value"] in ticked]
-        if initial:
-            checkboxes["initial_options"] = initial
-        blocks.append(
-            input_block(
-                B.RED_FLAGS,
-                "Red flags",
-                checkboxes,
-                optional=True,
-                dispatch=True,
-                hint="Tick only what you saw evidence of; each one asks for that evidence.",
-            )
+        said = nudges.get(evidence_block(competency.key))
+        if said:
+            blocks.append(context(fit(f"💭 {escape(said)}", NUDGE_TEXT_MAX)))
+    return blocks
+
+
+def _flag_blocks(ctx: ScorecardContext, prefill: ScorecardForm, ticked: list[str]) -> list[Block]:
+    """The stage's red flags as one checkbox group, and an evidence box for each one ticked."""
+    flags = ctx.pack.stage_red_flags(ctx.stage.key)
+    if not flags:
+        return []
+    flag_options = [option(f.label, f.key, f.description) for f in flags]
+    checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
+    initial = [o for o in flag_options if o["value"] in ticked]
+    if initial:
+        checkboxes["initial_options"] = initial
+    blocks: list[Block] = [
+        input_block(
+            B.RED_FLAGS,
+            "Red flags",
+            checkboxes,
+            optional=True,
+            dispatch=True,
+            hint="Tick only what you saw evidence of; each one asks for that evidence.",
         )
-        for flag in flags:
-            if flag.key in ticked:
-                blocks.append(
-                    input_block(
-                        flag_evidence_block(flag.key),
-                        f"Evidence: {flag.label}",
-                        text_input(
-                            multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)
-                        ),
-                        optional=True,
-                    )
+    ]
+    for flag in flags:
+        if flag.key in ticked:
+            blocks.append(
+                input_block(
+                    flag_evidence_block(flag.key),
+                    f"Evidence: {flag.label}",
+                    text_input(multiline=True, max_length=EVIDENCE_MAX, initial=prefill.flag_evidence.get(flag.key)),
+                    optional=True,
                 )
+            )
+    return blocks
+
+
+def _keep_wording(count: int, kept: bool) -> list[Block]:
+    """Why the modal came back, and the one tick that stores the wording as it is."""
+    keep = option("Keep my wording", KEEP_WORDING, "Store it as typed, marked as an impression")
+    tick: dict[str, Any] = {"type": "checkboxes", "options": [keep]}
+    if kept:
+        tick["initial_options"] = [keep]
+    return [
+        section(
+            f"💭 *{count} evidence box{'es' if count != 1 else ''} read{'s' if count == 1 else ''} as an impression.* "
+            "Ratings backed by what the candidate said or did are more accurate, and vague praise is "
+            "given unevenly. Add what you saw or heard, or tick *Keep my wording*. Nothing you typed is lost."
+        ),
+        input_block(B.KEEP_WORDING, "Keep my wording", tick, optional=True),
+    ]
+
+
+def scorecard_modal(
+    ctx: ScorecardContext,
+    flags_shown: list[str] | None = None,
+    nudges: dict[str, str] | None = None,
+    kept: bool = False,
+) -> dict[str, Any]:
+    """The modal for one interview's stage. `flags_shown` are the red flags ticked so far,
+    each of which gets its own evidence box; `nudges` (field -> text) are evidence that reads
+    as an impression, which brings a Keep my wording tick (ticked already if `kept`)."""
+    pack, stage, prefill = ctx.pack, ctx.stage, ctx.prefill or ScorecardForm()
+    nudges = nudges or {}
+    ticked = flags_shown if flags_shown is not None else list(prefill.flags)
+    blocks: list[Block] = [
+        header(f"{ctx.candidate_name} · {stage.name}"),
+        context(
+            f"Interview {when(ctx.starts_at, ctx.zone)} · rubric {pack.ref}"
+            + (" · *editing your submitted scorecard*" if ctx.submitted else "")
+        ),
+        section("*Focus questions*\n" + "\n".join(f"• {escape(q)}" for q in stage.focus_questions)),
+        *_competency_blocks(ctx, prefill, nudges),
+    ]
+    blocks += _flag_blocks(ctx, prefill, ticked)
     rec_options = _recommendation_options()
     rec: dict[str, Any] = {"type": "radio_buttons", "options": rec_options}
     if prefill.recommendation:
@@ -120,6 +163,8 @@ def scorecard_modal(ctx: ScorecardContext, flags_shown: list[str] | None = None)
             hint="Seen by the hiring team after they submit, and in the debrief.",
         )
     )
+    if nudges:
+        blocks += _keep_wording(len(nudges), kept)
     blocks.append(
         context(
             "Closing this window keeps a draft. Nobody sees your ratings until you submit, "
@@ -161,7 +206,12 @@ def _entry_blocks(entry: PanelEntry) -> list[Block]:
     """One scorecard in full: nothing typed into it is trimmed, long texts run over several sections."""
     amended = f" · amended {entry.amendments}×" if entry.amendments else ""
     title = f"*{escape(entry.stage_name)}* · <@{entry.interviewer_id}> · *{entry.recommendation.label}*{amended}"
-    lines = [f"• {escape(name)}: *{rating}*" + (f" — {escape(ev)}" if ev else "") for name, rating, ev in entry.ratings]
+    lines = [
+        f"• {escape(name)}: *{rating}*"
+        + (IMPRESSION_MARK if n in entry.impressions else "")
+        + (f" — {escape(ev)}" if ev else "")
+        for n, (name, rating, ev) in enumerate(entry.ratings)
+    ]
     lines += [f"🚩 {escape(label)} — {escape(ev)}" for label, ev in entry.flags]
     if entry.notes:
         lines.append(f"*Notes*: {escape(entry.notes)}")

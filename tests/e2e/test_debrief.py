@@ -37,6 +37,12 @@ def form(bot, stage: str, flag: str | None = None) -> ScorecardForm:
     )
 
 
+def evidence_values(pack, stage: str) -> dict:  # noqa: ANN001 - a RubricPack
+    """Evidence for every rating of a stage: this pack asks for it on each one."""
+    said = "Asked who owned the rollout and described the handover."
+    return form_values(**{f"evidence.{k}": text(said) for k in pack.stage(stage).competencies})
+
+
 def loop_of_five(bot):
     """Five interviews on Monday, four scorecards in (one red flag), debrief on Thursday 15:00."""
     bot.clock.set(at("2030-03-04 09:00"))
@@ -129,6 +135,7 @@ def test_a_late_fifth_scorecard_updates_the_same_message(hirebot):
         for k in pack.stage("collaboration_communication").competencies
     }
     values = {block: {f"{block}.value": v} for block, v in values.items()}
+    values |= evidence_values(pack, "collaboration_communication")
     values |= form_values(
         **{
             Block.RECOMMENDATION: {"type": "radio_buttons", "selected_option": {"value": "no"}},
@@ -253,6 +260,7 @@ def test_a_late_scorecard_submitted_twice_edits_the_pre_read_once(hirebot):
         f"rating.{k}": {f"rating.{k}.value": {"type": "radio_buttons", "selected_option": {"value": "3"}}}
         for k in pack.stage("collaboration_communication").competencies
     }
+    values |= evidence_values(pack, "collaboration_communication")
     values |= form_values(
         **{
             Block.RECOMMENDATION: {"type": "radio_buttons", "selected_option": {"value": "yes"}},

@@ -326,8 +326,11 @@ def test_full_scorecards_page_through_a_large_panel(hirebot):
     close = hirebot.services.rubrics.get("ml-engineer").stage("hiring_manager_close").competencies
     for interview in interviews:
         ratings = {k: 3 for k in (keys if interview.stage_key == "recruiter_screen" else close)}
+        evidence = dict.fromkeys(ratings, "Walked through a past project and said what it changed.")
         hirebot.services.scorecards.submit(
-            interview.id, interview.interviewer_id, ScorecardForm(ratings=ratings, recommendation="yes")
+            interview.id,
+            interview.interviewer_id,
+            ScorecardForm(ratings=ratings, evidence=evidence, recommendation="yes"),
         )
     hirebot.slack.click(hirebot.users["rita"], Action.VIEW_PANEL, str(candidate.id), channel="D0RITA")
     first = hirebot.slack.opened_view()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import debrief, loops, reminders, scorecards
 from handlers.builders.common import split_mrkdwn
 from handlers.builders.help import help_message
+from handlers.ids import evidence_block
 from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
 from tests.support.blockkit import BlockKitError, check_message, check_view
@@ -294,3 +296,57 @@ def test_the_checker_catches_what_slack_refuses():
                 }
             ],
         )
+
+
+@pytest.mark.parametrize("stage", [s.key for s in PACK.stages])
+def test_the_nudged_scorecard_modal_fits_with_every_field_nudged(stage):
+    flags = PACK.stage(stage).red_flags
+    keys = PACK.stage(stage).competencies
+    full = ScorecardForm(
+        ratings={k: 4 for k in keys},
+        evidence=dict.fromkeys(keys, TEXT_3000),
+        flags=list(flags),
+        flag_evidence=dict.fromkeys(flags, TEXT_3000),
+        recommendation="strong_yes",
+        notes=TEXT_3000,
+    )
+    # The longest nudge a pack can give: three phrases, each with the longest hint allowed.
+    nudge = " ".join(f"“{'p' * 40}”: {'<&>' * 66}" for _ in range(3))
+    nudges = {evidence_block(k): nudge for k in keys}
+    view = scorecards.scorecard_modal(_context(stage, full), flags_shown=list(flags), nudges=nudges)
+    check_view(view)
+    plain = scorecards.scorecard_modal(_context(stage, full), flags_shown=list(flags))
+    assert len(view["blocks"]) == len(plain["blocks"]) + len(keys) + 2  # a nudge each, the notice, the tick
+
+
+def test_impression_marks_and_counts_fit_the_panel_and_the_pre_read():
+    entry = PanelEntry(
+        interviewer_id="U1",
+        stage_name="Shipped-model deep dive",
+        recommendation=Recommendation.STRONG_NO,
+        ratings=[(c.name, 1, TEXT_3000) for c in PACK.competencies],
+        flags=[(f.label, TEXT_3000) for f in PACK.red_flags],
+        notes=TEXT_3000,
+        submitted_at=NOW,
+        amendments=3,
+        pack_ref="ml-engineer@1",
+        impressions=frozenset(range(len(PACK.competencies))),
+    )
+    panel = Panel(candidate_name=LONG_NAME, entries=[entry] * 40, expected=40)
+    for page in range(len(scorecards.panel_pages(panel))):
+        check_view(scorecards.panel_modal(panel, page, 7))
+    cards = [
+        CardInput(
+            f"U{n:09d}",
+            stage.key,
+            Recommendation.YES,
+            dict.fromkeys(stage.competencies, 2),
+            {k: (PACK.red_flag(k).label, TEXT_3000) for k in stage.red_flags},
+            impressions=len(stage.competencies),
+        )
+        for n, stage in enumerate(PACK.stages * 7)
+    ]
+    loop = LoopInput(LONG_NAME, "balanced", NOW, NOW, cards, [])
+    message = debrief.debrief(summarize(loop, PACK), 1, [])
+    check_message(message.text, message.blocks)
+    assert "Impression-only evidence" in json.dumps(message.blocks)

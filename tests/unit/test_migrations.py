@@ -251,3 +251,21 @@ def test_aware_datetimes_compare_in_queries(migrated: Database) -> None:
         later = T0 + timedelta(days=3) + timedelta(minutes=1)
         assert session.scalar(sa.select(sa.func.count()).where(Interview.starts_at > earlier)) == 1
         assert session.scalar(sa.select(sa.func.count()).where(Interview.starts_at > later)) == 0
+
+
+def test_ratings_from_before_the_impression_mark_come_back_unmarked(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with Database(engine).transaction() as session:
+            card = _scorecard(_interview(session).id)
+            card.ratings.append(Rating(competency_key="software_engineering", competency_name="SE", rating=3))
+            session.add(card)
+        downgrade(empty_url, "0001")
+        with engine.connect() as connection:
+            assert "impression" not in {c["name"] for c in sa.inspect(connection).get_columns("ratings")}
+        upgrade(empty_url)
+        with Database(engine).transaction() as session:
+            assert session.scalars(sa.select(Rating.impression)).all() == [False]
+    finally:
+        engine.dispose()

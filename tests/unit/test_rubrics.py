@@ -386,3 +386,46 @@ def test_cli_check_of_a_broken_pack_exits_2_naming_the_field(
 def test_a_stage_name_falls_back_to_its_key_once_it_has_left_the_yaml(pack: RubricPack) -> None:
     assert pack.stage_name("coding_round") == "Coding round"
     assert pack.stage_name("retired_stage") == "retired_stage"
+
+
+# Evidence rules: how much evidence a pack asks for, and the phrases it nudges about.
+
+
+def test_the_shipped_pack_asks_evidence_for_every_rating_and_lists_vague_phrases(pack: RubricPack) -> None:
+    assert pack.evidence_required == "all"
+    phrases = {p.phrase for p in pack.vague_phrases}
+    assert {"culture fit", "smart", "seems", "I feel", "not a fit", "rockstar"} <= phrases
+    assert all(p.hint for p in pack.vague_phrases)
+
+
+def test_a_pack_without_evidence_rules_asks_for_the_extremes_and_nudges_only_on_length(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        for key in ("evidence_required", "vague_phrases", "min_evidence_words"):
+            data.pop(key, None)
+
+    loaded = load_pack(broken(edit))
+    assert (loaded.evidence_required, loaded.vague_phrases, loaded.min_evidence_words) == ("extremes", [], 6)
+
+
+def test_an_unknown_evidence_rule_names_the_field(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["evidence_required"] = "some"
+
+    message = rubric_error(broken(edit))
+    assert "evidence_required" in message and "'all'" in message and "'extremes'" in message
+
+
+def test_a_vague_phrase_listed_twice_names_the_field(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        data["vague_phrases"].append({"phrase": "Culture  Fit", "hint": "Again."})
+
+    message = rubric_error(broken(edit))
+    assert f"vague_phrases[{len(load_pack(PACK_FILE).vague_phrases)}].phrase" in message and "twice" in message
+
+
+def test_a_vague_phrase_without_a_hint_names_the_field(broken: Callable) -> None:
+    def edit(data: dict) -> None:
+        del data["vague_phrases"][0]["hint"]
+
+    message = rubric_error(broken(edit))
+    assert "vague_phrases[0].hint" in message and "required" in message.lower()

@@ -330,3 +330,15 @@ def test_overdue_reads_in_minutes_hours_or_days_never_zero_hours():
     message = debrief(summarize(loop([], expected), PACK), 7, [])
     body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
     assert "overdue by 50m" in body and "0h" not in body
+
+
+def test_impression_only_evidence_is_counted_per_scorecard_and_shown():
+    kept = CardInput("U1", "coding_round", YES, {"software_engineering": 3, "data_pipelines": 2}, {}, impressions=2)
+    clean = card("U2", "ml_system_design", YES, software_engineering=3)
+    s = summarize(loop([kept, clean]), PACK)
+    assert [(r.interviewer_id, r.stage_name, r.count, r.rated) for r in s.impressions] == [("U1", "Coding round", 2, 2)]
+    body = "\n".join(b.get("text", {}).get("text", "") for b in debrief(s, 7, []).blocks if b["type"] == "section")
+    assert "Impression-only evidence" in body and "<@U1> · Coding round: 2 of 2 ratings" in body
+    assert "<@U2>" not in body.split("Impression-only evidence")[1]
+    quiet = debrief(summarize(loop([clean]), PACK), 7, [])
+    assert "Impression-only" not in str(quiet.blocks)
