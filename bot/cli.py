@@ -11,15 +11,16 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import agreement_report
+from bot import agreement_report, metrics
 from bot.config import WHERE, ConfigError, default_database_path, load_settings
 from bot.errors import HirebotError, NotFound
+from bot.logs import configure_logging
 from bot.services import agreement, agreement_data
 from bot.startup import check_database, preflight, safe_url
 from db.session import Database, make_engine
@@ -71,9 +72,10 @@ def _run(args: argparse.Namespace) -> int:
 
     services = build_services(settings)
     app = create_app(services, token_verification=False)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = build_scheduler(services.dispatcher, settings.sweep_seconds)
+    stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
-    log.info("hirebot connecting over Socket Mode; reminders sweep every 30 s")
+    log.info("hirebot connecting over Socket Mode; reminders sweep every %d s", settings.sweep_seconds)
     # A platform stops processes with SIGTERM: treat it as Ctrl-C, so the finally runs.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -89,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         log.info("hirebot stopping")
     finally:
         _stop(scheduler)
+        stop_metrics()
         signal.signal(signal.SIGTERM, previous)
     return 0
 
@@ -108,15 +111,24 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.scheduler import build_scheduler
 
     services = build_services(settings)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = build_scheduler(services.dispatcher, settings.sweep_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
-    log.info("hirebot worker sweeping reminders every 30 s")
+    log.info("hirebot worker sweeping reminders every %d s", settings.sweep_seconds)
     stop.wait()
     _stop(scheduler)
+    stop_metrics()
     return 0
+
+
+def _serve_metrics(settings, services) -> Callable[[], None]:
+    """Prometheus metrics on HIREBOT_METRICS_PORT, if set; returns how to stop serving them."""
+    if settings.metrics_port is None:
+        return lambda: None
+    return metrics.serve(settings.metrics_port, services.db)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -260,14 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # slack_sdk logs request bodies at DEBUG; they hold candidate data and scorecard notes.
-    logging.getLogger("slack_sdk").setLevel(logging.INFO)
-    logging.getLogger("slack_bolt").setLevel(logging.INFO)
     try:
+        configure_logging(verbose=args.verbose)
         status = args.func(args)
         sys.stdout.flush()  # inside the try: a reader that has gone (`| head`) fails here
         return status

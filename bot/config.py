@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_path
@@ -26,6 +26,8 @@ WHERE = {
     "SLACK_APP_TOKEN": "Basic Information > App-Level Tokens, one with scope connections:write (xapp-)",
     "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret",
 }
+
+S = TypeVar("S", bound="LogSettings")
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # Drivers installed with hirebot. Others (psycopg2, mysqlclient...) would fail deep inside SQLAlchemy.
@@ -45,9 +47,17 @@ class ConfigError(Exception):
     """A setting that stops the bot. str() is the single line to show."""
 
 
-class Settings(BaseSettings):
+class LogSettings(BaseSettings):
+    """The settings logging needs, readable before (and without) the rest: `hirebot rubrics check`
+    and gunicorn's master configure logging without a database or tokens."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="HIREBOT_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="HIREBOT_LOG_FORMAT")
+
+
+class Settings(LogSettings):
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -67,6 +77,10 @@ class Settings(BaseSettings):
     )
     offer_archive: bool = Field(default=True, alias="HIREBOT_OFFER_ARCHIVE")
     nudge_hours_before_debrief: int = Field(default=3, ge=1, le=72, alias="HIREBOT_NUDGE_HOURS_BEFORE_DEBRIEF")
+    # How often the scheduler looks for due reminders.
+    sweep_seconds: int = Field(default=30, ge=1, le=3600, alias="HIREBOT_SWEEP_SECONDS")
+    # The worker's (and Socket Mode's) Prometheus port; the web process serves /metrics on its own port.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="HIREBOT_METRICS_PORT")
 
     @field_validator("recruiters", mode="before")
     @classmethod
@@ -171,8 +185,16 @@ _ALIASES = {name: field.alias for name, field in Settings.model_fields.items()}
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable."""
+    return _load(Settings, overrides)
+
+
+def load_log_settings(**overrides: Any) -> LogSettings:
+    return _load(LogSettings, overrides)
+
+
+def _load(kind: type[S], overrides: dict[str, Any]) -> S:
     try:
-        return Settings(**overrides)
+        return kind(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         message = error["msg"].removeprefix("Value error, ")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import metrics
 from bot.services.dispatch import ReminderDispatcher
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ def _sweep(dispatcher: ReminderDispatcher, first: _FirstSweep | None = None) -> 
         stats = dispatcher.sweep()
     except Exception:
         # The next sweep retries: claimed rows return once their lease lapses.
+        metrics.SWEEP_FAILURES.inc()
         log.exception("reminder sweep failed")
         return
+    metrics.record_sweep(stats)
     if first is not None and first.pending:
         first.pending = False
         log.info("first reminder sweep done: %s", stats)

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot import errors
+from bot import errors, metrics
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +222,7 @@ class SlackGateway:
                 log.warning("slack %s not called: the request's time to answer Slack is spent", method)
                 raise errors.SlackTimeout(method)
             self._limiter.acquire(method, rate_key, max_wait=left)
+            metrics.record_slack_call(method)
             try:
                 args = _drop_none(kwargs)
                 if method in _READ_METHODS:
@@ -234,23 +235,29 @@ class SlackGateway:
                 if status == 429:
                     retry_after = _retry_after(exc.response.headers)
                     log.warning("slack %s rate limited; Retry-After %.0fs (attempt %d)", method, retry_after, attempt)
+                    metrics.record_slack_rate_limited(method)
                     left = budget_left()
                     inline = self._max_inline_wait if left is None else min(self._max_inline_wait, left)
                     if retry_after > inline or attempt > self._max_retries:
+                        metrics.record_slack_error(method, "ratelimited")
                         raise errors.SlackRateLimited(method, retry_after) from None
                     self._sleep(retry_after)
                     continue
                 if status >= 500:
                     log.warning("slack %s failed with HTTP %d", method, status)
+                    metrics.record_slack_error(method, f"http_{status}")
                     raise errors.SlackTransientError(method, f"http_{status}") from None
                 code = str(exc.response.get("error", "unknown_error"))
                 log.info("slack %s answered %s", method, code)
+                metrics.record_slack_error(method, code)
                 raise to_domain_error(method, code) from None
             except (URLError, TimeoutError, ConnectionError) as exc:
                 if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
                     log.warning("slack %s timed out", method)
+                    metrics.record_slack_error(method, "timeout")
                     raise errors.SlackTimeout(method) from None
                 log.warning("slack %s unreachable: %s", method, type(exc).__name__)
+                metrics.record_slack_error(method, "unreachable")
                 raise errors.SlackTransientError(method, "unreachable") from None
 
     # Typed calls. Services use these; their arguments are domain values, not payloads.

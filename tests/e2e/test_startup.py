@@ -189,7 +189,7 @@ def test_gunicorn_stops_with_one_line_before_any_worker_starts(emulator, tmp_pat
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     done = subprocess.run(
-        [str(gunicorn), "--config", "python:bot.gunicorn_hooks", "--bind", "127.0.0.1:0", "bot.web:create_wsgi()"],
+        [str(gunicorn), "--config", "python:bot.gunicorn_conf", "--bind", "127.0.0.1:0", "bot.web:create_wsgi()"],
         env=env,
         cwd=ROOT,
         capture_output=True,
