@@ -186,7 +186,8 @@ class RubricPack(_Strict):
     """A role's interview loop: stages, what each stage assesses, and what to watch for."""
 
     pack: PackKey
-    version: int = Field(ge=1)
+    # Strict: YAML reads `version: yes` as true, which pydantic would otherwise take as 1.
+    version: int = Field(ge=1, strict=True)
     role: ShortText
     description: LongText
     loop_target: LoopTarget

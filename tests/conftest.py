@@ -13,6 +13,7 @@ from bot.app import create_app
 from bot.background import QueuedBackground
 from bot.bootstrap import Services, build_services
 from bot.config import Settings, load_settings
+from bot.logs import logging_config
 from bot.slack_gateway import RateLimiter, SlackGateway
 from db.models import Base
 from db.session import Database, make_engine
@@ -116,3 +117,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         in_e2e = "e2e" in item.path.parts
         if in_e2e or "emulator" in getattr(item, "fixturenames", ()):
             item.add_marker(e2e)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging_setup() -> Iterator[None]:
+    """`cli.main` configures logging for the whole process; each test gets back the set-up it had."""
+    root = logging.getLogger()
+    names = list(logging_config()["loggers"])
+    saved = (root.level, root.handlers[:], {name: logging.getLogger(name).level for name in names})
+    yield
+    root.setLevel(saved[0])
+    root.handlers[:] = saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)

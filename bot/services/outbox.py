@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -200,3 +200,31 @@ def _set_dm(session: Session, user: str, token: str, **values: object) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox at a glance, for monitoring: rows per status, and how late the oldest due row is."""
+
+    by_status: dict[ReminderStatus, int]
+    oldest_due_seconds: float
+
+
+def backlog(db: Database, now: datetime) -> Backlog:
+    """One grouped query over the (status, due_at) index: cheap enough for every scrape.
+
+    A due row is a pending one whose time has come, or one claimed by a sweep that died (the
+    next sweep takes both); the earliest such row's lateness is what an alert watches.
+    """
+    due = or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now)
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Reminder.status, func.count(), func.min(case((due, Reminder.due_at)))).group_by(Reminder.status)
+        ).all()
+    counts = {status: 0 for status in ReminderStatus}
+    oldest = 0.0
+    for status, count, earliest in rows:
+        counts[status] = count
+        if earliest is not None:
+            oldest = max(oldest, (now - earliest).total_seconds())
+    return Backlog(counts, oldest)

@@ -25,6 +25,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from bot.app import create_app
 from bot.background import QueuedBackground
 from bot.bootstrap import Services, build_services
+from db.migrate import upgrade
 from db.models import Candidate, LoopStatus
 from db.session import Database
 from handlers.builders import loops as views
@@ -229,6 +230,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def web_env(emulator: SlackEmulator, tmp_path: Path) -> dict[str, str]:
+    upgrade(f"sqlite:///{tmp_path}/web.db")  # the release step: web processes check the schema, never migrate
     return {
         **os.environ,
         "SLACK_BOT_TOKEN": emulator.next_bot_token(),

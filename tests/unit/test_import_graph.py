@@ -26,15 +26,20 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.logsafety",
             "bot.background",
             "bot.events",
-            "bot.slack_gateway",
             "bot.edge",
+            "bot.logs",
         ),
     ),
     ("services", ("bot.services",)),
+    # Outbound adapters: they implement the services' ports (and count what the services do).
+    ("adapters", ("bot.slack_gateway", "bot.metrics", "bot.ops_http")),
     ("container", ("bot.container",)),
     ("presentation", ("handlers.ids", "handlers.parsing", "handlers.builders", "bot.agreement_report")),
     ("edge", ("handlers",)),
-    ("composition root", ("bot.bootstrap", "bot.app", "bot.web", "bot.cli", "bot.scheduler")),
+    (
+        "composition root",
+        ("bot.bootstrap", "bot.app", "bot.web", "bot.cli", "bot.scheduler", "bot.startup", "bot.gunicorn_conf"),
+    ),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 

@@ -9,21 +9,24 @@ from __future__ import annotations
 import logging
 
 import pytest
+from prometheus_client import REGISTRY
 
-from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, build_scheduler
+from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, _sweep, build_scheduler
+from bot.services.dispatch import SweepStats
 from tests.support.domain import at, new_loop, plan
 from tests.support.fakes import PRIYA, RECRUITER, MutableClock, fake_services
 
 
 class Dispatcher:
-    def __init__(self, error: Exception | None = None) -> None:
+    def __init__(self, error: Exception | None = None, once: bool = False) -> None:
         self.calls = 0
-        self.error = error
+        self.error, self.once = error, once
 
-    def sweep(self) -> None:
+    def sweep(self) -> SweepStats:
         self.calls += 1
-        if self.error is not None:
+        if self.error is not None and (not self.once or self.calls == 1):
             raise self.error
+        return SweepStats(claimed=6, sent=2, failed=1, deferred=3)
 
 
 @pytest.mark.parametrize("interval", [SWEEP_SECONDS, 7])
@@ -71,3 +74,29 @@ def test_a_failing_sweep_is_logged_and_does_not_stop_the_job(caplog):
 def _only_job(scheduler):
     [job] = scheduler.get_jobs()
     return job
+
+
+def test_the_first_sweep_runs_at_start_and_is_logged_once(caplog):
+    dispatcher = Dispatcher()
+    job = _only_job(build_scheduler(dispatcher))  # every 30 s, yet due now: whatever fell due while down goes out
+    assert job.next_run_time is not None
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        job.func(*job.args)
+        job.func(*job.args)
+    assert dispatcher.calls == 2
+    assert caplog.text.count("first reminder sweep done") == 1
+
+
+def counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_each_sweep_adds_its_outcomes_to_the_metrics_and_a_crash_is_counted():
+    before = {o: counted("hirebot_reminders_total", outcome=o) for o in ("sent", "failed", "deferred", "retried")}
+    crashes = counted("hirebot_reminder_sweep_failures_total")
+    dispatcher = Dispatcher(RuntimeError("database went away"), once=True)
+    _sweep(dispatcher)  # type: ignore[arg-type]
+    assert counted("hirebot_reminder_sweep_failures_total") == crashes + 1
+    _sweep(dispatcher)  # type: ignore[arg-type]
+    after = {o: counted("hirebot_reminders_total", outcome=o) for o in before}
+    assert {o: after[o] - before[o] for o in before} == {"sent": 2, "failed": 1, "deferred": 3, "retried": 0}

@@ -1,7 +1,7 @@
 """bot/web.create_wsgi: the real WSGI application, built from settings with no network beyond 127.0.0.1.
 
-Bolt verifies the bot token with auth.test when the app is built, so SLACK_API_URL points at a
-tiny local server that answers it; everything else is the production wiring.
+SLACK_API_URL points at a tiny local server that answers auth.test, should anything call it;
+everything else is the production wiring.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.edge import MAX_BODY_BYTES
 from bot.web import create_wsgi
+from db.models import Base
 
 SIGNING_SECRET = "s"
 
@@ -123,9 +126,11 @@ def request(
     return int(seen["status"].split()[0]), payload, seen["headers"]
 
 
-def test_building_the_app_verifies_the_token_locally(app, slack_api: tuple[str, list]) -> None:
+def test_building_the_app_calls_no_slack(app, slack_api: tuple[str, list]) -> None:
+    # The token is checked once before gunicorn forks (bot.gunicorn_conf); a check in every
+    # worker would stop them all from booting during a Slack outage.
     _, calls = slack_api
-    assert ("/api/auth.test", "Bearer xoxb-x") in calls
+    assert calls == []
 
 
 def test_healthz(app) -> None:
@@ -261,3 +266,43 @@ def test_a_signed_command_from_our_workspace_is_answered_and_another_refused(app
         body = urlencode({**fields, "trigger_id": "t"}).encode()
         code, payload, _ = request(app, "POST", "/slack/events", body, {**FORM, **signed(body)})
         assert code == expected, payload
+
+
+def test_readyz_touches_the_database_and_answers_head(app) -> None:
+    assert request(app, "GET", "/readyz")[:2] == (200, b"ready\n")
+    status, body, headers = request(app, "HEAD", "/readyz")
+    assert (status, body, headers["Content-Length"]) == (200, b"", "6")
+    assert request(app, "HEAD", "/healthz")[:2] == (200, b"")
+    assert request(app, "POST", "/readyz")[0] == 404
+
+
+def test_readyz_is_503_while_the_database_is_unreachable(settings: Settings, tmp_path: Path, caplog) -> None:
+    app = create_wsgi(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/no/such/dir/x.db"}))
+    assert request(app, "GET", "/readyz")[:2] == (503, b"database unavailable\n")
+    assert request(app, "GET", "/healthz")[0] == 200  # alive all the same: restarting would not help
+    assert "no/such/dir" not in caplog.text
+
+
+def test_metrics_count_each_slack_request_by_kind_and_outcome(app, settings: Settings) -> None:
+    Base.metadata.create_all(create_engine(settings.database_url))
+
+    def counted(interaction: str, outcome: str) -> float:
+        status, page, headers = request(app, "GET", "/metrics")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
+        for family in text_string_to_metric_families(page.decode()):
+            for sample in family.samples:
+                if sample.name == "hirebot_requests_total" and sample.labels == {
+                    "interaction": interaction,
+                    "outcome": outcome,
+                }:
+                    return sample.value
+        return 0.0
+
+    before = counted("url_verification", "ok"), counted("unknown", "rejected")
+    body = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "t"}).encode()
+    request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})  # unsigned: never parsed
+    test_a_signed_url_verification_is_answered(app)
+    assert (counted("url_verification", "ok"), counted("unknown", "rejected")) == (before[0] + 1, before[1] + 1)
+    page = request(app, "GET", "/metrics")[1].decode()
+    assert 'hirebot_ack_seconds_bucket{interaction="url_verification",le="0.1"}' in page
+    assert 'hirebot_outbox_rows{status="pending"} 0.0' in page

@@ -48,7 +48,9 @@ def test_submitting_the_scorecard_cancels_the_chasing_but_not_history(world):
     submit(world, interview_id, PRIYA)
     statuses = _statuses(world, interview_id)
     assert {statuses[k] for k in ("scorecard_due", "chaser", "escalation")} == {ReminderStatus.CANCELLED}
-    assert _sweep_at(world, "2030-03-08 12:00").sent == 0
+    # What still goes out is the channel's receipt (an outbox row too); nothing chases Priya.
+    assert _sweep_at(world, "2030-03-08 12:00").sent == 1
+    assert _statuses(world, interview_id)["receipt"] is ReminderStatus.SENT
     assert _dms(world, PRIYA) == []
 
 

@@ -104,14 +104,13 @@ def test_the_people_running_the_loop_see_the_panel_and_the_team_does_once_the_pr
 def test_the_channel_receipt_names_the_stage_and_never_the_scores(world, loop):
     _, coding, _ = loop
     result = submit(world, coding, PRIYA, notes="Private aside: strong on testing.")
-    world.services.scorecards.post_receipt(result, PRIYA)
+    world.services.dispatcher.post_receipts()  # the receipt is an outbox row, written with the scorecard
     [receipt] = [m for m in world.slack.called("post_message") if "submitted" in m["text"]]
     assert receipt["channel"] == result.channel_id and "Coding" in receipt["text"]
     assert "aside" not in receipt["text"] and "3" not in receipt["text"]
     # A repeat is not announced twice.
-    world.services.scorecards.post_receipt(
-        submit(world, coding, PRIYA, notes="Private aside: strong on testing."), PRIYA
-    )
+    submit(world, coding, PRIYA, notes="Private aside: strong on testing.")
+    world.services.dispatcher.post_receipts()
     assert len([m for m in world.slack.called("post_message") if "submitted" in m["text"]]) == 1
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import event
 from bot.services import panel_stats
 from bot.services.agreement import measure
 from rubrics.loader import RubricRegistry
-from tests.unit.test_agreement import simulated_panel
-from tests.unit.test_agreement_report import add_loop, add_scorecard, store_panel
+from tests.support.panels import add_loop, add_scorecard, simulated_panel, store_panel
 
 PACK = RubricRegistry.from_directory().get("ml-engineer")
 
