@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 
+from bot.fields import Field, evidence_field, flag_evidence_field, rating_field
+
 COMMAND = "/hire"
 
 
@@ -35,32 +37,8 @@ class Action(enum.StrEnum):
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
 
 
-class Block(enum.StrEnum):
-    # New loop modal
-    CANDIDATE_NAME = "candidate_name"
-    PACK = "pack"
-    PROFILE = "profile"
-    RECRUITER = "recruiter"
-    HIRING_MANAGER = "hiring_manager"
-    TEAM = "team"
-    RESUME_URL = "resume_url"
-    # Interview modal
-    STAGE = "stage"
-    INTERVIEWER = "interviewer"
-    START_DATE = "start_date"
-    START_TIME = "start_time"
-    DURATION = "duration"
-    # Debrief modal
-    DEBRIEF_DATE = "debrief_date"
-    DEBRIEF_TIME = "debrief_time"
-    # Scorecard modal (competency blocks are prefixed with the competency key)
-    RECOMMENDATION = "recommendation"
-    RED_FLAGS = "red_flags"
-    NOTES = "notes"
-    KEEP_WORDING = "keep_wording"  # shown only when evidence reads as an impression
-    # Decision modal
-    DECISION = "decision"
-    RATIONALE = "rationale"
+# A modal's block ids are the field names the services key their InvalidInput by.
+Block = Field
 
 
 # Each input block holds one element; its action_id is the block id with this suffix.
@@ -68,13 +46,6 @@ def element_id(block_id: str) -> str:
     return f"{block_id}.value"
 
 
-def rating_block(competency_key: str) -> str:
-    return f"rating.{competency_key}"
-
-
-def evidence_block(competency_key: str) -> str:
-    return f"evidence.{competency_key}"
-
-
-def flag_evidence_block(flag_key: str) -> str:
-    return f"flag_evidence.{flag_key}"
+rating_block = rating_field
+evidence_block = evidence_field
+flag_evidence_block = flag_evidence_field

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.events import LoopDecided, record
+from bot.fields import Field
 from bot.services import panel_stats, queries
 from bot.services.checks import has_control
 from bot.services.decision_rule import RuleOutcome
@@ -110,7 +111,7 @@ class DebriefService:
             if actor is not None:
                 self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
-                raise InvalidInput({"summary": "This loop is closed."})
+                raise InvalidInput({Field.SUMMARY: "This loop is closed."})
             summary = summarize(self._input(session, candidate), self.rubrics.get(candidate.pack))
             debrief = candidate.debrief
             if debrief is None:  # posted on demand before a debrief time was set
@@ -121,7 +122,7 @@ class DebriefService:
             channel, ts = candidate.channel_id, debrief.summary_ts
         message = self.render.debrief(summary, candidate_id, changes)
         if channel is None:
-            raise InvalidInput({"summary": "This loop has no channel to post in."})
+            raise InvalidInput({Field.SUMMARY: "This loop has no channel to post in."})
         if ts:
             self.slack.update_message(channel, ts, message.text, message.blocks)
         else:
@@ -156,15 +157,15 @@ class DebriefService:
     def validate_decision(self, candidate_id: int, actor: str, choice: str, rationale: str) -> Decision:
         """The decision modal's checks, answered inline. Field names match the modal's blocks."""
         self.decision_context(candidate_id, actor)
-        problems = {}
+        problems: dict[str, str] = {}
         if choice not in {d.value for d in Decision}:
-            problems["decision"] = "Choose Hire, No hire or Hold."
+            problems[Field.DECISION] = "Choose Hire, No hire or Hold."
         if not rationale.strip():
-            problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
+            problems[Field.RATIONALE] = "Say why, in a sentence or two: it is what the candidate's file keeps."
         elif len(rationale) > 3000:
-            problems["rationale"] = "Keep it under 3000 characters."
+            problems[Field.RATIONALE] = "Keep it under 3000 characters."
         elif has_control(rationale, multiline=True):
-            problems["rationale"] = "Remove the control characters (such as NUL) from the text."
+            problems[Field.RATIONALE] = "Remove the control characters (such as NUL) from the text."
         if problems:
             raise InvalidInput(problems)
         return Decision(choice)
@@ -175,7 +176,7 @@ class DebriefService:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
-                raise InvalidInput({"decision": "This loop already has a decision."})
+                raise InvalidInput({Field.DECISION: "This loop already has a decision."})
             candidate.decision, candidate.decision_rationale = decision, rationale.strip()
             candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
             cancelled = self.reminders.cancel_loop(session, candidate_id)
@@ -207,7 +208,7 @@ class DebriefService:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
-                raise InvalidInput({"decision": "This loop already has a decision."})
+                raise InvalidInput({Field.DECISION: "This loop already has a decision."})
             return candidate.name
 
     def archive(self, candidate_id: int, actor: str) -> None:
@@ -216,7 +217,7 @@ class DebriefService:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.DECIDED:
-                raise InvalidInput({"archive": "Record a decision (`/hire decide`) before archiving."})
+                raise InvalidInput({Field.ARCHIVE: "Record a decision (`/hire decide`) before archiving."})
             channel = candidate.channel_id
             session.add(queries.audit(actor, "loop.archived", candidate_id, {}))
         if channel:
@@ -262,7 +263,7 @@ class DebriefService:
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             if candidate.status is not LoopStatus.DECIDED:
-                raise InvalidInput({"purge": "Only a decided loop can be purged; record a decision first."})
+                raise InvalidInput({Field.PURGE: "Only a decided loop can be purged; record a decision first."})
             decision = candidate.decision.value if candidate.decision else None
             session.execute(delete(Interview).where(Interview.candidate_id == candidate_id))
             session.execute(delete(Reminder).where(Reminder.candidate_id == candidate_id))

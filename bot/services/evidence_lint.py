@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.fields import evidence_field
 from rubrics.models import RubricPack, Stage, VaguePhrase
 
 BEHAVIOUR_WORDS = (
@@ -82,7 +83,7 @@ def lint(evidence: dict[str, str], pack: RubricPack, stage: Stage) -> dict[str, 
     for key in stage.competencies:
         said = nudge(evidence.get(key) or "", pack)
         if said is not None:
-            found[f"evidence.{key}"] = said
+            found[evidence_field(key)] = said
     return found
 
 

@@ -25,6 +25,7 @@ from bot.events import (
     SetupRetried,
     record,
 )
+from bot.fields import Field
 from bot.mrkdwn import url_problem
 from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
@@ -109,19 +110,19 @@ class LoopService:
         problems: dict[str, str] = {}
         name_problem = _name_problem(form.candidate_name)
         if name_problem:
-            problems["candidate_name"] = name_problem
+            problems[Field.CANDIDATE_NAME] = name_problem
         link_problem = _link_problem(form.resume_url)
         if link_problem:
-            problems["resume_url"] = link_problem
+            problems[Field.RESUME_URL] = link_problem
         if any(bad_user_id(u) for u in form.team):
-            problems["team"] = "Pick the hiring team from the list."
+            problems[Field.TEAM] = "Pick the hiring team from the list."
         try:
             pack = self.rubrics.get(form.pack)
             if form.profile not in {p.key for p in pack.profiles}:
-                problems["profile"] = f"Pick one of the {pack.role} profiles."
+                problems[Field.PROFILE] = f"Pick one of the {pack.role} profiles."
         except Exception:
-            problems["pack"] = "Pick one of the installed role packs."
-        for block, user in (("recruiter", form.recruiter_id), ("hiring_manager", form.hiring_manager_id)):
+            problems[Field.PACK] = "Pick one of the installed role packs."
+        for block, user in ((Field.RECRUITER, form.recruiter_id), (Field.HIRING_MANAGER, form.hiring_manager_id)):
             if not user or bad_user_id(user):
                 problems[block] = "Pick someone."
                 continue
@@ -195,7 +196,7 @@ class LoopService:
         card, pack = self.planning_context(candidate_id, actor)
         line = next(i for i in card.interviews if i.id == interview_id)
         if line.submitted:  # a menu shown before the scorecard landed
-            raise InvalidInput({"stage": SCORECARD_IN})
+            raise InvalidInput({Field.STAGE: SCORECARD_IN})
         return card, pack, line
 
     def validate_interview(
@@ -275,7 +276,7 @@ class LoopService:
             interview = _interview(session, interview_id)
             self.ensure_can_plan(interview.candidate, actor)
             if interview.scorecard is not None:
-                raise InvalidInput({"interview": "This interview already has a scorecard; it can't be cancelled."})
+                raise InvalidInput({Field.INTERVIEW: "This interview already has a scorecard; it can't be cancelled."})
             interview.status = InterviewStatus.CANCELLED
             self.reminders.cancel_interview(session, interview)
             session.add(
@@ -285,12 +286,12 @@ class LoopService:
 
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
-        when = _parse_local(date, time, ZoneInfo(self.interviewer_zone(actor)), "debrief_date")
+        when = _parse_local(date, time, ZoneInfo(self.interviewer_zone(actor)), Field.DEBRIEF_DATE)
         now = self.clock()
         if when < now:
-            raise InvalidInput({"debrief_date": "Pick a time in the future."})
+            raise InvalidInput({Field.DEBRIEF_DATE: "Pick a time in the future."})
         if when > now + HORIZON:
-            raise InvalidInput({"debrief_date": f"Pick a date before {(now + HORIZON):%Y-%m-%d}."})
+            raise InvalidInput({Field.DEBRIEF_DATE: f"Pick a date before {(now + HORIZON):%Y-%m-%d}."})
         return when
 
     def set_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
@@ -312,7 +313,7 @@ class LoopService:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_plan(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
-                raise InvalidInput({"stage": "This loop is closed; its plan can no longer change."})
+                raise InvalidInput({Field.STAGE: "This loop is closed; its plan can no longer change."})
             return candidate.pack
 
     # Status
@@ -388,10 +389,10 @@ def _lock(session: Session, interview_id: int) -> Interview:
 def _ensure_movable(session: Session, interview: Interview) -> None:
     """A reschedule changes who, what stage and when; none of that may change under a scorecard."""
     if interview.status is InterviewStatus.CANCELLED:
-        raise InvalidInput({"start_date": "This interview was cancelled; add a new one instead."})
+        raise InvalidInput({Field.START_DATE: "This interview was cancelled; add a new one instead."})
     # Its own statement, so that it sees a scorecard committed while this one waited for the lock.
     if session.scalar(select(Scorecard.id).where(Scorecard.interview_id == interview.id)) is not None:
-        raise InvalidInput({"stage": SCORECARD_IN})
+        raise InvalidInput({Field.STAGE: SCORECARD_IN})
 
 
 def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:
@@ -407,15 +408,17 @@ def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:
 def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str, now: datetime) -> datetime:
     problems: dict[str, str] = {}
     if plan.stage_key not in {s.key for s in pack.stages}:
-        problems["stage"] = "Pick one of this role's stages."
+        problems[Field.STAGE] = "Pick one of this role's stages."
     if not plan.interviewer_id or bad_user_id(plan.interviewer_id):
-        problems["interviewer"] = "Pick the interviewer."
+        problems[Field.INTERVIEWER] = "Pick the interviewer."
     if not 10 <= plan.duration_minutes <= 480:
-        problems["duration"] = "Between 10 and 480 minutes."
+        problems[Field.DURATION] = "Between 10 and 480 minutes."
     try:
-        starts_at = _parse_local(plan.date, plan.time, ZoneInfo(zone), "start_date")
+        starts_at = _parse_local(plan.date, plan.time, ZoneInfo(zone), Field.START_DATE)
         if not EARLIEST_INTERVIEW <= starts_at.astimezone(UTC) <= now + HORIZON:
-            problems["start_date"] = f"Pick a date between {EARLIEST_INTERVIEW.year} and {(now + HORIZON):%Y-%m-%d}."
+            problems[Field.START_DATE] = (
+                f"Pick a date between {EARLIEST_INTERVIEW.year} and {(now + HORIZON):%Y-%m-%d}."
+            )
     except InvalidInput as exc:
         problems.update(exc.errors)
         starts_at = None

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.errors import InvalidInput
+from bot.fields import Field, evidence_field, flag_evidence_field, rating_field
 from bot.services.evidence_lint import impressions
 from db.models import RaisedRedFlag, Rating, Scorecard
 from rubrics.models import RATINGS, Recommendation, RubricPack, Stage
@@ -43,21 +44,21 @@ def validate(form: ScorecardForm, pack: RubricPack, stage: Stage) -> None:
     for key in stage.competencies:
         rating = form.ratings.get(key)
         if rating not in RATINGS:
-            problems[f"rating.{key}"] = "Rate this competency."
+            problems[rating_field(key)] = "Rate this competency."
         elif needs_evidence(pack, rating) and not form.evidence.get(key, "").strip():
-            problems[f"evidence.{key}"] = f"A rating of {rating} needs evidence: what did you see or hear?"
+            problems[evidence_field(key)] = f"A rating of {rating} needs evidence: what did you see or hear?"
     allowed_flags = set(stage.red_flags)
     for flag in form.flags:
         if flag not in allowed_flags:
-            problems["red_flags"] = "That red flag is not part of this stage's rubric."
+            problems[Field.RED_FLAGS] = "That red flag is not part of this stage's rubric."
         elif not form.flag_evidence.get(flag, "").strip():
-            problems[f"flag_evidence.{flag}"] = f"Say what you saw that raised “{pack.red_flag(flag).label}”."
+            problems[flag_evidence_field(flag)] = f"Say what you saw that raised “{pack.red_flag(flag).label}”."
     if form.recommendation not in {r.value for r in Recommendation}:
-        problems["recommendation"] = "Choose an overall recommendation."
+        problems[Field.RECOMMENDATION] = "Choose an overall recommendation."
     texts = (
         [("notes", form.notes)]
-        + [(f"evidence.{k}", v) for k, v in form.evidence.items()]
-        + [(f"flag_evidence.{k}", v) for k, v in form.flag_evidence.items()]
+        + [(evidence_field(k), v) for k, v in form.evidence.items()]
+        + [(flag_evidence_field(k), v) for k, v in form.flag_evidence.items()]
     )
     for name, value in texts:
         if value and len(value) > TEXT_MAX:

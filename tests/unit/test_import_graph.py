@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.events",
             "bot.edge",
             "bot.logs",
+            "bot.fields",
         ),
     ),
     ("services", ("bot.services",)),

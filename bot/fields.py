@@ -1,0 +1,54 @@
+"""The names of the fields a person fills in, shared by the services and the Slack edge.
+
+A service's InvalidInput is keyed by these, and the modals' block ids are these same names
+(handlers/ids.py), so an error always lands beside the field it is about.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Field(enum.StrEnum):
+    # A new loop
+    CANDIDATE_NAME = "candidate_name"
+    PACK = "pack"
+    PROFILE = "profile"
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    TEAM = "team"
+    RESUME_URL = "resume_url"
+    # An interview
+    STAGE = "stage"
+    INTERVIEWER = "interviewer"
+    START_DATE = "start_date"
+    START_TIME = "start_time"
+    DURATION = "duration"
+    # The debrief
+    DEBRIEF_DATE = "debrief_date"
+    DEBRIEF_TIME = "debrief_time"
+    # A scorecard (competency fields are prefixed with the competency key, below)
+    RECOMMENDATION = "recommendation"
+    RED_FLAGS = "red_flags"
+    NOTES = "notes"
+    KEEP_WORDING = "keep_wording"  # shown only when evidence reads as an impression
+    # The decision
+    DECISION = "decision"
+    RATIONALE = "rationale"
+    # No modal field: what a refused button or command was about
+    INTERVIEW = "interview"
+    SUMMARY = "summary"
+    ARCHIVE = "archive"
+    PURGE = "purge"
+
+
+def rating_field(competency_key: str) -> str:
+    return f"rating.{competency_key}"
+
+
+def evidence_field(competency_key: str) -> str:
+    return f"evidence.{competency_key}"
+
+
+def flag_evidence_field(flag_key: str) -> str:
+    return f"flag_evidence.{flag_key}"
