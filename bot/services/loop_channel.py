@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from sqlalchemy.orm import Session
+
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import ChannelNameTaken, SlackError
@@ -16,7 +18,7 @@ from bot.services import panel_stats, queries
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
 from bot.services.readmodels import read_card
-from db.models import LoopStatus
+from db.models import Candidate, LoopStatus
 from db.session import Database
 from rubrics.loader import RubricRegistry
 
@@ -123,36 +125,45 @@ class LoopChannel:
     # The loop card
 
     def refresh_card(self, candidate_id: int, pin: bool = False) -> None:
-        """Post the card once and pin it, then edit it in place: one source of truth per channel."""
-        card = self.posted_card(candidate_id)
+        """Post the card once and pin it, then edit it in place: one source of truth per channel.
+
+        One transaction reads, one records the post's outcome (its ts at once, so that a crash
+        after the post never posts a second card), one the pin's: none is open during a Slack call."""
+        with self.db.transaction() as session:
+            card = self._read(session, candidate_id)
+            ts = queries.candidate(session, candidate_id).card_ts
         if card.channel_id is None:
             return
         message = self.render.loop_card(card)
-        with self.db.transaction() as session:
-            ts = queries.candidate(session, candidate_id).card_ts
         try:
             if ts is None:
                 ts = self.slack.post_message(card.channel_id, message.text, message.blocks)
-                with self.db.transaction() as session:
-                    queries.candidate(session, candidate_id).card_ts = ts
                 pin = True
             else:
                 self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
-            self.set_problem(candidate_id, "card", None)
         except SlackError as exc:
             # With no card to show it on, the person who acted is told (the background runner DMs them).
             self.set_problem(candidate_id, "card", exc.code)
             raise
-        if not pin:
-            return
+        self._record_card(candidate_id, ts, {"card": None})
+        if pin:
+            self._pin(candidate_id, card.channel_id, ts)
+
+    def _pin(self, candidate_id: int, channel: str, ts: str) -> None:
         try:
-            self.slack.pin(card.channel_id, ts)
+            self.slack.pin(channel, ts)
             self.set_problem(candidate_id, "pin", None)
         except SlackError as exc:
             log.warning("loop %s card not pinned: %s", candidate_id, exc.code)
             self.set_problem(candidate_id, "pin", exc.code)
-            message = self.render.loop_card(self.posted_card(candidate_id))
-            self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
+            message = self.render.loop_card(self.card(candidate_id))
+            self.slack.update_message(channel, ts, message.text, message.blocks)
+
+    def _record_card(self, candidate_id: int, ts: str, codes: dict[str, str | None]) -> None:
+        with self.db.transaction() as session:
+            candidate = queries.candidate(session, candidate_id)
+            candidate.card_ts = ts
+            _apply_problems(candidate, codes)
 
     def invite(self, candidate_id: int, channel: str, user: str) -> None:
         """An interviewer joins the channel when scheduled; a refusal shows on the card."""
@@ -168,11 +179,7 @@ class LoopChannel:
     def set_problems(self, candidate_id: int, codes: dict[str, str | None]) -> None:
         """Several steps' outcomes in one transaction."""
         with self.db.transaction() as session:
-            candidate = queries.candidate(session, candidate_id)
-            kept = [p for p in candidate.problems if p.split(":", 1)[0] not in codes]
-            updated = kept + [f"{step}: {code}" for step, code in codes.items() if code]
-            if updated != candidate.problems:
-                candidate.problems = updated
+            _apply_problems(queries.candidate(session, candidate_id), codes)
 
     def posted_card(self, candidate_id: int) -> LoopCard:
         """The card as posted in the channel: with the plan's must-have coverage, which the
@@ -184,4 +191,15 @@ class LoopChannel:
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
         """The loop card's contents, by loop id or by its channel."""
         with self.db.transaction() as session:
-            return read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
+            return self._read(session, candidate_id, channel_id)
+
+    def _read(self, session: Session, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
+        return read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
+
+
+def _apply_problems(candidate: Candidate, codes: dict[str, str | None]) -> None:
+    """Record (or, with code None, clear) the failure of each named step."""
+    kept = [p for p in candidate.problems if p.split(":", 1)[0] not in codes]
+    updated = kept + [f"{step}: {code}" for step, code in codes.items() if code]
+    if updated != candidate.problems:
+        candidate.problems = updated
