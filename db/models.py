@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from db.vocabulary import Decision, InterviewStatus, LoopStatus, ReminderKind, ReminderStatus, TeamRole
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Refuses naive datetimes going in; gives back aware UTC datetimes coming out."""
@@ -65,51 +67,6 @@ class Base(DeclarativeBase):
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Strings with a CHECK, not native PostgreSQL enums: adding a value stays a one-line migration.
     return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=24)
-
-
-class LoopStatus(enum.StrEnum):
-    # The row is written first, then the channel is created: a loop whose channel does not exist
-    # yet (Slack down, a lost response) stays here, listed with *Retry set-up* for its recruiter.
-    OPENING = "opening"
-    OPEN = "open"
-    DECIDED = "decided"
-    PURGED = "purged"
-
-
-class InterviewStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-
-class TeamRole(enum.StrEnum):
-    RECRUITER = "recruiter"
-    HIRING_MANAGER = "hiring_manager"
-    INTERVIEWER = "interviewer"
-
-
-class ReminderKind(enum.StrEnum):
-    PREP_KIT = "prep_kit"
-    SCORECARD_DUE = "scorecard_due"
-    CHASER = "chaser"
-    ESCALATION = "escalation"
-    PRE_DEBRIEF_NUDGE = "pre_debrief_nudge"
-    DEBRIEF_SUMMARY = "debrief_summary"
-    RECEIPT = "receipt"  # "✅ … submitted" in the candidate channel; target_user_id holds the channel
-
-
-class ReminderStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    FAILED = "failed"
-
-
-class Decision(enum.StrEnum):
-    HIRE = "hire"
-    NO_HIRE = "no_hire"
-    HOLD = "hold"
 
 
 class Candidate(Base):

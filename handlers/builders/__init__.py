@@ -14,7 +14,7 @@ from bot.services.ports import (
     ScorecardReminder,
 )
 from bot.services.summary import Summary
-from db.models import Decision
+from db.vocabulary import Decision
 from handlers.builders import debrief, loops, reminders
 
 

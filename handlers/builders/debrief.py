@@ -9,7 +9,7 @@ from bot.mrkdwn import escape
 from bot.services.decision_rule import ADVICE, RuleOutcome
 from bot.services.ports import Message, PreReadChange
 from bot.services.summary import Summary
-from db.models import Decision
+from db.vocabulary import Decision
 from handlers.builders.common import (
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.mrkdwn import escape
 from bot.services.ports import InterviewLine, LoopCard, Message, PersonalStatus
-from db.models import InterviewStatus
+from db.vocabulary import InterviewStatus
 from handlers.builders.common import (
     Block,
     actions,

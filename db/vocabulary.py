@@ -1,0 +1,53 @@
+"""The states and kinds hirebot's records take: shared vocabulary, with no SQLAlchemy in it.
+
+The models store these (db/models.py); services and Block Kit builders import them from here,
+so that drawing a status never means importing the database's mapping."""
+
+from __future__ import annotations
+
+import enum
+
+
+class LoopStatus(enum.StrEnum):
+    # The row is written first, then the channel is created: a loop whose channel does not exist
+    # yet (Slack down, a lost response) stays here, listed with *Retry set-up* for its recruiter.
+    OPENING = "opening"
+    OPEN = "open"
+    DECIDED = "decided"
+    PURGED = "purged"
+
+
+class InterviewStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class TeamRole(enum.StrEnum):
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    INTERVIEWER = "interviewer"
+
+
+class ReminderKind(enum.StrEnum):
+    PREP_KIT = "prep_kit"
+    SCORECARD_DUE = "scorecard_due"
+    CHASER = "chaser"
+    ESCALATION = "escalation"
+    PRE_DEBRIEF_NUDGE = "pre_debrief_nudge"
+    DEBRIEF_SUMMARY = "debrief_summary"
+    RECEIPT = "receipt"  # "✅ … submitted" in the candidate channel; target_user_id holds the channel
+
+
+class ReminderStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+class Decision(enum.StrEnum):
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+    HOLD = "hold"
