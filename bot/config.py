@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.services.calendars import HolidayCalendar, parse_calendar
+
 MANIFEST_STEPS = (
     "create the app at https://api.slack.com/apps with 'Create app from manifest', paste "
     "manifest.json, install it, then copy the Bot token (xoxb-) and an App-level token "
@@ -41,6 +43,8 @@ class Settings(BaseSettings):
     # Reminder cadence; defaults follow the product spec.
     working_hours_start: time = Field(default=time(9, 0), alias="HIREBOT_WORKDAY_START")
     working_hours_end: time = Field(default=time(18, 0), alias="HIREBOT_WORKDAY_END")
+    # Public holidays nobody is reminded on, unless they choose their own calendar in App Home.
+    holidays: str | None = Field(default=None, alias="HIREBOT_HOLIDAYS")
     prep_kit_minutes: int = Field(default=30, ge=0, le=24 * 60, alias="HIREBOT_PREP_KIT_MINUTES")
     first_chaser_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="HIREBOT_FIRST_CHASER_MINUTES")
     escalate_after_days: int = Field(default=2, ge=1, le=20, alias="HIREBOT_ESCALATE_AFTER_WORKING_DAYS")
@@ -72,6 +76,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone; use a name like Europe/London") from None
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        calendar = parse_calendar(value)  # a ValueError here is the one-line message
+        return calendar.code if calendar else None
 
     @field_validator("slack_api_url")
     @classmethod
@@ -106,6 +116,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def holiday_calendar(self) -> HolidayCalendar | None:
+        return parse_calendar(self.holidays)
 
     def require(self, *names: str) -> None:
         """Stop with one sentence if any of the named settings is missing or of the wrong kind."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.services.people import HoursSummary
 from bot.services.summary import Summary
 from db.models import Decision, InterviewStatus, LoopStatus
 
@@ -87,6 +88,7 @@ class PersonalStatus:
     upcoming_channels: dict[int, tuple[str, str | None]]  # interview id -> (candidate, channel)
     zone: str
     unfinished: list[UnfinishedLoop] = field(default_factory=list)
+    hours: HoursSummary | None = None  # their own working time, for the App Home
 
 
 @dataclass(frozen=True)
