@@ -38,6 +38,7 @@ class HoursSummary:
 
     hours: WorkingHours
     own: bool  # set by the person, not the workspace defaults
+    own_calendar: bool = False  # a holiday calendar of their own ("none" included), not the workspace's
 
 
 def days_text(days: Iterable[int]) -> str:
@@ -86,7 +87,8 @@ class PeopleService:
     def summary(self, user: str) -> HoursSummary:
         with self.db.transaction() as session:
             row = session.get(Person, user)
-            return HoursSummary(self.resolver.of_row(row), own=row is not None)
+            own_calendar = row is not None and row.holidays is not None
+            return HoursSummary(self.resolver.of_row(row), own=row is not None, own_calendar=own_calendar)
 
     def validate(self, form: HoursForm) -> Person:
         """The row the form describes, or InvalidInput naming each field that is wrong."""

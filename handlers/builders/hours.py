@@ -31,7 +31,8 @@ def hours_modal(summary: HoursSummary) -> dict[str, Any]:
     hours = summary.hours
     days = [option(DAY_NAMES[d], str(d)) for d in WEEK_ORDER]
     chosen = [o for o in days if int(o["value"]) in hours.days]
-    calendar = hours.holidays.code if hours.holidays else "none"
+    # Left empty while following the workspace's calendar, so saving one's hours does not pin it.
+    calendar = (hours.holidays.code if hours.holidays else "none") if summary.own_calendar else ""
     blocks = [
         input_block(B.HOURS_START, "Day starts", {"type": "timepicker", "initial_time": f"{hours.start:%H:%M}"}),
         input_block(B.HOURS_END, "Day ends", {"type": "timepicker", "initial_time": f"{hours.end:%H:%M}"}),

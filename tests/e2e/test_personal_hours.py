@@ -113,6 +113,9 @@ def test_my_working_hours_round_trip_in_app_home(hirebot):
     assert hirebot.run_background() == 0
     with hirebot.services.db.transaction() as session:
         assert session.get(Person, priya) is None
+    first = hirebot.slack.opened_view()  # following the workspace: its calendar is not pinned on save
+    holidays_input = next(b for b in first["blocks"] if b["block_id"] == Block.HOURS_HOLIDAYS)
+    assert "initial_value" not in holidays_input["element"]
 
     assert set_hours_in_app_home(hirebot, "priya", hours_values("08:00", "16:30", [6, 0, 1, 2, 3], "de-by")) == {}
     assert hirebot.run_background() == 1
