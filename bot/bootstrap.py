@@ -26,10 +26,12 @@ from bot.events import (
     SetupRetried,
     Subscriptions,
     SummaryDue,
+    WorkingHoursChanged,
 )
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
+from bot.services.people import PeopleHours, PeopleService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
@@ -59,7 +61,8 @@ def build_services(
     rubrics = rubrics or RubricRegistry.from_directory(
         Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR
     )
-    hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
+    hours = WorkingHours(settings.working_hours_start, settings.working_hours_end, holidays=settings.holiday_calendar)
+    people = PeopleHours(hours)
     reminders = ReminderPlanner(
         hours,
         prep_kit_before=timedelta(minutes=settings.prep_kit_minutes),
@@ -67,11 +70,12 @@ def build_services(
         nudge_before_debrief=timedelta(hours=settings.nudge_hours_before_debrief),
         escalate_after_working_days=settings.escalate_after_days,
         summary_before_debrief=timedelta(minutes=settings.summary_minutes_before_debrief),
+        people=people,
     )
     render = renderer or BlockKitRenderer()
     runner = background(partial(tell, slack))
     bus = EventBus(runner)
-    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders)
+    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people))
     services = Services(
         settings=settings,
         db=db,
@@ -83,7 +87,16 @@ def build_services(
         loops=loops,
         scorecards=ScorecardService(db, slack, rubrics, clock, reminders, settings.timezone),
         dispatcher=ReminderDispatcher(
-            db, slack, rubrics, render, clock, hours, settings.timezone, events=bus, planner=reminders
+            db,
+            slack,
+            rubrics,
+            render,
+            clock,
+            hours,
+            settings.timezone,
+            events=bus,
+            planner=reminders,
+            zone_of=loops.interviewer_zone,
         ),
         debrief=DebriefService(db, slack, rubrics, render, clock, reminders, offer_archive=settings.offer_archive),
     )
@@ -116,7 +129,7 @@ def subscriptions(services: Services) -> Subscriptions:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
         loops.refresh_homes(*(p for p in people if p))
 
-    def refresh_actor_home(event: SetupRetried) -> None:
+    def refresh_actor_home(event: SetupRetried | WorkingHoursChanged) -> None:
         loops.refresh_homes(event.actor)
 
     def invite(event: InterviewPlanned | InterviewRescheduled) -> None:
@@ -139,6 +152,7 @@ def subscriptions(services: Services) -> Subscriptions:
         InterviewCancelled: [refresh_card, refresh_homes],
         DebriefScheduled: [refresh_card],
         SetupRetried: [refresh_actor_home],
+        WorkingHoursChanged: [refresh_actor_home],
         LoopDecided: [announce, refresh_card],
         ReminderEscalated: [refresh_card],
         ReminderFailed: [show_failure],

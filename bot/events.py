@@ -72,6 +72,13 @@ class SetupRetried:
 
 
 @dataclass(frozen=True)
+class WorkingHoursChanged:
+    """A person set their own working hours, work week or holiday calendar."""
+
+    actor: str
+
+
+@dataclass(frozen=True)
 class LoopDecided:
     candidate_id: int
     actor: str

@@ -35,6 +35,11 @@ class Field(enum.StrEnum):
     # The decision
     DECISION = "decision"
     RATIONALE = "rationale"
+    # My working hours (the ids the people service names its errors by)
+    HOURS_START = "hours_start"
+    HOURS_END = "hours_end"
+    HOURS_DAYS = "hours_days"
+    HOURS_HOLIDAYS = "hours_holidays"
     # No modal field: what a refused button or command was about
     INTERVIEW = "interview"
     SUMMARY = "summary"

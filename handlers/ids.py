@@ -21,6 +21,7 @@ class Callback(enum.StrEnum):
     SCORECARD = "hirebot.scorecard"
     PANEL_FEEDBACK = "hirebot.panel_feedback"
     DECIDE = "hirebot.decide"
+    MY_HOURS = "hirebot.my_hours"
 
 
 class Action(enum.StrEnum):
@@ -35,6 +36,7 @@ class Action(enum.StrEnum):
     ARCHIVE = "hirebot.archive"
     SNOOZE_2H = "hirebot.snooze_2h"
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
+    MY_HOURS = "hirebot.my_hours"
 
 
 # A modal's block ids are the field names the services key their InvalidInput by.

@@ -23,7 +23,7 @@ ClickWork = Callable[[Services, BlockAction], object]
 
 @dataclass(frozen=True)
 class On:
-    kind: str  # the App method that registers it: action, view, view_closed
+    kind: str  # the App method that registers it: action, view, view_closed, event
     id: str
     listener: Listener
 
@@ -38,6 +38,11 @@ def view(id: str, listener: Listener) -> On:
 
 def view_closed(id: str, listener: Listener) -> On:
     return On("view_closed", id, listener)
+
+
+def event(id: str, listener: Listener) -> On:
+    """An Events API event; the listener gets the whole envelope as `body`."""
+    return On("event", id, listener)
 
 
 def register_table(app: App, services: Services, table: Sequence[On]) -> None:
