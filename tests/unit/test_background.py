@@ -55,3 +55,23 @@ def test_a_domain_error_is_told_to_the_person_and_a_crash_is_not_leaked():
     background.drain()
     assert told[0] == ("U1", "Only the recruiter can do that.", "C1")
     assert told[1][0] == "U2" and "Jane Doe" not in told[1][1]
+
+
+def test_waiting_covers_the_jobs_a_job_submitted():
+    """A change committed in a background job queues its follow-ups there; waiting for the job
+    waits for them too (the benchmarks and tests read the result right after)."""
+    runner = ThreadBackground(workers=2)
+    done = threading.Event()
+
+    def follow_up() -> None:
+        threading.Event().wait(0.2)
+        done.set()
+
+    def change() -> None:
+        threading.Event().wait(0.05)
+        runner.submit(follow_up, user=None)
+
+    runner.submit(change, user=None)
+    runner.wait()
+    assert done.is_set()
+    runner.shutdown()
