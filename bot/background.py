@@ -40,11 +40,20 @@ class Background(Protocol):
         told to `user`: through `reply_url` (a slash command's response_url) when there is one."""
 
 
+_job = threading.local()
+
+
+def in_job() -> bool:
+    """True inside a job this runner is running: off the request path already."""
+    return bool(getattr(_job, "running", False))
+
+
 class _Reporting:
     def __init__(self, notify: Notify | None = None):
         self.notify = notify
 
     def _run(self, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None) -> None:
+        _job.running = True
         try:
             job()
         except HirebotError as exc:
@@ -55,6 +64,8 @@ class _Reporting:
             self._tell(
                 user, channel, reply_url, "Something went wrong on our side and that didn't finish. Please try again."
             )
+        finally:
+            _job.running = False
 
     def _tell(self, user: str | None, channel: str | None, reply_url: str | None, sentence: str) -> None:
         if user and self.notify:

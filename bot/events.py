@@ -4,8 +4,10 @@ card, a pre-read or a Home tab, posting a receipt, inviting someone) is wired in
 
 A service records an event in the transaction that made the change (`record`); the Database
 hands the recorded events to the bus once that transaction has committed, and never when it
-rolls back. The bus runs each subscriber through the background runner: after the ack, one
-job per subscriber, a failure told to the event's actor (when it has one) and to nobody else.
+rolls back. Committed while a request waits (a scorecard submitted in its modal), each
+subscriber becomes its own background job, run after the ack, a failure told to the event's
+actor (when it has one). Committed inside a background job (an interview added after the
+ack), the subscribers run in that job, in the table's order, and its failure report covers them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.background import Background
+from bot.background import Background, in_job
 from db.session import record_after_commit
 
 log = logging.getLogger(__name__)
@@ -124,9 +126,9 @@ class Publisher(Protocol):
 
 
 class EventBus:
-    """The subscription table, run: `publish` queues each subscriber as its own background job
-    (a failed refresh does not stop the receipt); `deliver` runs them now and lets a failure
-    reach the caller (the outbox, which retries)."""
+    """The subscription table, run: `publish` queues each subscriber as its own background job,
+    or runs them all in the job that committed; either way a failed refresh does not stop the
+    receipt. `deliver` runs them now and lets a failure reach the caller (the outbox, which retries)."""
 
     def __init__(self, background: Background, table: Subscriptions | None = None):
         self.background = background
@@ -136,6 +138,12 @@ class EventBus:
         return bool(self.table.get(kind))
 
     def publish(self, events: Sequence[object]) -> None:
+        if in_job():
+            # Committed by a job already off the request path (adding an interview after the
+            # ack, say): its follow-ups run here, in the table's order, before the job ends.
+            for event in events:
+                self._run_each(event)
+            return
         for event in events:
             for handler in self.table.get(type(event), ()):
                 # Keyed by what it is and what for: a twin still waiting would do the same work.
@@ -148,6 +156,17 @@ class EventBus:
     def deliver(self, event: object) -> None:
         for handler in self.table.get(type(event), ()):
             handler(event)
+
+    def _run_each(self, event: object) -> None:
+        """Every subscriber runs; the first failure is raised once they all have."""
+        failure: Exception | None = None
+        for handler in self.table.get(type(event), ()):
+            try:
+                handler(event)
+            except Exception as exc:  # raised below, after the other subscribers have run
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
 
 class NoEvents:

@@ -70,3 +70,26 @@ def test_delivering_inline_lets_a_failure_reach_the_caller():
     bus = EventBus(QueuedBackground(), {SummaryDue: [fails]})
     with pytest.raises(SlackTargetGone):
         bus.deliver(SummaryDue(3))
+
+
+def test_a_change_committed_inside_a_job_runs_its_follow_ups_in_that_job_in_order():
+    db = memory_database()
+    ran: list[str] = []
+
+    def fails(event):
+        ran.append("invite")
+        raise SlackTargetGone("conversations.invite", "user_not_found")
+
+    told: list[str] = []
+    background = QueuedBackground(lambda user, sentence, channel, url: told.append(user))
+    bus = EventBus(background, {LoopDecided: [fails, lambda e: ran.append("card")]})
+    db.publish = bus.publish
+
+    def change() -> None:
+        with db.transaction() as session:
+            record(session, LoopDecided(7, RECRUITER))
+
+    background.submit(change, user=RECRUITER)
+    assert background.drain() == 1  # one job: the change and what follows it
+    assert ran == ["invite", "card"]  # a failing subscriber does not stop the next
+    assert told == [RECRUITER]  # and the job's failure is told once, to the person who acted
