@@ -14,6 +14,20 @@ import unicodedata
 from urllib.parse import urlsplit
 
 URL_MAX = 2000  # what the database keeps
+COMMAND = "/hire"  # the slash command, as manifest.json declares it
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def command(subcommand: str) -> str:
+    """A subcommand as a person would type it, in code style."""
+    return f"`{COMMAND} {subcommand}`"
 
 
 def escape(text: str) -> str:

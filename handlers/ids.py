@@ -9,8 +9,18 @@ from __future__ import annotations
 import enum
 
 from bot.fields import Field, evidence_field, flag_evidence_field, rating_field
+from bot.mrkdwn import COMMAND
 
-COMMAND = "/hire"
+__all__ = [
+    "COMMAND",
+    "Action",
+    "Block",
+    "Callback",
+    "element_id",
+    "evidence_block",
+    "flag_evidence_block",
+    "rating_block",
+]
 
 
 class Callback(enum.StrEnum):

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.events import LoopDecided, record
 from bot.fields import Field
+from bot.mrkdwn import command
 from bot.services import panel_stats, queries
 from bot.services.checks import has_control
 from bot.services.decision_rule import RuleOutcome
@@ -217,7 +218,7 @@ class DebriefService:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.DECIDED:
-                raise InvalidInput({Field.ARCHIVE: "Record a decision (`/hire decide`) before archiving."})
+                raise InvalidInput({Field.ARCHIVE: f"Record a decision ({command('decide')}) before archiving."})
             channel = candidate.channel_id
             session.add(queries.audit(actor, "loop.archived", candidate_id, {}))
         if channel:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from rubrics.models import DecisionRule
 
 ADVICE = "Advice for the panel, not a decision: the people in the debrief decide."
@@ -70,7 +70,7 @@ def evaluate(rule: DecisionRule, facts: RuleFacts) -> RuleOutcome:
 def _blockers(rule: DecisionRule, facts: RuleFacts) -> list[str]:
     reasons = []
     if rule.block_on_strong_no and facts.strong_no_from:
-        who = ", ".join(f"<@{user}>" for user in dict.fromkeys(facts.strong_no_from))
+        who = ", ".join(mention(user) for user in dict.fromkeys(facts.strong_no_from))
         count = len(facts.strong_no_from)
         reasons.append(f"{'a Strong No' if count == 1 else f'{count} Strong Nos'} from {who}")
     blocking = set(rule.blocking_flags)
@@ -81,7 +81,7 @@ def _blockers(rule: DecisionRule, facts: RuleFacts) -> list[str]:
             if user not in users:
                 users.append(user)
     for label, users in raised.values():
-        reasons.append(f"blocking red flag “{escape(label)}” from {', '.join(f'<@{u}>' for u in users)}")
+        reasons.append(f"blocking red flag “{escape(label)}” from {', '.join(mention(u) for u in users)}")
     return reasons
 
 

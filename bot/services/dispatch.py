@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.events import NoEvents, Publisher, ReminderEscalated, ReminderFailed, SummaryDue
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from bot.services import notices
 from bot.services.outbox import (
     DM_SPACING,
@@ -228,7 +228,7 @@ class ReminderDispatcher:
         stage = escape(self.rubrics.get(interview.candidate.pack).stage_name(interview.stage_key))
         # The scorecard's own author: the interview's interviewer could in principle have moved.
         author = interview.scorecard.interviewer_id if interview.scorecard else interview.interviewer_id
-        text = f"✅ <@{author}> submitted the {stage} scorecard"
+        text = f"✅ {mention(author)} submitted the {stage} scorecard"
         return Outgoing(row.target_user_id, Message(text), [row.id], interview.candidate_id, row.kind)
 
     def _scorecard_message(

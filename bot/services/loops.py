@@ -26,7 +26,7 @@ from bot.events import (
     record,
 )
 from bot.fields import Field
-from bot.mrkdwn import url_problem
+from bot.mrkdwn import command, url_problem
 from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
 from bot.services.loop_channel import LoopChannel
@@ -179,13 +179,13 @@ class LoopService:
         try:
             return self.channel.card(channel_id=channel_id)
         except NotFound:
-            raise WrongPlace(f"Run `/hire {what}` inside a candidate's channel (the ones named hire-…).") from None
+            raise WrongPlace(_wrong_place(what)) from None
 
     def loop_for_channel(self, channel_id: str, what: str = "this") -> int:
         with self.db.transaction() as session:
             candidate_id = session.scalar(select(Candidate.id).where(Candidate.channel_id == channel_id))
         if candidate_id is None:
-            raise WrongPlace(f"Run `/hire {what}` inside a candidate's channel (the ones named hire-…).")
+            raise WrongPlace(_wrong_place(what))
         return candidate_id
 
     def planning_context(self, candidate_id: int, actor: str) -> tuple[LoopCard, RubricPack]:
@@ -356,6 +356,10 @@ class LoopService:
                 self.publish_home(user)
             except SlackError as exc:
                 log.info("home tab not refreshed: %s", exc.code)
+
+
+def _wrong_place(what: str) -> str:
+    return f"Run {command(what)} inside a candidate's channel (the ones named hire-…)."
 
 
 def _name_problem(name: str) -> str | None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.clock import Clock
 from bot.errors import HirebotError, SlackError
-from bot.mrkdwn import escape
+from bot.mrkdwn import channel_link, command, escape
 from bot.services import queries
 from bot.services.loop_channel import SETUP_STEPS, LoopChannel
 from db.models import Candidate, LoopStatus, TeamMember, TeamRole
@@ -143,13 +143,14 @@ class LoopOpening:
         except SlackError as exc:
             return Opened(
                 candidate_id,
-                f"Loop #{candidate_id} for {name} has its channel <#{channel}>, but Slack refused its card "
-                f"({exc.code}). Use *Retry set-up* once Slack is back: it is in `/hire status` and on your "
+                f"Loop #{candidate_id} for {name} has its channel {channel_link(channel)}, but Slack refused its card "
+                f"({exc.code}). Use *Retry set-up* once Slack is back: it is in {command('status')} and on your "
                 "hirebot Home tab until the card is posted.",
             )
         with self.db.transaction() as session:
             problems = list(queries.candidate(session, candidate_id).problems)
-        done = f"Set-up of <#{channel}> retried" if had_channel else f"Opened <#{channel}> for {name}"
+        link = channel_link(channel)
+        done = f"Set-up of {link} retried" if had_channel else f"Opened {link} for {name}"
         if problems:
             return Opened(
                 candidate_id,
@@ -189,11 +190,12 @@ def _not_opened(candidate_id: int, name: str, exc: SlackError) -> Opened:
         return Opened(
             candidate_id,
             f"Slack did not answer while I was creating the channel for {name} ({exc.code}). The loop is saved "
-            f"as #{candidate_id}: use *Retry set-up* in `/hire status` or on your hirebot Home tab once Slack is back.",
+            f"as #{candidate_id}: use *Retry set-up* in {command('status')} or on your hirebot Home tab "
+            "once Slack is back.",
         )
     return Opened(
         candidate_id,
-        f"I couldn't open a channel for {name}: {exc.user_message} Nothing was created; run `/hire new` "
+        f"I couldn't open a channel for {name}: {exc.user_message} Nothing was created; run {command('new')} "
         "again once that is fixed.",
         refused=True,
     )

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.errors import NotFound, PermissionDenied
+from bot.mrkdwn import mention
 from db.models import AuditEvent, Candidate, Interview, LoopStatus, Scorecard
 
 
@@ -24,8 +25,8 @@ def ensure_runs_loop(candidate: Candidate, user_id: str, action: str) -> None:
     """The loop's recruiter and hiring manager run it: its plan, its pre-read, its decision."""
     if user_id not in (candidate.recruiter_id, candidate.hiring_manager_id):
         raise PermissionDenied(
-            f"Only this loop's recruiter or hiring manager (<@{candidate.recruiter_id}>, "
-            f"<@{candidate.hiring_manager_id}>) can {action}."
+            f"Only this loop's recruiter or hiring manager ({mention(candidate.recruiter_id)}, "
+            f"{mention(candidate.hiring_manager_id)}) can {action}."
         )
 
 
