@@ -130,7 +130,7 @@ class LoopChannel:
         One transaction reads, one records the post's outcome (its ts at once, so that a crash
         after the post never posts a second card), one the pin's: none is open during a Slack call."""
         with self.db.transaction() as session:
-            card = self._read(session, candidate_id)
+            card = self._posted(session, candidate_id)
             ts = queries.candidate(session, candidate_id).card_ts
         if card.channel_id is None:
             return
@@ -156,7 +156,7 @@ class LoopChannel:
         except SlackError as exc:
             log.warning("loop %s card not pinned: %s", candidate_id, exc.code)
             self.set_problem(candidate_id, "pin", exc.code)
-            message = self.render.loop_card(self.card(candidate_id))
+            message = self.render.loop_card(self.posted_card(candidate_id))
             self.slack.update_message(channel, ts, message.text, message.blocks)
 
     def _record_card(self, candidate_id: int, ts: str, codes: dict[str, str | None]) -> None:
@@ -185,8 +185,11 @@ class LoopChannel:
         """The card as posted in the channel: with the plan's must-have coverage, which the
         modals and /hire status do not need (it reads every past rating of the pack)."""
         with self.db.transaction() as session:
-            card = read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id)
-            return replace(card, coverage=panel_stats.card_coverage(session, self.rubrics, card, self.reliability))
+            return self._posted(session, candidate_id)
+
+    def _posted(self, session: Session, candidate_id: int) -> LoopCard:
+        card = self._read(session, candidate_id)
+        return replace(card, coverage=panel_stats.card_coverage(session, self.rubrics, card, self.reliability))
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
         """The loop card's contents, by loop id or by its channel."""
