@@ -19,6 +19,7 @@ from bot.services.loops import LoopService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
+from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from bot.slack_gateway import SlackGateway
 from db.session import Database, make_engine
@@ -40,6 +41,7 @@ class Services:
     scorecards: ScorecardService
     dispatcher: ReminderDispatcher
     debrief: DebriefService
+    votes: VoteService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)
@@ -104,6 +106,9 @@ def build_services(
         db, slack, rubrics, render, clock, loops.channel, reminders, offer_archive=settings.offer_archive
     )
     loops.scorecard_listeners.append(debrief.refresh_if_posted)
+    votes = VoteService(db, slack, render, clock, hours, settings.timezone, debrief.summary)
+    debrief.posted_listeners.append(votes.plan)
+    debrief.export_parts["sealed_votes"] = votes.export
     services = Services(
         settings=settings,
         db=db,
@@ -126,7 +131,9 @@ def build_services(
             on_failure=loops.reminder_failed,
             on_summary_due=debrief.post,
             planner=reminders,
+            votes=votes,
         ),
         debrief=debrief,
+        votes=votes,
     )
     return services

@@ -8,7 +8,7 @@ from bot.bootstrap import Services
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import commands, debrief, errors, home, loops, scorecards, workspace
+    from handlers import commands, debrief, errors, home, loops, scorecards, votes, workspace
 
     workspace.register(app, services)
     errors.register(app, services)
@@ -16,4 +16,5 @@ def register(app: App, services: Services) -> None:
     loops.register(app, services)
     scorecards.register(app, services)
     debrief.register(app, services)
+    votes.register(app, services)
     home.register(app, services)

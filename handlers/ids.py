@@ -19,6 +19,7 @@ class Callback(enum.StrEnum):
     SCORECARD = "hirebot.scorecard"
     PANEL_FEEDBACK = "hirebot.panel_feedback"
     DECIDE = "hirebot.decide"
+    SEALED_VOTE = "hirebot.sealed_vote"
 
 
 class Action(enum.StrEnum):
@@ -35,6 +36,7 @@ class Action(enum.StrEnum):
     ARCHIVE = "hirebot.archive"
     SNOOZE_2H = "hirebot.snooze_2h"
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
+    CAST_VOTE = "hirebot.cast_vote"
 
 
 class Block(enum.StrEnum):
@@ -63,6 +65,10 @@ class Block(enum.StrEnum):
     # Decision modal
     DECISION = "decision"
     RATIONALE = "rationale"
+    OVERRIDE = "override"  # why the decision goes against the pack's rule
+    # Sealed vote modal
+    VOTE = "vote"
+    VOTE_REASON = "vote_reason"
 
 
 # Each input block holds one element; its action_id is the block id with this suffix.

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from statistics import mean
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
 from bot.services.checks import has_control
-from bot.services.decision_rule import RuleOutcome
+from bot.services.decision_rule import RuleOutcome, Verdict
 from bot.services.loop_channel import LoopChannel
-from bot.services.ports import Gateway, PreReadChange, Renderer
+from bot.services.ports import Gateway, Override, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, Summary, summarize
 from db.models import (
@@ -32,6 +33,7 @@ from db.models import (
     Rating,
     Reminder,
     Scorecard,
+    SealedVote,
     TeamMember,
 )
 from db.session import Database
@@ -39,6 +41,10 @@ from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation, RubricPack
 
 log = logging.getLogger(__name__)
+
+# The decision each rule outcome stands for: deciding anything else is an override.
+RULE_DECISION = {Verdict.HIRE: Decision.HIRE, Verdict.NO_HIRE: Decision.NO_HIRE, Verdict.NOT_ENOUGH: Decision.HOLD}
+OVERRIDE_MAX = 3000
 
 
 class DebriefService:
@@ -61,6 +67,10 @@ class DebriefService:
         self.channel = channel
         self.offer_archive = offer_archive
         self.reminders = reminders
+        # Called in the transaction that records a posting of the pre-read (sealed votes plan their DMs).
+        self.posted_listeners: list[Callable[[Session, int], None]] = []
+        # Extra sections of the export, each read in the export's transaction.
+        self.export_parts: dict[str, Callable[[Session, int], Any]] = {}
 
     # The pre-read
 
@@ -135,6 +145,8 @@ class DebriefService:
             debrief.summary_ts, debrief.summarised = ts, snapshot
             debrief.posted_at = debrief.posted_at or self.clock()
             session.add(queries.audit(actor, "debrief.summary_posted", candidate_id, {"scorecards": len(snapshot)}))
+            for listener in self.posted_listeners:
+                listener(session, candidate_id)
         return ts
 
     def refresh_if_posted(self, candidate_id: int) -> None:
@@ -157,42 +169,46 @@ class DebriefService:
 
     # Deciding and closing
 
-    def validate_decision(self, candidate_id: int, actor: str, choice: str, rationale: str) -> Decision:
+    def validate_decision(
+        self, candidate_id: int, actor: str, choice: str, rationale: str, override: str = ""
+    ) -> tuple[Decision, RuleOutcome | None]:
         """The decision modal's checks, answered inline. Field names match the modal's blocks."""
         self.decision_context(candidate_id, actor)
-        problems = {}
-        if choice not in {d.value for d in Decision}:
-            problems["decision"] = "Choose Hire, No hire or Hold."
+        rule = self.summary(candidate_id).rule
+        problems = _text_problems("rationale", rationale, OVERRIDE_MAX)
         if not rationale.strip():
             problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
-        elif len(rationale) > 3000:
-            problems["rationale"] = "Keep it under 3000 characters."
-        elif has_control(rationale, multiline=True):
-            problems["rationale"] = "Remove the control characters (such as NUL) from the text."
+        if choice not in {d.value for d in Decision}:
+            problems["decision"] = "Choose Hire, No hire or Hold."
+        elif _against(rule, Decision(choice)) and not override.strip():
+            problems["override"] = f"The decision rule says {rule.verdict.value}: say why the panel decides otherwise."  # type: ignore[union-attr]
+        problems |= _text_problems("override", override, OVERRIDE_MAX)
         if problems:
             raise InvalidInput(problems)
-        return Decision(choice)
+        return Decision(choice), rule
 
-    def decide(self, candidate_id: int, actor: str, choice: str, rationale: str) -> None:
-        decision = self.validate_decision(candidate_id, actor, choice, rationale)
+    def decide(self, candidate_id: int, actor: str, choice: str, rationale: str, override: str = "") -> None:
+        decision, rule = self.validate_decision(candidate_id, actor, choice, rationale, override)
+        against = _against(rule, decision)
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
                 raise InvalidInput({"decision": "This loop already has a decision."})
             candidate.decision, candidate.decision_rationale = decision, rationale.strip()
+            candidate.rule_outcome = rule.verdict.value if rule else None
+            candidate.override_reason = override.strip() if against else None
             candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
             cancelled = self.reminders.cancel_loop(session, candidate_id)
-            session.add(
-                queries.audit(
-                    actor, "loop.decided", candidate_id, {"decision": decision.value, "reminders_cancelled": cancelled}
-                )
-            )
+            details = {"decision": decision.value, "reminders_cancelled": cancelled, "override": against}
+            session.add(queries.audit(actor, "loop.decided", candidate_id, details))
+            session.flush()
+            overrides = _override_count(session, candidate.pack) if against else None
             channel, name = candidate.channel_id, candidate.name
         if channel:
-            message = self.render.decision(
-                name, decision, rationale.strip(), actor, candidate_id if self.offer_archive else None
-            )
+            archive_for = candidate_id if self.offer_archive else None
+            shown = Override(rule.verdict.value, override.strip(), *overrides) if rule and overrides else None
+            message = self.render.decision(name, decision, rationale.strip(), actor, archive_for, shown)
             self.slack.post_message(channel, message.text, message.blocks)
         self.channel.refresh_card(candidate_id)
 
@@ -251,10 +267,13 @@ class DebriefService:
                     "decision": candidate.decision.value,
                     "rationale": candidate.decision_rationale,
                     "decided_at": _iso(candidate.decided_at),
+                    "rule_outcome": candidate.rule_outcome,
+                    "against_rule": candidate.override_reason is not None,
+                    "override_reason": candidate.override_reason,
                 }
                 if candidate.decision
                 else None,
-            }
+            } | {name: part(session, candidate.id) for name, part in self.export_parts.items()}
 
     def purge(self, candidate_id: int) -> None:
         """Remove a closed loop's personal data; keep one anonymous audit line."""
@@ -267,8 +286,10 @@ class DebriefService:
             session.execute(delete(Reminder).where(Reminder.candidate_id == candidate_id))
             session.execute(delete(TeamMember).where(TeamMember.candidate_id == candidate_id))
             session.execute(delete(Debrief).where(Debrief.candidate_id == candidate_id))
+            session.execute(delete(SealedVote).where(SealedVote.candidate_id == candidate_id))
             session.execute(delete(AuditEvent).where(AuditEvent.candidate_id == candidate_id))
             candidate.name, candidate.resume_url, candidate.decision_rationale = "(purged)", None, None
+            candidate.override_reason = None
             candidate.recruiter_id = candidate.hiring_manager_id = candidate.created_by = "purged"
             candidate.channel_name, candidate.problems = None, []
             candidate.status = LoopStatus.PURGED
@@ -277,6 +298,27 @@ class DebriefService:
                     actor_id=None, action="loop.purged", candidate_id=candidate_id, details={"decision": decision}
                 )
             )
+
+
+def _against(rule: RuleOutcome | None, decision: Decision) -> bool:
+    return rule is not None and RULE_DECISION[rule.verdict] is not decision
+
+
+def _text_problems(field: str, value: str, limit: int) -> dict[str, str]:
+    if len(value) > limit:
+        return {field: f"Keep it under {limit} characters."}
+    if has_control(value, multiline=True):
+        return {field: "Remove the control characters (such as NUL) from the text."}
+    return {}
+
+
+def _override_count(session: Session, pack: str) -> tuple[int, int]:
+    """Decisions against the rule, of all decisions the rule had an outcome for, with this pack."""
+    ruled = (
+        select(func.count()).select_from(Candidate).where(Candidate.pack == pack, Candidate.rule_outcome.is_not(None))
+    )
+    against = session.scalar(ruled.where(Candidate.override_reason.is_not(None))) or 0
+    return against, session.scalar(ruled) or 0
 
 
 def _load(session: Session, candidate_id: int) -> Candidate:

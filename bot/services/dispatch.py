@@ -24,6 +24,7 @@ from bot.services import notices
 from bot.services.outbox import claim
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
 from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
+from bot.services.votes import VOTE_KINDS, VoteService
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
@@ -73,6 +74,7 @@ class ReminderDispatcher:
         on_failure: Callable[[int, str, str], None] | None = None,
         on_summary_due: Callable[[int], object] | None = None,
         planner: ReminderPlanner | None = None,
+        votes: VoteService | None = None,
     ):
         self.db = db
         self.slack = slack
@@ -85,6 +87,7 @@ class ReminderDispatcher:
         self.on_failure = on_failure or (lambda candidate_id, user, code: None)
         self.on_summary_due = on_summary_due
         self.planner = planner or ReminderPlanner(hours)
+        self.votes = votes
 
     # One sweep
 
@@ -193,6 +196,16 @@ class ReminderDispatcher:
                 if not nudges:
                     finish(row, ReminderStatus.EXPIRED, "every scorecard is in")
                 outgoing.extend(nudges)
+            elif row.kind in VOTE_KINDS and self.votes is not None:
+                step = self.votes.step(session, row, candidate, now)
+                if step.expire:
+                    finish(row, ReminderStatus.EXPIRED, step.expire)
+                elif step.defer_until:
+                    defer(row, step.defer_until)
+                else:
+                    outgoing.append(
+                        _Outgoing(row.target_user_id, step.message, [row.id], candidate.id, action=step.action)
+                    )
             else:
                 finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
         for user, user_rows in scorecard_rows.items():

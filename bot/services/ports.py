@@ -135,6 +135,16 @@ class PreReadChange:
     amended: bool
 
 
+@dataclass(frozen=True)
+class Override:
+    """A decision against the pack's rule: what the rule said, why, and how often it happens."""
+
+    rule_outcome: str
+    reason: str
+    overrides: int  # decisions against the rule with this pack, this one included
+    ruled: int  # decisions the rule had an outcome for, with this pack
+
+
 class Renderer(Protocol):
     def loop_card(self, card: LoopCard) -> Message: ...
 
@@ -149,7 +159,13 @@ class Renderer(Protocol):
     def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message: ...
 
     def decision(
-        self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None
+        self,
+        name: str,
+        decision: Decision,
+        rationale: str,
+        actor: str,
+        archive_for: int | None,
+        override: Override | None = None,
     ) -> Message: ...
 
 

@@ -77,6 +77,7 @@ def test_the_models_define_the_expected_tables() -> None:
         "scorecard_drafts",
         "reminders",
         "debriefs",
+        "sealed_votes",
         "audit_events",
     }
 
