@@ -257,14 +257,14 @@ class VoteService:
         with self.db.transaction() as session:
             self._open_for(session, candidate_id, voter, "change")
             own = _panel(session, candidate_id)[voter]
-        return _checked(own, choice, reason)
+        return check_vote(own, choice, reason)
 
     def cast(self, candidate_id: int, voter: str, choice: str, reason: str) -> None:
         """Record (or change) a vote; the last one in posts the reveal."""
         with self.db.transaction() as session:
             _, debrief = self._open_for(session, candidate_id, voter, "change", lock=True)
             panel = _panel(session, candidate_id)
-            vote = _checked(panel[voter], choice, reason)
+            vote = check_vote(panel[voter], choice, reason)
             row = _vote(session, candidate_id, voter)
             changed = row is not None
             if row is None:
@@ -382,7 +382,7 @@ class VoteService:
         }
 
 
-def _checked(own: Recommendation, choice: str, reason: str) -> Recommendation:
+def check_vote(own: Recommendation, choice: str, reason: str) -> Recommendation:
     """A vote that differs from the voter's own scorecard must say what changed their mind."""
     if choice not in {r.value for r in Recommendation}:
         raise InvalidInput({"vote": "Choose your final recommendation."})

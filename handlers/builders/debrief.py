@@ -278,7 +278,7 @@ def decision(
         context("All pending reminders for this loop are cancelled. Archiving keeps the channel's history."),
     ]
     if override is not None:
-        reason = "\n".join(f">{line}" for line in escape(fit(override.reason, 2500)).splitlines())
+        reason = "\n".join(f">{line}" for line in fit(escape(override.reason), 2500).splitlines())
         blocks.insert(
             1,
             section(

@@ -29,6 +29,7 @@ from handlers.ids import Block as B
 from rubrics.models import Recommendation
 
 REASON_SHOWN = 600  # per vote in the reveal; the export keeps every word
+VOTERS_NAMED = 40  # in the decide modal's context line, whose text Slack caps at 2000 characters
 SCALE = list(Recommendation)
 ORDER_WHY = (
     "Why this order: whoever speaks first sets the frame and the hiring manager's view anchors the room, so dissent "
@@ -103,12 +104,13 @@ def vote_lines(lines: list[VoteLine], reason_max: int = REASON_SHOWN) -> list[st
     return out
 
 
-def _order(order: list[Turn]) -> str:
+def _order(order: list[Turn]) -> list[str]:
+    """The order as section texts: one line per step, however many people share it."""
     rows = []
     for n, (step, turns) in enumerate(groupby(order, key=lambda t: t.step), start=1):
         people = [f"<@{t.user_id}>" + (f" ({t.why})" if step == 1 else "") for t in turns]
         rows.append(f"{n}. {', '.join(people)}: {STEP_TITLES[step]}")
-    return "*Suggested speaking order*\n" + "\n".join(rows)
+    return pack_lines(["*Suggested speaking order*", *rows])
 
 
 def _tally(lines: list[VoteLine]) -> str:
@@ -127,7 +129,7 @@ def reveal(r: Reveal) -> Message:
     """Every vote at once, each beside its author's scorecard call, then who speaks first."""
     how = "the last vote is in" if r.trigger == "last vote" else "the debrief has started"
     head: list[Block] = [header(f"Sealed votes: {r.candidate_name}"), context(f"Revealed together because {how}.")]
-    tail: list[Block] = [section(_order(r.order)), context(ORDER_WHY)]
+    tail: list[Block] = [*(section(t) for t in _order(r.order)), context(ORDER_WHY)]
     room, per = MESSAGE_BLOCKS_MAX - len(head) - len(tail), REASON_SHOWN
     while True:
         texts = pack_lines(["*Votes* (final call, beside the scorecard's)", *vote_lines(r.lines, per)])
@@ -143,7 +145,9 @@ def status_blocks(status: VoteStatus | None, room: int) -> list[Block]:
     if status is None or not status.panel:
         return []
     if not status.revealed:
-        who = ", ".join(f"<@{u}>" for u in status.voted) or "nobody yet"
+        shown = status.voted[:VOTERS_NAMED]
+        more = len(status.voted) - len(shown)
+        who = ", ".join(f"<@{u}>" for u in shown) + (f" and {more} more" if more else "") or "nobody yet"
         return [
             context(
                 f"*Sealed votes*: {len(status.voted)} of {len(status.panel)} cast ({who}). "
