@@ -186,6 +186,8 @@ def test_votes_stay_sealed_until_the_last_one_then_one_reveal_with_a_speaking_or
     }
     hirebot.clock.set(at("2030-03-07 15:00"))
     hirebot.services.dispatcher.sweep()
+    # A sweep that read the row before the last vote landed, calling the reveal anyway, loses the race.
+    assert hirebot.services.votes.reveal(candidate.id, "debrief start") is False
     assert len(reveals(hirebot, candidate)) == 1
     assert "nudge" not in sum(asks(hirebot).values(), [])  # everyone voted: nobody is nudged
 
