@@ -22,7 +22,8 @@ SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
 ESCALATE_AFTER_WORKING_DAYS = 2
 
 INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
-DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
+# A moved debrief moves the reveal too: the pre-read posted again at the new time plans it anew.
+DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY, ReminderKind.VOTE_REVEAL)
 
 
 def interview_end(interview: Interview) -> datetime:

@@ -179,11 +179,12 @@ class VoteService:
     def plan(self, session: Session, candidate_id: int) -> None:
         """Ask every panel member who has a scorecard in and has not been asked yet (a late
         scorecard joins the panel), once; and plan the reveal at the debrief's start."""
-        debrief = _debrief(session, candidate_id)
-        if debrief is None or debrief.revealed_at is not None:
+        debrief, now = _debrief(session, candidate_id), self.clock()
+        # A pre-read posted once the debrief is under way (or on demand, before any time was
+        # set) asks for no votes: they would be revealed before anyone could cast one.
+        if debrief is None or debrief.revealed_at is not None or debrief.scheduled_at <= now:
             return
         candidate = queries.candidate(session, candidate_id)
-        now = self.clock()
         planned = session.execute(
             select(Reminder.kind, Reminder.target_user_id).where(
                 Reminder.candidate_id == candidate_id,

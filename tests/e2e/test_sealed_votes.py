@@ -279,3 +279,15 @@ def test_a_decision_against_the_rule_needs_an_override_and_the_export_carries_th
     assert mei["reason"] == REASONS["mei"]
     assert votes[hirebot.users["nora"]]["shifted"] is True and votes[hirebot.users["lars"]]["shifted"] is False
     assert exported["sealed_votes"]["revealed_at"] is not None
+
+
+def test_a_pre_read_posted_after_the_debrief_started_asks_for_no_votes(hirebot):
+    candidate = panel_loop(hirebot)
+    hirebot.clock.set(at("2030-03-07 15:10"))
+    hirebot.services.debrief.post(candidate.id, hirebot.users["rita"])
+    hirebot.clock.set(at("2030-03-07 15:11"))
+    hirebot.services.dispatcher.sweep()
+    assert asks(hirebot) == {} and reveals(hirebot, candidate) == []
+    with hirebot.services.db.transaction() as session:
+        kinds = session.scalars(select(Reminder.kind).where(Reminder.candidate_id == candidate.id)).all()
+    assert not set(kinds) & {ReminderKind.VOTE_REQUEST, ReminderKind.VOTE_NUDGE, ReminderKind.VOTE_REVEAL}
