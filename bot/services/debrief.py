@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import queries
-from bot.services.checks import has_control
-from bot.services.decision_rule import RuleOutcome, Verdict
+from bot.services.checks import text_problems
+from bot.services.decision_rule import RuleOutcome, against_rule
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, Override, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
@@ -42,8 +42,6 @@ from rubrics.models import Recommendation, RubricPack
 
 log = logging.getLogger(__name__)
 
-# The decision each rule outcome stands for: deciding anything else is an override.
-RULE_DECISION = {Verdict.HIRE: Decision.HIRE, Verdict.NO_HIRE: Decision.NO_HIRE, Verdict.NOT_ENOUGH: Decision.HOLD}
 OVERRIDE_MAX = 3000
 
 
@@ -175,21 +173,21 @@ class DebriefService:
         """The decision modal's checks, answered inline. Field names match the modal's blocks."""
         self.decision_context(candidate_id, actor)
         rule = self.summary(candidate_id).rule
-        problems = _text_problems("rationale", rationale, OVERRIDE_MAX)
+        problems = text_problems("rationale", rationale, OVERRIDE_MAX)
         if not rationale.strip():
             problems["rationale"] = "Say why, in a sentence or two: it is what the candidate's file keeps."
         if choice not in {d.value for d in Decision}:
             problems["decision"] = "Choose Hire, No hire or Hold."
-        elif _against(rule, Decision(choice)) and not override.strip():
+        elif against_rule(rule, Decision(choice)) and not override.strip():
             problems["override"] = f"The decision rule says {rule.verdict.value}: say why the panel decides otherwise."  # type: ignore[union-attr]
-        problems |= _text_problems("override", override, OVERRIDE_MAX)
+        problems |= text_problems("override", override, OVERRIDE_MAX)
         if problems:
             raise InvalidInput(problems)
         return Decision(choice), rule
 
     def decide(self, candidate_id: int, actor: str, choice: str, rationale: str, override: str = "") -> None:
         decision, rule = self.validate_decision(candidate_id, actor, choice, rationale, override)
-        against = _against(rule, decision)
+        against = against_rule(rule, decision)
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
@@ -298,18 +296,6 @@ class DebriefService:
                     actor_id=None, action="loop.purged", candidate_id=candidate_id, details={"decision": decision}
                 )
             )
-
-
-def _against(rule: RuleOutcome | None, decision: Decision) -> bool:
-    return rule is not None and RULE_DECISION[rule.verdict] is not decision
-
-
-def _text_problems(field: str, value: str, limit: int) -> dict[str, str]:
-    if len(value) > limit:
-        return {field: f"Keep it under {limit} characters."}
-    if has_control(value, multiline=True):
-        return {field: "Remove the control characters (such as NUL) from the text."}
-    return {}
 
 
 def _override_count(session: Session, pack: str) -> tuple[int, int]:

@@ -24,7 +24,8 @@ from bot.services import notices
 from bot.services.outbox import claim
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
 from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
-from bot.services.votes import VOTE_KINDS, VoteService
+from bot.services.vote_rules import VOTE_KINDS
+from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from db.session import Database

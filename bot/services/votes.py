@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -23,9 +22,21 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import InvalidInput, NotFound, SlackError, SlackTimeout
 from bot.services import queries
-from bot.services.checks import has_control
-from bot.services.ports import Gateway, Message
+from bot.services.ports import Gateway
 from bot.services.summary import Summary
+from bot.services.vote_rules import (
+    NUDGE_AFTER_MIN,
+    VOTE_KINDS,
+    Reveal,
+    VoteAsk,
+    VoteForm,
+    VoteLine,
+    VoteRenderer,
+    VoteStatus,
+    VoteStep,
+    check_vote,
+    speaking_order,
+)
 from bot.services.workhours import WorkingHours
 from db.models import (
     Candidate,
@@ -43,116 +54,6 @@ from db.session import Database
 from rubrics.models import Recommendation
 
 log = logging.getLogger(__name__)
-
-VOTE_KINDS = (ReminderKind.VOTE_REQUEST, ReminderKind.VOTE_NUDGE, ReminderKind.VOTE_REVEAL)
-REASON_MAX = 3000
-NUDGE_AFTER_MIN = timedelta(minutes=15)
-YES_SIDE = {Recommendation.YES, Recommendation.STRONG_YES}
-ORDER_WHY = (
-    "Whoever speaks first sets the frame, and the hiring manager's view anchors the room: dissent and what only "
-    "one person saw are heard before it. A suggestion, not a rule."
-)
-
-
-@dataclass(frozen=True)
-class VoteAsk:
-    """The DM asking for a vote (or, once, nudging for it). Says nothing of anyone's vote."""
-
-    candidate_id: int
-    candidate_name: str
-    channel_id: str | None
-    debrief_at: datetime
-    zone: str
-    nudge: bool
-
-
-@dataclass(frozen=True)
-class VoteForm:
-    """The vote modal for one voter: their own scorecard's call and their own vote so far."""
-
-    candidate_id: int
-    candidate_name: str
-    scorecard: Recommendation
-    vote: Recommendation | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class VoteLine:
-    voter_id: str
-    scorecard: Recommendation
-    vote: Recommendation | None  # None: not cast
-    reason: str | None
-
-    @property
-    def shifted(self) -> bool:
-        return self.vote is not None and self.vote is not self.scorecard
-
-
-@dataclass(frozen=True)
-class Turn:
-    step: int  # 1 dissent and unique evidence, 2 the rest of the panel, 3 hiring manager, 4 recruiter
-    user_id: str
-    why: str
-
-
-@dataclass(frozen=True)
-class Reveal:
-    candidate_name: str
-    lines: list[VoteLine]
-    order: list[Turn]
-    trigger: str  # "last vote" or "debrief start"
-
-
-@dataclass(frozen=True)
-class VoteStatus:
-    """What the decide modal shows: before the reveal only who has voted, after it every vote."""
-
-    panel: list[str]
-    voted: list[str]
-    revealed: bool
-    lines: list[VoteLine]
-
-
-@dataclass(frozen=True)
-class VoteStep:
-    """What the sweep does with one vote row: exactly one of these is set."""
-
-    expire: str | None = None
-    defer_until: datetime | None = None
-    message: Message | None = None
-    action: Callable[[], object] | None = None
-
-
-class VoteRenderer(Protocol):
-    def vote_ask(self, ask: VoteAsk) -> Message: ...
-
-    def reveal(self, reveal: Reveal) -> Message: ...
-
-
-def speaking_order(lines: list[VoteLine], unique_holders: set[str], manager: str, recruiter: str) -> list[Turn]:
-    """Dissent and unique evidence first, then the rest of the panel, then the hiring manager;
-    the recruiter closes. A manager or recruiter who also interviewed keeps their late place."""
-    cast = [line.vote for line in lines if line.vote is not None]
-    yes = sum(1 for vote in cast if vote in YES_SIDE)
-    majority = None if yes * 2 == len(cast) else (yes * 2 > len(cast))
-    first, rest = [], []
-    for line in lines:
-        if line.voter_id in (manager, recruiter):
-            continue
-        why = []
-        if line.voter_id in unique_holders:
-            why.append("saw something nobody else did")
-        if line.vote is not None and majority is not None and (line.vote in YES_SIDE) != majority:
-            why.append("voted against the majority")
-        if why:
-            first.append(Turn(1, line.voter_id, " and ".join(why)))
-        else:
-            rest.append(Turn(2, line.voter_id, "panel"))
-    late = [Turn(3, manager, "hiring manager")]
-    if recruiter != manager:
-        late.append(Turn(4, recruiter, "recruiter, closes"))
-    return first + rest + late
 
 
 class VoteService:
@@ -381,22 +282,6 @@ class VoteService:
                 for line in lines
             ],
         }
-
-
-def check_vote(own: Recommendation, choice: str, reason: str) -> Recommendation:
-    """A vote that differs from the voter's own scorecard must say what changed their mind."""
-    if choice not in {r.value for r in Recommendation}:
-        raise InvalidInput({"vote": "Choose your final recommendation."})
-    vote = Recommendation(choice)
-    if len(reason) > REASON_MAX:
-        raise InvalidInput({"vote_reason": f"Keep it under {REASON_MAX} characters."})
-    if has_control(reason, multiline=True):
-        raise InvalidInput({"vote_reason": "Remove the control characters (such as NUL) from the text."})
-    if vote is not own and not reason.strip():
-        raise InvalidInput(
-            {"vote_reason": f"Your scorecard said {own.label}: say what changed your mind to {vote.label}."}
-        )
-    return vote
 
 
 def _debrief(session: Session, candidate_id: int) -> Debrief | None:

@@ -15,7 +15,7 @@ from bot.services.ports import (
     ScorecardReminder,
 )
 from bot.services.summary import Summary
-from bot.services.votes import Reveal, VoteAsk
+from bot.services.vote_rules import Reveal, VoteAsk
 from db.models import Decision
 from handlers.builders import debrief, loops, reminders, votes
 

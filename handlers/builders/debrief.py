@@ -9,7 +9,7 @@ from bot.mrkdwn import escape
 from bot.services.decision_rule import ADVICE, RuleOutcome
 from bot.services.ports import Message, Override, PreReadChange
 from bot.services.summary import Summary
-from bot.services.votes import VoteStatus
+from bot.services.vote_rules import VoteStatus
 from db.models import Decision
 from handlers.builders import votes as vote_views
 from handlers.builders.common import (

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.mrkdwn import escape
 from bot.services.ports import Message
-from bot.services.votes import Reveal, Turn, VoteAsk, VoteForm, VoteLine, VoteStatus
+from bot.services.vote_rules import Reveal, Turn, VoteAsk, VoteForm, VoteLine, VoteStatus
 from handlers.builders.common import (
     MESSAGE_BLOCKS_MAX,
     Block,

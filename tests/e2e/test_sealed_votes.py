@@ -108,6 +108,12 @@ def reveals(bot, candidate: Candidate) -> list[dict]:
     return [m for m in bot.emulator.history(candidate.channel_id) if m["text"].startswith("Sealed votes for")]
 
 
+def speaking_order(message: dict) -> list[str]:
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    [order] = [t for t in sections if t.startswith("*Suggested speaking order*")]
+    return order.splitlines()[1:]
+
+
 def everything_seen(bot, candidate: Candidate, replies: list[dict]) -> str:
     """Every payload the app sent to Slack (messages, DMs, ephemerals, views, Home tabs), every
     command reply, and the channel's real history. Left out: each voter's own vote modal, which
@@ -170,9 +176,7 @@ def test_votes_stay_sealed_until_the_last_one_then_one_reveal_with_a_speaking_or
     assert f"<@{users['nora']}> · *Yes* (scorecard: No) ⬆️ *shifted up*" in body
     assert f"<@{users['lars']}> · *Yes* (scorecard: Yes): “QZ-lars nothing new”" in body
     assert message["text"] == f"Sealed votes for {candidate.name}: 1 No, 4 Yes; 2 shifted"
-    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
-    [order] = [t for t in sections if t.startswith("*Suggested speaking order*")]
-    assert order.splitlines()[1:] == [
+    assert speaking_order(message) == [
         f"1. <@{users['priya']}> (saw something nobody else did), <@{users['omar']}> (saw something nobody else "
         f"did), <@{users['mei']}> (voted against the majority): unique evidence or a vote against the majority",
         f"2. <@{users['lars']}>, <@{users['nora']}>: the rest of the panel",
@@ -193,8 +197,7 @@ def test_votes_stay_sealed_until_the_last_one_then_one_reveal_with_a_speaking_or
 
     # /hire decide now shows the revealed votes beside the rule.
     hirebot.slack.command(users["rita"], "decide", channel=candidate.channel_id)
-    view = hirebot.slack.opened_view()
-    shown = json.dumps(view["blocks"], ensure_ascii=False)
+    shown = json.dumps(hirebot.slack.opened_view()["blocks"], ensure_ascii=False)
     assert "*Sealed votes* (revealed)" in shown and "QZ-nora the design round" in shown
     assert "*Decision rule* says *no hire*" in shown
 
@@ -291,3 +294,28 @@ def test_a_pre_read_posted_after_the_debrief_started_asks_for_no_votes(hirebot):
     with hirebot.services.db.transaction() as session:
         kinds = session.scalars(select(Reminder.kind).where(Reminder.candidate_id == candidate.id)).all()
     assert not set(kinds) & {ReminderKind.VOTE_REQUEST, ReminderKind.VOTE_NUDGE, ReminderKind.VOTE_REVEAL}
+
+
+def test_a_debrief_moved_earlier_after_the_pre_read_moves_the_reveal_with_it(hirebot):
+    candidate = panel_loop(hirebot)
+    post_pre_read_and_ask(hirebot, candidate)
+    vote(hirebot, candidate, "priya", "yes", REASONS["priya"])
+    hirebot.clock.set(at("2030-03-07 14:05"))
+    hirebot.slack.click(hirebot.users["rita"], Action.SET_DEBRIEF, str(candidate.id), channel=candidate.channel_id)
+    hirebot.slack.submit(
+        hirebot.users["rita"],
+        hirebot.slack.opened_view(),
+        form_values(**{Block.DEBRIEF_DATE: date("2030-03-07"), Block.DEBRIEF_TIME: clock_time("14:30")}),
+    )
+    hirebot.run_background()
+    for moment in ("2030-03-07 14:06", "2030-03-07 14:29"):
+        hirebot.clock.set(at(moment))
+        hirebot.services.dispatcher.sweep()
+    assert reveals(hirebot, candidate) == []
+    hirebot.clock.set(at("2030-03-07 14:30"))
+    hirebot.services.dispatcher.sweep()
+    [message] = reveals(hirebot, candidate)  # at the new time, not the old 15:00
+    assert "because the debrief has started" in json.dumps(message["blocks"])
+    hirebot.clock.set(at("2030-03-07 15:00"))
+    hirebot.services.dispatcher.sweep()
+    assert len(reveals(hirebot, candidate)) == 1

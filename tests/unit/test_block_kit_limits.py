@@ -23,7 +23,7 @@ from bot.services.ports import (
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, summarize
-from bot.services.votes import Reveal, VoteAsk, VoteForm, VoteLine, VoteStatus, speaking_order
+from bot.services.vote_rules import Reveal, VoteAsk, VoteForm, VoteLine, VoteStatus, speaking_order
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import debrief, loops, reminders, scorecards, votes
 from handlers.builders.common import split_mrkdwn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services.votes import Turn, VoteLine, check_vote, speaking_order
+from bot.services.vote_rules import Turn, VoteLine, check_vote, speaking_order
 from rubrics.models import Recommendation
 
 YES, NO, STRONG_YES, STRONG_NO = (
