@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main as cli
+from bot.errors import SlackTransientError
 from bot.slack_gateway import RateLimiter
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from handlers.ids import Action, Block, Callback
@@ -319,3 +320,27 @@ def test_a_debrief_moved_earlier_after_the_pre_read_moves_the_reveal_with_it(hir
     hirebot.clock.set(at("2030-03-07 15:00"))
     hirebot.services.dispatcher.sweep()
     assert len(reveals(hirebot, candidate)) == 1
+
+
+def test_a_reveal_slack_refused_on_the_last_vote_keeps_the_vote_and_is_posted_at_the_debriefs_start(
+    hirebot, monkeypatch
+):
+    candidate = panel_loop(hirebot)
+    post_pre_read_and_ask(hirebot, candidate)
+    for who in ("priya", "omar", "mei", "lars"):
+        vote(hirebot, candidate, who, "yes", REASONS[who])
+    gateway, real = hirebot.services.slack, hirebot.services.slack.post_message
+
+    def down(channel: str, text: str, blocks: list | None = None) -> str:
+        if channel == candidate.channel_id:
+            raise SlackTransientError("chat.postMessage", "service_unavailable")
+        return real(channel, text, blocks)
+
+    monkeypatch.setattr(gateway, "post_message", down)
+    assert vote(hirebot, candidate, "nora", "yes", REASONS["nora"]) == {}
+    assert reveals(hirebot, candidate) == []
+    monkeypatch.undo()
+    hirebot.clock.set(at("2030-03-07 15:00"))
+    hirebot.services.dispatcher.sweep()
+    [message] = reveals(hirebot, candidate)
+    assert "QZ-nora" in json.dumps(message["blocks"]) and "because the debrief has started" in json.dumps(message)
