@@ -94,6 +94,7 @@ class ReminderKind(enum.StrEnum):
     ESCALATION = "escalation"
     PRE_DEBRIEF_NUDGE = "pre_debrief_nudge"
     DEBRIEF_SUMMARY = "debrief_summary"
+    RECEIPT = "receipt"  # "✅ … submitted" in the candidate channel; target_user_id holds the channel
     # Sealed votes (bot/services/votes.py): the ask, one nudge, and the reveal at the debrief's start.
     VOTE_REQUEST = "vote_request"
     VOTE_NUDGE = "vote_nudge"
@@ -298,6 +299,22 @@ class Reminder(Base):
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DmRecipient(Base):
+    """One row per person hirebot has DMed a reminder: the 15-minute spacing, shared by every worker.
+
+    A sweep must hold a person (`holder`, its claim token) before DMing them; taking the hold is
+    a conditional UPDATE, so two workers, or two rows in one sweep, cannot both DM one person
+    within the spacing. A hold whose sweep died lapses at `held_until`.
+    """
+
+    __tablename__ = "dm_recipients"
+
+    user_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_dm_at: Mapped[datetime | None]
+    holder: Mapped[str | None] = mapped_column(String(32))
+    held_until: Mapped[datetime | None]
 
 
 class Debrief(Base):

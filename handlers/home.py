@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -15,4 +16,7 @@ def register(app: App, services: Services) -> None:
     def home_opened(event: dict[str, Any]) -> None:
         opened = AppHomeOpened.model_validate(event)
         if opened.tab == "home":
-            services.loops.publish_home(opened.user)
+            # After the response: a recruiter's Home reads every interviewer's leniency (about a
+            # second over thousands of loops), and Slack wants the event answered within 3 s.
+            user = opened.user
+            services.background.submit(partial(services.loops.refresh_homes, user), user=None, key=("home", user))

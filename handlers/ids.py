@@ -26,8 +26,6 @@ class Action(enum.StrEnum):
     ADD_INTERVIEW = "hirebot.add_interview"
     SET_DEBRIEF = "hirebot.set_debrief"
     STATUS = "hirebot.status"
-    RESCHEDULE = "hirebot.reschedule"
-    CANCEL_INTERVIEW = "hirebot.cancel_interview"
     RETRY_SETUP = "hirebot.retry_setup"
     OPEN_SCORECARD = "hirebot.open_scorecard"
     VIEW_PANEL = "hirebot.view_panel"

@@ -1,9 +1,13 @@
 """The reminder dispatcher: claims due outbox rows, decides what each one means now, sends
 through the gateway, and records the outcome.
 
-Exactly once: rows are claimed atomically (bot/services/outbox.py), so two schedulers
-never take the same row. A row claimed by a process that died is claimable again once its
-lease lapses; that rare case can repeat one DM, and is the only one.
+Two schedulers on one database are safe: rows are claimed atomically (bot/services/outbox.py);
+right before each send the sweep checks, in its own short transaction, that the rows and the
+person are still its own (a fence), renewing its lease as it does; a sweep that outlived its
+lease finds them taken and sends nothing. One person gets at most one reminder DM per 15
+minutes, whichever worker and whichever rows: the person is held in the same transaction as
+the decision to DM them. The one case that can repeat a message is a process killed between
+Slack's answer and recording it; a repeated DM then comes no sooner than 15 minutes later.
 """
 
 from __future__ import annotations
@@ -11,19 +15,32 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
+from bot.mrkdwn import escape
 from bot.services import notices
-from bot.services.outbox import claim
+from bot.services.outbox import (
+    DM_SPACING,
+    RENEW_EVERY,
+    Fence,
+    claim,
+    fence,
+    hold,
+    let_go,
+    mark_sent,
+    release_person,
+    renew,
+)
+from bot.services.outgoing import RANK, Loaded, Outgoing, SweepStats, absorb, personal_nudge
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
-from bot.services.reminders import CHASER_AT, ReminderPlanner, interview_end
+from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.vote_rules import VOTE_KINDS
 from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
@@ -33,36 +50,12 @@ from rubrics.loader import RubricRegistry
 
 log = logging.getLogger(__name__)
 
-DM_SPACING = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
-DM_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
-
-
-@dataclass
-class SweepStats:
-    claimed: int = 0
-    sent: int = 0
-    expired: int = 0
-    deferred: int = 0
-    retried: int = 0
-    failed: int = 0
-
-
-@dataclass
-class _Outgoing:
-    """One message to one person (or, for the debrief summary, one posting), for one or more rows."""
-
-    user: str
-    message: Message | None
-    row_ids: list[int]
-    candidate_id: int
-    after_send: list[Callable[[Session], None]] = field(default_factory=list)
-    action: Callable[[], object] | None = None  # instead of a DM
 
 
 class ReminderDispatcher:
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         db: Database,
         slack: Gateway,
@@ -92,10 +85,10 @@ class ReminderDispatcher:
 
     # One sweep
 
-    def sweep(self) -> SweepStats:
+    def sweep(self, kinds: tuple[ReminderKind, ...] | None = None) -> SweepStats:
         stats = SweepStats()
         now = self.clock()
-        token = claim(self.db, now)
+        token = claim(self.db, now, kinds=kinds)
         if token is None:
             return stats
         with self.db.transaction() as session:
@@ -103,151 +96,159 @@ class ReminderDispatcher:
                 select(Reminder).where(Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING)
             ).all()
             stats.claimed = len(rows)
-            outgoing = self._decide(session, rows, now, stats)
-        self._send(outgoing, now, stats)
+            outgoing = self._space(session, token, self._decide(session, list(rows), now, stats), now, stats)
+        self._send(token, outgoing, stats, renewed=now)
         log.info("reminder sweep: %s", stats)
         return stats
 
-    def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[_Outgoing]:
-        interviews = _load(
-            session,
-            Interview,
-            {r.interview_id for r in rows if r.interview_id},
-            selectinload(Interview.candidate),
-            selectinload(Interview.scorecard),
+    def post_receipts(self) -> SweepStats:
+        """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""
+        return self.sweep(kinds=(ReminderKind.RECEIPT,))
+
+    # Deciding what each claimed row means now
+
+    def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[Outgoing]:
+        loaded = Loaded(
+            _load(
+                session,
+                Interview,
+                {r.interview_id for r in rows if r.interview_id},
+                selectinload(Interview.candidate),
+                selectinload(Interview.scorecard),
+            ),
+            _load(
+                session,
+                Candidate,
+                {r.candidate_id for r in rows},
+                selectinload(Candidate.interviews).selectinload(Interview.scorecard),
+                selectinload(Candidate.debrief),
+            ),
         )
-        candidates = _load(
-            session,
-            Candidate,
-            {r.candidate_id for r in rows},
-            selectinload(Candidate.interviews).selectinload(Interview.scorecard),
-            selectinload(Candidate.debrief),
-        )
-        last_dm = self._last_dm(session, {r.target_user_id for r in rows})
-        outgoing: list[_Outgoing] = []
-        scorecard_rows: dict[str, list[Reminder]] = defaultdict(list)
-
-        def finish(row: Reminder, status: ReminderStatus, why: str | None = None) -> None:
-            row.status, row.claim_token, row.claimed_until = status, None, None
-            row.last_error = why
-            if status is ReminderStatus.EXPIRED:
-                stats.expired += 1
-            elif status is ReminderStatus.FAILED:
-                stats.failed += 1
-                log.warning("reminder %d failed: %s", row.id, why)
-
-        def defer(row: Reminder, until: datetime) -> None:
-            row.status, row.due_at, row.claim_token, row.claimed_until = ReminderStatus.PENDING, until, None, None
-            stats.deferred += 1
-
+        outgoing: list[Outgoing] = []
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
-            candidate = candidates.get(row.candidate_id)
-            interview = interviews.get(row.interview_id) if row.interview_id else None
-            if candidate is None or candidate.status is not LoopStatus.OPEN:
-                finish(row, ReminderStatus.EXPIRED, "loop closed")
-                continue
-            if interview is not None and interview.status is InterviewStatus.CANCELLED:
-                finish(row, ReminderStatus.CANCELLED, "interview cancelled")
-                continue
-            spacing = last_dm.get(row.target_user_id)
-            if row.kind in DM_KINDS and spacing and now < spacing + DM_SPACING:
-                defer(row, spacing + DM_SPACING)
-                continue
-            if row.kind is ReminderKind.PREP_KIT:
-                assert interview is not None
-                if now >= interview_end(interview):
-                    finish(row, ReminderStatus.EXPIRED, "interview already over")
-                    continue
-                try:
-                    outgoing.append(self._prep_kit(row, interview))
-                except KeyError:  # the stage left the rubric YAML after the interview was planned
-                    finish(row, ReminderStatus.FAILED, "stage no longer in the rubric")
-            elif row.kind in SCORECARD_KINDS or row.kind is ReminderKind.ESCALATION:
-                assert interview is not None
-                if interview.scorecard is not None:
-                    finish(row, ReminderStatus.EXPIRED, "scorecard already in")
-                    continue
-                zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone
-                if not self.hours.contains(now, zone):
-                    at = CHASER_AT if row.kind is ReminderKind.CHASER else None
-                    defer(row, self.hours.next_open(now, zone, at=at))
-                    continue
-                if row.kind is ReminderKind.ESCALATION:
-                    outgoing.append(self._escalation(row, interview))
-                else:
-                    scorecard_rows[row.target_user_id].append(row)
-            elif row.kind is ReminderKind.DEBRIEF_SUMMARY and self.on_summary_due is not None:
-                if candidate.debrief is None or now >= candidate.debrief.scheduled_at:
-                    finish(row, ReminderStatus.EXPIRED, "debrief already held")
-                    continue
-                outgoing.append(
-                    _Outgoing(
-                        row.target_user_id,
-                        None,
-                        [row.id],
-                        candidate.id,
-                        action=partial(self.on_summary_due, candidate.id),
-                    )
-                )
-            elif row.kind is ReminderKind.PRE_DEBRIEF_NUDGE:
-                if candidate.debrief is None or now >= candidate.debrief.scheduled_at:
-                    finish(row, ReminderStatus.EXPIRED, "debrief already held")
-                    continue
-                nudges = self._nudges(row, candidate, now)
-                if not nudges:
-                    finish(row, ReminderStatus.EXPIRED, "every scorecard is in")
-                outgoing.extend(nudges)
-            elif row.kind in VOTE_KINDS and self.votes is not None:
-                step = self.votes.step(session, row, candidate, now)
-                if step.expire:
-                    finish(row, ReminderStatus.EXPIRED, step.expire)
-                elif step.defer_until:
-                    defer(row, step.defer_until)
-                else:
-                    outgoing.append(
-                        _Outgoing(row.target_user_id, step.message, [row.id], candidate.id, action=step.action)
-                    )
-            else:
-                finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
-        for user, user_rows in scorecard_rows.items():
-            outgoing.append(self._scorecard_message(user, user_rows, interviews, now, finish))
+            outgoing.extend(self._route(row, loaded, now, stats))
+        for user, user_rows in loaded.scorecard_rows.items():
+            outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats))
         return outgoing
 
-    def _last_dm(self, session: Session, users: set[str]) -> dict[str, datetime]:
-        rows = session.execute(
-            select(Reminder.target_user_id, Reminder.sent_at).where(
-                Reminder.target_user_id.in_(users),
-                Reminder.status == ReminderStatus.SENT,
-                Reminder.kind.in_(DM_KINDS),
-                Reminder.sent_at > self.clock() - DM_SPACING,
-            )
-        ).all()
-        latest: dict[str, datetime] = {}
-        for user, sent_at in rows:
-            latest[user] = max(sent_at, latest.get(user, sent_at))
-        return latest
+    def _route(self, row: Reminder, loaded: Loaded, now: datetime, stats: SweepStats) -> list[Outgoing]:
+        candidate = loaded.candidates.get(row.candidate_id)
+        interview = loaded.interviews.get(row.interview_id) if row.interview_id else None
+        if candidate is None or candidate.status is not LoopStatus.OPEN:
+            stats.finish(row, ReminderStatus.EXPIRED, "loop closed")
+        elif interview is not None and interview.status is InterviewStatus.CANCELLED:
+            stats.finish(row, ReminderStatus.CANCELLED, "interview cancelled")
+        elif row.kind is ReminderKind.PREP_KIT:
+            return self._route_prep_kit(row, interview, now, stats)  # type: ignore[arg-type]
+        elif row.kind in SCORECARD_KINDS or row.kind is ReminderKind.ESCALATION:
+            return self._route_overdue(row, interview, loaded, now, stats)  # type: ignore[arg-type]
+        elif row.kind in (ReminderKind.DEBRIEF_SUMMARY, ReminderKind.PRE_DEBRIEF_NUDGE) and (
+            candidate.debrief is None or now >= candidate.debrief.scheduled_at
+        ):
+            stats.finish(row, ReminderStatus.EXPIRED, "debrief already held")
+        elif row.kind is ReminderKind.DEBRIEF_SUMMARY and self.on_summary_due is not None:
+            action = partial(self.on_summary_due, candidate.id)
+            return [Outgoing(row.target_user_id, None, [row.id], candidate.id, row.kind, action=action)]
+        elif row.kind is ReminderKind.PRE_DEBRIEF_NUDGE:
+            nudges = self._nudges(row, candidate, now)
+            if not nudges:
+                stats.finish(row, ReminderStatus.EXPIRED, "every scorecard is in")
+            return nudges
+        elif row.kind is ReminderKind.RECEIPT and interview is not None:
+            return [self._receipt(row, interview)]
+        elif row.kind in VOTE_KINDS and self.votes is not None:
+            return self._route_vote(self.votes, row, candidate, now, stats)
+        else:
+            stats.finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
+        return []
+
+    @staticmethod
+    def _route_vote(
+        votes: VoteService, row: Reminder, candidate: Candidate, now: datetime, stats: SweepStats
+    ) -> list[Outgoing]:
+        """Sealed votes decide for themselves (bot/services/votes.py): ask, nudge, or reveal."""
+        step = votes.step(object_session(row), row, candidate, now)  # type: ignore[arg-type]
+        if step.expire:
+            stats.finish(row, ReminderStatus.EXPIRED, step.expire)
+        elif step.defer_until:
+            stats.defer(row, step.defer_until)
+        else:
+            return [Outgoing(row.target_user_id, step.message, [row.id], candidate.id, row.kind, action=step.action)]
+        return []
+
+    def _route_prep_kit(self, row: Reminder, interview: Interview, now: datetime, stats: SweepStats) -> list[Outgoing]:
+        if now >= interview_end(interview):
+            stats.finish(row, ReminderStatus.EXPIRED, "interview already over")
+            return []
+        try:
+            kit = notices.prep_kit(row.id, interview, self.rubrics.get(interview.candidate.pack))
+        except KeyError:  # the stage left the rubric YAML after the interview was planned
+            stats.finish(row, ReminderStatus.FAILED, "stage no longer in the rubric")
+            return []
+        message = self.render.prep_kit(kit)
+        return [Outgoing(row.target_user_id, message, [row.id], interview.candidate_id, row.kind)]
+
+    def _route_overdue(
+        self, row: Reminder, interview: Interview, loaded: Loaded, now: datetime, stats: SweepStats
+    ) -> list[Outgoing]:
+        if interview.scorecard is not None:
+            stats.finish(row, ReminderStatus.EXPIRED, "scorecard already in")
+            return []
+        zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone
+        if not self.hours.contains(now, zone):
+            at = self.hours.chaser_at if row.kind is ReminderKind.CHASER else None
+            stats.defer(row, self.hours.next_open(now, zone, at=at))
+            return []
+        if row.kind is ReminderKind.ESCALATION:
+            escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), self.zone)
+            message = self.render.escalation(escalation)
+            return [Outgoing(row.target_user_id, message, [row.id], interview.candidate_id, row.kind)]
+        loaded.scorecard_rows[row.target_user_id].append(row)
+        return []
+
+    def _space(
+        self, session: Session, token: str, outgoing: list[Outgoing], now: datetime, stats: SweepStats
+    ) -> list[Outgoing]:
+        """At most one DM per person: hold each person, keep their first DM, and postpone the rest.
+
+        People are held in id order, so two sweeps wanting the same people never wait on each
+        other in a cycle (PostgreSQL row locks).
+        """
+        kept = [item for item in outgoing if item.person is None]
+        by_person: dict[str, list[Outgoing]] = defaultdict(list)
+        for item in outgoing:
+            if item.person is not None:
+                by_person[item.person].append(item)
+        for person in sorted(by_person):
+            items = sorted(by_person[person], key=lambda item: RANK.get(item.kind, 1))
+            busy_until = hold(session, person, token, now)
+            if busy_until is None:
+                kept.append(items[0])
+                items, busy_until = absorb(items[0], items[1:]), now + DM_SPACING
+            for item in items:
+                if item.postpone is not None:
+                    item.postpone(session, busy_until)
+                    continue
+                for row_id in item.row_ids:
+                    stats.defer(session.get_one(Reminder, row_id), busy_until)
+        return kept
 
     # Building what to send
-
-    def _prep_kit(self, row: Reminder, interview: Interview) -> _Outgoing:
-        kit = notices.prep_kit(row.id, interview, self.rubrics.get(interview.candidate.pack))
-        return _Outgoing(row.target_user_id, self.render.prep_kit(kit), [row.id], interview.candidate_id)
 
     def _pending(self, interview: Interview, now: datetime) -> PendingScorecard:
         return notices.pending(interview, self.rubrics.get(interview.candidate.pack), now)
 
-    def _escalation(self, row: Reminder, interview: Interview) -> _Outgoing:
-        escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), self.zone)
-        return _Outgoing(row.target_user_id, self.render.escalation(escalation), [row.id], interview.candidate_id)
+    def _receipt(self, row: Reminder, interview: Interview) -> Outgoing:
+        """Who submitted which stage, in the candidate channel: no scores, flags or notes."""
+        stage = escape(self.rubrics.get(interview.candidate.pack).stage_name(interview.stage_key))
+        # The scorecard's own author: the interview's interviewer could in principle have moved.
+        author = interview.scorecard.interviewer_id if interview.scorecard else interview.interviewer_id
+        text = f"✅ <@{author}> submitted the {stage} scorecard"
+        return Outgoing(row.target_user_id, Message(text), [row.id], interview.candidate_id, row.kind)
 
     def _scorecard_message(
-        self,
-        user: str,
-        rows: list[Reminder],
-        interviews: dict[int, Interview],
-        now: datetime,
-        finish: Callable[..., None],
-    ) -> _Outgoing:
+        self, user: str, rows: list[Reminder], interviews: dict[int, Interview], now: datetime, stats: SweepStats
+    ) -> Outgoing:
         """Due notices and chasers for one person: one message, however many are due.
 
         Several chasers for one interview (after downtime) collapse into one; several
@@ -261,7 +262,7 @@ class ReminderDispatcher:
             group.sort(key=lambda r: r.due_at)
             kept.append(group[-1])
             for stale in group[:-1]:
-                finish(stale, ReminderStatus.EXPIRED, "collapsed into a later reminder")
+                stats.finish(stale, ReminderStatus.EXPIRED, "collapsed into a later reminder")
         items = [self._pending(interviews[r.interview_id], now) for r in kept]  # type: ignore[index]
         if len(kept) > 1:
             kind = "digest"
@@ -272,111 +273,156 @@ class ReminderDispatcher:
         message = self.render.scorecard_reminder(ScorecardReminder(first.id, kind, items, zone))
         chasers = [interviews[r.interview_id] for r in kept]  # type: ignore[index]
         candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
-        return _Outgoing(
-            user,
-            message,
-            [r.id for r in kept],
-            candidate_id,
-            # While the scorecard is missing, chase again the next working day at 09:30, their time.
-            after_send=[
-                lambda s, i=i: self.planner.chase_at(
-                    s, i, self.hours.next_working_day_at(now, i.timezone, CHASER_AT), keep_existing=True
-                )
-                for i in chasers
-            ],
+        # While the scorecard is missing, chase again the next working day at chaser time, their time.
+        after_send: list[Callable[[Session], None]] = [
+            partial(
+                self.planner.chase_at,
+                interview=i,
+                due=self.hours.next_working_day_at(now, i.timezone, self.hours.chaser_at),
+                keep_existing=True,
+            )
+            for i in chasers
+        ]
+        covers = frozenset(i.id for i in chasers)
+        return Outgoing(
+            user, message, [r.id for r in kept], candidate_id, ReminderKind.CHASER, after_send, covers=covers
         )
 
-    def _nudges(self, row: Reminder, candidate: Candidate, now: datetime) -> list[_Outgoing]:
+    def _nudges(self, row: Reminder, candidate: Candidate, now: datetime) -> list[Outgoing]:
+        """One DM to each interviewer still missing a scorecard (only the row's person, for a personal row)."""
         missing: dict[str, list[Interview]] = defaultdict(list)
         for interview in candidate.interviews:
             if (
                 interview.status is InterviewStatus.SCHEDULED
                 and interview.scorecard is None
                 and interview.starts_at <= now
+                and (row.interview_id is None or interview.interviewer_id == row.target_user_id)
             ):
                 missing[interview.interviewer_id].append(interview)
         out = []
         for user, pending in missing.items():
             items = [self._pending(i, now) for i in pending]
             message = self.render.scorecard_reminder(ScorecardReminder(row.id, "nudge", items, pending[0].timezone))
-            out.append(_Outgoing(user, message, [row.id], candidate.id))
+            item = Outgoing(user, message, [row.id], candidate.id, row.kind, covers=frozenset(i.id for i in pending))
+            if row.interview_id is None:
+                # The row is shared by everyone nudged: one who must wait gets a row of their own.
+                item.postpone = partial(personal_nudge, row, user, pending[0].id)
+            out.append(item)
         return out
 
     # Sending and recording
 
-    def _send(self, outgoing: list[_Outgoing], now: datetime, stats: SweepStats) -> None:
+    def _send(self, token: str, outgoing: list[Outgoing], stats: SweepStats, renewed: datetime) -> None:
         rate_limited: SlackRateLimited | None = None
         escalated: set[int] = set()
         for item in outgoing:
+            now = self.clock()
             if rate_limited is not None:
-                self._retry(item.row_ids, now + timedelta(seconds=rate_limited.retry_after), stats, count=False)
+                self._unsent(token, item, Fence(True), stats, now + timedelta(seconds=rate_limited.retry_after))
+                continue
+            renewed, fenced = self._fence(token, item, now, renewed, stats)
+            if not fenced.ours:
                 continue
             try:
                 if item.action is not None:
                     item.action()
                 elif item.message is not None:
-                    self.slack.post_message(item.user, item.message.text, item.message.blocks)
+                    self.slack.post_message(item.user, item.message.text, item.message.blocks or None)
             except SlackRateLimited as exc:
                 rate_limited = exc
-                self._retry(item.row_ids, now + timedelta(seconds=exc.retry_after), stats)
-                continue
-            except SlackTransientError as exc:
-                self._retry(item.row_ids, None, stats, error=exc.code)
+                self._unsent(token, item, fenced, stats, now + timedelta(seconds=exc.retry_after), count=True)
                 continue
             except SlackError as exc:
-                log.warning("reminder to %s failed for good: %s", item.user, exc.code)
-                self._fail(item.row_ids, exc.code, stats)
-                self.on_failure(item.candidate_id, item.user, exc.code)
+                self._not_delivered(token, item, fenced, stats, exc)
                 continue
-            with self.db.transaction() as session:
-                for row in session.scalars(select(Reminder).where(Reminder.id.in_(item.row_ids))):
-                    if row.status is ReminderStatus.SENDING:
-                        row.status, row.sent_at, row.claim_token, row.claimed_until = (
-                            ReminderStatus.SENT,
-                            now,
-                            None,
-                            None,
-                        )
-                        row.attempts += 1
-                        if row.kind is ReminderKind.ESCALATION:
-                            escalated.add(row.candidate_id)
-                for hook in item.after_send:
-                    hook(session)
-            stats.sent += 1
+            self._delivered(token, item, stats)
+            if item.kind is ReminderKind.ESCALATION:
+                escalated.add(item.candidate_id)
         for candidate_id in escalated:
             self.on_escalation(candidate_id)
 
-    def _retry(
-        self, row_ids: list[int], at: datetime | None, stats: SweepStats, error: str = "ratelimited", count: bool = True
+    def _fence(
+        self, token: str, item: Outgoing, now: datetime, renewed: datetime, stats: SweepStats
+    ) -> tuple[datetime, Fence]:
+        """Renew the batch's lease when due, then check these rows and this person are still ours."""
+        with self.db.transaction() as session:
+            if now - renewed >= RENEW_EVERY:
+                renew(session, token, now)
+                renewed = now
+            fenced = fence(session, token, item.row_ids, item.person, now)
+            if not fenced.ours:
+                self._refuse(session, token, item, now, stats)
+        return renewed, fenced
+
+    def _not_delivered(self, token: str, item: Outgoing, fenced: Fence, stats: SweepStats, exc: SlackError) -> None:
+        if isinstance(exc, SlackTransientError):
+            self._unsent(token, item, fenced, stats, None, count=True, error=exc.code)
+            return
+        log.warning("reminder to %s failed for good: %s", item.user, exc.code)
+        self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
+        self.on_failure(item.candidate_id, item.user, exc.code)
+
+    def _delivered(self, token: str, item: Outgoing, stats: SweepStats) -> None:
+        with self.db.transaction() as session:
+            if mark_sent(session, token, item.row_ids, item.person, self.clock()):
+                log.warning("a reminder send outlived its lease; recorded as sent so it is not repeated")
+            for hook in item.after_send:
+                hook(session)
+        stats.sent += 1
+
+    def _refuse(self, session: Session, token: str, item: Outgoing, now: datetime, stats: SweepStats) -> None:
+        """Another sweep took these rows or this person after our lease lapsed: send nothing, hand back the rest."""
+        log.warning("reminder send refused: rows %s are no longer this sweep's", item.row_ids)
+        stats.refused += 1
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(item.row_ids), Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING
+            )
+            .values(status=ReminderStatus.PENDING, due_at=now, claim_token=None, claimed_until=None)
+        )
+        if item.person is not None:
+            let_go(session, token, item.person)
+
+    def _unsent(
+        self,
+        token: str,
+        item: Outgoing,
+        fenced: Fence,
+        stats: SweepStats,
+        at: datetime | None,
+        *,
+        count: bool = False,
+        error: str = "ratelimited",
+        final: bool = False,
     ) -> None:
+        """The message did not go out: give the person back, and retry the rows later or fail them."""
         now = self.clock()
         with self.db.transaction() as session:
-            for row in session.scalars(select(Reminder).where(Reminder.id.in_(row_ids))):
-                if row.status is not ReminderStatus.SENDING:
-                    continue
-                if count:
-                    row.attempts += 1
+            if item.person is not None:
+                release_person(session, token, item.person, fenced.previous_dm)
+            rows = session.scalars(
+                select(Reminder).where(
+                    Reminder.id.in_(item.row_ids),
+                    Reminder.claim_token == token,
+                    Reminder.status == ReminderStatus.SENDING,
+                )
+            )
+            for row in rows:
+                row.attempts += count
                 row.claim_token, row.claimed_until, row.last_error = None, None, error
-                if row.attempts >= MAX_ATTEMPTS and at is None:
+                if final or (row.attempts >= MAX_ATTEMPTS and at is None):
                     row.status = ReminderStatus.FAILED
-                    log.error("reminder %d failed after %d attempts: %s", row.id, row.attempts, error)
                     stats.failed += 1
+                    if not final:
+                        log.error("reminder %d failed after %d attempts: %s", row.id, row.attempts, error)
                     continue
                 backoff = timedelta(seconds=min(30 * 2**row.attempts, 3600))
                 row.status, row.due_at = ReminderStatus.PENDING, at or now + backoff
                 stats.retried += 1
 
-    def _fail(self, row_ids: list[int], code: str, stats: SweepStats) -> None:
-        with self.db.transaction() as session:
-            session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(row_ids), Reminder.status == ReminderStatus.SENDING)
-                .values(status=ReminderStatus.FAILED, last_error=code, claim_token=None, claimed_until=None)
-            )
-        stats.failed += len(row_ids)
 
-
-def _load(session: Session, model: type, ids: set[int], *options: object) -> dict:
+def _load(session: Session, model: Any, ids: set[int], *options: Any) -> dict:
     if not ids:
         return {}
     return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}

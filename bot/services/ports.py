@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.services.coverage import Coverage
+from bot.services.leniency import Leniency
 from bot.services.summary import Summary
 from db.models import Decision, InterviewStatus, LoopStatus
+
+if TYPE_CHECKING:  # vote_rules builds on Message, so it is imported for the annotations only
+    from bot.services.vote_rules import Reveal, VoteAsk
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class LoopCard:
     days_open: int
     target_weeks: tuple[int, int]
     zone: str  # the team's default time zone, for times shown in the channel
+    coverage: list[Coverage] = field(default_factory=list)  # the plan's must-have coverage (card only)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ class PersonalStatus:
     upcoming_channels: dict[int, tuple[str, str | None]]  # interview id -> (candidate, channel)
     zone: str
     unfinished: list[UnfinishedLoop] = field(default_factory=list)
+    # Leniency this person may see (App Home only): their own, or everyone's for a recruiter.
+    leniency: list[Leniency] = field(default_factory=list)
+    sees_everyone: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,10 @@ class Renderer(Protocol):
         archive_for: int | None,
         override: Override | None = None,
     ) -> Message: ...
+
+    def vote_ask(self, ask: VoteAsk) -> Message: ...
+
+    def reveal(self, reveal: Reveal) -> Message: ...
 
 
 class Gateway(Protocol):

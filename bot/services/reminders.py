@@ -6,16 +6,16 @@ reschedule cancels an interview's pending rows and plans them again from the new
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
 
 PREP_KIT_BEFORE = timedelta(minutes=30)
-CHASER_AT = time(9, 30)  # chasers after the first go out at this local time on working days
 FIRST_CHASER_AFTER = timedelta(hours=1)
 NUDGE_BEFORE_DEBRIEF = timedelta(hours=3)
 SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
@@ -26,7 +26,16 @@ INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKi
 DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY, ReminderKind.VOTE_REVEAL)
 
 
-def interview_end(interview: Interview) -> datetime:
+class Timed(Protocol):
+    """What interview_end reads: an Interview, or a read model's row standing in for one."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def duration_minutes(self) -> int: ...
+
+
+def interview_end(interview: Timed) -> datetime:
     return interview.starts_at + timedelta(minutes=interview.duration_minutes)
 
 
@@ -74,7 +83,7 @@ class ReminderPlanner:
                 )
             )
 
-    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:  # noqa: ANN001
+    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
 
     def cancel_loop(self, session: Session, candidate_id: int) -> int:
@@ -110,21 +119,32 @@ class ReminderPlanner:
             )
 
     def snooze(self, session: Session, interview: Interview, now: datetime, until_tomorrow: bool) -> datetime:
-        """Chase again in two working hours, or at 09:30 on the next working day, their time."""
+        """Chase again in two working hours, or at chaser time on the next working day, their time."""
         zone = interview.timezone
         until = (
-            self.hours.next_working_day_at(now, zone, CHASER_AT)
+            self.hours.next_working_day_at(now, zone, self.hours.chaser_at)
             if until_tomorrow
             else self.hours.next_open(now + timedelta(hours=2), zone)
         )
         self.chase_at(session, interview, until, keep_existing=False)
         return until
 
-    def scorecard_submitted(self, session: Session, interview: Interview) -> None:
-        """Feedback is in: stop chasing, and don't send a 'due' DM that arrives after the fact."""
+    def scorecard_submitted(self, session: Session, interview: Interview, now: datetime) -> None:
+        """Feedback is in: stop chasing, don't send a 'due' DM that arrives after the fact, and
+        tell the channel (through the outbox, so that a Slack outage delays the receipt, never loses it)."""
         self.cancel_interview(
             session, interview, (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
         )
+        if interview.candidate.channel_id:
+            session.add(
+                Reminder(
+                    kind=ReminderKind.RECEIPT,
+                    candidate_id=interview.candidate_id,
+                    interview_id=interview.id,
+                    target_user_id=interview.candidate.channel_id,
+                    due_at=now,
+                )
+            )
 
     def plan_debrief(self, session: Session, candidate: Candidate) -> None:
         _cancel(session, Reminder.candidate_id == candidate.id, Reminder.kind.in_(DEBRIEF_KINDS))
@@ -158,4 +178,5 @@ def _cancel(session: Session, *where: ColumnElement[bool]) -> int:
         .where(Reminder.status == ReminderStatus.PENDING, *where)
         .values(status=ReminderStatus.CANCELLED)
     )
-    return result.rowcount
+    # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
+    return cast("CursorResult[Any]", result).rowcount

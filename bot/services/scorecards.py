@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
-from bot.mrkdwn import escape
 from bot.services.evidence_lint import lint
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
@@ -54,7 +53,7 @@ class ScorecardContext:
     submitted: bool
 
 
-class EvidenceNudge(Exception):  # noqa: N818 - not an error: a question back to the interviewer
+class EvidenceNudge(Exception):
     """Some evidence reads as an impression. Nothing is stored; the modal is redrawn from
     `context` (every submitted value as its prefill) with `nudges` beside those fields."""
 
@@ -215,7 +214,7 @@ class ScorecardService:
                 scorecard.amendments += 1
             if created:
                 session.add(scorecard)
-                self.reminders.scorecard_submitted(session, interview)
+                self.reminders.scorecard_submitted(session, interview, now)
                 drafts = session.scalars(select(ScorecardDraft).where(ScorecardDraft.interview_id == interview.id))
                 for draft in drafts:
                     session.delete(draft)
@@ -247,12 +246,6 @@ class ScorecardService:
         if interview is None:
             raise NotFound("That interview no longer exists.")
         return interview
-
-    def post_receipt(self, result: SubmitResult, user_id: str) -> None:
-        """A line in the channel that says who submitted which stage: no scores, flags or notes."""
-        if result.created and result.channel_id:
-            stage = escape(result.stage_name)
-            self.slack.post_message(result.channel_id, f"✅ <@{user_id}> submitted the {stage} scorecard")
 
     def snooze(self, reminder_id: int, user_id: str, until_tomorrow: bool) -> datetime:
         """'Remind me later' from a reminder DM; only the person it chases may move it."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.errors import InvalidInput
 from bot.services.checks import text_problems
@@ -89,12 +88,6 @@ class VoteStep:
     defer_until: datetime | None = None
     message: Message | None = None
     action: Callable[[], object] | None = None
-
-
-class VoteRenderer(Protocol):
-    def vote_ask(self, ask: VoteAsk) -> Message: ...
-
-    def reveal(self, reveal: Reveal) -> Message: ...
 
 
 def speaking_order(lines: list[VoteLine], unique_holders: set[str], manager: str, recruiter: str) -> list[Turn]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import InvalidInput, NotFound, SlackError, SlackTimeout
 from bot.services import queries
-from bot.services.ports import Gateway
+from bot.services.ports import Gateway, Renderer
 from bot.services.summary import Summary
 from bot.services.vote_rules import (
     NUDGE_AFTER_MIN,
@@ -31,7 +31,6 @@ from bot.services.vote_rules import (
     VoteAsk,
     VoteForm,
     VoteLine,
-    VoteRenderer,
     VoteStatus,
     VoteStep,
     check_vote,
@@ -61,7 +60,7 @@ class VoteService:
         self,
         db: Database,
         slack: Gateway,
-        render: VoteRenderer,
+        render: Renderer,
         clock: Clock,
         hours: WorkingHours,
         zone: str,
@@ -209,9 +208,9 @@ class VoteService:
                 update(Debrief)
                 .where(Debrief.candidate_id == candidate_id, Debrief.revealed_at.is_(None))
                 .values(revealed_at=self.clock())
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if won != 1:
+                .returning(Debrief.id)
+            ).first()
+            if won is None:
                 return False
             candidate = queries.candidate(session, candidate_id)
             lines = _lines(session, candidate_id)

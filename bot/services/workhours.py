@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+CHASER_DELAY = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -13,12 +15,36 @@ class WorkingHours:
     end: time = time(18, 0)
     days: frozenset[int] = frozenset(range(5))  # Monday=0 .. Friday=4
 
+    def __post_init__(self) -> None:
+        # An empty or inverted day has no moment inside it: every reminder would be deferred forever.
+        if self.start >= self.end:
+            raise ValueError(f"the working day must start before it ends ({self.start:%H:%M} >= {self.end:%H:%M})")
+        if not self.days:
+            raise ValueError("at least one working day is needed")
+
+    @property
+    def chaser_at(self) -> time:
+        """When daily chasers go out: half an hour into the day, so not with the first coffee.
+
+        Derived from the hours, never fixed, so it always lies inside them (a day of half an
+        hour or less chases at its opening).
+        """
+        opening = datetime.combine(date(2000, 1, 3), self.start)
+        later = opening + CHASER_DELAY
+        return later.time() if later < datetime.combine(opening.date(), self.end) else self.start
+
     def contains(self, moment: datetime, zone: str) -> bool:
         local = moment.astimezone(ZoneInfo(zone))
         return local.weekday() in self.days and self.start <= local.time() < self.end
 
     def next_open(self, moment: datetime, zone: str, at: time | None = None) -> datetime:
-        """`moment` if it is inside working hours, else the next working day at `at` (default: opening)."""
+        """`moment` if it is inside working hours, else the next working day at `at` (default: opening).
+
+        An `at` outside the hours would be outside them again when it comes, and defer forever:
+        it is refused.
+        """
+        if at is not None and not self.start <= at < self.end:
+            raise ValueError(f"{at:%H:%M} is outside the working hours")
         if self.contains(moment, zone):
             return moment
         return self.next_working_day_at(moment, zone, at or self.start, include_today=True)

@@ -23,7 +23,7 @@ def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
         engine = make_engine(
-            config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool, statement_timeout_ms=0
+            config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool, statement_timeout_ms=0
         )
         with engine.connect() as connection:
             _run(connection)
@@ -32,23 +32,24 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection) -> None:  # noqa: ANN001
-    # A batch ALTER on SQLite copies the table and drops the old one; with foreign keys on, that
-    # drop cascades (rebuilding candidates would delete every interview and scorecard). The
-    # pragma only takes effect outside a transaction, so it is set before the migrations begin.
+def _run(connection) -> None:
+    # Batch mode lets ALTERs work on SQLite, which cannot alter most constraints in place.
+    # It rebuilds a table by copying it and dropping the old one, and with foreign keys on
+    # that DROP cascades to every child row (a loop's interviews, scorecards and ratings).
+    # So keys are off while migrating and checked once it is done.
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # end the autobegun transaction, or the migrations' own never commits
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         connection.commit()
-    try:
-        # Batch mode lets ALTERs work on SQLite, which cannot alter most constraints in place.
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    finally:
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+        if broken:
+            raise RuntimeError(f"migration left {len(broken)} rows pointing at rows that do not exist")
 
 
 if context.is_offline_mode():

@@ -4,7 +4,6 @@ cancel on submit, snooze, digests, restarts, rate limits and permanent failures.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,25 +11,12 @@ from sqlalchemy import func, select
 from bot.errors import SlackRateLimited
 from db.models import Interview, Reminder, ReminderKind, ReminderStatus
 from handlers.ids import Action, Block
-from tests.e2e.test_scorecards import coding_values, open_scorecard
 from tests.support.loops import add_interview, open_loop
+from tests.support.reminders import at, dms_to, sweep_at
+from tests.support.scorecards import coding_values, open_scorecard
 from tests.support.slack import clock_time, date, form_values
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def at(text: str) -> datetime:
-    """A London wall-clock time in March 2030 (6 March is a Wednesday)."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=LONDON)
-
-
-def dms_to(bot, who: str) -> list[dict]:
-    return [m for m in bot.client.all("chat.postMessage") if m["channel"] == bot.users[who]]
-
-
-def sweep_at(bot, moment: str):
-    bot.clock.set(at(moment))
-    return bot.services.dispatcher.sweep()
 
 
 def loop_with_interview(bot, start: str = "2030-03-06 14:00", who: str = "priya"):
@@ -119,6 +105,7 @@ def test_submitting_cancels_the_chasers(hirebot):
     hirebot.clock.set(at("2030-03-06 15:20"))
     view = open_scorecard(hirebot, interview, "priya")
     hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
+    hirebot.run_background()  # the receipt goes out at once
     for moment in ("2030-03-06 16:00", "2030-03-07 09:30", "2030-03-08 15:00"):
         assert sweep_at(hirebot, moment).sent == 0
     with hirebot.services.db.transaction() as session:
@@ -330,3 +317,29 @@ def test_a_stage_removed_from_the_rubric_does_not_stop_the_sweep(hirebot):
     assert stats.failed == 1  # no prep kit can be built for a stage the rubric no longer has
     assert sweep_at(hirebot, "2030-03-06 15:00").sent == 1  # ...but the scorecard is still chased
     assert "retired_stage" in dms_to(hirebot, "priya")[-1]["text"]
+
+
+def test_a_receipt_lost_in_a_slack_outage_is_posted_once_slack_is_back(hirebot, monkeypatch):
+    from bot.errors import SlackTransientError
+
+    candidate, interview = loop_with_interview(hirebot)
+    real = hirebot.services.slack.post_message
+
+    def down(channel, text, blocks=None):
+        raise SlackTransientError("chat.postMessage", "http_503")
+
+    monkeypatch.setattr(hirebot.services.slack, "post_message", down)
+    hirebot.clock.set(at("2030-03-06 15:20"))
+    view = open_scorecard(hirebot, interview, "priya")
+    hirebot.slack.submit(hirebot.users["priya"], view, coding_values())
+    hirebot.run_background()
+    monkeypatch.setattr(hirebot.services.slack, "post_message", real)
+
+    def receipts() -> list[str]:
+        history = hirebot.emulator.history(candidate.channel_id)
+        return [m["text"] for m in history if "submitted the" in m.get("text", "")]
+
+    assert receipts() == []
+    sweep_at(hirebot, "2030-03-06 15:22")  # after the back-off
+    sweep_at(hirebot, "2030-03-06 15:30")
+    assert receipts() == [f"✅ <@{hirebot.users['priya']}> submitted the Coding round scorecard"]

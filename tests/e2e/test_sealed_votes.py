@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from bot.cli import main as cli
 from bot.errors import SlackTransientError
+from bot.services.scorecard_form import ScorecardForm
 from bot.slack_gateway import RateLimiter
+from db.migrate import alembic_config
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from handlers.ids import Action, Block, Callback
-from tests.e2e.test_debrief import at, form
 from tests.support.loops import add_interview, open_loop
 from tests.support.slack import ack_json, clock_time, date, form_values, text
 
+LONDON = ZoneInfo("Europe/London")
 # Two people share the last stage's competencies, so only Priya (business sense) and Omar
 # (software engineering, and the only leakage flag) hold evidence nobody else has.
 STAGES = [
@@ -37,6 +41,21 @@ REASONS = {  # every reason is a marker that must not appear anywhere before the
     "lars": "QZ-lars nothing new",
     "nora": "QZ-nora the design round answered my doubt",
 }
+
+
+def at(moment: str) -> datetime:
+    return datetime.strptime(moment, "%Y-%m-%d %H:%M").replace(tzinfo=LONDON)
+
+
+def form(bot, stage: str, recommendation: str, flag: str | None = None) -> ScorecardForm:
+    keys = bot.services.rubrics.get("ml-engineer").stage(stage).competencies
+    return ScorecardForm(
+        ratings=dict.fromkeys(keys, 3),
+        evidence={k: f"Walked through {k} on a real example." for k in keys},
+        flags=[flag] if flag else [],
+        flag_evidence={flag: "Tuned on the test set and called it validation."} if flag else {},
+        recommendation=recommendation,
+    )
 
 
 @pytest.fixture
@@ -67,8 +86,8 @@ def panel_loop(bot) -> Candidate:
         ).all()
     bot.clock.set(at("2030-03-05 10:00"))
     for interview, (stage, who, recommendation) in zip(interviews, STAGES, strict=True):
-        card = form(bot, stage, "ignores_data_quality" if who == "omar" else None)
-        bot.services.scorecards.submit(interview.id, bot.users[who], replace(card, recommendation=recommendation))
+        card = form(bot, stage, recommendation, "ignores_data_quality" if who == "omar" else None)
+        bot.services.scorecards.submit(interview.id, bot.users[who], card)
     return candidate
 
 
@@ -244,6 +263,8 @@ def test_a_decision_against_the_rule_needs_an_override_and_the_export_carries_th
     post_pre_read_and_ask(hirebot, candidate)
     for who, choice in (("priya", "yes"), ("omar", "yes"), ("mei", "no"), ("lars", "yes")):
         vote(hirebot, candidate, who, choice, REASONS[who])
+    # The fixture builds tables from the models; the CLI wants to see them at Alembic's head.
+    command.stamp(alembic_config(hirebot.services.settings.database_url), "head")
     monkeypatch.setenv("DATABASE_URL", hirebot.services.settings.database_url)
     monkeypatch.chdir(tmp_path)
     # Before the reveal the export is no back door: who voted, never what.

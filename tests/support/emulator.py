@@ -94,7 +94,7 @@ class SlackEmulator:
             data=json.dumps(args).encode(),
             headers={"Authorization": f"Bearer {next(self._inspectors)}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
     def _load_users(self) -> None:
@@ -140,7 +140,7 @@ def start_emulator(workdir: Path) -> SlackEmulator:
     seed_file.write_text(yaml.safe_dump(seed))
     port = _free_port()
     env = {**os.environ, "PATH": f"{Path(_node()).parent}:{os.environ.get('PATH', '')}"}
-    log = open(workdir / "emulator.log", "w")  # noqa: SIM115 - lives as long as the process
+    log = open(workdir / "emulator.log", "w")
     process = subprocess.Popen(
         [_node(), str(EMULATOR_JS), "start", "--service", "slack", "--seed", str(seed_file), "--port", str(port)],
         stdout=log,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.mrkdwn import escape, link, url_problem
 from bot.services.decision_rule import RuleFacts, evaluate
+from bot.services.dispatch import ReminderDispatcher
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -27,10 +29,10 @@ from bot.services.ports import (
     ScorecardReminder,
 )
 from bot.services.scorecard_form import ScorecardForm
-from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, ScorecardService, SubmitResult
+from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from bot.services.summary import CompetencyRow, FlagRow, MissingRow, Summary, UniqueRow
 from bot.services.vote_rules import Reveal, VoteAsk, VoteForm, VoteLine, VoteStatus, speaking_order
-from db.models import Decision, InterviewStatus, LoopStatus
+from db.models import Decision, InterviewStatus, LoopStatus, ReminderKind
 from handlers.builders import debrief, loops, reminders, scorecards
 from handlers.builders import votes as vote_views
 from rubrics.loader import RubricRegistry
@@ -255,22 +257,29 @@ def test_scorecard_views_escape_what_was_typed(name, stage, evidence, notes):
     assert_view_inert(scorecards.submitted_view(SubmitResult(1, True, True, False, 1, name, CHANNELS[0], stage)))
 
 
-class _Posts:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
+class _StageNamed:
+    """A rubric registry whose every stage is called `name` (stage names come from YAML)."""
 
-    def post_message(self, channel: str, text: str, blocks: list[dict] | None = None) -> str:
-        self.texts.append(text)
-        return "1.0"
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get(self, pack: str) -> SimpleNamespace:
+        return SimpleNamespace(stage_name=lambda key: self.name)
 
 
 @settings(max_examples=40, deadline=None)
 @given(typed)
 def test_the_submission_receipt_escapes_the_stage_name(stage):
-    posts = _Posts()
-    service = ScorecardService(None, posts, None, None, None, "UTC")  # type: ignore[arg-type]
-    service.post_receipt(SubmitResult(1, True, True, False, 1, "n", CHANNELS[0], stage), PEOPLE[2])
-    [text] = posts.texts
+    dispatcher = ReminderDispatcher(None, None, _StageNamed(stage), None, None, None, "UTC")  # type: ignore[arg-type]
+    interview = SimpleNamespace(
+        candidate=SimpleNamespace(pack="ml-engineer"),
+        stage_key="coding_round",
+        interviewer_id=PEOPLE[2],
+        scorecard=SimpleNamespace(interviewer_id=PEOPLE[2]),
+        candidate_id=1,
+    )
+    row = SimpleNamespace(id=1, target_user_id=CHANNELS[0], kind=ReminderKind.RECEIPT)
+    text = dispatcher._receipt(row, interview).message.text  # type: ignore[arg-type]
     assert_inert(text)
     assert text.startswith(f"✅ <@{PEOPLE[2]}> submitted")
 

@@ -77,6 +77,7 @@ def test_the_models_define_the_expected_tables() -> None:
         "scorecard_drafts",
         "reminders",
         "debriefs",
+        "dm_recipients",
         "sealed_votes",
         "audit_events",
     }
@@ -218,7 +219,7 @@ def test_deleting_a_candidate_cascades_in_the_database(migrated: Database) -> No
 def test_a_naive_datetime_is_refused(migrated: Database) -> None:
     with pytest.raises(StatementError) as caught, migrated.transaction() as session:
         interview = _interview(session)
-        interview.starts_at = datetime(2026, 3, 5, 9, 0)  # noqa: DTZ001 - the point of the test
+        interview.starts_at = datetime(2026, 3, 5, 9, 0)
         session.flush()
     assert isinstance(caught.value.orig, ValueError)
     assert "naive" in str(caught.value.orig)
@@ -268,5 +269,37 @@ def test_ratings_from_before_the_impression_mark_come_back_unmarked(empty_url: s
         upgrade(empty_url)
         with Database(engine).transaction() as session:
             assert session.scalars(sa.select(Rating.impression)).all() == [False]
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_database_with_loops_in_it_keeps_every_row(empty_url: str) -> None:
+    """SQLite's batch mode rebuilds a table by dropping it; with foreign keys on, that drop
+    would cascade to every interview, scorecard and rating. Each migration must keep them."""
+    upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            now = datetime(2026, 11, 2, 10, tzinfo=UTC)
+            candidate = connection.execute(
+                sa.text(
+                    "INSERT INTO candidates (name, pack, pack_version, profile, recruiter_id, hiring_manager_id, "
+                    "status, problems, created_by, created_at, updated_at) VALUES ('Ada L', 'ml-engineer', 1, "
+                    "'applied', 'UREC', 'UHM', 'OPEN', '[]', 'UREC', :now, :now) RETURNING id"
+                ),
+                {"now": now},
+            ).scalar_one()
+            interview = connection.execute(
+                sa.text(
+                    "INSERT INTO interviews (candidate_id, stage_key, interviewer_id, starts_at, duration_minutes, "
+                    "timezone, status, created_at, updated_at) "
+                    "VALUES (:c, 'coding_round', 'UINT', :now, 60, 'UTC', 'SCHEDULED', :now, :now) RETURNING id"
+                ),
+                {"c": candidate, "now": now},
+            ).scalar_one()
+        upgrade(empty_url)
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM candidates")).scalar_one() == 1
+            assert connection.execute(sa.text("SELECT id FROM interviews")).scalar_one() == interview
     finally:
         engine.dispose()
