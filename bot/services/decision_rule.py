@@ -102,8 +102,9 @@ def _count(rule: DecisionRule, facts: RuleFacts) -> str:
 
 
 # The decision each outcome stands for: recording any other is an override, which needs a reason.
-RULE_DECISION = {Verdict.HIRE: Decision.HIRE, Verdict.NO_HIRE: Decision.NO_HIRE, Verdict.NOT_ENOUGH: Decision.HOLD}
+# "Not enough evidence" stands for no decision, so nothing recorded goes against it.
+RULE_DECISION = {Verdict.HIRE: Decision.HIRE, Verdict.NO_HIRE: Decision.NO_HIRE}
 
 
 def against_rule(rule: RuleOutcome | None, decision: Decision) -> bool:
-    return rule is not None and RULE_DECISION[rule.verdict] is not decision
+    return rule is not None and rule.verdict in RULE_DECISION and RULE_DECISION[rule.verdict] is not decision

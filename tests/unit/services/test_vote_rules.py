@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InvalidInput
+from bot.services.decision_rule import RuleOutcome, Verdict, against_rule
 from bot.services.vote_rules import Turn, VoteLine, check_vote, speaking_order
+from db.models import Decision
 from rubrics.models import Recommendation
 
 YES, NO, STRONG_YES, STRONG_NO = (
@@ -78,3 +80,17 @@ def test_a_vote_must_be_on_the_scale():
     with pytest.raises(InvalidInput) as refused:
         check_vote(YES, "maybe", "")
     assert refused.value.errors == {"vote": "Choose your final recommendation."}
+
+
+@pytest.mark.parametrize(
+    ("verdict", "against"),
+    [
+        (Verdict.HIRE, {Decision.NO_HIRE, Decision.HOLD}),
+        (Verdict.NO_HIRE, {Decision.HIRE, Decision.HOLD}),
+        (Verdict.NOT_ENOUGH, set()),  # no outcome to go against
+    ],
+)
+def test_a_decision_other_than_the_rules_hire_or_no_hire_is_an_override(verdict, against):
+    rule = RuleOutcome(verdict, ["reason"])
+    assert {d for d in Decision if against_rule(rule, d)} == against
+    assert not any(against_rule(None, d) for d in Decision)  # a pack with no rule
