@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.services.calendars import HolidayCalendar, parse_calendar
+
 NEW_APP = "no app yet? use 'Create app from manifest' with manifest.json, then install it"
 
 # Where to find each Slack setting; the worker needs only the bot token, so each names its own step.
@@ -69,6 +71,8 @@ class Settings(LogSettings):
     # Reminder cadence; defaults follow the product spec.
     working_hours_start: time = Field(default=time(9, 0), alias="HIREBOT_WORKDAY_START")
     working_hours_end: time = Field(default=time(18, 0), alias="HIREBOT_WORKDAY_END")
+    # Public holidays nobody is reminded on, unless they choose their own calendar in App Home.
+    holidays: str | None = Field(default=None, alias="HIREBOT_HOLIDAYS")
     prep_kit_minutes: int = Field(default=30, ge=0, le=24 * 60, alias="HIREBOT_PREP_KIT_MINUTES")
     first_chaser_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="HIREBOT_FIRST_CHASER_MINUTES")
     escalate_after_days: int = Field(default=2, ge=1, le=20, alias="HIREBOT_ESCALATE_AFTER_WORKING_DAYS")
@@ -104,6 +108,12 @@ class Settings(LogSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone; use a name like Europe/London") from None
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        calendar = parse_calendar(value)  # a ValueError here is the one-line message
+        return calendar.code if calendar else None
 
     @field_validator("slack_api_url")
     @classmethod
@@ -153,6 +163,10 @@ class Settings(LogSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def holiday_calendar(self) -> HolidayCalendar | None:
+        return parse_calendar(self.holidays)
 
     def require(self, *names: str) -> None:
         """Stop with one sentence if any of the named settings is missing or of the wrong kind."""

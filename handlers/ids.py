@@ -20,6 +20,7 @@ class Callback(enum.StrEnum):
     PANEL_FEEDBACK = "hirebot.panel_feedback"
     DECIDE = "hirebot.decide"
     SEALED_VOTE = "hirebot.sealed_vote"
+    MY_HOURS = "hirebot.my_hours"
 
 
 class Action(enum.StrEnum):
@@ -35,6 +36,7 @@ class Action(enum.StrEnum):
     SNOOZE_2H = "hirebot.snooze_2h"
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
     CAST_VOTE = "hirebot.cast_vote"
+    MY_HOURS = "hirebot.my_hours"
 
 
 class Block(enum.StrEnum):
@@ -67,6 +69,11 @@ class Block(enum.StrEnum):
     # Sealed vote modal
     VOTE = "vote"
     VOTE_REASON = "vote_reason"
+    # My working hours modal (the ids the people service names its errors by)
+    HOURS_START = "hours_start"
+    HOURS_END = "hours_end"
+    HOURS_DAYS = "hours_days"
+    HOURS_HOLIDAYS = "hours_holidays"
 
 
 # Each input block holds one element; its action_id is the block id with this suffix.

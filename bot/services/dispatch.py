@@ -69,6 +69,7 @@ class ReminderDispatcher:
         on_summary_due: Callable[[int], object] | None = None,
         planner: ReminderPlanner | None = None,
         votes: VoteService | None = None,
+        zone_of: Callable[[str], str] | None = None,
     ):
         self.db = db
         self.slack = slack
@@ -82,6 +83,9 @@ class ReminderDispatcher:
         self.on_summary_due = on_summary_due
         self.planner = planner or ReminderPlanner(hours)
         self.votes = votes
+        self.people = self.planner.people
+        # A recruiter's own zone (their Slack profile's), for escalations; the workspace's if unknown.
+        self.zone_of = zone_of or (lambda user: self.zone)
 
     # One sweep
 
@@ -124,11 +128,13 @@ class ReminderDispatcher:
                 selectinload(Candidate.debrief),
             ),
         )
+        loaded.hours.update(self.people.load(session, {r.target_user_id for r in rows}))
         outgoing: list[Outgoing] = []
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
             outgoing.extend(self._route(row, loaded, now, stats))
         for user, user_rows in loaded.scorecard_rows.items():
-            outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats))
+            hours = loaded.hours.get(user, self.people.defaults)
+            outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats, hours))
         return outgoing
 
     def _route(self, row: Reminder, loaded: Loaded, now: datetime, stats: SweepStats) -> list[Outgoing]:
@@ -194,13 +200,15 @@ class ReminderDispatcher:
         if interview.scorecard is not None:
             stats.finish(row, ReminderStatus.EXPIRED, "scorecard already in")
             return []
-        zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone
-        if not self.hours.contains(now, zone):
-            at = self.hours.chaser_at if row.kind is ReminderKind.CHASER else None
-            stats.defer(row, self.hours.next_open(now, zone, at=at))
+        # The hours and calendar of the person this goes to: the interviewer, or for an escalation the recruiter.
+        hours = loaded.hours.get(row.target_user_id, self.people.defaults)
+        zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone_of(row.target_user_id)
+        if not hours.contains(now, zone):
+            at = hours.chaser_at if row.kind is ReminderKind.CHASER else None
+            stats.defer(row, hours.next_open(now, zone, at=at))
             return []
         if row.kind is ReminderKind.ESCALATION:
-            escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), self.zone)
+            escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), zone)
             message = self.render.escalation(escalation)
             return [Outgoing(row.target_user_id, message, [row.id], interview.candidate_id, row.kind)]
         loaded.scorecard_rows[row.target_user_id].append(row)
@@ -247,7 +255,13 @@ class ReminderDispatcher:
         return Outgoing(row.target_user_id, Message(text), [row.id], interview.candidate_id, row.kind)
 
     def _scorecard_message(
-        self, user: str, rows: list[Reminder], interviews: dict[int, Interview], now: datetime, stats: SweepStats
+        self,
+        user: str,
+        rows: list[Reminder],
+        interviews: dict[int, Interview],
+        now: datetime,
+        stats: SweepStats,
+        hours: WorkingHours,
     ) -> Outgoing:
         """Due notices and chasers for one person: one message, however many are due.
 
@@ -278,7 +292,7 @@ class ReminderDispatcher:
             partial(
                 self.planner.chase_at,
                 interview=i,
-                due=self.hours.next_working_day_at(now, i.timezone, self.hours.chaser_at),
+                due=hours.next_working_day_at(now, i.timezone, hours.chaser_at),
                 keep_existing=True,
             )
             for i in chasers

@@ -23,6 +23,7 @@ from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
 from bot.services.loop_channel import LoopChannel
 from bot.services.opening import LoopOpening, NewLoop, Opened
+from bot.services.people import HoursForm, PeopleService
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
 from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner
@@ -72,8 +73,10 @@ class LoopService:
         settings: Settings,
         clock: Clock,
         reminders: ReminderPlanner,
+        people: PeopleService,
     ):
         self.db = db
+        self.people = people
         self.slack = slack
         self.rubrics = rubrics
         self.render = render
@@ -321,7 +324,13 @@ class LoopService:
 
     def personal(self, user_id: str) -> PersonalStatus:
         with self.db.transaction() as session:
-            return personal_status(session, self.rubrics, user_id, self.clock(), self.settings.timezone)
+            status = personal_status(session, self.rubrics, user_id, self.clock(), self.settings.timezone)
+        return replace(status, hours=self.people.summary(user_id))
+
+    def save_hours(self, user_id: str, form: HoursForm) -> None:
+        """A person's own working time (App Home), then their Home shows it."""
+        self.people.save(user_id, form)
+        self.refresh_homes(user_id)
 
     def publish_home(self, user_id: str) -> None:
         """The App Home, with leniency: a person sees their own; a recruiter sees everyone's."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.services.coverage import Coverage
 from bot.services.leniency import Leniency
+from bot.services.people import HoursSummary
 from bot.services.summary import Summary
 from db.models import Decision, InterviewStatus, LoopStatus
 
@@ -96,6 +97,7 @@ class PersonalStatus:
     # Leniency this person may see (App Home only): their own, or everyone's for a recruiter.
     leniency: list[Leniency] = field(default_factory=list)
     sees_everyone: bool = False
+    hours: HoursSummary | None = None  # their own working time, for the App Home
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from bot.services.people import PeopleHours
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
 
@@ -48,8 +49,10 @@ class ReminderPlanner:
         nudge_before_debrief: timedelta = NUDGE_BEFORE_DEBRIEF,
         escalate_after_working_days: int = ESCALATE_AFTER_WORKING_DAYS,
         summary_before_debrief: timedelta = SUMMARY_BEFORE_DEBRIEF,
+        people: PeopleHours | None = None,
     ):
         self.hours = hours or WorkingHours()
+        self.people = people or PeopleHours(self.hours)
         self.prep_kit_before = prep_kit_before
         self.first_chaser_after = first_chaser_after
         self.nudge_before_debrief = nudge_before_debrief
@@ -61,6 +64,7 @@ class ReminderPlanner:
         if interview.status is InterviewStatus.CANCELLED:
             return
         end = interview_end(interview)
+        hours = self.people.of(session, interview.interviewer_id)
         rows = [
             (ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before, interview.interviewer_id),
             (ReminderKind.SCORECARD_DUE, end, interview.interviewer_id),
@@ -68,7 +72,7 @@ class ReminderPlanner:
             # Two working days overdue, counted in the interviewer's own calendar.
             (
                 ReminderKind.ESCALATION,
-                self.hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
+                hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
                 interview.candidate.recruiter_id,
             ),
         ]
@@ -121,10 +125,11 @@ class ReminderPlanner:
     def snooze(self, session: Session, interview: Interview, now: datetime, until_tomorrow: bool) -> datetime:
         """Chase again in two working hours, or at chaser time on the next working day, their time."""
         zone = interview.timezone
+        hours = self.people.of(session, interview.interviewer_id)
         until = (
-            self.hours.next_working_day_at(now, zone, self.hours.chaser_at)
+            hours.next_working_day_at(now, zone, hours.chaser_at)
             if until_tomorrow
-            else self.hours.next_open(now + timedelta(hours=2), zone)
+            else hours.next_open(now + timedelta(hours=2), zone)
         )
         self.chase_at(session, interview, until, keep_existing=False)
         return until

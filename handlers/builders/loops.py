@@ -26,6 +26,7 @@ from handlers.builders.common import (
     text_input,
     when,
 )
+from handlers.builders.hours import hours_blocks
 from handlers.builders.measures import coverage_blocks, home_leniency
 from handlers.ids import Action, Callback
 from handlers.ids import Block as B
@@ -331,5 +332,7 @@ def personal_status(status: PersonalStatus) -> Message:
 
 def home_view(status: PersonalStatus) -> dict[str, Any]:
     blocks = personal_blocks(status) + home_leniency(status)
+    if status.hours is not None:
+        blocks.extend(hours_blocks(status.hours))
     blocks.append(context("Type `/hire help` anywhere for every command."))
     return {"type": "home", "blocks": blocks[:100]}

@@ -79,6 +79,7 @@ def test_the_models_define_the_expected_tables() -> None:
         "debriefs",
         "dm_recipients",
         "sealed_votes",
+        "people",
         "audit_events",
     }
 

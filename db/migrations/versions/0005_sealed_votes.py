@@ -1,7 +1,7 @@
 """sealed votes, their reveal, and the decision rule's outcome and override on the decision
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-30 01:45:00.000000
 
 The reminder kinds vote_request, vote_nudge and vote_reveal need no DDL: reminders.kind is a
@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+# 0007 (personal hours) reached main first and databases may be at it already, so this one
+# follows it rather than slipping in before it: the chain is 0001-0004, 0007, 0005.
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
