@@ -161,7 +161,12 @@ class CandidateImport:
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             marked = {p.split(":", 1)[0] for p in candidate.problems}
-            left = set(ALL_STEPS) if candidate.channel_id is None else marked & set(ALL_STEPS)
+            if candidate.channel_id is None:
+                left = set(ALL_STEPS)
+            elif "channel" in marked:  # a run stopped before it marked the set-up steps: all of them
+                left = set(ALL_STEPS) - {"channel"}
+            else:
+                left = marked & set(ALL_STEPS)
             if not candidate.resume_url:
                 left.discard("bookmark")  # nothing to bookmark: that step makes no call
             return tuple(step for step in ALL_STEPS if step in left)

@@ -187,3 +187,26 @@ def test_the_command_line_reads_the_file_and_exits_2_on_a_bad_one(hirebot, monke
     assert "line 2, field hiring manager: not a Slack member id" in capsys.readouterr().err
     assert cli.main(["import", "candidates", str(tmp_path / "missing.csv"), "--recruiter", "U1"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_an_interruption_right_after_the_channel_is_created_still_ends_in_a_complete_loop(hirebot, monkeypatch):
+    """Between recording the new channel and marking its set-up steps pending, a Ctrl-C leaves a
+    channel with no step marked: the next run must run them all, not just post the card."""
+    name = unique_name("Window")
+    data = export(hirebot, [name])
+    channel = hirebot.services.loops.channel
+    real = channel.set_problems
+
+    def set_problems(candidate_id: int, codes: dict[str, str | None]) -> None:
+        if "invite" in codes:
+            raise KeyboardInterrupt
+        real(candidate_id, codes)
+
+    monkeypatch.setattr(channel, "set_problems", set_problems)
+    assert run(hirebot, data)[0] == importer.INTERRUPTED
+    monkeypatch.undo()
+    [candidate] = loops(hirebot)
+    assert candidate.channel_id and candidate.status is LoopStatus.OPEN
+    code, out, _ = run(hirebot, data)
+    assert code == 0 and "1 resumed" in out
+    assert_complete(hirebot, loops(hirebot)[0], "https://ats.example.com/candidates/0")
