@@ -81,7 +81,8 @@ def run_import(
     planned = job.plan(rows, recruiter)
     outcomes: list[Outcome] = []
     # tqdm's default (None) draws the bar only on a terminal.
-    with tqdm(total=len(planned), file=err, unit="loop", desc="opening loops", disable=progress is False) as bar:
+    hide = None if progress is None else not progress
+    with tqdm(total=len(planned), file=err, unit="loop", desc="opening loops", disable=hide) as bar:
         try:
             for item in planned:
                 outcomes.append(job.open(item))
