@@ -36,7 +36,6 @@ FIELDS = (NAME, PACK, PROFILE, MANAGER, TEAM, LINK)
 MAX_ROWS = 500  # at Slack's pace for channels, about 25 minutes of opening
 MAX_TEAM = 20  # more people are added in the channel, not from a spreadsheet cell
 MAX_NAME = Candidate.__table__.c.name.type.length
-MAX_LINK = Candidate.__table__.c.resume_url.type.length
 KEY_PREFIX = "imp"  # Slack's view ids start with V: an import's key never meets one
 _TEAM_SPLIT = re.compile(r"[\s,;]+")
 
@@ -160,8 +159,7 @@ def _row(record: list[str], columns: dict[str, int], line: int) -> tuple[ImportR
     bad_team = [u for u in team if _member_problem(u)]
     check(TEAM, f"{len(bad_team)} of the {len(team)} are not Slack member ids (U…)" if bad_team else None)
     check(TEAM, f"more than {MAX_TEAM} people; add the rest in the channel" if len(team) > MAX_TEAM else None)
-    if link:
-        check(LINK, f"keep the link under {MAX_LINK} characters" if len(link) > MAX_LINK else url_problem(link))
+    check(LINK, url_problem(link) if link else None)  # the one link rule, as in the new-loop modal
     if problems:
         return None, problems
     return ImportRow(line, name, pack, profile, manager, team, link or None), []
