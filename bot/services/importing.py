@@ -129,7 +129,8 @@ class CandidateImport:
                 )
                 # None: a run beside this one wrote it first; it is the same loop either way.
                 candidate_id = self.loops.begin_loop(form, recruiter, row.key) or self._find(row.key)
-            assert candidate_id is not None
+            if candidate_id is None:  # written by another run and discarded by it since
+                raise HirebotError(f"line {row.line}: another import changed this row's loop; run the import again.")
             planned.append(Planned(row, candidate_id, self._left(candidate_id)))
         return planned
 
