@@ -118,6 +118,7 @@ def measure(args: argparse.Namespace, work: Path, emulator: SlackEmulator, slack
     csv_path.write_text(export(emulator.users, args.loops), encoding="utf-8")
     env = {
         "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),  # this checkout's hirebot, whatever the virtualenv has installed
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": url,
