@@ -101,10 +101,10 @@ class RateLimitedSlack:
             def log_message(self, *args: object) -> None:  # quiet: the benchmark prints a table
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 self._forward(b"")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._forward(self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
             def _forward(self, body: bytes) -> None:
@@ -121,7 +121,7 @@ class RateLimitedSlack:
                     proxy.upstream + self.path, data=body or None, headers=headers, method=self.command
                 )
                 try:
-                    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+                    with urllib.request.urlopen(request, timeout=30) as response:
                         self._answer(response.status, response.read(), {})
                 except urllib.error.HTTPError as exc:
                     self._answer(exc.code, exc.read(), {})

@@ -15,7 +15,6 @@ from hashlib import sha256
 
 from bot.mrkdwn import url_problem
 from bot.services.checks import bad_user_id, has_control
-from db.models import Candidate
 
 # The export's columns, by the names the README gives; a few spellings exports use are accepted.
 NAME, PACK, PROFILE, MANAGER, TEAM, LINK = "name", "role pack", "profile", "hiring manager", "team", "link"
@@ -35,7 +34,7 @@ ALIASES = {
 FIELDS = (NAME, PACK, PROFILE, MANAGER, TEAM, LINK)
 MAX_ROWS = 500  # at Slack's pace for channels, about 25 minutes of opening
 MAX_TEAM = 20  # more people are added in the channel, not from a spreadsheet cell
-MAX_NAME = Candidate.__table__.c.name.type.length
+MAX_NAME = 200  # the name column's width, as the new-loop modal checks it
 KEY_PREFIX = "imp"  # Slack's view ids start with V: an import's key never meets one
 _TEAM_SPLIT = re.compile(r"[\s,;]+")
 

@@ -106,8 +106,9 @@ class CandidateImport:
         found = {user: self.loops.person_problem(user) for user in people}
         problems = []
         for row in rows:
-            if found[row.hiring_manager]:
-                problems.append(RowProblem(row.line, MANAGER, found[row.hiring_manager]))
+            manager = found[row.hiring_manager]
+            if manager:
+                problems.append(RowProblem(row.line, MANAGER, manager))
             # The ids passed the member-id check, so they are safe to show.
             problems += [RowProblem(row.line, TEAM, f"{u}: {found[u]}") for u in row.team if found[u]]
         return problems
