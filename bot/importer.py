@@ -23,6 +23,7 @@ from bot.errors import HirebotError
 from bot.services.import_rows import ImportRow
 from bot.services.importing import OPENED, RESUMED, SKIPPED, CandidateImport, Outcome, Planned
 from bot.slack_gateway import METHOD_TIERS, TIER_PER_MINUTE, SlackGateway
+from bot.startup import check_database
 
 # The Web API method each step of opening a loop calls once. The card (chat.postMessage) is
 # left out: its budget is per channel, and each loop posts one card into its own channel.
@@ -45,6 +46,7 @@ INTERRUPTED = 130
 def import_candidates(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require("SLACK_BOT_TOKEN")
+    check_database(settings, migrate=False)  # says how to migrate, before any row is read
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:

@@ -12,6 +12,7 @@ from bot import cli, importer
 from bot.errors import PermissionDenied, SlackTransientError
 from bot.services.import_rows import row_key
 from bot.services.importing import ImportRefused
+from db.migrate import upgrade
 from db.models import Candidate, LoopStatus, TeamRole
 from tests.support.loops import unique_name
 
@@ -177,16 +178,34 @@ def test_the_same_candidate_edited_between_runs_is_not_opened_again(hirebot):
         assert session.scalar(select(func.count()).select_from(Candidate)) == 1
 
 
-def test_the_command_line_reads_the_file_and_exits_2_on_a_bad_one(hirebot, monkeypatch, tmp_path, capsys):
-    path = tmp_path / "event.csv"
-    path.write_bytes(HEADER.encode() + b"Ada,ml-engineer,balanced,hank,,\n")
-    monkeypatch.setattr(importer, "build_services", lambda settings, slack: hirebot.services)
-    monkeypatch.setattr(hirebot.services.background, "shutdown", lambda: None, raising=False)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-used")
-    assert cli.main(["import", "candidates", str(path), "--recruiter", hirebot.users["rita"]]) == 2
+def test_the_command_line_imports_a_file_and_exits_2_on_a_bad_one(emulator, tmp_path, monkeypatch, capsys):
+    """`hirebot import candidates` as a recruiter runs it: settings from the environment, a
+    migrated database, the real gateway against the emulator."""
+    url = f"sqlite:///{tmp_path}/hirebot.db"
+    upgrade(url)
+    people = emulator.users
+    monkeypatch.chdir(tmp_path)  # no .env file but this test's
+    for name, value in {
+        "SLACK_BOT_TOKEN": emulator.next_bot_token(),
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": url,
+        "HIREBOT_RECRUITERS": people["rita"],
+    }.items():
+        monkeypatch.setenv(name, value)
+    bad, good = tmp_path / "bad.csv", tmp_path / "event.csv"
+    bad.write_text(HEADER + f"Ada,ml-engineer,balanced,hank,{people['priya']},\n", encoding="utf-8")
+    good.write_text(HEADER + f"{unique_name('Cli')},ml-engineer,balanced,{people['hank']},{people['omar']},\n")
+    command = ["import", "candidates", "--recruiter", people["rita"]]
+
+    assert cli.main([*command, str(bad)]) == 2
     assert "line 2, field hiring manager: not a Slack member id" in capsys.readouterr().err
-    assert cli.main(["import", "candidates", str(tmp_path / "missing.csv"), "--recruiter", "U1"]) == 2
+    assert cli.main([*command, str(tmp_path / "missing.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
+    assert cli.main([*command, str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "1 rows: 1 opened" in out and "hirebot" in out
+    assert cli.main([*command, str(good)]) == 0
+    assert "1 already complete" in capsys.readouterr().out
 
 
 def test_an_interruption_right_after_the_channel_is_created_still_ends_in_a_complete_loop(hirebot, monkeypatch):
