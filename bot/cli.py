@@ -271,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
         "open one loop per row of a recruiter's CSV export (name, role pack, profile, hiring manager, team, link)",
         importer.import_candidates,
     )
-    candidates.add_argument("file", metavar="FILE.csv")
+    candidates.add_argument(
+        "file", metavar="FILE.csv", help="the export, UTF-8; its first line names the columns (README: A hiring event)"
+    )
     candidates.add_argument(
         "--recruiter", required=True, metavar="U…", help="your Slack member id; it must be in HIREBOT_RECRUITERS"
     )
