@@ -146,6 +146,20 @@ class RateLimiter:
             self._sleep(wait)
         return wait
 
+    def hold(self, method: str, key: str, seconds: float) -> None:
+        """Slack answered 429 with Retry-After `seconds`: its count is the one that matters.
+
+        The refused call's token is given back (Slack did not count the call), and no token is
+        there before `seconds` have passed, then one, for the retry. Without this the retry
+        waited Retry-After and then our own pace again, and the calls after it ran ahead of
+        Slack's count into the next 429."""
+        rate, burst = self.budget(method)
+        with self._lock:
+            now = self._clock()
+            tokens, last = self._buckets.get((method, key), [burst, now])
+            tokens = min(burst, tokens + (now - last) * rate) + 1.0
+            self._buckets[(method, key)] = [min(tokens, 1.0 - seconds * rate), now]
+
 
 @dataclass(frozen=True)
 class SlackUser:
@@ -241,6 +255,7 @@ class SlackGateway:
                     if retry_after > inline or attempt > self._max_retries:
                         metrics.record_slack_error(method, "ratelimited")
                         raise errors.SlackRateLimited(method, retry_after) from None
+                    self._limiter.hold(method, rate_key, retry_after)
                     self._sleep(retry_after)
                     continue
                 if status >= 500:

@@ -129,6 +129,10 @@ class LoopService:
         if problems:
             raise InvalidInput(problems)
 
+    def person_problem(self, user_id: str) -> str | None:
+        """Why this member id cannot be on a hiring team (deactivated, unknown, an app), or None."""
+        return self._inactive(user_id)
+
     def _inactive(self, user_id: str) -> str | None:
         try:
             user = self.slack.user_info(user_id)

@@ -432,6 +432,35 @@ def test_the_gateway_keys_post_message_by_channel(server: tuple[FakeSlack, str],
     assert waits == [pytest.approx(1.0)]
 
 
+def test_a_call_slack_refused_with_429_is_not_charged_twice(server: tuple[FakeSlack, str], slack: FakeSlack) -> None:
+    """Slack's 429 is the truth: its Retry-After is the wait, not Retry-After plus our own pace
+    again for the refused call, and the calls after the retry keep Slack's pace from there."""
+    _, url = server
+    clock = FakeClock()
+    limiter_waits: list[float] = []
+
+    def sleep(seconds: float, waits: list[float] | None = None) -> None:
+        clock.now += seconds
+        if waits is not None:
+            waits.append(seconds)
+
+    gateway = SlackGateway(
+        WebClient(token=TOKEN, base_url=url, timeout=5),
+        RateLimiter(clock=clock, sleep=lambda s: sleep(s, limiter_waits)),
+        sleep=sleep,
+    )
+    start = clock.now
+    gateway.set_topic("C0CHAN", "t")
+    gateway.set_topic("C0CHAN", "t")  # Tier 2's burst of two, spent
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})]
+    gateway.set_topic("C0CHAN", "t")  # our pace: 3 s; Slack refuses it anyway: 1 s more, then it goes
+    assert limiter_waits == [pytest.approx(3.0)]
+    assert clock.now - start == pytest.approx(4.0)
+    gateway.set_topic("C0CHAN", "t")  # one Tier 2 interval after the retry, as Slack counts
+    assert clock.now - start == pytest.approx(7.0)
+    assert len(slack.calls("conversations.setTopic")) == 5
+
+
 # Privacy: the gateway never logs a token or message text.
 
 
