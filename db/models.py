@@ -95,6 +95,9 @@ class ReminderKind(enum.StrEnum):
     PRE_DEBRIEF_NUDGE = "pre_debrief_nudge"
     DEBRIEF_SUMMARY = "debrief_summary"
     RECEIPT = "receipt"  # "✅ … submitted" in the candidate channel; target_user_id holds the channel
+    # An .ics calendar invite (or its cancellation) DMed to target_user_id; no interview_id: the debrief's.
+    INVITE = "invite"
+    INVITE_CANCEL = "invite_cancel"
 
 
 class ReminderStatus(enum.StrEnum):
@@ -182,6 +185,8 @@ class Interview(Base):
     status: Mapped[InterviewStatus] = mapped_column(
         _enum(InterviewStatus, "interview_status"), default=InterviewStatus.SCHEDULED
     )
+    # The iCalendar SEQUENCE of its invite: 0 when planned, one more with each change after.
+    invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -320,6 +325,7 @@ class Debrief(Base):
     posted_at: Mapped[datetime | None]
     # What the posted summary was built from ({scorecard id: amendments}), to say what changed.
     summarised: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")  # as Interview.invite_sequence
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="debrief")

@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.mrkdwn import escape
 from bot.services import notices
+from bot.services.invite_sending import InviteSender
 from bot.services.outbox import (
     DM_SPACING,
     RENEW_EVERY,
@@ -39,7 +40,7 @@ from bot.services.outbox import (
 )
 from bot.services.outgoing import RANK, Loaded, Outgoing, SweepStats, absorb, personal_nudge
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
-from bot.services.reminders import ReminderPlanner, interview_end
+from bot.services.reminders import INVITE_KINDS, ReminderPlanner, interview_end
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
@@ -77,6 +78,7 @@ class ReminderDispatcher:
         self.on_failure = on_failure or (lambda candidate_id, user, code: None)
         self.on_summary_due = on_summary_due
         self.planner = planner or ReminderPlanner(hours)
+        self.invites = InviteSender(slack, rubrics, clock, zone)
 
     # One sweep
 
@@ -131,6 +133,8 @@ class ReminderDispatcher:
         interview = loaded.interviews.get(row.interview_id) if row.interview_id else None
         if candidate is None or candidate.status is not LoopStatus.OPEN:
             stats.finish(row, ReminderStatus.EXPIRED, "loop closed")
+        elif row.kind in INVITE_KINDS:  # before the cancelled check: a cancellation is an invite too
+            return self.invites.route(row, candidate, interview, stats)
         elif interview is not None and interview.status is InterviewStatus.CANCELLED:
             stats.finish(row, ReminderStatus.CANCELLED, "interview cancelled")
         elif row.kind is ReminderKind.PREP_KIT:

@@ -237,6 +237,7 @@ class LoopService:
                 candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
             session.flush()
             self.reminders.plan_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock(), changed=False)
             session.add(queries.audit(actor, "interview.added", candidate_id, {"interview": interview.id}))
             interview_id = interview.id
             channel = candidate.channel_id
@@ -271,6 +272,7 @@ class LoopService:
                 candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
             channel = candidate.channel_id
             self.reminders.plan_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock(), previous=previous)
             session.add(queries.audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
         if channel and plan.interviewer_id != previous:
             self.channel.invite(candidate_id, channel, plan.interviewer_id)
@@ -285,6 +287,7 @@ class LoopService:
                 raise InvalidInput({"interview": "This interview already has a scorecard; it can't be cancelled."})
             interview.status = InterviewStatus.CANCELLED
             self.reminders.cancel_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock())
             session.add(
                 queries.audit(actor, "interview.cancelled", interview.candidate_id, {"interview": interview_id})
             )
@@ -306,12 +309,14 @@ class LoopService:
         when = self.validate_debrief(candidate_id, date, time, actor)
         with self.db.transaction() as session:
             candidate = queries.load_loop(session, candidate_id)
+            changed = candidate.debrief is not None
             if candidate.debrief is None:
                 candidate.debrief = Debrief(scheduled_at=when)
             else:
                 candidate.debrief.scheduled_at = when
             session.flush()
             self.reminders.plan_debrief(session, candidate)
+            self.reminders.invite_debrief(session, candidate, self.clock(), changed=changed)
             session.add(queries.audit(actor, "debrief.set", candidate_id, {}))
         self.refresh_card(candidate_id)
         return when

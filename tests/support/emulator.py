@@ -40,6 +40,7 @@ INSPECTOR_SCOPES = [
     "pins:read",
     "bookmarks:read",
     "chat:write",
+    "files:read",  # to read back the calendar invites the bot shared
 ]
 
 # The people of the test workspace, by handle.
