@@ -18,6 +18,7 @@ from bot.slack_gateway import RateLimiter, SlackGateway
 from db.models import Base
 from db.session import Database, make_engine
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator
+from tests.support.invites import check_invites
 from tests.support.logs import assert_not_logged, personal_data
 from tests.support.slack import SIGNING_SECRET, RecordingClient, SlackDriver
 
@@ -120,6 +121,8 @@ def hirebot(
     yield Hirebot(services, driver, emulator, client, clock, waits)
     driver.stop()
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
+    # Every calendar invite sent in the end-to-end run is parsed and checked against its database.
+    check_invites(client, emulator, database)
     assert_not_logged(caplog, personal_data(database) | {token, SIGNING_SECRET})
 
 

@@ -102,6 +102,10 @@ class ReminderDispatcher:
         """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""
         return self.sweep(kinds=(ReminderKind.RECEIPT,))
 
+    def post_invites(self) -> SweepStats:
+        """Right after a plan changed: its calendar invites now (the next sweep retries any that fail)."""
+        return self.sweep(kinds=INVITE_KINDS)
+
     # Deciding what each claimed row means now
 
     def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[Outgoing]:

@@ -84,6 +84,8 @@ class LoopService:
         self.opening = LoopOpening(db, rubrics, self.channel, clock)
         # Called with the candidate id when a scorecard lands (the debrief refreshes its pre-read).
         self.scorecard_listeners: list[Callable[[int], object]] = []
+        # Called after a plan change committed its calendar invites to the outbox (they go out now).
+        self.invite_listeners: list[Callable[[], object]] = []
 
     # Permissions
 
@@ -245,6 +247,7 @@ class LoopService:
             self.channel.invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(plan.interviewer_id)
+        self.send_invites()
         return interview_id
 
     def candidate_of(self, interview_id: int) -> int:
@@ -278,6 +281,7 @@ class LoopService:
             self.channel.invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(previous, plan.interviewer_id)
+        self.send_invites()
 
     def cancel_interview(self, interview_id: int, actor: str) -> None:
         with self.db.transaction() as session:
@@ -294,6 +298,7 @@ class LoopService:
             candidate_id, interviewer = interview.candidate_id, interview.interviewer_id
         self.refresh_card(candidate_id)
         self.refresh_homes(interviewer)
+        self.send_invites()
 
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
@@ -319,6 +324,7 @@ class LoopService:
             self.reminders.invite_debrief(session, candidate, self.clock(), changed=changed)
             session.add(queries.audit(actor, "debrief.set", candidate_id, {}))
         self.refresh_card(candidate_id)
+        self.send_invites()
         return when
 
     def _planning(self, candidate_id: int, actor: str) -> str:
@@ -349,6 +355,10 @@ class LoopService:
         self.refresh_card(candidate_id)
         for listener in self.scorecard_listeners:
             listener(candidate_id)
+
+    def send_invites(self) -> None:
+        for listener in self.invite_listeners:
+            listener()
 
     def refresh_homes(self, *users: str) -> None:
         """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
