@@ -104,7 +104,8 @@ class SlackEmulator:
         # The emulator names itself localhost in the links it hands out; read from the same process.
         parts = urllib.parse.urlsplit(url)
         assert parts.hostname in ("localhost", "127.0.0.1") and parts.port == urllib.parse.urlsplit(self.url).port
-        request = urllib.request.Request(f"{self.url}{parts.path}", headers={"Authorization": f"Bearer {next(self._inspectors)}"})
+        auth = {"Authorization": f"Bearer {next(self._inspectors)}"}
+        request = urllib.request.Request(f"{self.url}{parts.path}", headers=auth)
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return response.read()
 
