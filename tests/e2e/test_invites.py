@@ -70,6 +70,7 @@ def test_a_planned_interview_sends_the_interviewer_an_invite_in_their_dm(hirebot
 def test_a_reschedule_sends_an_update_with_a_higher_sequence(hirebot):
     candidate, interview = planned(hirebot)
     reschedule(hirebot, candidate, interview, "priya", "2030-04-02", "10:00")
+    # Both within the same minute: invites are not held back by the 15-minute reminder spacing.
     first, update = invites_to(hirebot, "priya")
     assert first.uid == update.uid and (first.sequence, update.sequence) == (0, 1)
     assert update.method == "REQUEST"
