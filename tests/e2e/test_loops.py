@@ -267,6 +267,7 @@ def test_reschedule_and_cancel_from_the_status_view_move_and_cancel_reminders(hi
     hirebot.slack.click(
         hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id, selected=f"cancel:{interview.id}"
     )
+    hirebot.run_background()  # the cancellation's calendar file goes out
     with hirebot.services.db.transaction() as session:
         assert session.get(Interview, interview.id).status is InterviewStatus.CANCELLED
         assert (

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.services import invites
 from bot.services.invite_sending import DEBRIEF_MINUTES
 from bot.services.reminders import INVITE_KINDS, interview_end
-from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderStatus
+from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderStatus
 from db.session import Database
 
 
@@ -51,9 +51,10 @@ def sent_invites(client, emulator) -> list[SentInvite]:  # noqa: ANN001
     return found
 
 
-def check_invites(client, emulator, db: Database) -> list[SentInvite]:  # noqa: ANN001
+def check_invites(client, emulator, db: Database, against_db: bool = True) -> list[SentInvite]:  # noqa: ANN001
     """Sequences never go down per event; each person's latest invite matches the database
-    (unless a newer one is still waiting in the outbox). Returns what was checked."""
+    (unless a newer one is still waiting in the outbox, or the loop was purged since).
+    Returns what was checked."""
     sent = sent_invites(client, emulator)
     highest: dict[str, int] = {}
     latest: dict[tuple[str, str], SentInvite] = {}
@@ -63,17 +64,26 @@ def check_invites(client, emulator, db: Database) -> list[SentInvite]:  # noqa: 
         assert invite.event.decoded("DTSTART").utcoffset() == timedelta(0), "times must be in UTC"
         highest[invite.uid] = invite.sequence
         latest[(invite.uid, invite.recipient)] = invite
-    waiting = _waiting(db)
+    waiting = _waiting(db) if against_db else set()
     with db.transaction() as session:
         for (uid, recipient), invite in latest.items():
             kind, ident = uid.split("@")[0].split("-")
-            if (kind, int(ident)) in waiting:
+            found = session.get(Interview if kind == "interview" else Candidate, int(ident))
+            if not against_db or (kind, int(ident)) in waiting or _purged(found):
                 continue
             if kind == "interview":
-                _check_interview(session.get(Interview, int(ident)), recipient, invite)
+                _check_interview(found, recipient, invite)
             else:
-                _check_debrief(session.get(Candidate, int(ident)), recipient, invite)
+                _check_debrief(found, recipient, invite)
     return sent
+
+
+def _purged(found: Interview | Candidate | None) -> bool:
+    """A purged loop keeps no interviews to check against (the invites were checked before)."""
+    if found is None:
+        return True
+    candidate = found.candidate if isinstance(found, Interview) else found
+    return candidate.status is LoopStatus.PURGED
 
 
 def _waiting(db: Database) -> set[tuple[str, int]]:
