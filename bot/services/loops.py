@@ -235,8 +235,7 @@ class LoopService:
                 timezone=zone,
             )
             session.add(interview)
-            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
-                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            self._join_team(session, candidate, plan.interviewer_id)
             session.flush()
             self.reminders.plan_interview(session, interview)
             self.reminders.invite_interview(session, interview, self.clock(), changed=False)
@@ -249,6 +248,15 @@ class LoopService:
         self.refresh_homes(plan.interviewer_id)
         self.send_invites()
         return interview_id
+
+    def _join_team(self, session: Session, candidate: Candidate, user: str) -> None:
+        """A new interviewer joins the hiring team, and so the debrief's invite, if one was sent."""
+        if user in {m.user_id for m in candidate.team}:
+            return
+        candidate.team.append(TeamMember(user_id=user, role=TeamRole.INTERVIEWER))
+        if candidate.debrief is not None:
+            session.flush()
+            self.reminders.invite_debrief(session, candidate, self.clock(), changed=True)
 
     def candidate_of(self, interview_id: int) -> int:
         with self.db.transaction() as session:
@@ -271,8 +279,7 @@ class LoopService:
             interview.duration_minutes = plan.duration_minutes
             interview.timezone = zone
             candidate = interview.candidate
-            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
-                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            self._join_team(session, candidate, plan.interviewer_id)
             channel = candidate.channel_id
             self.reminders.plan_interview(session, interview)
             self.reminders.invite_interview(session, interview, self.clock(), previous=previous)

@@ -147,3 +147,15 @@ def test_an_upload_that_fails_is_retried_by_the_sweep(hirebot, monkeypatch):
     assert hirebot.services.dispatcher.sweep(kinds=(ReminderKind.INVITE,)).sent == 1
     [invite] = invites_to(hirebot, "priya")
     assert (invite.method, invite.sequence) == ("REQUEST", 0)
+
+
+def test_an_interviewer_who_joins_after_the_debrief_was_set_is_invited_to_it(hirebot):
+    candidate, interview = planned(hirebot)
+    set_debrief(hirebot, candidate, "2030-03-12", "14:00")
+    add_interview(hirebot, candidate, "ml_system_design", "lars", "2030-03-07", "10:00")
+    uid = f"debrief-{candidate.id}@hirebot"
+    [lars] = [i for i in invites_to(hirebot, "lars") if i.uid == uid]
+    assert lars.sequence == 1 and hirebot.users["lars"] in lars.attendees
+    # Everyone else's copy is updated too, so every calendar lists the same people (checked
+    # against the database after the test).
+    assert [i.sequence for i in invites_to(hirebot, "hank") if i.uid == uid] == [0, 1]
