@@ -64,12 +64,14 @@ def check_invites(client, emulator, db: Database, against_db: bool = True) -> li
         assert invite.event.decoded("DTSTART").utcoffset() == timedelta(0), "times must be in UTC"
         highest[invite.uid] = invite.sequence
         latest[(invite.uid, invite.recipient)] = invite
-    waiting = _waiting(db) if against_db else set()
+    if not latest or not against_db:
+        return sent
+    waiting = _waiting(db)
     with db.transaction() as session:
         for (uid, recipient), invite in latest.items():
             kind, ident = uid.split("@")[0].split("-")
             found = session.get(Interview if kind == "interview" else Candidate, int(ident))
-            if not against_db or (kind, int(ident)) in waiting or _purged(found):
+            if (kind, int(ident)) in waiting or _purged(found):
                 continue
             if kind == "interview":
                 _check_interview(found, recipient, invite)
