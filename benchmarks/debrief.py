@@ -20,16 +20,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event
 
-from bot.services.debrief import DebriefService  # noqa: E402
-from bot.services.loop_channel import LoopChannel  # noqa: E402
-from bot.services.reminders import ReminderPlanner  # noqa: E402
-from db.models import Base, Candidate, Interview, LoopStatus, RaisedRedFlag, Rating, Scorecard  # noqa: E402
-from db.session import Database, make_engine  # noqa: E402
-from handlers.builders import BlockKitRenderer  # noqa: E402
-from handlers.builders.debrief import debrief as render  # noqa: E402
-from rubrics.loader import RubricRegistry  # noqa: E402
+from bot.services.debrief import DebriefService
+from bot.services.loop_channel import LoopChannel
+from bot.services.reminders import ReminderPlanner
+from db.models import Base, Candidate, Interview, LoopStatus, RaisedRedFlag, Rating, Scorecard
+from db.session import Database, make_engine
+from handlers.builders import BlockKitRenderer
+from handlers.builders.debrief import debrief as render
+from rubrics.loader import RubricRegistry
 
 NOW = datetime(2030, 3, 12, 13, 0, tzinfo=UTC)
 RUBRICS = RubricRegistry.from_directory()
@@ -37,7 +37,7 @@ PACK = RUBRICS.get("ml-engineer")
 
 
 class StatementCounter:
-    def __init__(self, engine) -> None:  # noqa: ANN001
+    def __init__(self, engine) -> None:
         self.count = 0
         event.listen(engine, "before_cursor_execute", self._count)
 

@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -67,6 +68,7 @@ from db.session import Database, make_engine  # noqa: E402
 from handlers.builders import scorecards as scorecard_views  # noqa: E402
 from handlers.ids import COMMAND, Action, Block, evidence_block, rating_block  # noqa: E402
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator  # noqa: E402
+from tests.support.procfile import procfile  # noqa: E402
 from tests.support.slack import SIGNING_SECRET, form_values, sign  # noqa: E402
 from tests.support.slack import text as text_input  # noqa: E402
 
@@ -230,7 +232,7 @@ def radio(value: str) -> dict[str, Any]:
     return {"type": "radio_buttons", "selected_option": {"value": value}}
 
 
-def submit_body(seeded: Seeded, pack, interview: tuple[int, str, str], rating: str) -> str:  # noqa: ANN001
+def submit_body(seeded: Seeded, pack, interview: tuple[int, str, str], rating: str) -> str:
     interview_id, who, stage = interview
     fields: dict[str, Any] = {}
     for key in pack.stage(stage).competencies:
@@ -254,39 +256,10 @@ def free_port() -> int:
 
 
 def start_gunicorn(workdir: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    log_file = workdir / "server.log"
-    config = workdir / "gunicorn_logging.py"
-    # Logging only: the hirebot loggers' INFO lines (Slack error codes) go to server.log.
-    config.write_text(
-        "logconfig_dict = "
-        + repr(
-            {
-                "version": 1,
-                "disable_existing_loggers": False,
-                "formatters": {"plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"}},
-                "handlers": {"file": {"class": "logging.FileHandler", "filename": str(log_file), "formatter": "plain"}},
-                "root": {"level": "INFO", "handlers": ["file"]},
-                "loggers": {
-                    "gunicorn.error": {"level": "INFO", "handlers": ["file"], "propagate": False},
-                    "slack_sdk": {"level": "INFO"},
-                },
-            }
-        )
-        + "\n"
-    )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [
-        str(gunicorn),
-        "--workers",
-        "2",
-        "--bind",
-        f"{HOST}:{port}",
-        "--config",
-        str(config),
-        "bot.web:create_wsgi()",
-    ]
-    out = open(workdir / "gunicorn.out", "w")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    """The Procfile's web process as it stands (its gunicorn config gives hirebot's logging and
+    multiprocess metrics); its log lines, gunicorn's and hirebot's, go to server.log."""
+    out = open(workdir / "server.log", "w")
+    return subprocess.Popen(procfile("web", HOST, port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -295,7 +268,7 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> N
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited at start-up")
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as r:
                 if r.status == 200 and len(workers(process.pid)) == 2:
                     return
         except OSError:
@@ -373,7 +346,7 @@ def bot_budget(emulator: SlackEmulator) -> int | None:
         f"{emulator.api_url}auth.test", data=b"", headers={"Authorization": f"Bearer {BOT_TOKEN}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as r:
             return int(r.headers.get("X-RateLimit-Remaining", "-1"))
     except OSError:
         return None
@@ -422,6 +395,7 @@ class Load:
     pacer: Pacer
     samples: list[Sample] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    sent: Counter[str] = field(default_factory=Counter)  # warm-up included: /metrics counts those too
 
     def pick(self, rng: random.Random) -> str:
         kinds, weights = zip(*self.mix.items(), strict=True)
@@ -463,6 +437,8 @@ class Load:
             kind = self.pick(rng)
             body = self.body(kind, rng)
             elapsed, error = self.send(kind, body)
+            with self.lock:
+                self.sent[kind] += 1
             if record:
                 with self.lock:
                     self.samples.append(Sample(kind, elapsed, error, time.monotonic()))
@@ -498,6 +474,58 @@ def check(kind: str, status: int, payload: bytes, elapsed: float) -> str | None:
     return None
 
 
+# What /metrics says (bot/metrics.py), scraped from whichever worker answers.
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as r:
+        text_ = r.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text_)
+        for s in family.samples
+    }
+
+
+def summed(found: dict, name: str, **labels: str) -> float:
+    return sum(v for (n, ls), v in found.items() if n == name and all(item in ls for item in labels.items()))
+
+
+def metrics_report(during: dict | None, after: list[dict], sent: Counter[str]) -> None:
+    print("\n/metrics (multiprocess: both workers' counts in every scrape)")
+    if during is not None:
+        print(f"  mid-run scrape: {summed(during, 'hirebot_requests_total'):.0f} requests counted so far")
+    final = after[-1]
+    totals = [summed(f, "hirebot_requests_total") for f in after]
+    print(
+        f"  after the load: {totals[-1]:.0f} requests counted, {sum(sent.values())} sent "
+        f"({'equal' if totals[-1] == sum(sent.values()) else 'DIFFERENT'}); {len(after)} scrapes agree: "
+        f"{'yes' if len(set(totals)) == 1 else 'NO ' + str(totals)}"
+    )
+    keys = sorted(
+        {dict(ls)["interaction"] + " " + dict(ls)["outcome"] for n, ls in final if n == "hirebot_requests_total"}
+    )
+    for key in keys:
+        kind, result = key.split()
+        count = summed(final, "hirebot_requests_total", interaction=kind, outcome=result)
+        print(f"  hirebot_requests_total{{interaction={kind},outcome={result}}} {count:.0f}")
+    for kind in sorted({dict(ls)["interaction"] for n, ls in final if n == "hirebot_ack_seconds_count"}):
+        count = summed(final, "hirebot_ack_seconds_count", interaction=kind)
+        mean = summed(final, "hirebot_ack_seconds_sum", interaction=kind) / count * 1000 if count else 0.0
+        within = summed(final, "hirebot_ack_seconds_bucket", interaction=kind, le="0.1")
+        print(
+            f"  hirebot_ack_seconds{{interaction={kind}}}: {count:.0f} acks, mean {mean:.1f} ms, "
+            f"{within:.0f} within 100 ms"
+        )
+    for name in ("hirebot_slack_calls_total", "hirebot_slack_rate_limited_total", "hirebot_slack_errors_total"):
+        for (n, ls), value in sorted(final.items()):
+            if n == name and value:
+                print(f"  {name}{{{','.join(f'{k}={v}' for k, v in ls)}}} {value:.0f}")
+    for (n, ls), value in sorted(final.items()):
+        if n.startswith("hirebot_outbox"):
+            print(f"  {n}{{{','.join(f'{k}={v}' for k, v in ls)}}} {value:.0f}")
+
+
 # The report.
 
 
@@ -512,7 +540,7 @@ def server_log_summary(path: Path) -> list[tuple[int, str]]:
     counts: Counter[str] = Counter()
     if not path.exists():
         return []
-    line_re = re.compile(r"^\S+ \S+ \d+ (INFO|WARNING|ERROR|CRITICAL) (\S+): (.*)$")
+    line_re = re.compile(r"^\S+ \d+ (INFO|WARNING|ERROR|CRITICAL) (\S+): (.*)$")
     for line in path.read_text(errors="replace").splitlines():
         m = line_re.match(line)
         if not m:
@@ -528,7 +556,7 @@ def server_log_summary(path: Path) -> list[tuple[int, str]]:
     return [(n, what) for what, n in counts.most_common(12)]
 
 
-def report(
+def report(  # noqa: C901, PLR0913
     args: argparse.Namespace,
     samples: list[Sample],
     duration: float,
@@ -541,7 +569,7 @@ def report(
     stopped: tuple[float, bool],
 ) -> None:
     print(
-        f"\nhirebot under load: gunicorn, 2 sync workers, PostgreSQL ({LOAD_DB}), Slack emulator; "
+        f"\nhirebot under load: the Procfile's gunicorn (2 workers), PostgreSQL ({LOAD_DB}), Slack emulator; "
         f"{args.clients} clients for {duration:.1f} s over {args.loops} loops ({args.loops * INTERVIEWS_PER_LOOP} "
         f"interviews); mix {args.mix}, clicks paced to {args.clicks_per_minute}/min; {os.cpu_count()} CPUs "
         f"shared by clients, server, database and emulator; seeded in {seeded_in:.1f} s\n"
@@ -712,12 +740,17 @@ def main() -> int:
 
             sampler = threading.Thread(target=sample_rss, daemon=True)
             sampler.start()
+            mid_run: list[dict] = []  # /metrics halfway through the load, as a scraper would see it
+            midway = threading.Timer(args.seconds / 2, lambda: mid_run.append(scrape(port)))
+            midway.start()
             duration = load.run(args.clients, args.seconds)
             done.set()
             sampler.join()
+            midway.join()
 
             after = Memory.of(process.pid)
             calls_after = bot_budget(emulator)
+            scrapes = [scrape(port) for _ in range(4)]
             stopped = stop(process)
             report(
                 args,
@@ -731,9 +764,10 @@ def main() -> int:
                 timeline,
                 stopped,
             )
+            metrics_report(mid_run[0] if mid_run else None, scrapes, load.sent)
         except Exception as exc:  # a benchmark reports what it could not measure and still exits 0
             print(f"load test not completed: {type(exc).__name__}: {exc}")
-            for name in ("gunicorn.out", "server.log"):
+            for name in ("server.log",):
                 path = workdir / name
                 if path.exists():
                     print(f"--- last lines of {name} ---")

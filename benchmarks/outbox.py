@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.scheduler import SWEEP_SECONDS  # noqa: E402
-from bot.services.dispatch import ReminderDispatcher  # noqa: E402
-from bot.services.workhours import WorkingHours  # noqa: E402
-from db.models import Base, Candidate, Interview, LoopStatus, Reminder, ReminderKind  # noqa: E402
-from db.session import Database, make_engine  # noqa: E402
-from handlers.builders import BlockKitRenderer  # noqa: E402
-from rubrics.loader import RubricRegistry  # noqa: E402
+from bot.scheduler import SWEEP_SECONDS
+from bot.services.dispatch import ReminderDispatcher
+from bot.services.workhours import WorkingHours
+from db.models import Base, Candidate, Interview, LoopStatus, Reminder, ReminderKind
+from db.session import Database, make_engine
+from handlers.builders import BlockKitRenderer
+from rubrics.loader import RubricRegistry
 
 CRASH = datetime(2030, 3, 6, 10, 0, tzinfo=UTC)  # a Wednesday morning in London
 
@@ -44,7 +44,7 @@ class Slack:
         self.when: dict[str, datetime] = {}
         self.clock = lambda: CRASH
 
-    def post_message(self, channel: str, text: str, blocks=None) -> str:  # noqa: ANN001
+    def post_message(self, channel: str, text: str, blocks=None) -> str:
         if self.die_after is not None and sum(self.sent.values()) >= self.die_after:
             raise Killed
         self.sent[channel] += 1

@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from bot.services.outbox import due_query  # noqa: E402
-from db.migrate import downgrade, upgrade  # noqa: E402
-from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus  # noqa: E402
-from db.session import Database, make_engine  # noqa: E402
+from bot.services.outbox import due_query
+from db.migrate import downgrade, upgrade
+from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
+from db.session import Database, make_engine
 
 NOW = datetime(2030, 3, 6, 10, 0, tzinfo=UTC)
 KINDS = [ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER]

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.bootstrap import Services
-from bot.logsafety import quiet_bolt_logger
+from bot.logs import bolt_logger
 from bot.slack_gateway import SlackGateway
 
 
@@ -38,7 +38,7 @@ def create_app(services: Services, *, process_before_response: bool = True, toke
         process_before_response=process_before_response,
         token_verification_enabled=token_verification,
         client=services.slack.web_client,
-        logger=quiet_bolt_logger(),
+        logger=bolt_logger(),
     )
     from handlers import register
 

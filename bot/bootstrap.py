@@ -16,6 +16,7 @@ from bot.errors import SlackError
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
+from bot.services.people import PeopleHours, PeopleService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
@@ -89,7 +90,8 @@ def build_services(
     rubrics = rubrics or RubricRegistry.from_directory(
         Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR
     )
-    hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
+    hours = WorkingHours(settings.working_hours_start, settings.working_hours_end, holidays=settings.holiday_calendar)
+    people = PeopleHours(hours)
     reminders = ReminderPlanner(
         hours,
         prep_kit_before=timedelta(minutes=settings.prep_kit_minutes),
@@ -97,9 +99,10 @@ def build_services(
         nudge_before_debrief=timedelta(hours=settings.nudge_hours_before_debrief),
         escalate_after_working_days=settings.escalate_after_days,
         summary_before_debrief=timedelta(minutes=settings.summary_minutes_before_debrief),
+        people=people,
     )
     render = renderer or BlockKitRenderer()
-    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders)
+    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people))
     debrief = DebriefService(
         db, slack, rubrics, render, clock, loops.channel, reminders, offer_archive=settings.offer_archive
     )
@@ -126,6 +129,7 @@ def build_services(
             on_failure=loops.reminder_failed,
             on_summary_due=debrief.post,
             planner=reminders,
+            zone_of=loops.interviewer_zone,
         ),
         debrief=debrief,
     )

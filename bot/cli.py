@@ -7,26 +7,37 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import agreement_report
-from bot.config import ConfigError, load_settings
-from bot.errors import HirebotError
+from bot import agreement_report, metrics
+from bot.config import WHERE, ConfigError, default_database_path, load_settings
+from bot.errors import HirebotError, NotFound
+from bot.logs import configure_logging
 from bot.services import agreement, agreement_data
+from bot.startup import check_database, preflight, safe_url
 from db.session import Database, make_engine
 from rubrics.loader import PACKS_DIR, RubricError, load_pack
 
 log = logging.getLogger("hirebot")
 
 
+class UsageError(Exception):
+    """A command given something it cannot act on. str() is the single line to show."""
+
+
 def _rubrics_check(args: argparse.Namespace) -> int:
-    paths = [Path(args.path)] if args.path else sorted(PACKS_DIR.glob("*.yaml"))
+    directory = Path(load_settings().rubrics_dir or PACKS_DIR)
+    paths = [Path(args.path)] if args.path else sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise RubricError(f"{directory}: no rubric packs (*.yaml) found")
     for path in paths:
         pack = load_pack(path)
         print(
@@ -43,44 +54,49 @@ def _rubrics_check(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from db.migrate import upgrade
-
     settings = load_settings()
-    upgrade(settings.database_url)
-    print(f"database at {_safe_url(settings.database_url)} is at the latest schema")
+    check_database(settings, migrate=True)
+    print(f"database at {safe_url(settings.database_url)} is at the latest schema")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
     """Socket Mode: one process holds the websocket, the listeners and the scheduler."""
     settings = load_settings()
-    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    preflight(settings, needs=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"), migrate=True, shared=False)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
     from bot.bootstrap import build_services
     from bot.scheduler import build_scheduler
-    from db.migrate import upgrade
 
-    upgrade(settings.database_url)
     services = build_services(settings)
-    app = create_app(services)
-    scheduler = build_scheduler(services.dispatcher)
+    app = create_app(services, token_verification=False)
+    scheduler = build_scheduler(services.dispatcher, settings.sweep_seconds)
+    stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
-    log.info("hirebot connecting over Socket Mode; reminders sweep every 30 s")
+    log.info("hirebot connecting over Socket Mode; reminders sweep every %d s", settings.sweep_seconds)
     # A platform stops processes with SIGTERM: treat it as Ctrl-C, so the finally runs.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         SocketModeHandler(app, settings.slack_app_token).start()
+    except SlackApiError as exc:
+        code = exc.response.get("error", "unknown_error")
+        raise ConfigError(
+            f"Slack refused SLACK_APP_TOKEN ({code}): copy a current one from {WHERE['SLACK_APP_TOKEN']}."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Could not reach Slack to open the Socket Mode connection ({type(exc).__name__}).") from None
     except KeyboardInterrupt:
         log.info("hirebot stopping")
     finally:
         _stop(scheduler)
+        stop_metrics()
         signal.signal(signal.SIGTERM, previous)
     return 0
 
 
-def _stop(scheduler) -> None:  # noqa: ANN001 - an APScheduler scheduler
+def _stop(scheduler) -> None:
     """Let a sweep in progress finish, so the reminders it sent are marked sent, not resent
     when their claim lapses."""
     scheduler.shutdown(wait=True)
@@ -90,30 +106,39 @@ def _stop(scheduler) -> None:  # noqa: ANN001 - an APScheduler scheduler
 def _worker(args: argparse.Namespace) -> int:
     """HTTP mode's single scheduler process (the Procfile's `worker:`): sweeps reminders, serves nothing."""
     settings = load_settings()
-    settings.require("SLACK_BOT_TOKEN")
+    preflight(settings, needs=("SLACK_BOT_TOKEN",), serves=False)
     from bot.bootstrap import build_services
     from bot.scheduler import build_scheduler
 
     services = build_services(settings)
-    scheduler = build_scheduler(services.dispatcher)
+    scheduler = build_scheduler(services.dispatcher, settings.sweep_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
-    log.info("hirebot worker sweeping reminders every 30 s")
+    log.info("hirebot worker sweeping reminders every %d s", settings.sweep_seconds)
     stop.wait()
     _stop(scheduler)
+    stop_metrics()
     return 0
+
+
+def _serve_metrics(settings, services) -> Callable[[], None]:
+    """Prometheus metrics on HIREBOT_METRICS_PORT, if set; returns how to stop serving them."""
+    if settings.metrics_port is None:
+        return lambda: None
+    return metrics.serve(settings.metrics_port, services.db)
 
 
 def _serve(args: argparse.Namespace) -> int:
     """HTTP mode for development; in production gunicorn serves bot.web (see Procfile)."""
     settings = load_settings()
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    preflight(settings, needs=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
     from bot.web import create_wsgi, make_server
 
     application = create_wsgi(settings)
-    with make_server("0.0.0.0", args.port, application) as server:  # noqa: S104 - a server listens
+    with make_server("0.0.0.0", args.port, application) as server:
         log.info("hirebot serving /slack/events and /healthz on port %d", args.port)
         server.serve_forever()
     return 0
@@ -124,7 +149,11 @@ def _export(args: argparse.Namespace) -> int:
     import json
 
     services = _offline_services()
-    data = json.dumps(services.debrief.export(args.candidate), indent=2, ensure_ascii=False)
+    try:
+        loop = services.debrief.export(args.candidate)
+    except NotFound:
+        raise _no_such_candidate(args.candidate) from None
+    data = json.dumps(loop, indent=2, ensure_ascii=False)
     if args.out:
         Path(args.out).write_text(data + "\n", encoding="utf-8")
         print(f"wrote candidate {args.candidate} to {args.out}")
@@ -136,9 +165,25 @@ def _export(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     """Remove a decided loop's personal data, keeping one anonymous audit line."""
     services = _offline_services()
-    services.debrief.purge(args.candidate)
+    if not args.yes and not _confirm(f"Purge candidate {args.candidate}'s personal data? This cannot be undone."):
+        print("nothing purged")
+        return 1
+    try:
+        services.debrief.purge(args.candidate)
+    except NotFound:
+        raise _no_such_candidate(args.candidate) from None
     print(f"purged candidate {args.candidate}: scorecards, interviews, reminders and names removed")
     return 0
+
+
+def _no_such_candidate(candidate: int) -> UsageError:
+    return UsageError(f"there is no candidate {candidate} in this database; the loop card shows each candidate's id.")
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("purge asks for confirmation; pass --yes to run it from a script.")
+    return input(f"{question} [y/N] ").strip().lower() in {"y", "yes"}
 
 
 def _report_agreement(args: argparse.Namespace) -> int:
@@ -156,7 +201,7 @@ def _report_agreement(args: argparse.Namespace) -> int:
         try:
             ratings = agreement_data.panel_ratings(db)
         except SQLAlchemyError:
-            raise HirebotError(f"cannot read ratings from {_safe_url(url)}; run `hirebot migrate` first?") from None
+            raise HirebotError(f"cannot read ratings from {safe_url(url)}; run `hirebot migrate` first?") from None
         finally:
             db.engine.dispose()
         results = agreement.measure_each(ratings, args.level, domain=agreement_data.RATING_SCALE)
@@ -165,71 +210,78 @@ def _report_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
-def _offline_services():  # noqa: ANN202 - bot.bootstrap.Services, imported lazily
+def _offline_services():
     """Services for commands that never call Slack (export, purge): no token needed."""
     from bot.bootstrap import build_services
 
-    return build_services(load_settings())
+    settings = load_settings()
+    check_database(settings, migrate=False)
+    return build_services(settings)
 
 
-def _safe_url(url: str) -> str:
-    """The database URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.split('@', 1)[1]}"
-    return url
+def _command(sub, name: str, about: str, func=None):
+    """A subcommand whose `--help` says what it does, as the command list does."""
+    command = sub.add_parser(name, help=about, description=about[0].upper() + about[1:] + ".")
+    if func:
+        command.set_defaults(func=func)
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hirebot", description="A Slack bot that runs hiring loops and debriefs.")
+    parser = argparse.ArgumentParser(
+        prog="hirebot",
+        description="A Slack bot that runs hiring loops and debriefs.",
+        epilog=f"Settings come from the environment and ./.env. Without DATABASE_URL the data is kept in "
+        f"SQLite at {default_database_path()}.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail (never tokens or notes)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="connect over Socket Mode, with the reminder scheduler in-process").set_defaults(
-        func=_run
+    _command(sub, "run", "connect over Socket Mode, with the reminder scheduler in-process (migrates first)", _run)
+    serve = _command(sub, "serve", "serve Slack's HTTP requests on /slack/events, plus GET /healthz", _serve)
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get("PORT", "3000"),
+        help="port to listen on (default: $PORT if set, else 3000; here %(default)s)",
     )
-    serve = sub.add_parser("serve", help="serve Slack's HTTP requests on /slack/events, plus GET /healthz")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.set_defaults(func=_serve)
-    sub.add_parser("worker", help="run only the reminder scheduler (HTTP mode's worker process)").set_defaults(
-        func=_worker
-    )
-    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(func=_migrate)
-    export = sub.add_parser("export", help="write a loop, its scorecards and the decision as JSON for an ATS")
-    export.add_argument(
-        "--candidate", type=int, required=True, help="the candidate id (shown by `export` and the card)"
-    )
+    _command(sub, "worker", "run only the reminder scheduler (HTTP mode's worker process)", _worker)
+    _command(sub, "migrate", "upgrade the database to the latest schema (the Procfile's release step)", _migrate)
+    export = _command(sub, "export", "write a loop, its scorecards and the decision as JSON for an ATS", _export)
+    export.add_argument("--candidate", type=int, required=True, help="the candidate id (shown on the loop card)")
     export.add_argument("--out", help="a file to write (default: standard output)")
-    export.set_defaults(func=_export)
-    purge = sub.add_parser("purge", help="remove a decided loop's personal data (retention); keeps an anonymous line")
-    purge.add_argument("--candidate", type=int, required=True)
-    purge.set_defaults(func=_purge)
-    report = sub.add_parser("report", help="reports on the panel").add_subparsers(dest="report_command", required=True)
-    agree = report.add_parser(
-        "agreement", help="interviewer agreement: Krippendorff's alpha per competency (or for a ratings file)"
+    purge = _command(
+        sub, "purge", "remove a decided loop's personal data for retention, keeping one anonymous audit line", _purge
+    )
+    purge.add_argument("--candidate", type=int, required=True, help="the candidate id (shown on the loop card)")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
+    report = _command(sub, "report", "reports on the panel").add_subparsers(dest="report_command", required=True)
+    agree = _command(
+        report,
+        "agreement",
+        "interviewer agreement: Krippendorff's alpha per competency (or for a ratings file)",
+        _report_agreement,
     )
     agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
     agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
-    agree.add_argument("--format", choices=agreement_report.FORMATS, default="table")
-    agree.set_defaults(func=_report_agreement)
-    rubrics = sub.add_parser("rubrics", help="rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
-    check = rubrics.add_parser("check", help="validate a rubric pack and print its stages and competencies")
-    check.add_argument("path", nargs="?", help="a pack's YAML file (default: every installed pack)")
-    check.set_defaults(func=_rubrics_check)
+    agree.add_argument("--format", choices=agreement_report.FORMATS, default="table", help="output format")
+    rubrics = _command(sub, "rubrics", "rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
+    check = _command(rubrics, "check", "validate rubric packs and print their stages and competencies", _rubrics_check)
+    check.add_argument("path", nargs="?", help="a pack's YAML file (default: every pack in HIREBOT_RUBRICS_DIR)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # slack_sdk logs request bodies at DEBUG; they hold candidate data and scorecard notes.
-    logging.getLogger("slack_sdk").setLevel(logging.INFO)
-    logging.getLogger("slack_bolt").setLevel(logging.INFO)
     try:
-        return args.func(args)
-    except (ConfigError, RubricError) as exc:
+        configure_logging(verbose=args.verbose)
+        status = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader that has gone (`| head`) fails here
+        return status
+    except BrokenPipeError:
+        # Python's recommended way out: stop writing to the closed pipe, so exit does not flush into it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (ConfigError, RubricError, UsageError) as exc:
         print(f"hirebot: {exc}", file=sys.stderr)
         return 2
     except HirebotError as exc:

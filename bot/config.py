@@ -8,39 +8,71 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from platformdirs import user_data_path
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-MANIFEST_STEPS = (
-    "create the app at https://api.slack.com/apps with 'Create app from manifest', paste "
-    "manifest.json, install it, then copy the Bot token (xoxb-) and an App-level token "
-    "(xapp-, scope connections:write) into .env"
-)
+from bot.services.calendars import HolidayCalendar, parse_calendar
+
+NEW_APP = "no app yet? use 'Create app from manifest' with manifest.json, then install it"
+
+# Where to find each Slack setting; the worker needs only the bot token, so each names its own step.
+WHERE = {
+    "SLACK_BOT_TOKEN": "OAuth & Permissions > Bot User OAuth Token (xoxb-)",
+    "SLACK_APP_TOKEN": "Basic Information > App-Level Tokens, one with scope connections:write (xapp-)",
+    "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret",
+}
+
+S = TypeVar("S", bound="LogSettings")
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Drivers installed with hirebot. Others (psycopg2, mysqlclient...) would fail deep inside SQLAlchemy.
+_DRIVERS = {"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}
+
+
+def default_database_path() -> Path:
+    """One SQLite file per user, wherever the bot is started from (never the working directory)."""
+    return user_data_path("hirebot", appauthor=False) / "hirebot.db"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_database_path()}"
 
 
 class ConfigError(Exception):
     """A setting that stops the bot. str() is the single line to show."""
 
 
-class Settings(BaseSettings):
+class LogSettings(BaseSettings):
+    """The settings logging needs, readable before (and without) the rest: `hirebot rubrics check`
+    and gunicorn's master configure logging without a database or tokens."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="HIREBOT_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="HIREBOT_LOG_FORMAT")
+
+
+class Settings(LogSettings):
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
-    database_url: str = Field(default="sqlite:///./hirebot.db", alias="DATABASE_URL")
+    database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
     recruiters: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="HIREBOT_RECRUITERS")
     timezone: str = Field(default="UTC", alias="HIREBOT_TIMEZONE")
     rubrics_dir: str | None = Field(default=None, alias="HIREBOT_RUBRICS_DIR")
     # Reminder cadence; defaults follow the product spec.
     working_hours_start: time = Field(default=time(9, 0), alias="HIREBOT_WORKDAY_START")
     working_hours_end: time = Field(default=time(18, 0), alias="HIREBOT_WORKDAY_END")
+    # Public holidays nobody is reminded on, unless they choose their own calendar in App Home.
+    holidays: str | None = Field(default=None, alias="HIREBOT_HOLIDAYS")
     prep_kit_minutes: int = Field(default=30, ge=0, le=24 * 60, alias="HIREBOT_PREP_KIT_MINUTES")
     first_chaser_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="HIREBOT_FIRST_CHASER_MINUTES")
     escalate_after_days: int = Field(default=2, ge=1, le=20, alias="HIREBOT_ESCALATE_AFTER_WORKING_DAYS")
@@ -49,6 +81,10 @@ class Settings(BaseSettings):
     )
     offer_archive: bool = Field(default=True, alias="HIREBOT_OFFER_ARCHIVE")
     nudge_hours_before_debrief: int = Field(default=3, ge=1, le=72, alias="HIREBOT_NUDGE_HOURS_BEFORE_DEBRIEF")
+    # How often the scheduler looks for due reminders.
+    sweep_seconds: int = Field(default=30, ge=1, le=3600, alias="HIREBOT_SWEEP_SECONDS")
+    # The worker's (and Socket Mode's) Prometheus port; the web process serves /metrics on its own port.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="HIREBOT_METRICS_PORT")
 
     @field_validator("recruiters", mode="before")
     @classmethod
@@ -73,6 +109,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an IANA time zone; use a name like Europe/London") from None
         return value
 
+    @field_validator("holidays")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        calendar = parse_calendar(value)  # a ValueError here is the one-line message
+        return calendar.code if calendar else None
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -91,6 +133,17 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             # psycopg 3 is the driver we ship; the bare scheme would ask SQLAlchemy for psycopg2.
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - parsing the port is what raises for "host:notaport"
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "cannot be parsed; use sqlite:////absolute/path.db or postgresql+psycopg://user@host/db"
+            ) from None
+        if url.drivername not in _DRIVERS:
+            raise ValueError(
+                f"the {url.drivername!r} driver is not installed with hirebot; use postgresql+psycopg:// (psycopg 3)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -107,6 +160,14 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def holiday_calendar(self) -> HolidayCalendar | None:
+        return parse_calendar(self.holidays)
+
     def require(self, *names: str) -> None:
         """Stop with one sentence if any of the named settings is missing or of the wrong kind."""
         checks = {
@@ -116,22 +177,38 @@ class Settings(BaseSettings):
         }
         missing = [n for n in names if not checks[n][0]]
         if missing:
-            raise ConfigError(f"Missing {' and '.join(missing)}: {MANIFEST_STEPS}.")
+            where = "; ".join(f"{n} is under {WHERE[n]}" for n in missing)
+            raise ConfigError(
+                f"Missing {' and '.join(missing)}: in your Slack app at https://api.slack.com/apps, "
+                f"{where} ({NEW_APP})."
+            )
         for name in names:
             value, prefix = checks[name]
-            if prefix and not value.startswith(prefix):
+            if value and ("..." in value or value.strip("-_. ").lower() in {"xoxb", "xapp", "changeme", "secret"}):
                 raise ConfigError(
-                    f"{name} should start with {prefix!r}; check you copied the right token ({MANIFEST_STEPS})."
+                    f"{name} is still the placeholder from .env.example; copy the real one from {WHERE[name]}."
+                )
+            if prefix and value and not value.startswith(prefix):
+                raise ConfigError(
+                    f"{name} should start with {prefix!r}; check you copied the right token ({WHERE[name]})."
                 )
 
 
 _ALIASES = {name: field.alias for name, field in Settings.model_fields.items()}
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable."""
+    return _load(Settings, overrides)
+
+
+def load_log_settings(**overrides: Any) -> LogSettings:
+    return _load(LogSettings, overrides)
+
+
+def _load(kind: type[S], overrides: dict[str, Any]) -> S:
     try:
-        return Settings(**overrides)
+        return kind(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         message = error["msg"].removeprefix("Value error, ")

@@ -38,10 +38,6 @@ class InvalidInput(HirebotError):
         super().__init__("; ".join(errors.values()))
 
 
-class AlreadyDone(HirebotError):
-    """A repeat of an action that already happened (a double click, a retried request)."""
-
-
 # Slack Web API failures, raised only by the gateway.
 
 

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot import errors
+from bot import errors, metrics
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
 POST_MESSAGE = "chat.postMessage"
+# Slack rates these "special", outside the tiers. auth.test is called once, at start-up.
+SPECIAL_METHODS = (POST_MESSAGE, "auth.test")
 
 _SETUP = {
     "missing_scope",
@@ -218,7 +220,7 @@ class SlackGateway:
     @classmethod
     def connect(cls, token: str, base_url: str, **kwargs: Any) -> SlackGateway:
         client = BudgetedWebClient(
-            token=token, base_url=base_url, timeout=CALL_TIMEOUT_SECONDS, logger=quiet_sdk_logger()
+            token=token, base_url=base_url, timeout=int(CALL_TIMEOUT_SECONDS), logger=quiet_sdk_logger()
         )
         return cls(client, **kwargs)
 
@@ -243,6 +245,7 @@ class SlackGateway:
                 log.warning("slack %s not called: the request's time to answer Slack is spent", method)
                 raise errors.SlackTimeout(method)
             self._limiter.acquire(method, rate_key, max_wait=left)
+            metrics.record_slack_call(method)
             try:
                 args = _drop_none(kwargs)
                 if method in _READ_METHODS:
@@ -257,26 +260,36 @@ class SlackGateway:
                 if status == 429:
                     retry_after = _retry_after(exc.response.headers)
                     log.warning("slack %s rate limited; Retry-After %.0fs (attempt %d)", method, retry_after, attempt)
+                    metrics.record_slack_rate_limited(method)
                     left = budget_left()
                     inline = self._max_inline_wait if left is None else min(self._max_inline_wait, left)
                     if retry_after > inline or attempt > self._max_retries:
+                        metrics.record_slack_error(method, "ratelimited")
                         raise errors.SlackRateLimited(method, retry_after) from None
                     self._sleep(retry_after)
                     continue
                 if status >= 500:
                     log.warning("slack %s failed with HTTP %d", method, status)
+                    metrics.record_slack_error(method, f"http_{status}")
                     raise errors.SlackTransientError(method, f"http_{status}") from None
                 code = str(exc.response.get("error", "unknown_error"))
                 log.info("slack %s answered %s", method, code)
+                metrics.record_slack_error(method, code)
                 raise to_domain_error(method, code) from None
             except (URLError, TimeoutError, ConnectionError) as exc:
                 if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
                     log.warning("slack %s timed out", method)
+                    metrics.record_slack_error(method, "timeout")
                     raise errors.SlackTimeout(method) from None
                 log.warning("slack %s unreachable: %s", method, type(exc).__name__)
+                metrics.record_slack_error(method, "unreachable")
                 raise errors.SlackTransientError(method, "unreachable") from None
 
     # Typed calls. Services use these; their arguments are domain values, not payloads.
+
+    def auth_test(self) -> dict[str, Any]:
+        """Whose token this is. Start-up calls it once to tell a refused token from a Slack outage."""
+        return self.call("auth.test")
 
     def create_private_channel(self, name: str) -> str:
         # "true", not True: some Slack implementations read only the string form of a boolean.
@@ -386,7 +399,7 @@ class SlackGateway:
             url, data=content, method="POST", headers={"Content-Type": "application/octet-stream"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 response.read()
         except HTTPError as exc:
             status = exc.code

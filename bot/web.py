@@ -1,4 +1,8 @@
-"""HTTP mode: Slack posts to /slack/events; load balancers probe GET /healthz.
+"""HTTP mode: Slack posts to /slack/events; load balancers probe /healthz and /readyz, Prometheus
+scrapes /metrics (bot/ops_http.py).
+
+Start-up checks (token, schema) run once, in gunicorn's master (bot/gunicorn_conf.py) or in
+`hirebot serve`, not in each worker.
 
 The web processes never start a scheduler: in HTTP mode the Procfile's single `worker:`
 process runs it, so reminders are never sent twice by several web workers.
@@ -16,6 +20,7 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
 from bot.config import Settings, load_settings
 from bot.edge import MALFORMED, Refused, RequestGuard, refuse
+from bot.ops_http import count_refused, metered_dispatch, ops_routes
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -33,17 +38,22 @@ def create_wsgi(settings: Settings | None = None) -> WSGIApp:
     settings = settings or load_settings()
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     services = build_services(settings)
-    app = create_app(services)
+    # The token was checked once before the workers started; a check per worker would stop
+    # every worker from booting during a Slack outage.
+    app = create_app(services, token_verification=False)
     guard = RequestGuard(settings.slack_signing_secret or "")
+    ops = ops_routes(services.db)
 
     def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
             request = guard.admit(environ)
         except Refused as refused:
+            count_refused(refused.status)
             return refuse(start_response, refused, environ)
         try:
-            answer = app.dispatch(request)
+            answer = metered_dispatch(app, request)
         except MALFORMED as exc:  # Bolt matching listeners against a payload of an odd shape
+            count_refused(400)
             return refuse(start_response, Refused(400, f"payload Bolt cannot read ({type(exc).__name__})"), environ)
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
         start_response(response.status, response.get_headers())
@@ -51,9 +61,8 @@ def create_wsgi(settings: Settings | None = None) -> WSGIApp:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok\n"]
+        if path in ops:
+            return ops[path](environ, start_response)
         if path == "/slack/events" and environ.get("REQUEST_METHOD") == "POST":
             return slack_events(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])

@@ -314,6 +314,24 @@ class DmRecipient(Base):
     held_until: Mapped[datetime | None]
 
 
+class Person(Base):
+    """A person's own working time, set in App Home; NULL columns follow the workspace defaults.
+
+    Times are local wall-clock "HH:MM" in the person's zone; `work_days` lists weekdays
+    (Monday=0), e.g. "6,0,1,2,3" for Sunday to Thursday; `holidays` is a calendar code such as
+    "GB" or "US-CA", or "none" for no public holidays at all.
+    """
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    workday_start: Mapped[str | None] = mapped_column(String(5))
+    workday_end: Mapped[str | None] = mapped_column(String(5))
+    work_days: Mapped[str | None] = mapped_column(String(13))
+    holidays: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Debrief(Base):
     __tablename__ = "debriefs"
     __table_args__ = (UniqueConstraint("candidate_id"),)

@@ -26,7 +26,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
     candidate names and scorecard evidence, and errors end up in logs."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        connect_args: dict[str, object] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -38,7 +38,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects are untyped
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # SQLite ignores foreign keys unless asked, and cascades are part of our data rules.
     cursor.execute("PRAGMA foreign_keys=ON")

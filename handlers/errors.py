@@ -59,7 +59,7 @@ def submit(ack: Ack, first_block: str, produce: Callable[[], Any]) -> bool:
     return True
 
 
-def after_ack(services: Services, user: str, channel: str | None, work: Callable[[], None]) -> None:
+def after_ack(services: Services, user: str, channel: str | None, work: Callable[[], object]) -> None:
     """Run `work` after the click was acked; tell the person if it failed."""
     try:
         work()

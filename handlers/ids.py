@@ -19,14 +19,13 @@ class Callback(enum.StrEnum):
     SCORECARD = "hirebot.scorecard"
     PANEL_FEEDBACK = "hirebot.panel_feedback"
     DECIDE = "hirebot.decide"
+    MY_HOURS = "hirebot.my_hours"
 
 
 class Action(enum.StrEnum):
     ADD_INTERVIEW = "hirebot.add_interview"
     SET_DEBRIEF = "hirebot.set_debrief"
     STATUS = "hirebot.status"
-    RESCHEDULE = "hirebot.reschedule"
-    CANCEL_INTERVIEW = "hirebot.cancel_interview"
     RETRY_SETUP = "hirebot.retry_setup"
     OPEN_SCORECARD = "hirebot.open_scorecard"
     VIEW_PANEL = "hirebot.view_panel"
@@ -35,6 +34,7 @@ class Action(enum.StrEnum):
     ARCHIVE = "hirebot.archive"
     SNOOZE_2H = "hirebot.snooze_2h"
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
+    MY_HOURS = "hirebot.my_hours"
 
 
 class Block(enum.StrEnum):
@@ -63,6 +63,11 @@ class Block(enum.StrEnum):
     # Decision modal
     DECISION = "decision"
     RATIONALE = "rationale"
+    # My working hours modal (the ids the people service names its errors by)
+    HOURS_START = "hours_start"
+    HOURS_END = "hours_end"
+    HOURS_DAYS = "hours_days"
+    HOURS_HOLIDAYS = "hours_holidays"
 
 
 # Each input block holds one element; its action_id is the block id with this suffix.

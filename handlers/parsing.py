@@ -136,10 +136,6 @@ class ViewSubmission(_Payload):
     def view_id(self) -> str:
         return self.view.get("id", "")
 
-    @property
-    def view_hash(self) -> str:
-        return self.view.get("hash", "")
-
 
 class AppHomeOpened(_Payload):
     user: str

@@ -1,7 +1,7 @@
 """Only the workspace hirebot is installed in is served.
 
 The expected workspace is the one the bot token belongs to, as auth.test (which Bolt calls
-once, at start) reports it: nothing to configure, nothing to get wrong. A request from any
+once per process, at its first request) reports it: nothing to configure, nothing to get wrong. A request from any
 other team or Enterprise Grid org is refused with 403 and logged by its ids only.
 """
 
@@ -32,7 +32,7 @@ def same_workspace(
 
 def register(app: App, services: Services) -> None:
     @app.middleware
-    def only_our_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def only_our_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
         installed = context.authorize_result
         if installed is not None and same_workspace(
             installed.team_id, installed.enterprise_id, context.team_id, context.enterprise_id

@@ -38,6 +38,8 @@ def _describe(path: Path, raw: dict, exc: ValidationError) -> str:
         hint = ""
         if isinstance(error.get("input"), bool):
             hint = " (YAML reads a bare yes/no/on/off as true/false: put it in quotes)"
+            if error["type"].startswith("int"):
+                hint = " (YAML reads a bare yes/no/on/off as true/false: write a number)"
         message = error["msg"].removeprefix("Value error, ")
         where = _field(raw, error["loc"])
         if where == "(top level)" and ": " in message:

@@ -105,6 +105,15 @@ class Profile(_Strict):
     description: LongText
     # Relative weight of each competency in the profile-fit score; omitted means 1.0.
     weights: dict[Key, float] = Field(default_factory=dict)
+    # Competencies a hire must be strong in: the loop card checks the plan gives each enough raters.
+    must_have: list[Key] = Field(default_factory=list)
+
+    @field_validator("must_have")
+    @classmethod
+    def _unique_must_haves(cls, keys: list[str]) -> list[str]:
+        if len(set(keys)) != len(keys):
+            raise ValueError("lists the same competency twice")
+        return keys
 
     @field_validator("weights")
     @classmethod
@@ -134,6 +143,16 @@ class LoopTarget(_Strict):
         if self.min_weeks > self.max_weeks:
             raise ValueError("min_weeks is after max_weeks")
         return self
+
+
+class Reliability(_Strict):
+    """How far one interviewer's rating can be trusted, until the panel's own data says otherwise."""
+
+    # Single-rater reliability assumed for a competency with too little data to measure: .44 is the
+    # interrater reliability of separate interviews (Huffcutt, Culbertson & Weyhrauch 2013).
+    default_single_rater: float = Field(default=0.44, gt=0, lt=1)
+    # The loop card warns when the mean of a must-have's planned raters projects below this.
+    threshold: float = Field(default=0.70, gt=0, lt=1)
 
 
 class DecisionRule(_Strict):
@@ -167,7 +186,8 @@ class RubricPack(_Strict):
     """A role's interview loop: stages, what each stage assesses, and what to watch for."""
 
     pack: PackKey
-    version: int = Field(ge=1)
+    # Strict: YAML reads `version: yes` as true, which pydantic would otherwise take as 1.
+    version: int = Field(ge=1, strict=True)
     role: ShortText
     description: LongText
     loop_target: LoopTarget
@@ -182,6 +202,7 @@ class RubricPack(_Strict):
     # Evidence without a behavioural word and shorter than this reads as an impression.
     min_evidence_words: int = Field(default=6, ge=1, le=40)
     vague_phrases: list[VaguePhrase] = Field(default_factory=list, max_length=60)
+    reliability: Reliability = Field(default_factory=Reliability)
 
     @field_validator("recommendation_scale")
     @classmethod
@@ -211,6 +232,9 @@ class RubricPack(_Strict):
             unknown = [k for k in profile.weights if k not in competencies]
             if unknown:
                 raise ValueError(f"profiles[{i}]({profile.key}).weights: unknown competencies {unknown}")
+            unknown = [k for k in profile.must_have if k not in competencies]
+            if unknown:
+                raise ValueError(f"profiles[{i}]({profile.key}).must_have: unknown competencies {unknown}")
         unknown = [k for k in (self.decision_rule.blocking_flags if self.decision_rule else []) if k not in flags]
         if unknown:
             raise ValueError(f"decision_rule.blocking_flags: unknown red flags {unknown}")

@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,10 +13,12 @@ from bot.app import create_app
 from bot.background import QueuedBackground
 from bot.bootstrap import Services, build_services
 from bot.config import Settings, load_settings
+from bot.logs import logging_config
 from bot.slack_gateway import RateLimiter, SlackGateway
 from db.models import Base
 from db.session import Database, make_engine
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator
+from tests.support.fakes import MutableClock
 from tests.support.invites import check_invites
 from tests.support.logs import assert_not_logged, personal_data
 from tests.support.slack import SIGNING_SECRET, RecordingClient, SlackDriver
@@ -26,30 +27,12 @@ PG_URL = os.environ.get("HIREBOT_TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
-class MutableClock:
-    """The app's idea of now, moved by tests. Starts at the real time so Slack timestamps agree."""
-
-    def __init__(self, start: datetime | None = None):
-        self.now = start or datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        assert moment.tzinfo is not None
-        self.now = moment
-
-
-def database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
+def database_url(kind: str, tmp_path) -> str:
     return f"sqlite:///{tmp_path}/hirebot.db" if kind == "sqlite" else PG_URL  # type: ignore[return-value]
 
 
 @pytest.fixture(params=DATABASES)
-def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # noqa: ANN001
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
     engine = make_engine(database_url(request.param, tmp_path))
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -140,3 +123,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         in_e2e = "e2e" in item.path.parts
         if in_e2e or "emulator" in getattr(item, "fixturenames", ()):
             item.add_marker(e2e)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging_setup() -> Iterator[None]:
+    """`cli.main` configures logging for the whole process; each test gets back the set-up it had."""
+    root = logging.getLogger()
+    names = list(logging_config()["loggers"])
+    saved = (root.level, root.handlers[:], {name: logging.getLogger(name).level for name in names})
+    yield
+    root.setLevel(saved[0])
+    root.handlers[:] = saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)

@@ -142,7 +142,7 @@ def _values_by_unit(observations: Iterable[Observation]) -> dict[Hashable, dict[
     return by_unit
 
 
-def _scale(seen: set[Hashable], domain: list[Hashable] | None, level: str) -> list[Hashable]:
+def _scale(seen: set[Hashable], domain: Iterable[Hashable] | None, level: str) -> list[Hashable]:
     if domain is not None:
         outside = seen.difference(domain)
         if outside:

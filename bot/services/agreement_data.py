@@ -6,9 +6,11 @@ import csv
 import io
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.errors import HirebotError
 from bot.services.agreement import Level, Observation
@@ -21,12 +23,22 @@ COLUMNS = ("unit", "rater", "value")
 
 
 def panel_ratings(db: Database) -> dict[str, list[Observation]]:
-    """Every submitted rating, per competency (`pack/key`), in one statement however many loops there are.
+    """Every submitted rating, per competency (`pack/key`), in one statement however many loops there are."""
+    with db.transaction() as session:
+        return ratings_in(session)
+
+
+def ratings_in(
+    session: Session, *, pack: str | None = None, raters: Collection[str] | None = None
+) -> dict[str, list[Observation]]:
+    """Submitted ratings per competency (`pack/key`), in one statement.
 
     The unit is (candidate, competency) and the rater is the interviewer. Cancelled interviews
     and purged loops do not count. If one interviewer rated the same candidate on the same
     competency in two interviews, the later interview's rating stands: alpha allows one value
     per rater and unit, and counting both would pair a person with themselves.
+    `pack` keeps one pack's ratings; `raters` keeps the candidates any of them interviewed
+    (with all of their panel's ratings, which is what comparing them with panel mates needs).
     """
     query = (
         select(
@@ -42,13 +54,17 @@ def panel_ratings(db: Database) -> dict[str, list[Observation]]:
         .where(Interview.status == InterviewStatus.SCHEDULED, Candidate.status != LoopStatus.PURGED)
         .order_by(Interview.starts_at, Interview.id)
     )
+    if pack is not None:
+        query = query.where(Scorecard.pack == pack)
+    if raters is not None:
+        theirs = select(Interview.candidate_id).where(Interview.interviewer_id.in_(list(raters)))
+        query = query.where(Interview.candidate_id.in_(theirs))
     latest: dict[tuple[str, str], dict[tuple[int, str], int]] = defaultdict(dict)
-    with db.transaction() as session:
-        for pack, key, candidate_id, interviewer_id, rating in session.execute(query):
-            latest[(pack, key)][(candidate_id, interviewer_id)] = rating
+    for pack_key, key, candidate_id, interviewer_id, rating in session.execute(query):
+        latest[(pack_key, key)][(candidate_id, interviewer_id)] = rating
     return {
-        f"{pack}/{key}": [Observation(candidate, rater, value) for (candidate, rater), value in ratings.items()]
-        for (pack, key), ratings in sorted(latest.items())
+        f"{pack_key}/{key}": [Observation(candidate, rater, value) for (candidate, rater), value in ratings.items()]
+        for (pack_key, key), ratings in sorted(latest.items())
     }
 
 

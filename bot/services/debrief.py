@@ -4,9 +4,7 @@ of a loop's data (export for an ATS, purge for retention)."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import datetime
-from statistics import mean
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,13 +12,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import InvalidInput
-from bot.services import queries
+from bot.services import panel_stats, queries
 from bot.services.checks import has_control
 from bot.services.decision_rule import RuleOutcome
 from bot.services.loop_channel import LoopChannel
 from bot.services.ports import Gateway, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
-from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, Summary, summarize
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, Summary, summarize
 from db.models import (
     AuditEvent,
     Candidate,
@@ -29,7 +27,6 @@ from db.models import (
     Interview,
     InterviewStatus,
     LoopStatus,
-    Rating,
     Reminder,
     Scorecard,
     TeamMember,
@@ -96,7 +93,8 @@ class DebriefService:
             now=self.clock(),
             cards=cards,
             expected=expected,
-            history=_history(session, panel, candidate.id),
+            history=panel_stats.history(session, panel, exclude_candidate=candidate.id),
+            reliability=panel_stats.reliability(session, self.rubrics.get(candidate.pack)),
         )
 
     def check_can_run(self, candidate_id: int, user_id: str) -> None:
@@ -293,31 +291,6 @@ def _load(session: Session, candidate_id: int) -> Candidate:
     if candidate is None or candidate.status is LoopStatus.PURGED:
         return queries.candidate(session, candidate_id)  # raises NotFound
     return candidate
-
-
-def _history(session: Session, panel: set[str], candidate_id: int) -> list[PeerRating]:
-    """Each panel member's past ratings on other loops, beside their panel mates' mean for the same thing."""
-    if not panel:
-        return []
-    theirs = select(Interview.candidate_id).where(
-        Interview.interviewer_id.in_(panel), Interview.candidate_id != candidate_id
-    )
-    rows = session.execute(
-        select(Interview.candidate_id, Interview.interviewer_id, Rating.competency_key, Rating.rating)
-        .join(Scorecard, Scorecard.interview_id == Interview.id)
-        .join(Rating, Rating.scorecard_id == Scorecard.id)
-        .where(Interview.candidate_id.in_(theirs))
-    ).all()
-    grouped: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
-    for candidate, interviewer, competency, rating in rows:
-        grouped[(candidate, competency)].append((interviewer, rating))
-    history = []
-    for ratings in grouped.values():
-        for who, rating in ratings:
-            mates = [r for other, r in ratings if other != who]
-            if who in panel and mates:
-                history.append(PeerRating(who, rating, mean(mates)))
-    return history
 
 
 def _snapshot(candidate: Candidate) -> dict[str, int]:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -53,7 +54,7 @@ SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
 
 
 class ReminderDispatcher:
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         db: Database,
         slack: Gateway,
@@ -66,6 +67,7 @@ class ReminderDispatcher:
         on_failure: Callable[[int, str, str], None] | None = None,
         on_summary_due: Callable[[int], object] | None = None,
         planner: ReminderPlanner | None = None,
+        zone_of: Callable[[str], str] | None = None,
     ):
         self.db = db
         self.slack = slack
@@ -79,6 +81,9 @@ class ReminderDispatcher:
         self.on_summary_due = on_summary_due
         self.planner = planner or ReminderPlanner(hours)
         self.invites = InviteSender(slack, rubrics, clock, zone)
+        self.people = self.planner.people
+        # A recruiter's own zone (their Slack profile's), for escalations; the workspace's if unknown.
+        self.zone_of = zone_of or (lambda user: self.zone)
 
     # One sweep
 
@@ -93,7 +98,7 @@ class ReminderDispatcher:
                 select(Reminder).where(Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING)
             ).all()
             stats.claimed = len(rows)
-            outgoing = self._space(session, token, self._decide(session, rows, now, stats), now, stats)
+            outgoing = self._space(session, token, self._decide(session, list(rows), now, stats), now, stats)
         self._send(token, outgoing, stats, renewed=now)
         log.info("reminder sweep: %s", stats)
         return stats
@@ -125,11 +130,13 @@ class ReminderDispatcher:
                 selectinload(Candidate.debrief),
             ),
         )
+        loaded.hours.update(self.people.load(session, {r.target_user_id for r in rows}))
         outgoing: list[Outgoing] = []
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
             outgoing.extend(self._route(row, loaded, now, stats))
         for user, user_rows in loaded.scorecard_rows.items():
-            outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats))
+            hours = loaded.hours.get(user, self.people.defaults)
+            outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats, hours))
         return outgoing
 
     def _route(self, row: Reminder, loaded: Loaded, now: datetime, stats: SweepStats) -> list[Outgoing]:
@@ -181,13 +188,15 @@ class ReminderDispatcher:
         if interview.scorecard is not None:
             stats.finish(row, ReminderStatus.EXPIRED, "scorecard already in")
             return []
-        zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone
-        if not self.hours.contains(now, zone):
-            at = self.hours.chaser_at if row.kind is ReminderKind.CHASER else None
-            stats.defer(row, self.hours.next_open(now, zone, at=at))
+        # The hours and calendar of the person this goes to: the interviewer, or for an escalation the recruiter.
+        hours = loaded.hours.get(row.target_user_id, self.people.defaults)
+        zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone_of(row.target_user_id)
+        if not hours.contains(now, zone):
+            at = hours.chaser_at if row.kind is ReminderKind.CHASER else None
+            stats.defer(row, hours.next_open(now, zone, at=at))
             return []
         if row.kind is ReminderKind.ESCALATION:
-            escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), self.zone)
+            escalation = notices.escalation(interview, self.rubrics.get(interview.candidate.pack), zone)
             message = self.render.escalation(escalation)
             return [Outgoing(row.target_user_id, message, [row.id], interview.candidate_id, row.kind)]
         loaded.scorecard_rows[row.target_user_id].append(row)
@@ -234,7 +243,13 @@ class ReminderDispatcher:
         return Outgoing(row.target_user_id, Message(text), [row.id], interview.candidate_id, row.kind)
 
     def _scorecard_message(
-        self, user: str, rows: list[Reminder], interviews: dict[int, Interview], now: datetime, stats: SweepStats
+        self,
+        user: str,
+        rows: list[Reminder],
+        interviews: dict[int, Interview],
+        now: datetime,
+        stats: SweepStats,
+        hours: WorkingHours,
     ) -> Outgoing:
         """Due notices and chasers for one person: one message, however many are due.
 
@@ -262,8 +277,11 @@ class ReminderDispatcher:
         candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
         # While the scorecard is missing, chase again the next working day at chaser time, their time.
         after_send: list[Callable[[Session], None]] = [
-            lambda s, i=i: self.planner.chase_at(
-                s, i, self.hours.next_working_day_at(now, i.timezone, self.hours.chaser_at), keep_existing=True
+            partial(
+                self.planner.chase_at,
+                interview=i,
+                due=hours.next_working_day_at(now, i.timezone, hours.chaser_at),
+                keep_existing=True,
             )
             for i in chasers
         ]
@@ -304,13 +322,7 @@ class ReminderDispatcher:
             if rate_limited is not None:
                 self._unsent(token, item, Fence(True), stats, now + timedelta(seconds=rate_limited.retry_after))
                 continue
-            with self.db.transaction() as session:
-                if now - renewed >= RENEW_EVERY:
-                    renew(session, token, now)
-                    renewed = now
-                fenced = fence(session, token, item.row_ids, item.person, now)
-                if not fenced.ours:
-                    self._refuse(session, token, item, now, stats)
+            renewed, fenced = self._fence(token, item, now, renewed, stats)
             if not fenced.ours:
                 continue
             try:
@@ -322,24 +334,43 @@ class ReminderDispatcher:
                 rate_limited = exc
                 self._unsent(token, item, fenced, stats, now + timedelta(seconds=exc.retry_after), count=True)
                 continue
-            except SlackTransientError as exc:
-                self._unsent(token, item, fenced, stats, None, count=True, error=exc.code)
-                continue
             except SlackError as exc:
-                log.warning("reminder to %s failed for good: %s", item.user, exc.code)
-                self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
-                self.on_failure(item.candidate_id, item.user, exc.code)
+                self._not_delivered(token, item, fenced, stats, exc)
                 continue
-            with self.db.transaction() as session:
-                if mark_sent(session, token, item.row_ids, item.person, self.clock()):
-                    log.warning("a reminder send outlived its lease; recorded as sent so it is not repeated")
-                for hook in item.after_send:
-                    hook(session)
-            stats.sent += 1
+            self._delivered(token, item, stats)
             if item.kind is ReminderKind.ESCALATION:
                 escalated.add(item.candidate_id)
         for candidate_id in escalated:
             self.on_escalation(candidate_id)
+
+    def _fence(
+        self, token: str, item: Outgoing, now: datetime, renewed: datetime, stats: SweepStats
+    ) -> tuple[datetime, Fence]:
+        """Renew the batch's lease when due, then check these rows and this person are still ours."""
+        with self.db.transaction() as session:
+            if now - renewed >= RENEW_EVERY:
+                renew(session, token, now)
+                renewed = now
+            fenced = fence(session, token, item.row_ids, item.person, now)
+            if not fenced.ours:
+                self._refuse(session, token, item, now, stats)
+        return renewed, fenced
+
+    def _not_delivered(self, token: str, item: Outgoing, fenced: Fence, stats: SweepStats, exc: SlackError) -> None:
+        if isinstance(exc, SlackTransientError):
+            self._unsent(token, item, fenced, stats, None, count=True, error=exc.code)
+            return
+        log.warning("reminder to %s failed for good: %s", item.user, exc.code)
+        self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
+        self.on_failure(item.candidate_id, item.user, exc.code)
+
+    def _delivered(self, token: str, item: Outgoing, stats: SweepStats) -> None:
+        with self.db.transaction() as session:
+            if mark_sent(session, token, item.row_ids, item.person, self.clock()):
+                log.warning("a reminder send outlived its lease; recorded as sent so it is not repeated")
+            for hook in item.after_send:
+                hook(session)
+        stats.sent += 1
 
     def _refuse(self, session: Session, token: str, item: Outgoing, now: datetime, stats: SweepStats) -> None:
         """Another sweep took these rows or this person after our lease lapsed: send nothing, hand back the rest."""
@@ -393,7 +424,7 @@ class ReminderDispatcher:
                 stats.retried += 1
 
 
-def _load(session: Session, model: type, ids: set[int], *options: object) -> dict:
+def _load(session: Session, model: Any, ids: set[int], *options: Any) -> dict:
     if not ids:
         return {}
     return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}

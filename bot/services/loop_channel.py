@@ -7,11 +7,12 @@ and a retry re-runs just those. The card is posted once and edited in place afte
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import ChannelNameTaken, SlackError
-from bot.services import queries
+from bot.services import panel_stats, queries
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
 from bot.services.readmodels import read_card
@@ -40,6 +41,7 @@ class LoopChannel:
         self.render = render
         self.settings = settings
         self.clock = clock
+        self.reliability = panel_stats.ReliabilityCache(clock)
 
     def ensure_channel(self, candidate_id: int) -> str:
         """Create the loop's private channel, once, and return its id.
@@ -88,6 +90,7 @@ class LoopChannel:
             candidate = queries.candidate(session, candidate_id)
             pack = self.rubrics.get(candidate.pack)
             channel = candidate.channel_id
+            assert channel is not None, "set-up runs once ensure_channel has made the channel"
             members = [m.user_id for m in candidate.team]
             profile = pack.profile(candidate.profile).name
             resume = candidate.resume_url
@@ -121,7 +124,7 @@ class LoopChannel:
 
     def refresh_card(self, candidate_id: int, pin: bool = False) -> None:
         """Post the card once and pin it, then edit it in place: one source of truth per channel."""
-        card = self.card(candidate_id)
+        card = self.posted_card(candidate_id)
         if card.channel_id is None:
             return
         message = self.render.loop_card(card)
@@ -148,7 +151,7 @@ class LoopChannel:
         except SlackError as exc:
             log.warning("loop %s card not pinned: %s", candidate_id, exc.code)
             self.set_problem(candidate_id, "pin", exc.code)
-            message = self.render.loop_card(self.card(candidate_id))
+            message = self.render.loop_card(self.posted_card(candidate_id))
             self.slack.update_message(card.channel_id, ts, message.text, message.blocks)
 
     def invite(self, candidate_id: int, channel: str, user: str) -> None:
@@ -170,6 +173,13 @@ class LoopChannel:
             updated = kept + [f"{step}: {code}" for step, code in codes.items() if code]
             if updated != candidate.problems:
                 candidate.problems = updated
+
+    def posted_card(self, candidate_id: int) -> LoopCard:
+        """The card as posted in the channel: with the plan's must-have coverage, which the
+        modals and /hire status do not need (it reads every past rating of the pack)."""
+        with self.db.transaction() as session:
+            card = read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id)
+            return replace(card, coverage=panel_stats.card_coverage(session, self.rubrics, card, self.reliability))
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
         """The loop card's contents, by loop id or by its channel."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,10 +19,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError, SlackTargetGone, WrongPlace
 from bot.mrkdwn import url_problem
-from bot.services import queries
+from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
 from bot.services.loop_channel import LoopChannel
 from bot.services.opening import LoopOpening, NewLoop, Opened
+from bot.services.people import HoursForm, PeopleService
 from bot.services.ports import Gateway, InterviewLine, LoopCard, PersonalStatus, Renderer
 from bot.services.readmodels import personal_status
 from bot.services.reminders import ReminderPlanner
@@ -72,8 +73,10 @@ class LoopService:
         settings: Settings,
         clock: Clock,
         reminders: ReminderPlanner,
+        people: PeopleService,
     ):
         self.db = db
+        self.people = people
         self.slack = slack
         self.rubrics = rubrics
         self.render = render
@@ -104,19 +107,12 @@ class LoopService:
     def validate_new_loop(self, form: NewLoop) -> None:
         """Checks that need no writes, answered inline in the modal. Raises InvalidInput."""
         problems: dict[str, str] = {}
-        if not form.candidate_name.strip():
-            problems["candidate_name"] = "Enter the candidate's name."
-        elif len(form.candidate_name) > 200:
-            problems["candidate_name"] = "Keep the name under 200 characters."
-        elif has_control(form.candidate_name):
-            problems["candidate_name"] = "Remove the control characters (such as NUL) from the name."
-        if form.resume_url:
-            # One link rule (bot.mrkdwn), with the plainer word for what PostgreSQL can't store.
-            link_problem = url_problem(form.resume_url)
-            if has_control(form.resume_url):
-                link_problem = "Remove the control characters (such as NUL) from the link."
-            if link_problem:
-                problems["resume_url"] = link_problem
+        name_problem = _name_problem(form.candidate_name)
+        if name_problem:
+            problems["candidate_name"] = name_problem
+        link_problem = _link_problem(form.resume_url)
+        if link_problem:
+            problems["resume_url"] = link_problem
         if any(bad_user_id(u) for u in form.team):
             problems["team"] = "Pick the hiring team from the list."
         try:
@@ -346,10 +342,22 @@ class LoopService:
 
     def personal(self, user_id: str) -> PersonalStatus:
         with self.db.transaction() as session:
-            return personal_status(session, self.rubrics, user_id, self.clock(), self.settings.timezone)
+            status = personal_status(session, self.rubrics, user_id, self.clock(), self.settings.timezone)
+        return replace(status, hours=self.people.summary(user_id))
+
+    def save_hours(self, user_id: str, form: HoursForm) -> None:
+        """A person's own working time (App Home), then their Home shows it."""
+        self.people.save(user_id, form)
+        self.refresh_homes(user_id)
 
     def publish_home(self, user_id: str) -> None:
-        self.slack.publish_home(user_id, self.render.home(self.personal(user_id)))
+        """The App Home, with leniency: a person sees their own; a recruiter sees everyone's."""
+        status = self.personal(user_id)
+        everyone = user_id in self.settings.recruiters
+        with self.db.transaction() as session:
+            rows = panel_stats.leniency(session, None if everyone else {user_id})
+        home = replace(status, leniency=rows, sees_everyone=everyone)
+        self.slack.publish_home(user_id, self.render.home(home))
 
     def reminder_failed(self, candidate_id: int, user: str, code: str) -> None:
         """A reminder could not be delivered for good: the recruiter sees it on the card."""
@@ -374,6 +382,25 @@ class LoopService:
                 self.publish_home(user)
             except SlackError as exc:
                 log.info("home tab not refreshed: %s", exc.code)
+
+
+def _name_problem(name: str) -> str | None:
+    if not name.strip():
+        return "Enter the candidate's name."
+    if len(name) > 200:
+        return "Keep the name under 200 characters."
+    if has_control(name):
+        return "Remove the control characters (such as NUL) from the name."
+    return None
+
+
+def _link_problem(url: str | None) -> str | None:
+    if not url:
+        return None
+    # One link rule (bot.mrkdwn), with the plainer word for what PostgreSQL can't store.
+    if has_control(url):
+        return "Remove the control characters (such as NUL) from the link."
+    return url_problem(url)
 
 
 def _interview(session: Session, interview_id: int) -> Interview:
@@ -427,7 +454,7 @@ def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str, now: dateti
     except InvalidInput as exc:
         problems.update(exc.errors)
         starts_at = None
-    if problems:
+    if problems or starts_at is None:
         raise InvalidInput(problems)
     # Past start times are allowed on purpose: interviews are often logged after they happen.
     return starts_at

@@ -9,39 +9,38 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anyascii import anyascii
+
 MAX_CHANNEL_NAME = 80
 FALLBACK = "candidate"
 
 
-# Letters that Unicode does not decompose into an ASCII base letter plus accents.
-_LETTERS = str.maketrans(
-    {
-        "ł": "l",
-        "Ł": "L",
-        "ø": "o",
-        "Ø": "O",
-        "ß": "ss",
-        "đ": "d",
-        "Đ": "D",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "þ": "th",
-        "Þ": "Th",
-        "ı": "i",
-    }
-)
+# Unicode categories kept before transliterating: letters, marks, digits, punctuation, spaces. Emoji and
+# symbols go, or anyascii would spell them out (":unicorn:") as if they were a name.
+_KEPT = ("L", "M", "N", "P", "Z")
+# Scripts written without spaces (Chinese, Korean...) come out of anyascii as "WangXiaoMing":
+# one capitalised syllable each, split so that only the first keeps more than its initial.
+_SYLLABLES = re.compile(r"[A-Z][a-z]*|[a-z]+|[0-9]+")
 
 
 def _slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS)).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
+
+
+def _words(name: str) -> list[str]:
+    kept = "".join(c if unicodedata.category(c)[0] in _KEPT else " " for c in unicodedata.normalize("NFKC", name))
+    words: list[str] = []
+    for word in kept.split():
+        latin = word.isascii() or any(unicodedata.name(c, "").startswith("LATIN") for c in word)
+        spelled = anyascii(word)
+        parts = [spelled] if latin else _SYLLABLES.findall(spelled) or [spelled]
+        words.extend(slug for slug in (_slug(part) for part in parts) if slug)
+    return words
 
 
 def channel_name(candidate_name: str, role: str, attempt: int = 0) -> str:
     """`hire-<first>-<last initial>-<role>`, then `-2`, `-3`... for each retry after name_taken."""
-    words = [w for w in (_slug(part) for part in candidate_name.split()) if w]
+    words = _words(candidate_name)
     if not words:
         person = FALLBACK  # a name made only of emoji or punctuation
     elif len(words) == 1:

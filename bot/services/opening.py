@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.clock import Clock
@@ -176,7 +177,7 @@ class LoopOpening:
                 )
                 .values(setup_until=now + SETUP_LEASE)
             )
-            return claimed.rowcount == 1
+            return cast("CursorResult[Any]", claimed).rowcount == 1
 
     def _release(self, candidate_id: int) -> None:
         with self.db.transaction() as session:

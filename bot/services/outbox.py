@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ DM_SPACING = timedelta(minutes=15)
 
 def due_query(
     now: datetime, limit: int = CLAIM_BATCH, kinds: Iterable[ReminderKind] | None = None
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
     query = select(Reminder.id).where(
         or_(
@@ -61,7 +62,7 @@ def claim(
         due = due_query(now, limit, kinds)
         if db.is_postgresql:
             due = due.with_for_update(skip_locked=True)
-        claimed = session.execute(
+        result = session.execute(
             update(Reminder)
             .where(
                 Reminder.id.in_(due.scalar_subquery()),
@@ -70,7 +71,9 @@ def claim(
             )
             .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
+        claimed = cast("CursorResult[Any]", result).rowcount
     return token if claimed else None
 
 
@@ -79,12 +82,13 @@ def hold(session: Session, user: str, token: str, now: datetime) -> datetime | N
     spaced = or_(DmRecipient.last_dm_at.is_(None), DmRecipient.last_dm_at <= now - DM_SPACING)
     free = or_(DmRecipient.holder.is_(None), DmRecipient.held_until < now)
     values = dict(holder=token, held_until=now + CLAIM_LEASE)
-    taken = session.execute(
+    result = session.execute(
         update(DmRecipient)
         .where(DmRecipient.user_id == user, spaced, free)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    taken = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a CursorResult
     if taken:
         return None
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -196,3 +200,31 @@ def _set_dm(session: Session, user: str, token: str, **values: object) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox at a glance, for monitoring: rows per status, and how late the oldest due row is."""
+
+    by_status: dict[ReminderStatus, int]
+    oldest_due_seconds: float
+
+
+def backlog(db: Database, now: datetime) -> Backlog:
+    """One grouped query over the (status, due_at) index: cheap enough for every scrape.
+
+    A due row is a pending one whose time has come, or one claimed by a sweep that died (the
+    next sweep takes both); the earliest such row's lateness is what an alert watches.
+    """
+    due = or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now)
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Reminder.status, func.count(), func.min(case((due, Reminder.due_at)))).group_by(Reminder.status)
+        ).all()
+    counts = {status: 0 for status in ReminderStatus}
+    oldest = 0.0
+    for status, count, earliest in rows:
+        counts[status] = count
+        if earliest is not None:
+            oldest = max(oldest, (now - earliest).total_seconds())
+    return Backlog(counts, oldest)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.services.ports import Message
+from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 
 log = logging.getLogger("bot.services.dispatch")
@@ -72,6 +73,7 @@ class Loaded:
     interviews: dict[int, Interview]
     candidates: dict[int, Candidate]
     scorecard_rows: dict[str, list[Reminder]] = field(default_factory=lambda: defaultdict(list))
+    hours: dict[str, WorkingHours] = field(default_factory=dict)  # each target person's own
 
 
 def absorb(first: Outgoing, rest: list[Outgoing]) -> list[Outgoing]:

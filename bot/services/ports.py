@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.services.coverage import Coverage
+from bot.services.leniency import Leniency
+from bot.services.people import HoursSummary
 from bot.services.summary import Summary
 from db.models import Decision, InterviewStatus, LoopStatus
 
@@ -56,6 +59,7 @@ class LoopCard:
     days_open: int
     target_weeks: tuple[int, int]
     zone: str  # the team's default time zone, for times shown in the channel
+    coverage: list[Coverage] = field(default_factory=list)  # the plan's must-have coverage (card only)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,10 @@ class PersonalStatus:
     upcoming_channels: dict[int, tuple[str, str | None]]  # interview id -> (candidate, channel)
     zone: str
     unfinished: list[UnfinishedLoop] = field(default_factory=list)
+    # Leniency this person may see (App Home only): their own, or everyone's for a recruiter.
+    leniency: list[Leniency] = field(default_factory=list)
+    sees_everyone: bool = False
+    hours: HoursSummary | None = None  # their own working time, for the App Home
 
 
 @dataclass(frozen=True)

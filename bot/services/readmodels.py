@@ -6,13 +6,14 @@ They say whether a scorecard is in, never what it says: blind feedback holds her
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import NotFound
 from bot.services.ports import InterviewLine, LoopCard, PendingScorecard, PersonalStatus, UnfinishedLoop
-from bot.services.reminders import interview_end
+from bot.services.reminders import Timed, interview_end
 from db.models import (
     Candidate,
     Debrief,
@@ -31,8 +32,23 @@ from rubrics.models import RubricPack
 OVERDUE_AFTER = timedelta(hours=24)
 
 
+class InterviewFields(Timed, Protocol):
+    """What interview_line reads: an Interview, or a joined row (_InterviewRow) standing in for one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def stage_key(self) -> str: ...
+    @property
+    def interviewer_id(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def status(self) -> InterviewStatus: ...
+
+
 def interview_line(
-    interview: Interview, pack: RubricPack, now: datetime, submitted: bool, escalated: bool = False
+    interview: InterviewFields, pack: RubricPack, now: datetime, submitted: bool, escalated: bool = False
 ) -> InterviewLine:
     end = interview_end(interview)
     return InterviewLine(
@@ -143,7 +159,7 @@ def read_card(
 class _InterviewRow:
     """A joined row, read as the interview it describes (what interview_line reads)."""
 
-    def __init__(self, row) -> None:  # noqa: ANN001 - a SQLAlchemy Row
+    def __init__(self, row) -> None:
         self.id = row.interview_id
         self.stage_key = row.stage_key
         self.interviewer_id = row.interviewer_id

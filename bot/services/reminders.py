@@ -7,11 +7,13 @@ reschedule cancels an interview's pending rows and plans them again from the new
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.invites import hiring_team
+from bot.services.people import PeopleHours
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
 
@@ -26,7 +28,16 @@ DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
 INVITE_KINDS = (ReminderKind.INVITE, ReminderKind.INVITE_CANCEL)
 
 
-def interview_end(interview: Interview) -> datetime:
+class Timed(Protocol):
+    """What interview_end reads: an Interview, or a read model's row standing in for one."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def duration_minutes(self) -> int: ...
+
+
+def interview_end(interview: Timed) -> datetime:
     return interview.starts_at + timedelta(minutes=interview.duration_minutes)
 
 
@@ -39,8 +50,10 @@ class ReminderPlanner:
         nudge_before_debrief: timedelta = NUDGE_BEFORE_DEBRIEF,
         escalate_after_working_days: int = ESCALATE_AFTER_WORKING_DAYS,
         summary_before_debrief: timedelta = SUMMARY_BEFORE_DEBRIEF,
+        people: PeopleHours | None = None,
     ):
         self.hours = hours or WorkingHours()
+        self.people = people or PeopleHours(self.hours)
         self.prep_kit_before = prep_kit_before
         self.first_chaser_after = first_chaser_after
         self.nudge_before_debrief = nudge_before_debrief
@@ -52,6 +65,7 @@ class ReminderPlanner:
         if interview.status is InterviewStatus.CANCELLED:
             return
         end = interview_end(interview)
+        hours = self.people.of(session, interview.interviewer_id)
         rows = [
             (ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before, interview.interviewer_id),
             (ReminderKind.SCORECARD_DUE, end, interview.interviewer_id),
@@ -59,7 +73,7 @@ class ReminderPlanner:
             # Two working days overdue, counted in the interviewer's own calendar.
             (
                 ReminderKind.ESCALATION,
-                self.hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
+                hours.add_working_days(end, self.escalate_after_working_days, interview.timezone),
                 interview.candidate.recruiter_id,
             ),
         ]
@@ -74,7 +88,7 @@ class ReminderPlanner:
                 )
             )
 
-    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:  # noqa: ANN001
+    def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
 
     def cancel_loop(self, session: Session, candidate_id: int) -> int:
@@ -112,10 +126,11 @@ class ReminderPlanner:
     def snooze(self, session: Session, interview: Interview, now: datetime, until_tomorrow: bool) -> datetime:
         """Chase again in two working hours, or at chaser time on the next working day, their time."""
         zone = interview.timezone
+        hours = self.people.of(session, interview.interviewer_id)
         until = (
-            self.hours.next_working_day_at(now, zone, self.hours.chaser_at)
+            hours.next_working_day_at(now, zone, hours.chaser_at)
             if until_tomorrow
-            else self.hours.next_open(now + timedelta(hours=2), zone)
+            else hours.next_open(now + timedelta(hours=2), zone)
         )
         self.chase_at(session, interview, until, keep_existing=False)
         return until
@@ -216,4 +231,5 @@ def _cancel(session: Session, *where: ColumnElement[bool]) -> int:
         .where(Reminder.status == ReminderStatus.PENDING, *where)
         .values(status=ReminderStatus.CANCELLED)
     )
-    return result.rowcount
+    # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
+    return cast("CursorResult[Any]", result).rowcount

@@ -53,7 +53,7 @@ class ScorecardContext:
     submitted: bool
 
 
-class EvidenceNudge(Exception):  # noqa: N818 - not an error: a question back to the interviewer
+class EvidenceNudge(Exception):
     """Some evidence reads as an impression. Nothing is stored; the modal is redrawn from
     `context` (every submitted value as its prefill) with `nudges` beside those fields."""
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import mean
 
+from bot.services.coverage import Coverage, coverage
 from bot.services.decision_rule import RuleFacts, RuleOutcome, evaluate
+from bot.services.leniency import Leniency, Rating, estimate
 from rubrics.models import Recommendation, RubricPack
 
 DISAGREEMENT_SPREAD = 2  # points between the lowest and highest rating of one competency
-CALIBRATION_GAP = 0.75  # average points above or below panel mates
 REPEATED_FLAG = 2  # interviewers raising the same flag
 
 
@@ -45,15 +46,6 @@ class ExpectedInput:
 
 
 @dataclass(frozen=True)
-class PeerRating:
-    """A past rating with the mean of the panel mates' ratings of the same competency and candidate."""
-
-    interviewer_id: str
-    rating: int
-    panel_mean: float
-
-
-@dataclass(frozen=True)
 class LoopInput:
     candidate_name: str
     profile_key: str
@@ -61,7 +53,8 @@ class LoopInput:
     now: datetime
     cards: list[CardInput]
     expected: list[ExpectedInput]
-    history: list[PeerRating] = field(default_factory=list)
+    history: list[Rating] = field(default_factory=list)  # past loops' ratings, for leniency
+    reliability: dict[str, float] = field(default_factory=dict)  # measured single-rater, by competency
 
 
 @dataclass(frozen=True)
@@ -129,13 +122,6 @@ class ImpressionRow:
 
 
 @dataclass(frozen=True)
-class CalibrationRow:
-    interviewer_id: str
-    offset: float  # average rating minus panel mates' average, over `samples` ratings
-    samples: int
-
-
-@dataclass(frozen=True)
 class Summary:
     candidate_name: str
     role: str
@@ -151,11 +137,12 @@ class Summary:
     flags: list[FlagRow]
     gaps: list[str]
     missing: list[MissingRow]
-    calibration: list[CalibrationRow]
+    calibration: list[Leniency]
     amendments: int
     unique: list[UniqueRow] = field(default_factory=list)
     rule: RuleOutcome | None = None  # None: the pack declares no decision rule
     impressions: list[ImpressionRow] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)  # must-haves, as actually rated
 
     @property
     def disagreements(self) -> list[CompetencyRow]:
@@ -211,6 +198,7 @@ def summarize(loop: LoopInput, pack: RubricPack) -> Summary:
         missing=_missing(loop, pack),
         calibration=calibrate(loop.history, {c.interviewer_id for c in loop.cards}),
         amendments=sum(c.amendments for c in loop.cards),
+        coverage=rated_coverage(loop, pack, matrix),
         unique=unique_evidence(loop.cards, pack),
         rule=evaluate(pack.decision_rule, _facts(loop, fit, flags)) if pack.decision_rule else None,
         impressions=impression_rows(loop.cards, pack),
@@ -289,18 +277,15 @@ def impression_rows(cards: list[CardInput], pack: RubricPack) -> list[Impression
     ]
 
 
-def calibrate(history: list[PeerRating], panel: set[str], minimum: int = 3) -> list[CalibrationRow]:
-    """Interviewers on this panel who rate, on average, 0.75 or more above or below their panel mates.
+def rated_coverage(loop: LoopInput, pack: RubricPack, matrix: list[CompetencyRow]) -> list[Coverage]:
+    """The must-haves as actually rated: each interviewer counts once, however many stages they rated in."""
+    raters = {row.key: {who for who, _ in row.ratings} for row in matrix}
+    return coverage(pack, loop.profile_key, raters, loop.reliability)
 
-    Only people on this loop's panel are named, and only with at least `minimum` past ratings.
+
+def calibrate(history: list[Rating], panel: set[str]) -> list[Leniency]:
+    """This panel's interviewers whose leniency's 95% interval excludes 0 (see bot/services/leniency.py).
+
+    Only people on this loop's panel are named, and only with enough past candidates to say.
     """
-    offsets: dict[str, list[float]] = defaultdict(list)
-    for peer in history:
-        if peer.interviewer_id in panel:
-            offsets[peer.interviewer_id].append(peer.rating - peer.panel_mean)
-    rows = [
-        CalibrationRow(who, mean(values), len(values))
-        for who, values in offsets.items()
-        if len(values) >= minimum and abs(mean(values)) >= CALIBRATION_GAP
-    ]
-    return sorted(rows, key=lambda r: -abs(r.offset))
+    return [row for row in estimate(history) if row.interviewer_id in panel and row.shown]

@@ -1,4 +1,4 @@
-"""Working hours, in each interviewer's own time zone. Pure functions of aware datetimes."""
+"""Working hours, in each person's own time zone and calendar. Pure functions of aware datetimes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.calendars import HolidayCalendar
+
 CHASER_DELAY = timedelta(minutes=30)
+# Long enough for a one-day work week whose day falls on a run of holidays (Christmas week).
+SEARCH_DAYS = 45
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,7 @@ class WorkingHours:
     start: time = time(9, 0)
     end: time = time(18, 0)
     days: frozenset[int] = frozenset(range(5))  # Monday=0 .. Friday=4
+    holidays: HolidayCalendar | None = None
 
     def __post_init__(self) -> None:
         # An empty or inverted day has no moment inside it: every reminder would be deferred forever.
@@ -33,9 +38,12 @@ class WorkingHours:
         later = opening + CHASER_DELAY
         return later.time() if later < datetime.combine(opening.date(), self.end) else self.start
 
+    def works_on(self, day: date) -> bool:
+        return day.weekday() in self.days and not (self.holidays is not None and self.holidays.is_holiday(day))
+
     def contains(self, moment: datetime, zone: str) -> bool:
         local = moment.astimezone(ZoneInfo(zone))
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return self.works_on(local.date()) and self.start <= local.time() < self.end
 
     def next_open(self, moment: datetime, zone: str, at: time | None = None) -> datetime:
         """`moment` if it is inside working hours, else the next working day at `at` (default: opening).
@@ -54,21 +62,21 @@ class WorkingHours:
         tz = ZoneInfo(zone)
         local = moment.astimezone(tz)
         day = local.date()
-        for _ in range(15):
+        for _ in range(SEARCH_DAYS):
             candidate = datetime.combine(day, at, tzinfo=tz)
-            if day.weekday() in self.days and candidate > local and (include_today or day != local.date()):
+            if self.works_on(day) and candidate > local and (include_today or day != local.date()):
                 return candidate
             day += timedelta(days=1)
-        raise ValueError("no working day within two weeks; check the working-hours settings")
+        raise ValueError(f"no working day within {SEARCH_DAYS} days; check the working-hours settings")
 
     def add_working_days(self, moment: datetime, days: int, zone: str) -> datetime:
-        """The same local time-of-day `days` working days later (weekends skipped)."""
+        """The same local time-of-day `days` working days later (days off and holidays skipped)."""
         tz = ZoneInfo(zone)
         local = moment.astimezone(tz)
         day = local.date()
         remaining = days
         while remaining > 0:
             day += timedelta(days=1)
-            if day.weekday() in self.days:
+            if self.works_on(day):
                 remaining -= 1
         return datetime.combine(day, local.time(), tzinfo=tz)

@@ -23,7 +23,7 @@ def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
         engine = make_engine(
-            config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool, statement_timeout_ms=0
+            config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool, statement_timeout_ms=0
         )
         with engine.connect() as connection:
             _run(connection)
@@ -32,7 +32,7 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     # Batch mode lets ALTERs work on SQLite, which cannot alter most constraints in place.
     # It rebuilds a table by copying it and dropping the old one, and with foreign keys on
     # that DROP cascades to every child row (a loop's interviews, scorecards and ratings).

@@ -17,7 +17,6 @@ SECTION_TEXT_MAX = 3000
 HEADER_TEXT_MAX = 150
 CONTEXT_ELEMENTS_MAX = 10
 OPTION_TEXT_MAX = 75
-PRIVATE_METADATA_MAX = 3000
 INPUT_MAX_LENGTH = 3000
 BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
@@ -187,8 +186,3 @@ def when(moment: datetime, fallback_zone: str) -> str:
     """A time Slack shows in each reader's own time zone; the fallback is for old clients and screen text."""
     fallback = moment.astimezone(ZoneInfo(fallback_zone)).strftime("%a %d %b %H:%M %Z")
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def local_time(moment: datetime, zone: str) -> str:
-    """Plain text form, for `text` fallbacks and places that can't hold date tokens."""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M %Z")

@@ -26,6 +26,7 @@ from handlers.builders.common import (
     section,
     text_input,
 )
+from handlers.builders.measures import calibration_section, coverage_blocks
 from handlers.ids import Action, Callback
 from handlers.ids import Block as B
 
@@ -197,13 +198,10 @@ def _after_votes(s: Summary) -> list[Block]:
             for m in s.missing
         ]
         blocks.append(section(fit("*Missing scorecards*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
-    if s.calibration:
-        lines = [
-            f"• <@{c.interviewer_id}> rates {abs(c.offset):.2f} points {'above' if c.offset > 0 else 'below'} "
-            f"their panel mates on average ({c.samples} past ratings)"
-            for c in s.calibration
-        ]
-        blocks.append(section(fit("*Calibration*: weigh these accordingly\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    blocks += coverage_blocks(s.coverage, "rated")
+    calibration = calibration_section(s.calibration)
+    if calibration:
+        blocks.append(calibration)
     impressions = _impressions(s)
     if impressions:
         blocks.append(section(impressions))

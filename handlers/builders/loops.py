@@ -26,6 +26,8 @@ from handlers.builders.common import (
     text_input,
     when,
 )
+from handlers.builders.hours import hours_blocks
+from handlers.builders.measures import coverage_blocks, home_leniency
 from handlers.ids import Action, Callback
 from handlers.ids import Block as B
 from rubrics.models import RubricPack
@@ -179,7 +181,7 @@ def _interview_text(line: InterviewLine, zone: str) -> str:
 
 
 def loop_card(card: LoopCard) -> Message:
-    planned = {}
+    planned: dict[str, list[InterviewLine]] = {}
     for line in card.interviews:
         if line.status is not InterviewStatus.CANCELLED:
             planned.setdefault(line.stage_key, []).append(line)
@@ -210,6 +212,7 @@ def loop_card(card: LoopCard) -> Message:
         },
         divider(),
         section("*Interview plan*\n" + "\n".join(stage_lines)),
+        *coverage_blocks(card.coverage, "planned"),
     ]
     if card.problems:
         blocks.append(
@@ -328,6 +331,8 @@ def personal_status(status: PersonalStatus) -> Message:
 
 
 def home_view(status: PersonalStatus) -> dict[str, Any]:
-    blocks = personal_blocks(status)
+    blocks = personal_blocks(status) + home_leniency(status)
+    if status.hours is not None:
+        blocks.extend(hours_blocks(status.hours))
     blocks.append(context("Type `/hire help` anywhere for every command."))
     return {"type": "home", "blocks": blocks[:100]}

@@ -14,7 +14,7 @@ def test_run_migrates_builds_the_app_and_starts_the_scheduler(emulator, monkeypa
     class FakeSocketMode:
         """Socket Mode needs Slack's websocket; everything before that is real."""
 
-        def __init__(self, app, app_token):  # noqa: ANN001
+        def __init__(self, app, app_token):
             started["app"], started["token"] = app, app_token
 
         def start(self) -> None:
@@ -31,7 +31,7 @@ def test_run_migrates_builds_the_app_and_starts_the_scheduler(emulator, monkeypa
 
     real_build = scheduler_module.build_scheduler
 
-    def spy(dispatcher, interval_seconds=30):  # noqa: ANN001
+    def spy(dispatcher, interval_seconds=30):
         scheduler = real_build(dispatcher, interval_seconds)
         built.append(scheduler)
         return scheduler

@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 
+from db.migrate import upgrade
 from tests.support.emulator import BOT_TOKEN
 
 
 def test_the_worker_starts_its_scheduler_and_stops_on_sigterm(emulator, tmp_path):
+    upgrade(f"sqlite:///{tmp_path}/worker.db")  # the release step; the worker itself never migrates
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -19,16 +21,23 @@ def test_the_worker_starts_its_scheduler_and_stops_on_sigterm(emulator, tmp_path
         "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bot.cli", "worker"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     started = ""
     deadline = time.monotonic() + 20
     while "sweeping reminders" not in started and time.monotonic() < deadline:
-        started += worker.stderr.readline()
+        started += worker.stdout.readline()
     assert "sweeping reminders" in started, started
+    # Several processes on one SQLite file is the mistake to warn about, once.
+    assert started.count("one process on one machine") == 1, started
     worker.send_signal(signal.SIGTERM)
     try:
-        _, rest = worker.communicate(timeout=15)
+        rest, _ = worker.communicate(timeout=15)
     finally:
         worker.kill()
     assert worker.returncode == 0, rest

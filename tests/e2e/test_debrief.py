@@ -7,10 +7,12 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from alembic import command
 from sqlalchemy import func, select
 
 from bot.cli import main as cli
 from bot.services.scorecard_form import ScorecardForm
+from db.migrate import alembic_config
 from db.models import AuditEvent, Candidate, Debrief, Interview, LoopStatus, Reminder, ReminderStatus, Scorecard
 from handlers.ids import Action, Block, Callback
 from tests.support.loops import add_interview, open_loop
@@ -37,7 +39,7 @@ def form(bot, stage: str, flag: str | None = None) -> ScorecardForm:
     )
 
 
-def evidence_values(pack, stage: str) -> dict:  # noqa: ANN001 - a RubricPack
+def evidence_values(pack, stage: str) -> dict:
     """Evidence for every rating of a stage: this pack asks for it on each one."""
     said = "Asked who owned the rollout and described the handover."
     return form_values(**{f"evidence.{k}": text(said) for k in pack.stage(stage).competencies})
@@ -219,9 +221,11 @@ def test_decide_records_the_decision_cancels_reminders_then_archive(hirebot):
 
 def test_export_then_purge(hirebot, monkeypatch, tmp_path, capsys):
     candidate, _ = loop_of_five(hirebot)
+    # The fixture builds tables from the models; the CLI wants to see them at Alembic's head.
+    command.stamp(alembic_config(hirebot.services.settings.database_url), "head")
     monkeypatch.setenv("DATABASE_URL", hirebot.services.settings.database_url)
     monkeypatch.chdir(tmp_path)
-    assert cli(["purge", "--candidate", str(candidate.id)]) == 2  # not before a decision
+    assert cli(["purge", "--candidate", str(candidate.id), "--yes"]) == 2  # not before a decision
     assert "decided" in capsys.readouterr().err
 
     hirebot.services.debrief.decide(candidate.id, hirebot.users["rita"], "no_hire", "Not yet senior enough.")
@@ -233,7 +237,7 @@ def test_export_then_purge(hirebot, monkeypatch, tmp_path, capsys):
     assert len(cards) == 4 and cards[0]["rubric"] == "ml-engineer@1"
     assert any(f["evidence"].startswith("Tuned on the test set") for c in cards for f in c["red_flags"])
 
-    assert cli(["purge", "--candidate", str(candidate.id)]) == 0
+    assert cli(["purge", "--candidate", str(candidate.id), "--yes"]) == 0
     with hirebot.services.db.transaction() as session:
         loop = session.get(Candidate, candidate.id)
         assert (loop.name, loop.status, loop.resume_url) == ("(purged)", LoopStatus.PURGED, None)

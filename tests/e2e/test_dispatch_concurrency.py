@@ -29,7 +29,7 @@ class CountingSlack:
         self.sent: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def post_message(self, channel: str, text: str, blocks=None) -> str:  # noqa: ANN001
+    def post_message(self, channel: str, text: str, blocks=None) -> str:
         time.sleep(0.0005)
         with self._lock:
             self.sent[channel] += 1
@@ -138,7 +138,7 @@ class TimedSlack(CountingSlack):
         self.times: dict[str, list[datetime]] = {}
         self.texts: dict[str, list[str]] = {}
 
-    def post_message(self, channel: str, text: str, blocks=None) -> str:  # noqa: ANN001
+    def post_message(self, channel: str, text: str, blocks=None) -> str:
         with self._lock:
             self.times.setdefault(channel, []).append(self.clock())
             self.texts.setdefault(channel, []).append(text)
@@ -187,7 +187,7 @@ def seed_three_reminders_each(db: Database) -> None:
                 )
 
 
-def two_dispatchers(database: Database, slack: CountingSlack, clock) -> list[ReminderDispatcher]:  # noqa: ANN001
+def two_dispatchers(database: Database, slack: CountingSlack, clock) -> list[ReminderDispatcher]:
     rubrics = RubricRegistry.from_directory()
     url = database.engine.url.render_as_string(hide_password=False)
     return [
@@ -260,7 +260,7 @@ def test_a_sweep_that_outlives_its_lease_is_fenced_off(database):
     stalled = {"b": None}
 
     class StallingSlack:
-        def post_message(self, channel: str, text: str, blocks=None) -> str:  # noqa: ANN001
+        def post_message(self, channel: str, text: str, blocks=None) -> str:
             if stalled["b"] is None:
                 stalled["b"] = b.sweep()  # runs while A waits on Slack, past A's lease
             return slack.post_message(channel, text, blocks)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from db.models import Interview
 from handlers.ids import Block, Callback, evidence_block, flag_evidence_block
-from tests.e2e.test_reminders import at, dms_to, sweep_at
-from tests.e2e.test_scorecards import checks, coding_values, open_scorecard, radio
 from tests.support.loops import add_interview, new_loop_values, open_loop, unique_name
 from tests.support.markup import mrkdwn_texts
+from tests.support.reminders import at, dms_to, sweep_at
+from tests.support.scorecards import checks, coding_values, open_scorecard, radio
 from tests.support.slack import ack_json, form_values, text
 
 PAYLOAD = "<!channel> <@U0EVIL> <https://evil.example|click here> & co"

@@ -25,6 +25,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from bot.app import create_app
 from bot.background import QueuedBackground
 from bot.bootstrap import Services, build_services
+from db.migrate import upgrade
 from db.models import Candidate, LoopStatus
 from db.session import Database
 from handlers.builders import loops as views
@@ -41,7 +42,7 @@ SLACK_ACK_WINDOW = 3.0
 class _Hanging(BaseHTTPRequestHandler):
     """Slack's Web API answering auth.test, then never answering anything else."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.endswith("/auth.test"):
             self._json({"ok": True, "team_id": "T000000001", "user_id": "U0BOT", "bot_id": "B0BOT", "user": "hirebot"})
@@ -62,7 +63,7 @@ class _Hanging(BaseHTTPRequestHandler):
         except OSError:
             pass  # the client gave up long ago, as it should
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -216,7 +217,7 @@ STALLS = [
 
 def _healthz_within(port: int, seconds: float) -> float:
     started = time.monotonic()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=seconds) as answer:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=seconds) as answer:
         assert answer.read().strip() == b"ok"
     return time.monotonic() - started
 
@@ -229,6 +230,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def web_env(emulator: SlackEmulator, tmp_path: Path) -> dict[str, str]:
+    upgrade(f"sqlite:///{tmp_path}/web.db")  # the release step: web processes check the schema, never migrate
     return {
         **os.environ,
         "SLACK_BOT_TOKEN": emulator.next_bot_token(),

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from db.models import Rating, Scorecard
 from handlers.builders.scorecards import IMPRESSION_MARK
 from handlers.ids import Action, Block, Callback, element_id, evidence_block, flag_evidence_block, rating_block
-from tests.e2e.test_scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.blockkit import check_view
 from tests.support.loops import open_loop
+from tests.support.scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json, form_values, text
 
 VAGUE = "Seems smart & a culture fit <@U0EVIL>"

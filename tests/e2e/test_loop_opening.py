@@ -83,6 +83,7 @@ def status_outside_a_channel(hirebot) -> dict:
 def home_of_rita(hirebot) -> dict:
     rita = hirebot.users["rita"]
     hirebot.slack.event({"type": "app_home_opened", "user": rita, "tab": "home", "channel": "D0RITA", "event_ts": "1"})
+    hirebot.run_background()  # the Home is published after the event is answered
     args = hirebot.client.last("views.publish")[0]
     assert args["user_id"] == rita
     return args["view"]

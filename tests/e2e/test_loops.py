@@ -314,6 +314,7 @@ def test_app_home_shows_the_personal_view(hirebot):
     hirebot.slack.event(
         {"type": "app_home_opened", "user": hirebot.users["omar"], "tab": "home", "channel": "D0OMAR", "event_ts": "1"}
     )
+    hirebot.run_background()
     assert hirebot.client.last("views.publish")[0]["view"]["type"] == "home"
 
 

@@ -67,7 +67,7 @@ def test_two_weeks_of_chasers_each_sent_once_inside_the_hours(hirebot, opens: st
     assert len(dms) == len(chasers)
 
 
-def _sent(services, interview_id: int, kind: ReminderKind) -> list[Reminder]:  # noqa: ANN001
+def _sent(services, interview_id: int, kind: ReminderKind) -> list[Reminder]:
     with services.db.transaction() as session:
         return list(
             session.scalars(

@@ -4,7 +4,6 @@ cancel on submit, snooze, digests, restarts, rate limits and permanent failures.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,25 +11,12 @@ from sqlalchemy import func, select
 from bot.errors import SlackRateLimited
 from db.models import Interview, Reminder, ReminderKind, ReminderStatus
 from handlers.ids import Action, Block
-from tests.e2e.test_scorecards import coding_values, open_scorecard
 from tests.support.loops import add_interview, open_loop
+from tests.support.reminders import at, dms_to, sweep_at
+from tests.support.scorecards import coding_values, open_scorecard
 from tests.support.slack import clock_time, date, form_values
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def at(text: str) -> datetime:
-    """A London wall-clock time in March 2030 (6 March is a Wednesday)."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=LONDON)
-
-
-def dms_to(bot, who: str) -> list[dict]:
-    return [m for m in bot.client.all("chat.postMessage") if m["channel"] == bot.users[who]]
-
-
-def sweep_at(bot, moment: str):
-    bot.clock.set(at(moment))
-    return bot.services.dispatcher.sweep()
 
 
 def loop_with_interview(bot, start: str = "2030-03-06 14:00", who: str = "priya"):

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.mrkdwn import escape
 from db.models import Interview, Reminder, ReminderStatus, Scorecard
 from handlers.ids import Action, Block, Callback, element_id, evidence_block, flag_evidence_block
-from tests.e2e.test_scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.loops import open_loop
+from tests.support.scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json, clock_time, date, form_values, number, text, user
 from tests.support.slack import select as pick
 

@@ -6,58 +6,15 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditEvent, Interview, Rating, Reminder, ReminderKind, ReminderStatus, Scorecard, ScorecardDraft
+from db.models import AuditEvent, Rating, Reminder, ReminderKind, ReminderStatus, Scorecard, ScorecardDraft
 from handlers.ids import Action, Block, Callback, element_id, evidence_block, flag_evidence_block, rating_block
-from tests.support.loops import add_interview, open_loop
+from tests.support.loops import open_loop
+from tests.support.scorecards import checks, coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json, form_values, text
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def radio(value: str | None) -> dict:
-    return {"type": "radio_buttons", "selected_option": {"value": value} if value else None}
-
-
-def checks(*values: str) -> dict:
-    return {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}
-
-
-def interview_yesterday(bot, candidate, stage: str, who: str) -> Interview:
-    day = (bot.clock() - timedelta(days=1)).astimezone(LONDON).strftime("%Y-%m-%d")
-    add_interview(bot, candidate, stage, who, day, "10:00")
-    with bot.services.db.transaction() as session:
-        return session.scalars(
-            select(Interview).where(
-                Interview.candidate_id == candidate.id,
-                Interview.interviewer_id == bot.users[who],
-                Interview.stage_key == stage,
-            )
-        ).one()
-
-
-def open_scorecard(bot, interview: Interview, who: str) -> dict:
-    bot.slack.click(bot.users[who], Action.OPEN_SCORECARD, str(interview.id), channel="D0DM")
-    return bot.slack.opened_view()
-
-
-def coding_values(**overrides) -> dict:
-    """A complete, valid Coding round scorecard."""
-    fields = {
-        rating_block("software_engineering"): radio("3"),
-        evidence_block("software_engineering"): text("Clean, tested solution; explained complexity."),
-        rating_block("data_pipelines"): radio("4"),
-        evidence_block("data_pipelines"): text("Spotted the leakage in the join unprompted."),
-        Block.RED_FLAGS: checks(),
-        Block.RECOMMENDATION: radio("yes"),
-        Block.NOTES: text("Private aside: strong on testing."),
-    }
-    fields.update(overrides)
-    return form_values(**fields)
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ class SlackEmulator:
             data=json.dumps(args).encode(),
             headers={"Authorization": f"Bearer {next(self._inspectors)}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
     def download(self, url: str) -> bytes:
@@ -106,7 +106,7 @@ class SlackEmulator:
         assert parts.hostname in ("localhost", "127.0.0.1") and parts.port == urllib.parse.urlsplit(self.url).port
         auth = {"Authorization": f"Bearer {next(self._inspectors)}"}
         request = urllib.request.Request(f"{self.url}{parts.path}", headers=auth)
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.read()
 
     def _load_users(self) -> None:
@@ -152,7 +152,7 @@ def start_emulator(workdir: Path) -> SlackEmulator:
     seed_file.write_text(yaml.safe_dump(seed))
     port = _free_port()
     env = {**os.environ, "PATH": f"{Path(_node()).parent}:{os.environ.get('PATH', '')}"}
-    log = open(workdir / "emulator.log", "w")  # noqa: SIM115 - lives as long as the process
+    log = open(workdir / "emulator.log", "w")
     process = subprocess.Popen(
         [_node(), str(EMULATOR_JS), "start", "--service", "slack", "--seed", str(seed_file), "--port", str(port)],
         stdout=log,

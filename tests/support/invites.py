@@ -27,7 +27,7 @@ class SentInvite:
     attendees: list[str]
 
 
-def sent_invites(client, emulator) -> list[SentInvite]:  # noqa: ANN001
+def sent_invites(client, emulator) -> list[SentInvite]:
     """Each .ics the bot completed an upload of, in order, downloaded and parsed."""
     found = []
     for method, args, response in client.calls:
@@ -51,7 +51,7 @@ def sent_invites(client, emulator) -> list[SentInvite]:  # noqa: ANN001
     return found
 
 
-def check_invites(client, emulator, db: Database, against_db: bool = True) -> list[SentInvite]:  # noqa: ANN001
+def check_invites(client, emulator, db: Database, against_db: bool = True) -> list[SentInvite]:
     """Sequences never go down per event; each person's latest invite matches the database
     (unless a newer one is still waiting in the outbox, or the loop was purged since).
     Returns what was checked."""

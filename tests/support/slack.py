@@ -37,7 +37,7 @@ class RecordingClient(BudgetedWebClient):
         # Kept here as well as raised, because a background job's failure is only logged.
         self.violations: list[str] = []
 
-    def api_call(self, api_method: str, **kwargs: Any):  # noqa: ANN201 - same as WebClient
+    def api_call(self, api_method: str, **kwargs: Any):
         args = dict(kwargs.get("json") or kwargs.get("params") or kwargs.get("data") or {})
         try:
             if api_method.startswith("views.") and "view" in args:
@@ -142,7 +142,7 @@ class ResponseUrls:
         urls = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
                 url = f"http://127.0.0.1:{urls._server.server_address[1]}{self.path}"  # type: ignore[union-attr]
                 with urls._lock:

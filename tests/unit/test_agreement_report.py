@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from itertools import count
 
 import pytest
 from sqlalchemy import event
@@ -13,58 +11,15 @@ from sqlalchemy import event
 from bot import cli
 from bot.services.agreement import Observation, measure_each
 from bot.services.agreement_data import RATING_SCALE, panel_ratings
-from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Rating, Scorecard
-from tests.unit.test_agreement import KRIPPENDORFF_2011_B, KRIPPENDORFF_2011_C, simulated_panel
-
-START = datetime(2026, 3, 2, 9, tzinfo=UTC)
-_hours = count()
-
-
-def add_loop(session, status=LoopStatus.OPEN, pack="ml-engineer") -> Candidate:
-    candidate = Candidate(
-        name="Test Candidate",
-        pack=pack,
-        pack_version=1,
-        profile=f"{pack}/balanced",
-        recruiter_id="URITA",
-        hiring_manager_id="UHANK",
-        created_by="URITA",
-        status=status,
-    )
-    session.add(candidate)
-    return candidate
-
-
-def add_scorecard(session, candidate, interviewer, ratings, status=InterviewStatus.SCHEDULED, submitted=True):
-    interview = Interview(
-        candidate=candidate,
-        stage_key="technical",
-        interviewer_id=interviewer,
-        starts_at=START + timedelta(hours=next(_hours)),
-        duration_minutes=60,
-        timezone="UTC",
-        status=status,
-    )
-    session.add(interview)
-    if submitted:
-        interview.scorecard = Scorecard(
-            interviewer_id=interviewer,
-            pack=candidate.pack,
-            pack_version=1,
-            recommendation="yes",
-            ratings=[Rating(competency_key=k, competency_name=k.title(), rating=v) for k, v in ratings.items()],
-        )
-    return interview
-
-
-def store_panel(db, panel: list[Observation], key: str = "collaboration") -> None:
-    """A simulated panel as loops: one loop per unit, one scorecard per rating."""
-    with db.transaction() as session:
-        loops = {}
-        for unit, rater, value in panel:
-            if unit not in loops:
-                loops[unit] = add_loop(session)
-            add_scorecard(session, loops[unit], rater, {key: value})
+from db.models import InterviewStatus, LoopStatus
+from tests.support.panels import (
+    KRIPPENDORFF_2011_B,
+    KRIPPENDORFF_2011_C,
+    add_loop,
+    add_scorecard,
+    simulated_panel,
+    store_panel,
+)
 
 
 def test_only_submitted_scheduled_ratings_of_live_loops_count(database):

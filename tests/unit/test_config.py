@@ -19,8 +19,9 @@ VARIABLES = [field.alias for field in Settings.model_fields.values()]
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    # No stray .env in the working directory either.
+    # No stray .env in the working directory either, and the default database stays in tmp_path.
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def config_error(**overrides: object) -> str:
 
 def test_the_defaults() -> None:
     settings = load_settings(_env_file=None)
-    assert settings.database_url == "sqlite:///./hirebot.db"
+    assert settings.database_url == "sqlite:///" + str(Path.cwd() / "data" / "hirebot" / "hirebot.db")
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.recruiters == frozenset()
     assert settings.timezone == "UTC"
@@ -114,6 +115,19 @@ def test_an_explicit_postgresql_driver_is_kept() -> None:
     assert load_settings(_env_file=None, DATABASE_URL=url).database_url == url
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+psycopg2://hire@db/hirebot", "'postgresql+psycopg2' driver is not installed"),
+        ("postgresql+psycopg://hire@db:notaport/hirebot", "cannot be parsed"),
+        ("sqlite+aiosqlite:///x.db", "driver is not installed"),
+    ],
+)
+def test_an_unusable_database_url_is_one_line(url: str, expected: str) -> None:
+    message = config_error(DATABASE_URL=url)
+    assert "DATABASE_URL" in message and expected in message
+
+
 def test_the_slack_api_url_gets_a_trailing_slash() -> None:
     settings = load_settings(_env_file=None, SLACK_API_URL="http://127.0.0.1:3000/api")
     assert settings.slack_api_url == "http://127.0.0.1:3000/api/"
@@ -134,6 +148,32 @@ def test_missing_tokens_are_one_sentence_naming_both_and_the_manifest_step() -> 
     assert "SLACK_BOT_TOKEN" in message
     assert "SLACK_APP_TOKEN" in message
     assert "Create app from manifest" in message
+
+
+def test_a_missing_signing_secret_says_where_to_find_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-1").require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    assert "Basic Information > App Credentials > Signing Secret" in str(caught.value)
+
+
+def test_the_workers_message_does_not_ask_for_the_app_token() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None).require("SLACK_BOT_TOKEN")
+    assert "SLACK_BOT_TOKEN" in str(caught.value)
+    assert "App-Level" not in str(caught.value) and "xapp" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("SLACK_BOT_TOKEN", {"SLACK_BOT_TOKEN": "xoxb-...", "SLACK_APP_TOKEN": "xapp-1-A"}),
+        ("SLACK_APP_TOKEN", {"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "xapp-..."}),
+    ],
+)
+def test_placeholder_tokens_from_the_example_env_are_refused(name: str, overrides: dict[str, str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, **overrides).require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    assert str(caught.value).startswith(f"{name} is still the placeholder from .env.example")
 
 
 def test_only_the_missing_token_is_named() -> None:

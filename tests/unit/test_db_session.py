@@ -75,7 +75,7 @@ def test_a_silent_postgresql_host_fails_the_connect_in_seconds(
         try:
             with engine.connect():
                 pass
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             outcome.append(exc)
 
     started = time.monotonic()
@@ -87,7 +87,7 @@ def test_a_silent_postgresql_host_fails_the_connect_in_seconds(
     assert time.monotonic() - started < 6
 
 
-def test_sqlite_waits_a_bounded_time_for_a_lock(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_sqlite_waits_a_bounded_time_for_a_lock(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db_session, "SQLITE_BUSY_TIMEOUT_SECONDS", 1)
     path = tmp_path / "locked.db"
     holder = sqlite3.connect(path, isolation_level=None)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from prometheus_client import REGISTRY
 from slack_sdk import WebClient
 
 from bot import errors
@@ -96,7 +97,7 @@ class FakeSlack:
 class _Handler(BaseHTTPRequestHandler):
     timeout = 5  # a stuck client cannot hold a server thread for long
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the access log
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -487,7 +488,7 @@ def test_user_info_is_cached_for_a_minute():
     calls: list[str] = []
 
     class Client:
-        def api_call(self, method, http_verb="POST", params=None, json=None):  # noqa: ANN001, ANN201
+        def api_call(self, method, http_verb="POST", params=None, json=None):
             calls.append(method)
 
             class Response:
@@ -551,6 +552,35 @@ def test_the_rate_limiter_does_not_sleep_past_the_budget() -> None:
     assert waits == []
     # Nothing was taken: the next caller waits as if the refused one had never asked.
     assert limiter.acquire("conversations.create") == pytest.approx(3.0)
+
+
+def test_calls_429s_and_errors_are_counted_by_method(slack: FakeSlack, wired: Wired) -> None:
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(f"hirebot_slack_{name}_total", labels) or 0.0
+
+    def counts() -> tuple[float, ...]:
+        return (
+            value("calls", method="chat.update"),
+            value("rate_limited", method="chat.update"),
+            value("errors", method="chat.update", code="ratelimited"),
+            value("errors", method="chat.update", code="message_not_found"),
+            value("errors", method="chat.update", code="http_503"),
+        )
+
+    before = counts()
+    slack.replies = [
+        Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}),  # waited out: not an error
+        Reply(),
+        Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "45"}),  # handed back: an error
+        error_reply("message_not_found"),
+        Reply(503, "<html>unavailable</html>"),
+    ]
+    wired.gateway.update_message("C0CHAN", "1.2", "text")
+    for _ in range(3):
+        with pytest.raises(errors.SlackError):
+            wired.gateway.update_message("C0CHAN", "1.2", "text")
+    after = counts()
+    assert tuple(a - b for a, b in zip(after, before, strict=True)) == (5, 2, 1, 1, 1)
 
 
 # File uploads (calendar invites).

@@ -9,12 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.slack_gateway import METHOD_TIERS, POST_MESSAGE
+from bot.slack_gateway import METHOD_TIERS, POST_MESSAGE, SPECIAL_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 METHODS_DIR = DATA / "slack_methods"
-CALLED_METHODS = sorted({*METHOD_TIERS, POST_MESSAGE})
+CALLED_METHODS = sorted({*METHOD_TIERS, *SPECIAL_METHODS})
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +100,8 @@ def test_post_message_is_special_rate_limited_not_tiered() -> None:
     # Slack lists chat.postMessage as "special" (t5 in the reference): about 1/s per channel.
     assert reference(POST_MESSAGE)["rate_limits"] == "t5"
     assert POST_MESSAGE not in METHOD_TIERS
+    # So is auth.test, the start-up token check; it needs no scope.
+    assert reference("auth.test")["rate_limits"] == "t5" and "auth.test" not in METHOD_TIERS
 
 
 def _methods_called_in_code() -> set[str]:

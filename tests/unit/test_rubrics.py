@@ -251,6 +251,16 @@ def test_a_missing_version(broken: Callable) -> None:
     assert "required" in message.lower()
 
 
+def test_a_version_of_yes_is_refused_not_read_as_1(broken: Callable) -> None:
+    path = broken(lambda data: None)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nversion: 1\n", "\nversion: yes\n", 1), encoding="utf-8")
+    assert "version: yes" in path.read_text(encoding="utf-8")
+    message = rubric_error(path)
+    assert "version: Input should be a valid integer" in message
+    assert "write a number" in message
+
+
 def test_a_duplicate_competency_key(broken: Callable) -> None:
     def edit(data: dict) -> None:
         data["competencies"].append(copy.deepcopy(data["competencies"][0]))

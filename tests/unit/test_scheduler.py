@@ -1,50 +1,102 @@
-"""The APScheduler job that sweeps the outbox: its id, its interval, and that it really runs."""
+"""What bot/scheduler.py decides: one sweep job, its id and interval, that it sweeps the
+dispatcher it was given, and that a failing sweep is logged rather than raised.
+
+The job's function is called directly: whether APScheduler fires an interval job on time is
+APScheduler's to test, not ours."""
 
 from __future__ import annotations
 
-import threading
+import logging
 
-from apscheduler.triggers.interval import IntervalTrigger
+import pytest
+from prometheus_client import REGISTRY
 
-from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, build_scheduler
+from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, _sweep, build_scheduler
+from bot.services.dispatch import SweepStats
+from tests.support.domain import at, new_loop, plan
+from tests.support.fakes import PRIYA, RECRUITER, MutableClock, fake_services
 
 
 class Dispatcher:
-    def __init__(self, fail_first: bool = False) -> None:
-        self.swept = threading.Event()
+    def __init__(self, error: Exception | None = None, once: bool = False) -> None:
         self.calls = 0
-        self.fail_first = fail_first
+        self.error, self.once = error, once
 
-    def sweep(self) -> None:
+    def sweep(self) -> SweepStats:
         self.calls += 1
-        if self.fail_first and self.calls == 1:
-            raise RuntimeError("database went away")
-        self.swept.set()
+        if self.error is not None and (not self.once or self.calls == 1):
+            raise self.error
+        return SweepStats(claimed=6, sent=2, failed=1, deferred=3)
 
 
-def test_one_sweep_job_with_an_explicit_id_every_30_seconds():
-    scheduler = build_scheduler(Dispatcher())
-    scheduler.start(paused=True)
-    try:
-        job = scheduler.get_job(SWEEP_JOB_ID)
-        assert job is not None and len(scheduler.get_jobs()) == 1
-        assert isinstance(job.trigger, IntervalTrigger)
-        assert job.trigger.interval.total_seconds() == SWEEP_SECONDS == 30
-        assert job.max_instances == 1 and job.coalesce is True
-        assert str(job.trigger.timezone) == "UTC"
-        # Adding it again (a restart in the same store) replaces it rather than adding a second.
-        scheduler.add_job(job.func, "interval", args=job.args, seconds=30, id=SWEEP_JOB_ID, replace_existing=True)
-        assert len(scheduler.get_jobs()) == 1
-    finally:
-        scheduler.shutdown(wait=False)
+@pytest.mark.parametrize("interval", [SWEEP_SECONDS, 7])
+def test_one_sweep_job_with_our_id_at_the_interval_asked_for(interval):
+    job = _only_job(build_scheduler(Dispatcher(), interval_seconds=interval))
+    assert job.id == SWEEP_JOB_ID
+    assert job.trigger.interval.total_seconds() == interval
+    # A slow sweep is never run twice at once, nor followed by a burst of catch-ups.
+    assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time == interval
+    assert str(job.trigger.timezone) == "UTC"
 
 
-def test_the_job_runs_and_survives_a_failing_sweep():
-    dispatcher = Dispatcher(fail_first=True)
-    scheduler = build_scheduler(dispatcher, interval_seconds=1)
-    scheduler.start()
-    try:
-        assert dispatcher.swept.wait(timeout=5), "the sweep never succeeded after the first one failed"
-    finally:
-        scheduler.shutdown(wait=False)
-    assert dispatcher.calls >= 2
+def test_the_default_interval_is_30_seconds():
+    assert SWEEP_SECONDS == 30
+    assert _only_job(build_scheduler(Dispatcher())).trigger.interval.total_seconds() == 30
+
+
+def test_the_job_sweeps_the_dispatcher_it_was_given():
+    dispatcher = Dispatcher()
+    job = _only_job(build_scheduler(dispatcher))
+    job.func(*job.args)
+    assert dispatcher.calls == 1
+
+
+def test_the_job_sends_what_is_due_through_the_real_dispatcher():
+    world = fake_services(MutableClock(at("2030-03-04 09:00")))
+    world.services.loops.add_interview(new_loop(world), plan(when="2030-03-06 14:00"), RECRUITER)
+    job = _only_job(build_scheduler(world.services.dispatcher))
+    world.clock.set(at("2030-03-06 13:31"))
+    job.func(*job.args)
+    assert [m["channel"] for m in world.slack.called("post_message")][-1] == PRIYA
+    assert len(world.render.of("prep_kit")) == 1
+
+
+def test_a_failing_sweep_is_logged_and_does_not_stop_the_job(caplog):
+    dispatcher = Dispatcher(RuntimeError("database went away"))
+    job = _only_job(build_scheduler(dispatcher))
+    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+        job.func(*job.args)
+        job.func(*job.args)
+    assert dispatcher.calls == 2
+    assert [r.getMessage() for r in caplog.records] == ["reminder sweep failed"] * 2
+
+
+def _only_job(scheduler):
+    [job] = scheduler.get_jobs()
+    return job
+
+
+def test_the_first_sweep_runs_at_start_and_is_logged_once(caplog):
+    dispatcher = Dispatcher()
+    job = _only_job(build_scheduler(dispatcher))  # every 30 s, yet due now: whatever fell due while down goes out
+    assert job.next_run_time is not None
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        job.func(*job.args)
+        job.func(*job.args)
+    assert dispatcher.calls == 2
+    assert caplog.text.count("first reminder sweep done") == 1
+
+
+def counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_each_sweep_adds_its_outcomes_to_the_metrics_and_a_crash_is_counted():
+    before = {o: counted("hirebot_reminders_total", outcome=o) for o in ("sent", "failed", "deferred", "retried")}
+    crashes = counted("hirebot_reminder_sweep_failures_total")
+    dispatcher = Dispatcher(RuntimeError("database went away"), once=True)
+    _sweep(dispatcher)  # type: ignore[arg-type]
+    assert counted("hirebot_reminder_sweep_failures_total") == crashes + 1
+    _sweep(dispatcher)  # type: ignore[arg-type]
+    after = {o: counted("hirebot_reminders_total", outcome=o) for o in before}
+    assert {o: after[o] - before[o] for o in before} == {"sent": 2, "failed": 1, "deferred": 3, "retried": 0}

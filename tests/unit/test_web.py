@@ -1,7 +1,7 @@
 """bot/web.create_wsgi: the real WSGI application, built from settings with no network beyond 127.0.0.1.
 
-Bolt verifies the bot token with auth.test when the app is built, so SLACK_API_URL points at a
-tiny local server that answers it; everything else is the production wiring.
+SLACK_API_URL points at a tiny local server that answers auth.test, should anything call it;
+everything else is the production wiring.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.edge import MAX_BODY_BYTES
 from bot.web import create_wsgi
+from db.models import Base
 
 SIGNING_SECRET = "s"
 
@@ -32,7 +35,7 @@ SIGNING_SECRET = "s"
 class _AuthTest(BaseHTTPRequestHandler):
     timeout = 5
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.calls.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
         body = json.dumps(
@@ -52,7 +55,7 @@ class _AuthTest(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -91,12 +94,12 @@ def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack_api: tuple[s
 
 
 @pytest.fixture
-def app(settings: Settings):  # noqa: ANN201
+def app(settings: Settings):
     return create_wsgi(settings)
 
 
-def request(  # noqa: ANN201
-    app,  # noqa: ANN001
+def request(
+    app,
     method: str,
     path: str,
     body: bytes = b"",
@@ -123,12 +126,14 @@ def request(  # noqa: ANN201
     return int(seen["status"].split()[0]), payload, seen["headers"]
 
 
-def test_building_the_app_verifies_the_token_locally(app, slack_api: tuple[str, list]) -> None:  # noqa: ANN001
+def test_building_the_app_calls_no_slack(app, slack_api: tuple[str, list]) -> None:
+    # The token is checked once before gunicorn forks (bot.gunicorn_conf); a check in every
+    # worker would stop them all from booting during a Slack outage.
     _, calls = slack_api
-    assert ("/api/auth.test", "Bearer xoxb-x") in calls
+    assert calls == []
 
 
-def test_healthz(app) -> None:  # noqa: ANN001
+def test_healthz(app) -> None:
     status, body, headers = request(app, "GET", "/healthz")
     assert status == 200
     assert body.strip() == b"ok"
@@ -139,19 +144,19 @@ def test_healthz(app) -> None:  # noqa: ANN001
     ("method", "path"),
     [("GET", "/"), ("GET", "/nope"), ("POST", "/healthz"), ("GET", "/healthz/extra"), ("POST", "/slack/events/x")],
 )
-def test_other_paths_are_404(app, method: str, path: str) -> None:  # noqa: ANN001
+def test_other_paths_are_404(app, method: str, path: str) -> None:
     status, body, _ = request(app, method, path)
     assert status == 404
     assert b"ok" not in body
 
 
-def test_slack_events_reach_bolt_which_checks_the_signature(app) -> None:  # noqa: ANN001
+def test_slack_events_reach_bolt_which_checks_the_signature(app) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
     status, _, _ = request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})
     assert status == 401  # unsigned: refused by Bolt, not 404 from our router
 
 
-def test_a_signed_url_verification_is_answered(app) -> None:  # noqa: ANN001
+def test_a_signed_url_verification_is_answered(app) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
     timestamp = str(int(time.time()))
     signature = (
@@ -199,7 +204,7 @@ EVIDENCE = urlencode({"payload": json.dumps({"type": "view_submission", "note": 
         (b'{"type": "block_actions", "actions": []}', {"Content-Type": "application/json"}, 400),
     ],
 )
-def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[str, str], status: int) -> None:  # noqa: ANN001
+def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[str, str], status: int) -> None:
     code, _, _ = request(app, "POST", "/slack/events", body, {**headers, **signed(body)})
     assert code == status
 
@@ -216,7 +221,7 @@ def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[st
     ],
 )
 def test_unsigned_or_badly_signed_requests_are_a_401_logged_without_the_body(
-    app, headers: dict[str, str], caplog: pytest.LogCaptureFixture  # noqa: ANN001
+    app, headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     code, _, _ = request(app, "POST", "/slack/events", EVIDENCE, {**FORM, **headers})
@@ -227,7 +232,7 @@ def test_unsigned_or_badly_signed_requests_are_a_401_logged_without_the_body(
 
 
 @pytest.mark.parametrize(("length", "status"), [("abc", 400), ("-1", 400), ("", 411), ("10", 400)])
-def test_a_bad_content_length_is_refused(app, length: str, status: int) -> None:  # noqa: ANN001
+def test_a_bad_content_length_is_refused(app, length: str, status: int) -> None:
     body = b"x=1"  # shorter than "10" says: the client stopped sending
     environ_headers = {**FORM, **signed(body)}
     code, _, _ = request(app, "POST", "/slack/events", body, environ_headers, content_length=length)
@@ -239,7 +244,7 @@ class _Unreadable(io.RawIOBase):
         raise AssertionError("an oversized body must be refused before it is read")
 
 
-def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.LogCaptureFixture) -> None:
     size = 100 * 1024 * 1024
     code, body, _ = request(
         app, "POST", "/slack/events", b"", {**FORM, **signed(b"")}, content_length=str(size), stream=_Unreadable()
@@ -249,15 +254,55 @@ def test_an_oversized_body_is_a_413_before_a_byte_is_read(app, caplog: pytest.Lo
     assert len(caplog.text) < 300  # one short line
 
 
-def test_a_body_at_the_cap_is_read_and_checked(app) -> None:  # noqa: ANN001
+def test_a_body_at_the_cap_is_read_and_checked(app) -> None:
     body = b"x=" + b"a" * (MAX_BODY_BYTES - 2)
     code, _, _ = request(app, "POST", "/slack/events", body, {**FORM, **signed(body, secret="wrong")})
     assert code == 401
 
 
-def test_a_signed_command_from_our_workspace_is_answered_and_another_refused(app) -> None:  # noqa: ANN001
+def test_a_signed_command_from_our_workspace_is_answered_and_another_refused(app) -> None:
     for team, expected in (("T0TEAM", 200), ("T0ELSEWHERE", 403)):
         fields = {"command": "/hire", "text": "help", "team_id": team, "user_id": "U1", "channel_id": "C1"}
         body = urlencode({**fields, "trigger_id": "t"}).encode()
         code, payload, _ = request(app, "POST", "/slack/events", body, {**FORM, **signed(body)})
         assert code == expected, payload
+
+
+def test_readyz_touches_the_database_and_answers_head(app) -> None:
+    assert request(app, "GET", "/readyz")[:2] == (200, b"ready\n")
+    status, body, headers = request(app, "HEAD", "/readyz")
+    assert (status, body, headers["Content-Length"]) == (200, b"", "6")
+    assert request(app, "HEAD", "/healthz")[:2] == (200, b"")
+    assert request(app, "POST", "/readyz")[0] == 404
+
+
+def test_readyz_is_503_while_the_database_is_unreachable(settings: Settings, tmp_path: Path, caplog) -> None:
+    app = create_wsgi(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/no/such/dir/x.db"}))
+    assert request(app, "GET", "/readyz")[:2] == (503, b"database unavailable\n")
+    assert request(app, "GET", "/healthz")[0] == 200  # alive all the same: restarting would not help
+    assert "no/such/dir" not in caplog.text
+
+
+def test_metrics_count_each_slack_request_by_kind_and_outcome(app, settings: Settings) -> None:
+    Base.metadata.create_all(create_engine(settings.database_url))
+
+    def counted(interaction: str, outcome: str) -> float:
+        status, page, headers = request(app, "GET", "/metrics")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
+        for family in text_string_to_metric_families(page.decode()):
+            for sample in family.samples:
+                if sample.name == "hirebot_requests_total" and sample.labels == {
+                    "interaction": interaction,
+                    "outcome": outcome,
+                }:
+                    return sample.value
+        return 0.0
+
+    before = counted("url_verification", "ok"), counted("unknown", "rejected")
+    body = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "t"}).encode()
+    request(app, "POST", "/slack/events", body, {"Content-Type": "application/json"})  # unsigned: never parsed
+    test_a_signed_url_verification_is_answered(app)
+    assert (counted("url_verification", "ok"), counted("unknown", "rejected")) == (before[0] + 1, before[1] + 1)
+    page = request(app, "GET", "/metrics")[1].decode()
+    assert 'hirebot_ack_seconds_bucket{interaction="url_verification",le="0.1"}' in page
+    assert 'hirebot_outbox_rows{status="pending"} 0.0' in page

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.mrkdwn import escape
+from bot.services.coverage import Coverage
+from bot.services.leniency import Leniency, Rating
 from bot.services.ports import (
     Escalation,
     InterviewLine,
@@ -21,7 +24,7 @@ from bot.services.ports import (
 )
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
-from bot.services.summary import CardInput, ExpectedInput, LoopInput, PeerRating, summarize
+from bot.services.summary import CardInput, ExpectedInput, LoopInput, summarize
 from db.models import Decision, InterviewStatus, LoopStatus
 from handlers.builders import debrief, loops, reminders, scorecards
 from handlers.builders.common import split_mrkdwn
@@ -257,7 +260,12 @@ def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
     expected += [ExpectedInput(f"U{n:010d}", stages[n % 6], NOW - timedelta(days=3), False) for n in range(40)]
     rule = PACK.decision_rule.model_copy(update={"blocking_flags": [f.key for f in PACK.red_flags]})
     pack = PACK.model_copy(update={"decision_rule": rule})
-    history = [PeerRating(f"U{n % panel:010d}", 4, 1.0) for n in range(3 * count)]
+    # Every panel member rates 3 points above a panel mate on five past candidates: all named.
+    history = [
+        rating
+        for n in range(5 * count)
+        for rating in (Rating(n, "coding", f"U{n % panel:010d}", 4.0), Rating(n, "coding", "UMATE", 1.0))
+    ]
     loop = LoopInput(LONG_NAME, "modelling_heavy", NOW - timedelta(days=90), NOW, cards, expected, history)
     summary = summarize(loop, pack)
     changes = [PreReadChange("Shipped-model deep dive" * 2, c.interviewer_id, n % 2 == 0) for n, c in enumerate(cards)]
@@ -350,3 +358,59 @@ def test_impression_marks_and_counts_fit_the_panel_and_the_pre_read():
     message = debrief.debrief(summarize(loop, PACK), 1, [])
     check_message(message.text, message.blocks)
     assert "Impression-only evidence" in json.dumps(message.blocks)
+
+
+# The panel's measurements, at their largest.
+
+AMPERSANDS = "&" * 60  # a competency name at its 60-character limit, five times longer once escaped
+
+
+def coverage_rows(n: int) -> list[Coverage]:
+    return [Coverage(f"k{i}", AMPERSANDS, i % 3, 0.44, i % 2 == 0, 0.5, 0.7) for i in range(n)]
+
+
+def lenient(n: int) -> list[Leniency]:
+    return [Leniency(f"U{i:09d}", (-1) ** i * 1.25, 0.5 - 2 * (i % 2), 2.0 - 2 * (i % 2), 999, 9999) for i in range(n)]
+
+
+@pytest.mark.parametrize("must_haves", [1, 9, 60])
+def test_the_loop_card_fits_with_its_coverage(must_haves):
+    message = loops.loop_card(replace(card(200), coverage=coverage_rows(must_haves)))
+    check_message(message.text, message.blocks)
+
+
+@pytest.mark.parametrize("interviewers", [1, 12, 500])
+def test_the_home_fits_with_everyones_leniency(interviewers):
+    in_line = [replace(r, low=-0.1, estimate=0.4) for r in lenient(interviewers)]
+    sparse = [replace(r, candidates=2) for r in lenient(interviewers)]
+    for rows in (lenient(interviewers), in_line, sparse, lenient(interviewers) + in_line + sparse):
+        status = PersonalStatus(
+            user_id="U000000001",
+            pending=[pending(n) for n in range(120)],
+            upcoming=[],
+            upcoming_channels={},
+            zone="UTC",
+            leniency=rows,
+            sees_everyone=True,
+        )
+        check_view(loops.home_view(status))
+        check_view(loops.home_view(replace(status, sees_everyone=False)))
+
+
+def test_the_pre_read_fits_with_coverage_and_calibration():
+    cards = [
+        CardInput(
+            f"U{n:09d}",
+            stage.key,
+            Recommendation.NO,
+            {k: 1 for k in stage.competencies},
+            {k: (PACK.red_flag(k).label, TEXT_3000) for k in stage.red_flags},
+        )
+        for n, stage in enumerate(PACK.stages * 4)
+    ]
+    loop = LoopInput(LONG_NAME, "balanced", NOW - timedelta(days=400), NOW, cards, [])
+    s = replace(summarize(loop, PACK), coverage=coverage_rows(60), calibration=lenient(24))
+    message = debrief.debrief(s, 1, [PreReadChange(AMPERSANDS, f"U{n}", amended=n % 2 == 0) for n in range(30)])
+    check_message(message.text, message.blocks)
+    raised = sum(len(c.flags) for c in cards)
+    assert sum(b.get("text", {}).get("text", "").count("🚩") for b in message.blocks) == raised

@@ -49,11 +49,28 @@ def test_letters_without_a_decomposition_are_transliterated_not_dropped() -> Non
     assert channel_name("Łukasz Ødegård", "MLE") == "hire-lukasz-o-mle"
 
 
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("Иван Петров", "hire-ivan-p-mle"),
+        ("Ἀλέξανδρος Παπαδόπουλος", "hire-alexandros-p-mle"),
+        ("محمد علي", "hire-mhmd-l-mle"),
+        # Written without spaces: one syllable keeps its spelling, the last only its initial.
+        ("王伟", "hire-wang-w-mle"),
+        ("王小明", "hire-wang-m-mle"),
+        ("김민준", "hire-gim-j-mle"),
+        ("Nguyễn Thị Minh", "hire-nguyen-m-mle"),
+    ],
+)
+def test_non_latin_names_are_transliterated_not_dropped(candidate: str, expected: str) -> None:
+    assert channel_name(candidate, "MLE") == expected
+
+
 def test_one_word_names() -> None:
     assert channel_name("Madonna", "MLE") == "hire-madonna-mle"
 
 
-@pytest.mark.parametrize("candidate", ["🦄🦄", "!!! ???", "   ", "", "王小明"])
+@pytest.mark.parametrize("candidate", ["🦄🦄", "!!! ???", "   ", "", "★ ☺"])
 def test_names_with_nothing_to_spell_fall_back(candidate: str) -> None:
     assert channel_name(candidate, "ML Engineer") == "hire-candidate-ml-engineer"
 

@@ -3,56 +3,26 @@
 from __future__ import annotations
 
 import string
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.services.leniency import Rating
 from bot.services.ports import PreReadChange
 from bot.services.summary import (
     CardInput,
     ExpectedInput,
-    LoopInput,
-    PeerRating,
     UniqueRow,
     calibrate,
     summarize,
     unique_evidence,
 )
 from handlers.builders.debrief import age, debrief
-from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation
 from tests.support.blockkit import check_message
-
-PACK = RubricRegistry.from_directory().get("ml-engineer")
-NOW = datetime(2030, 3, 12, 13, 0, tzinfo=UTC)
-YES, NO = Recommendation.YES, Recommendation.NO
-
-
-def card(
-    who: str,
-    stage: str,
-    rec: Recommendation = YES,
-    flags: dict | None = None,
-    evidence: dict | None = None,
-    **ratings: int,
-) -> CardInput:
-    raised = {k: (PACK.red_flag(k).label, v) for k, v in (flags or {}).items()}
-    return CardInput(who, stage, rec, dict(ratings), raised, evidence=evidence or {})
-
-
-def loop(
-    cards: list[CardInput],
-    expected: list[ExpectedInput] | None = None,
-    profile: str = "balanced",
-    history: list[PeerRating] | None = None,
-) -> LoopInput:
-    expected = (
-        expected
-        if expected is not None
-        else [ExpectedInput(c.interviewer_id, c.stage_key, NOW - timedelta(days=2), True) for c in cards]
-    )
-    return LoopInput("Priya Raman", profile, NOW - timedelta(days=20), NOW, cards, expected, history or [])
+from tests.support.summaries import NO, NOW, PACK, YES, card, loop
 
 
 def test_headline_tallies_recommendations_and_counts_scorecards():
@@ -233,13 +203,38 @@ def test_profile_weights_change_the_fit_score_and_the_arithmetic_is_shown():
     assert f"{weight:g}×2.0" in modelling.fit_explanation and "= " in modelling.fit_explanation
 
 
-def test_calibration_marks_a_generous_interviewer_and_only_the_panel():
-    history = [PeerRating("U1", 4, 3.0)] * 4 + [PeerRating("U2", 3, 3.1)] * 4 + [PeerRating("U9", 1, 3.5)] * 4
+def past(who: str, offsets: list[float], mate: str = "U8") -> list[Rating]:
+    """`who` rated each past candidate `offset` above one panel mate who gave 2."""
+    rows = []
+    for i, offset in enumerate(offsets):
+        unit = f"{who}-{i}"
+        rows += [Rating(unit, "software_engineering", mate, 2.0), Rating(unit, "software_engineering", who, 2 + offset)]
+    return rows
+
+
+def test_calibration_names_only_panel_members_whose_interval_excludes_zero():
+    history = past("U1", [1, 1, 1.5, 0.5, 1, 1]) + past("U2", [0.5, -0.5, 0, 0.5, -0.5, 0]) + past("U9", [2] * 6)
     rows = calibrate(history, panel={"U1", "U2"})
-    assert [(r.interviewer_id, r.offset, r.samples) for r in rows] == [("U1", 1.0, 4)]
-    assert calibrate([PeerRating("U1", 4, 3.0)] * 2, panel={"U1"}) == []  # too little history to say
-    harsh = calibrate([PeerRating("U2", 2, 2.75)] * 3, panel={"U2"})
-    assert harsh[0].offset == -0.75  # the threshold itself counts
+    assert [r.interviewer_id for r in rows] == ["U1"]  # U2 is noise around 0; U9 is not on this panel
+    assert rows[0].estimate == 1.0 and rows[0].low > 0 and rows[0].candidates == 6
+    assert calibrate(past("U1", [1, 1, 1, 1]), panel={"U1"}) == []  # 4 candidates: too few to say
+    harsh = calibrate(past("U2", [-1, -0.5, -1, -0.5, -1]), panel={"U2"})
+    assert harsh[0].direction == "below" and harsh[0].high < 0
+
+
+def test_the_pre_read_projects_reliability_from_who_actually_rated_each_must_have():
+    cards = [
+        card("U1", "coding_round", software_engineering=3, data_pipelines=3),
+        card("U2", "ml_system_design", data_pipelines=2, evaluation_metrics=3),
+        card("U3", "ml_system_design", data_pipelines=3, evaluation_metrics=3),
+    ]
+    rows = {r.key: r for r in summarize(loop(cards, reliability={"data_pipelines": 0.6}), PACK).coverage}
+    assert list(rows) == PACK.profile("balanced").must_have
+    assert (rows["software_engineering"].raters, rows["software_engineering"].too_few_raters) == (1, True)
+    assert rows["data_pipelines"].measured and rows["data_pipelines"].reliability == pytest.approx(1.8 / 2.2)
+    assert not rows["data_pipelines"].warning
+    assert rows["evaluation_metrics"].raters == 2 and rows["evaluation_metrics"].below_threshold  # .61 at .44
+    assert rows["modelling_fundamentals"].raters == 0
 
 
 def test_the_rendered_pre_read_carries_all_six_parts():
@@ -257,7 +252,7 @@ def test_the_rendered_pre_read_carries_all_six_parts():
     expected = [ExpectedInput(c.interviewer_id, c.stage_key, NOW, True) for c in cards] + [
         ExpectedInput("U3", "hiring_manager_close", NOW - timedelta(hours=26), False)
     ]
-    s = summarize(loop(cards, expected, history=[PeerRating("U2", 4, 2.5)] * 3), PACK)
+    s = summarize(loop(cards, expected, history=past("U2", [1.5, 1, 1.5, 1, 2])), PACK)
     message = debrief(s, 7, [PreReadChange("Coding & design", "U2", amended=False)])
     check_message(message.text, message.blocks)
     body = " ".join(b.get("text", {}).get("text", "") for b in message.blocks if b["type"] == "section")
@@ -269,6 +264,7 @@ def test_the_rendered_pre_read_carries_all_six_parts():
         "Coverage gaps",
         "Missing scorecards",
         "Calibration",
+        "Must-have coverage",
         "Could not explain backprop",
         "overdue by 1d 2h",
     ):

@@ -3,7 +3,6 @@ rule, and a simulated panel whose agreement must fall as its noise rises."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from bot.services.agreement import (
@@ -15,53 +14,14 @@ from bot.services.agreement import (
     needs_work,
     verdict_for,
 )
-
-
-def observations(matrix: list[str]) -> list[Observation]:
-    """Rows are raters, columns are units, `*` is a missing value: the layout the sources print."""
-    return [
-        Observation(unit, f"rater{row}", value if not value.isdigit() else int(value))
-        for row, line in enumerate(matrix)
-        for unit, value in enumerate(line.split(), start=1)
-        if value != "*"
-    ]
-
-
-# Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for
-# Communication, University of Pennsylvania, https://repository.upenn.edu/asc_papers/43.
-# Section C (nominal data, any number of observers, missing values): 4 observers, 12 units,
-# values 1-5; unit 12 has a single value and unit 11 only two. Published: nominal .743 (section C),
-# ordinal .815, interval .849, ratio .797 (section E). The ordinal and ratio values are also
-# asserted by the krippendorff package's own tests (tests/test_krippendorff.py).
-KRIPPENDORFF_2011_C = [
-    "1 2 3 3 2 1 4 1 2 * * *",
-    "1 2 3 3 2 2 4 1 2 5 * 3",
-    "* 3 3 3 2 3 4 2 2 5 1 *",
-    "1 2 3 3 2 4 4 1 2 5 1 *",
-]
-
-# Wikipedia, "Krippendorff's alpha", section "A computational example": 3 coders, 15 units,
-# values 1-4, most units rated by only two coders. Published there: nominal .691, interval .811.
-# The krippendorff package's own tests (tests/test_krippendorff.py) assert the same data give
-# 0.691358 and 0.810845.
-WIKIPEDIA_EXAMPLE = [
-    "* * * * * 3 4 1 2 1 1 3 3 * 3",
-    "1 * 2 1 3 3 4 3 * * * * * * *",
-    "* * 2 1 3 4 4 * 2 1 1 3 3 * 4",
-]
-
-# Krippendorff (2011) section A (binary data, two observers, no missing values). Published: .095.
-KRIPPENDORFF_2011_A = [
-    "0 1 0 0 0 0 0 0 1 0",
-    "1 1 1 0 0 1 0 0 0 0",
-]
-
-# Krippendorff (2011) section B (nominal data, two observers, no missing values), letters a-e.
-# Published: .692.
-KRIPPENDORFF_2011_B = [
-    "a a b b d c c c e d d a",
-    "b a b b b c c c e d d d",
-]
+from tests.support.panels import (
+    KRIPPENDORFF_2011_A,
+    KRIPPENDORFF_2011_B,
+    KRIPPENDORFF_2011_C,
+    WIKIPEDIA_EXAMPLE,
+    observations,
+    simulated_panel,
+)
 
 
 @pytest.mark.parametrize(
@@ -162,19 +122,6 @@ def test_each_competency_is_measured_on_its_own_and_weak_ones_are_named():
     assert results[0].verdict is Verdict.RELIABLE
     assert results[1].alpha < 0 and results[1].verdict is Verdict.UNRELIABLE
     assert [r.name for r in needs_work(results)] == ["split"]
-
-
-def simulated_panel(noise: float, seed: int = 7) -> list[Observation]:
-    """200 candidates, 12 interviewers, 3 interviewers per candidate, on the 1-4 scale. Each
-    interviewer sees the candidate's true level plus their own noise (sd = `noise`), then rounds."""
-    rng = np.random.default_rng(seed)
-    data = []
-    for candidate in range(200):
-        truth = rng.normal(2.5, 0.9)
-        for interviewer in rng.choice(12, size=3, replace=False):
-            rating = int(np.clip(np.rint(truth + rng.normal(0, noise)), 1, 4))
-            data.append(Observation(candidate, f"interviewer{interviewer}", rating))
-    return data
 
 
 def test_simulated_alpha_falls_as_interviewer_noise_rises():

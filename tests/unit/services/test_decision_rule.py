@@ -11,7 +11,7 @@ from bot.services.decision_rule import ADVICE, RuleFacts, Verdict, evaluate
 from bot.services.summary import ExpectedInput, summarize
 from handlers.builders.debrief import debrief
 from rubrics.models import DecisionRule, Recommendation
-from tests.unit.test_summary import NOW, PACK, YES, card, loop
+from tests.support.summaries import NOW, PACK, YES, card, loop
 
 FULL = DecisionRule(min_scorecards=4, min_profile_fit=2.5, block_on_strong_no=True, blocking_flags=["lone_wolf"])
 

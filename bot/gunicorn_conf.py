@@ -1,0 +1,62 @@
+"""gunicorn's settings for the web process (the Procfile's `web:`):
+
+    gunicorn --config python:bot.gunicorn_conf --workers 2 --bind 0.0.0.0:3000 'bot.web:create_wsgi()'
+
+Start-up checks (settings, token, schema) run once here, in the master, before any worker
+forks: a mistake stops the deploy with one line and a non-zero exit instead of a traceback
+per worker, and a Slack outage during a deploy is a warning, not a crash.
+
+Logging: gunicorn's lines and hirebot's share bot/logs.py's set-up (stdout, UTC timestamps,
+HIREBOT_LOG_LEVEL, HIREBOT_LOG_FORMAT); without it hirebot's INFO lines were dropped and
+its warnings printed bare.
+
+Metrics: each worker counts for itself, so prometheus_client's multiprocess mode keeps the
+counts in files under PROMETHEUS_MULTIPROC_DIR and any worker's /metrics adds them all up.
+The variable must be set before a worker imports prometheus_client, so it is set here, in
+the master, to a fresh directory when the operator has not chosen one. A chosen directory is
+emptied at start: counts left from an earlier run would be added to this one's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, load_log_settings, load_settings
+from bot.logs import logging_config
+from bot.startup import preflight
+
+_logs = load_log_settings()
+logconfig_dict = logging_config(_logs.log_level, _logs.log_format)
+
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hirebot-metrics-")
+
+
+def on_starting(server: Any) -> None:
+    try:
+        preflight(load_settings(), needs=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+    except ConfigError as exc:
+        print(f"hirebot: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exited keeps its counts; its live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -1,0 +1,113 @@
+"""ReminderPlanner and ReminderDispatcher with fakes: what is planned, what a submission
+cancels, what a sweep sends, and when working hours hold a reminder back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.errors import SlackTargetGone, SlackTransientError
+from db.models import Reminder, ReminderKind, ReminderStatus
+from tests.support.domain import at, new_loop, pending_reminders, plan, submit
+from tests.support.fakes import PRIYA, RECRUITER
+
+
+def _interview(world, when: str = "2030-03-06 14:00") -> tuple[int, int]:
+    candidate_id = new_loop(world)
+    interview_id = world.services.loops.add_interview(candidate_id, plan(when=when), RECRUITER)
+    return candidate_id, interview_id
+
+
+def _sweep_at(world, moment: str):
+    world.clock.set(at(moment))
+    return world.services.dispatcher.sweep()
+
+
+def _dms(world, user: str) -> list[dict]:
+    return [m for m in world.slack.called("post_message") if m["channel"] == user]
+
+
+def _statuses(world, interview_id: int) -> dict[str, ReminderStatus]:
+    with world.db.transaction() as session:
+        rows = session.scalars(select(Reminder).where(Reminder.interview_id == interview_id))
+        return {r.kind.value: r.status for r in rows}
+
+
+def test_adding_an_interview_plans_prep_kit_due_notice_chaser_and_escalation(world):
+    _, interview_id = _interview(world, "2030-03-06 14:00")  # a Wednesday, 14:00-15:00 London
+    assert pending_reminders(world, interview_id) == {
+        "prep_kit": at("2030-03-06 13:30"),
+        "scorecard_due": at("2030-03-06 15:00"),
+        "chaser": at("2030-03-06 16:00"),
+        "escalation": at("2030-03-08 15:00"),  # two working days after the end
+    }
+
+
+def test_submitting_the_scorecard_cancels_the_chasing_but_not_history(world):
+    _, interview_id = _interview(world, "2030-03-04 07:00")
+    world.clock.set(at("2030-03-04 08:30"))
+    submit(world, interview_id, PRIYA)
+    statuses = _statuses(world, interview_id)
+    assert {statuses[k] for k in ("scorecard_due", "chaser", "escalation")} == {ReminderStatus.CANCELLED}
+    # What still goes out is the channel's receipt (an outbox row too); nothing chases Priya.
+    assert _sweep_at(world, "2030-03-08 12:00").sent == 1
+    assert _statuses(world, interview_id)["receipt"] is ReminderStatus.SENT
+    assert _dms(world, PRIYA) == []
+
+
+def test_a_sweep_sends_a_due_prep_kit_once(world):
+    _, interview_id = _interview(world)
+    assert _sweep_at(world, "2030-03-06 13:29").claimed == 0
+    stats = _sweep_at(world, "2030-03-06 13:31")
+    assert stats.sent == 1 and len(_dms(world, PRIYA)) == 1
+    [kit] = world.render.of("prep_kit")
+    assert kit.interview_id == interview_id and kit.stage_name
+    assert _statuses(world, interview_id)["prep_kit"] is ReminderStatus.SENT
+    assert _sweep_at(world, "2030-03-06 13:40").sent == 0 and len(_dms(world, PRIYA)) == 1
+
+
+def test_a_due_notice_after_working_hours_waits_for_the_next_working_morning(world):
+    _, interview_id = _interview(world, "2030-03-08 17:30")  # Friday, ends 18:30 London
+    world.clock.set(at("2030-03-08 17:00"))
+    world.services.dispatcher.sweep()  # the prep kit, in hours
+    world.slack.calls.clear()
+    stats = _sweep_at(world, "2030-03-08 18:31")
+    assert stats.deferred == 1 and stats.sent == 0 and _dms(world, PRIYA) == []
+    due = pending_reminders(world, interview_id)
+    assert due["scorecard_due"] == at("2030-03-11 09:00")  # Monday morning
+    # The first chaser, due at 19:30, is held back to 09:30 on Monday.
+    _sweep_at(world, "2030-03-08 19:31")
+    assert pending_reminders(world, interview_id)["chaser"] == at("2030-03-11 09:30")
+
+
+def test_a_transient_slack_failure_is_retried_later_and_a_gone_user_fails_for_good(world):
+    _, interview_id = _interview(world)
+    world.slack.fail("post_message", SlackTransientError("chat.postMessage", "internal_error"), times=1)
+    stats = _sweep_at(world, "2030-03-06 13:31")
+    assert stats.retried == 1 and _statuses(world, interview_id)["prep_kit"] is ReminderStatus.PENDING
+    assert pending_reminders(world, interview_id)["prep_kit"] > at("2030-03-06 13:31")
+
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "user_not_found"))
+    stats = _sweep_at(world, "2030-03-06 13:45")
+    assert stats.failed == 1 and _statuses(world, interview_id)["prep_kit"] is ReminderStatus.FAILED
+
+
+def test_reminders_of_a_cancelled_interview_never_go_out(world):
+    _, interview_id = _interview(world)
+    world.services.loops.cancel_interview(interview_id, RECRUITER)
+    assert _sweep_at(world, "2030-03-12 12:00").sent == 0
+    assert _dms(world, PRIYA) == []
+    assert ReminderStatus.PENDING not in _statuses(world, interview_id).values()
+
+
+def test_a_debrief_time_plans_the_pre_read_and_the_nudge(world):
+    candidate_id, _ = _interview(world)
+    world.services.loops.set_debrief(candidate_id, "2030-03-12", "16:00", RECRUITER)
+    with world.db.transaction() as session:
+        rows = session.scalars(
+            select(Reminder).where(Reminder.candidate_id == candidate_id, Reminder.interview_id.is_(None))
+        )
+        kinds = {r.kind: r.status for r in rows}
+    assert kinds == {
+        ReminderKind.DEBRIEF_SUMMARY: ReminderStatus.PENDING,
+        ReminderKind.PRE_DEBRIEF_NUDGE: ReminderStatus.PENDING,
+    }
