@@ -1,7 +1,7 @@
 """interviews/debriefs.invite_sequence: the iCalendar SEQUENCE of each calendar invite
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-30 02:00:00.000000
 
 reminders.kind gains "invite" and "invite_cancel". It is a string column without a CHECK
@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+# Written against 0004; main had landed 0007 (personal hours) on 0004 by the time this merged,
+# so it follows 0007. 0005 (another branch) re-points whichever lands last.
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
