@@ -140,4 +140,8 @@ def build_services(
         debrief=debrief,
         votes=votes,
     )
+    # After the ack, off the request's 3 seconds: an upload is three Slack calls.
+    loops.invite_listeners.append(
+        lambda: services.background.submit(services.dispatcher.post_invites, user=None, key=("invites", None))
+    )
     return services

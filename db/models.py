@@ -99,6 +99,9 @@ class ReminderKind(enum.StrEnum):
     VOTE_REQUEST = "vote_request"
     VOTE_NUDGE = "vote_nudge"
     VOTE_REVEAL = "vote_reveal"
+    # An .ics calendar invite (or its cancellation) DMed to target_user_id; no interview_id: the debrief's.
+    INVITE = "invite"
+    INVITE_CANCEL = "invite_cancel"
 
 
 class ReminderStatus(enum.StrEnum):
@@ -190,6 +193,8 @@ class Interview(Base):
     status: Mapped[InterviewStatus] = mapped_column(
         _enum(InterviewStatus, "interview_status"), default=InterviewStatus.SCHEDULED
     )
+    # The iCalendar SEQUENCE of its invite: 0 when planned, one more with each change after.
+    invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -350,6 +355,7 @@ class Debrief(Base):
     # whoever sets it posts the reveal. Votes are final from then on.
     revealed_at: Mapped[datetime | None]
     reveal_ts: Mapped[str | None] = mapped_column(String(32))
+    invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")  # as Interview.invite_sequence
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="debrief")

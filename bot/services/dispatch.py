@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.mrkdwn import escape
 from bot.services import notices
+from bot.services.invite_sending import InviteSender
 from bot.services.outbox import (
     DM_SPACING,
     RENEW_EVERY,
@@ -40,7 +41,7 @@ from bot.services.outbox import (
 )
 from bot.services.outgoing import RANK, Loaded, Outgoing, SweepStats, absorb, personal_nudge
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
-from bot.services.reminders import ReminderPlanner, interview_end
+from bot.services.reminders import INVITE_KINDS, ReminderPlanner, interview_end
 from bot.services.vote_rules import VOTE_KINDS
 from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
@@ -83,6 +84,7 @@ class ReminderDispatcher:
         self.on_summary_due = on_summary_due
         self.planner = planner or ReminderPlanner(hours)
         self.votes = votes
+        self.invites = InviteSender(slack, rubrics, clock, zone)
         self.people = self.planner.people
         # A recruiter's own zone (their Slack profile's), for escalations; the workspace's if unknown.
         self.zone_of = zone_of or (lambda user: self.zone)
@@ -108,6 +110,10 @@ class ReminderDispatcher:
     def post_receipts(self) -> SweepStats:
         """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""
         return self.sweep(kinds=(ReminderKind.RECEIPT,))
+
+    def post_invites(self) -> SweepStats:
+        """Right after a plan changed: its calendar invites now (the next sweep retries any that fail)."""
+        return self.sweep(kinds=INVITE_KINDS)
 
     # Deciding what each claimed row means now
 
@@ -142,6 +148,8 @@ class ReminderDispatcher:
         interview = loaded.interviews.get(row.interview_id) if row.interview_id else None
         if candidate is None or candidate.status is not LoopStatus.OPEN:
             stats.finish(row, ReminderStatus.EXPIRED, "loop closed")
+        elif row.kind in INVITE_KINDS:  # before the cancelled check: a cancellation is an invite too
+            return self.invites.route(row, candidate, interview, stats)
         elif interview is not None and interview.status is InterviewStatus.CANCELLED:
             stats.finish(row, ReminderStatus.CANCELLED, "interview cancelled")
         elif row.kind is ReminderKind.PREP_KIT:

@@ -87,6 +87,8 @@ class LoopService:
         self.opening = LoopOpening(db, rubrics, self.channel, clock)
         # Called with the candidate id when a scorecard lands (the debrief refreshes its pre-read).
         self.scorecard_listeners: list[Callable[[int], object]] = []
+        # Called after a plan change committed its calendar invites to the outbox (they go out now).
+        self.invite_listeners: list[Callable[[], object]] = []
 
     # Permissions
 
@@ -233,10 +235,10 @@ class LoopService:
                 timezone=zone,
             )
             session.add(interview)
-            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
-                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            self._join_team(session, candidate, plan.interviewer_id)
             session.flush()
             self.reminders.plan_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock(), changed=False)
             session.add(queries.audit(actor, "interview.added", candidate_id, {"interview": interview.id}))
             interview_id = interview.id
             channel = candidate.channel_id
@@ -244,7 +246,17 @@ class LoopService:
             self.channel.invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(plan.interviewer_id)
+        self.send_invites()
         return interview_id
+
+    def _join_team(self, session: Session, candidate: Candidate, user: str) -> None:
+        """A new interviewer joins the hiring team, and so the debrief's invite, if one was sent."""
+        if user in {m.user_id for m in candidate.team}:
+            return
+        candidate.team.append(TeamMember(user_id=user, role=TeamRole.INTERVIEWER))
+        if candidate.debrief is not None:
+            session.flush()
+            self.reminders.invite_debrief(session, candidate, self.clock(), changed=True)
 
     def candidate_of(self, interview_id: int) -> int:
         with self.db.transaction() as session:
@@ -267,15 +279,16 @@ class LoopService:
             interview.duration_minutes = plan.duration_minutes
             interview.timezone = zone
             candidate = interview.candidate
-            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
-                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            self._join_team(session, candidate, plan.interviewer_id)
             channel = candidate.channel_id
             self.reminders.plan_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock(), previous=previous)
             session.add(queries.audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
         if channel and plan.interviewer_id != previous:
             self.channel.invite(candidate_id, channel, plan.interviewer_id)
         self.refresh_card(candidate_id)
         self.refresh_homes(previous, plan.interviewer_id)
+        self.send_invites()
 
     def cancel_interview(self, interview_id: int, actor: str) -> None:
         with self.db.transaction() as session:
@@ -285,12 +298,14 @@ class LoopService:
                 raise InvalidInput({"interview": "This interview already has a scorecard; it can't be cancelled."})
             interview.status = InterviewStatus.CANCELLED
             self.reminders.cancel_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock())
             session.add(
                 queries.audit(actor, "interview.cancelled", interview.candidate_id, {"interview": interview_id})
             )
             candidate_id, interviewer = interview.candidate_id, interview.interviewer_id
         self.refresh_card(candidate_id)
         self.refresh_homes(interviewer)
+        self.send_invites()
 
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
@@ -306,14 +321,17 @@ class LoopService:
         when = self.validate_debrief(candidate_id, date, time, actor)
         with self.db.transaction() as session:
             candidate = queries.load_loop(session, candidate_id)
+            changed = candidate.debrief is not None
             if candidate.debrief is None:
                 candidate.debrief = Debrief(scheduled_at=when)
             else:
                 candidate.debrief.scheduled_at = when
             session.flush()
             self.reminders.plan_debrief(session, candidate)
+            self.reminders.invite_debrief(session, candidate, self.clock(), changed=changed)
             session.add(queries.audit(actor, "debrief.set", candidate_id, {}))
         self.refresh_card(candidate_id)
+        self.send_invites()
         return when
 
     def _planning(self, candidate_id: int, actor: str) -> str:
@@ -356,6 +374,10 @@ class LoopService:
         self.refresh_card(candidate_id)
         for listener in self.scorecard_listeners:
             listener(candidate_id)
+
+    def send_invites(self) -> None:
+        for listener in self.invite_listeners:
+            listener()
 
     def refresh_homes(self, *users: str) -> None:
         """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""

@@ -134,6 +134,10 @@ class RecordingGateway:
         self._record("user_info", user=user)
         return SlackUser(id=user, name=user.lower(), real_name="", tz=self.zones.get(user), deleted=False, is_bot=False)
 
+    def upload_file(self, user: str, filename: str, content: bytes, title: str, initial_comment: str) -> str:
+        self._record("upload_file", user=user, filename=filename, content=content, title=title)
+        return f"F{next(self._ids):09d}"
+
     def respond(self, url: str, text: str) -> None:  # for bootstrap.tell, outside the services' port
         self._record("respond", url=url, text=text)
 
