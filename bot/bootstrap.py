@@ -35,6 +35,7 @@ from bot.services.people import PeopleHours, PeopleService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
+from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from bot.slack_gateway import SlackGateway
 from db.session import Database, make_engine
@@ -63,19 +64,16 @@ def build_services(
     )
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end, holidays=settings.holiday_calendar)
     people = PeopleHours(hours)
-    reminders = ReminderPlanner(
-        hours,
-        prep_kit_before=timedelta(minutes=settings.prep_kit_minutes),
-        first_chaser_after=timedelta(minutes=settings.first_chaser_minutes),
-        nudge_before_debrief=timedelta(hours=settings.nudge_hours_before_debrief),
-        escalate_after_working_days=settings.escalate_after_days,
-        summary_before_debrief=timedelta(minutes=settings.summary_minutes_before_debrief),
-        people=people,
-    )
+    reminders = _planner(settings, hours, people)
     render = renderer or BlockKitRenderer()
     runner = background(partial(tell, slack))
     bus = EventBus(runner)
     loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people))
+    debrief = DebriefService(db, slack, rubrics, render, clock, reminders, offer_archive=settings.offer_archive)
+    votes = VoteService(db, slack, render, clock, hours, settings.timezone, debrief.summary)
+    # In the posting's own transaction, not after it: the vote requests are outbox rows.
+    debrief.posted_listeners.append(votes.plan)
+    debrief.export_parts["sealed_votes"] = votes.export
     services = Services(
         settings=settings,
         db=db,
@@ -96,65 +94,89 @@ def build_services(
             settings.timezone,
             events=bus,
             planner=reminders,
+            votes=votes,
             zone_of=loops.interviewer_zone,
         ),
-        debrief=DebriefService(db, slack, rubrics, render, clock, reminders, offer_archive=settings.offer_archive),
+        debrief=debrief,
+        votes=votes,
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish
     return services
 
 
+def _planner(settings: Settings, hours: WorkingHours, people: PeopleHours) -> ReminderPlanner:
+    return ReminderPlanner(
+        hours,
+        prep_kit_before=timedelta(minutes=settings.prep_kit_minutes),
+        first_chaser_after=timedelta(minutes=settings.first_chaser_minutes),
+        nudge_before_debrief=timedelta(hours=settings.nudge_hours_before_debrief),
+        escalate_after_working_days=settings.escalate_after_days,
+        summary_before_debrief=timedelta(minutes=settings.summary_minutes_before_debrief),
+        people=people,
+    )
+
+
 def subscriptions(services: Services) -> Subscriptions:
     """What happens after what: every follow-up to a change, in one table.
 
-    Each subscriber runs after the change has committed, as its own background job (see
-    bot/events.py). Refreshes of the card, the pre-read and the Home tab are cosmetic: a
-    failure is logged, or told to the person who acted. What a person must receive goes
-    through the outbox: a scorecard's receipt is a row there before the event is recorded,
+    The subscribers run after the change has committed (see bot/events.py). Refreshes of the
+    card, the pre-read and the Home tab are cosmetic: a failure is logged, or told to the
+    person who acted. What a person must receive goes through the outbox: a scorecard's
+    receipt and an interview's calendar invites are rows there before the event is recorded,
     and the pre-read posted at its time is the outbox's own delivery of SummaryDue."""
-    loops, debrief = services.loops, services.debrief
-
-    def refresh_card(event: Any) -> None:
-        loops.refresh_card(event.candidate_id)
-
-    def refresh_preread(event: ScorecardSubmitted) -> None:
-        debrief.refresh_if_posted(event.candidate_id)
-
-    def post_receipt(event: ScorecardSubmitted) -> None:
-        if event.created:  # its row is already in the outbox; post it now rather than at the next sweep
-            services.dispatcher.post_receipts()
-
-    def refresh_homes(event: Any) -> None:
-        people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
-        loops.refresh_homes(*(p for p in people if p))
-
-    def refresh_actor_home(event: SetupRetried | WorkingHoursChanged) -> None:
-        loops.refresh_homes(event.actor)
-
-    def invite(event: InterviewPlanned | InterviewRescheduled) -> None:
-        if getattr(event, "previous_interviewer_id", None) != event.interviewer_id:
-            loops.invite_interviewer(event.candidate_id, event.channel_id, event.interviewer_id)
-
-    def announce(event: LoopDecided) -> None:
-        debrief.announce_decision(event.candidate_id, event.actor)
-
-    def show_failure(event: ReminderFailed) -> None:
-        loops.reminder_failed(event.candidate_id, event.user, event.code)
-
-    def post_preread(event: SummaryDue) -> None:
-        debrief.post(event.candidate_id)
-
+    then = FollowUps(services)
     return {
-        ScorecardSubmitted: [post_receipt, refresh_card, refresh_preread, refresh_homes],
-        InterviewPlanned: [invite, refresh_card, refresh_homes],
-        InterviewRescheduled: [invite, refresh_card, refresh_homes],
-        InterviewCancelled: [refresh_card, refresh_homes],
-        DebriefScheduled: [refresh_card],
-        SetupRetried: [refresh_actor_home],
-        WorkingHoursChanged: [refresh_actor_home],
-        LoopDecided: [announce, refresh_card],
-        ReminderEscalated: [refresh_card],
-        ReminderFailed: [show_failure],
-        SummaryDue: [post_preread],
+        ScorecardSubmitted: [then.post_receipt, then.refresh_card, then.refresh_preread, then.refresh_homes],
+        InterviewPlanned: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites],
+        InterviewRescheduled: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites],
+        InterviewCancelled: [then.refresh_card, then.refresh_homes, then.send_invites],
+        DebriefScheduled: [then.refresh_card, then.send_invites],
+        SetupRetried: [then.refresh_actor_home],
+        WorkingHoursChanged: [then.refresh_actor_home],
+        LoopDecided: [then.announce, then.refresh_card],
+        ReminderEscalated: [then.refresh_card],
+        ReminderFailed: [then.show_failure],
+        SummaryDue: [then.post_preread],
     }
+
+
+class FollowUps:
+    """The subscribers of the table: what one event asks of one service."""
+
+    def __init__(self, services: Services):
+        self.loops, self.debrief, self.dispatcher = services.loops, services.debrief, services.dispatcher
+
+    def refresh_card(self, event: Any) -> None:
+        self.loops.refresh_card(event.candidate_id)
+
+    def refresh_preread(self, event: ScorecardSubmitted) -> None:
+        self.debrief.refresh_if_posted(event.candidate_id)
+
+    def post_receipt(self, event: ScorecardSubmitted) -> None:
+        if event.created:  # its row is already in the outbox; post it now rather than at the next sweep
+            self.dispatcher.post_receipts()
+
+    def send_invites(self, event: Any) -> None:
+        # The plan change wrote its calendar invites to the outbox; they go out now, not at the next sweep.
+        self.dispatcher.post_invites()
+
+    def refresh_homes(self, event: Any) -> None:
+        people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
+        self.loops.refresh_homes(*(p for p in people if p))
+
+    def refresh_actor_home(self, event: SetupRetried | WorkingHoursChanged) -> None:
+        self.loops.refresh_homes(event.actor)
+
+    def invite(self, event: InterviewPlanned | InterviewRescheduled) -> None:
+        if getattr(event, "previous_interviewer_id", None) != event.interviewer_id:
+            self.loops.invite_interviewer(event.candidate_id, event.channel_id, event.interviewer_id)
+
+    def announce(self, event: LoopDecided) -> None:
+        self.debrief.announce_decision(event.candidate_id, event.actor)
+
+    def show_failure(self, event: ReminderFailed) -> None:
+        self.loops.reminder_failed(event.candidate_id, event.user, event.code)
+
+    def post_preread(self, event: SummaryDue) -> None:
+        self.debrief.post(event.candidate_id)

@@ -18,7 +18,7 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import agreement_report, metrics
+from bot import agreement_report, importer, metrics
 from bot import scheduler as sweeping
 from bot.app import create_app
 from bot.bootstrap import build_services
@@ -256,6 +256,19 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
     agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
     agree.add_argument("--format", choices=agreement_report.FORMATS, default="table", help="output format")
+    imports = _command(sub, "import", "open loops in bulk").add_subparsers(dest="import_command", required=True)
+    candidates = _command(
+        imports,
+        "candidates",
+        "open one loop per row of a recruiter's CSV export (name, role pack, profile, hiring manager, team, link)",
+        importer.import_candidates,
+    )
+    candidates.add_argument(
+        "file", metavar="FILE.csv", help="the export, UTF-8; its first line names the columns (README: A hiring event)"
+    )
+    candidates.add_argument(
+        "--recruiter", required=True, metavar="U…", help="your Slack member id; it must be in HIREBOT_RECRUITERS"
+    )
     rubrics = _command(sub, "rubrics", "rubric pack tools").add_subparsers(dest="rubrics_command", required=True)
     check = _command(rubrics, "check", "validate rubric packs and print their stages and competencies", _rubrics_check)
     check.add_argument("path", nargs="?", help="a pack's YAML file (default: every pack in HIREBOT_RUBRICS_DIR)")

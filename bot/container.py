@@ -18,6 +18,7 @@ from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
+from bot.services.votes import VoteService
 from bot.slack_gateway import SlackGateway
 from db.session import Database
 from rubrics.loader import RubricRegistry
@@ -38,6 +39,7 @@ class Services:
     scorecards: ScorecardService
     dispatcher: ReminderDispatcher
     debrief: DebriefService
+    votes: VoteService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)

@@ -35,6 +35,10 @@ class Field(enum.StrEnum):
     # The decision
     DECISION = "decision"
     RATIONALE = "rationale"
+    OVERRIDE = "override"  # why the decision goes against the pack's rule
+    # A sealed vote
+    VOTE = "vote"
+    VOTE_REASON = "vote_reason"
     # My working hours (the ids the people service names its errors by)
     HOURS_START = "hours_start"
     HOURS_END = "hours_end"

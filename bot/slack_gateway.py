@@ -8,15 +8,17 @@ carry candidate names, scorecard text and tokens.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -45,6 +47,8 @@ METHOD_TIERS = {
     "views.publish": 4,
     "users.info": 4,
     "chat.postEphemeral": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
 }
 # Slack gives an interaction 3 seconds for its answer, and a listener answers after its own
 # Slack calls (users.info in a modal's validation, views.open). While a request waits, those
@@ -86,9 +90,28 @@ _GONE = {
     "no_user",
     "invitee_cant_see_channel",
 }
-_TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "rate_limited"}
+# A workspace's file settings: an admin must change them, retrying will not help.
+_SETUP |= {
+    "file_uploads_disabled",
+    "file_uploads_except_images_disabled",
+    "file_type_not_allowed",
+    "file_upload_size_restricted",
+    "storage_limit_reached",
+}
+# The upload expired or was lost between the steps: the next try starts a new one.
+_TRANSIENT = {
+    "file_not_found",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+    "rate_limited",
+}
 # Slack documents these as GET methods that take form or query arguments, not JSON bodies.
 _READ_METHODS = {"users.info"}
+# Slack's file-upload methods take form arguments, not JSON bodies (as slack_sdk sends them).
+_FORM_METHODS = {"files.getUploadURLExternal", "files.completeUploadExternal"}
 _TRIGGER = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
 
 
@@ -145,6 +168,20 @@ class RateLimiter:
         if wait:
             self._sleep(wait)
         return wait
+
+    def hold(self, method: str, key: str, seconds: float) -> None:
+        """Slack answered 429 with Retry-After `seconds`: its count is the one that matters.
+
+        The refused call's token is given back (Slack did not count the call), and no token is
+        there before `seconds` have passed, then one, for the retry. Without this the retry
+        waited Retry-After and then our own pace again, and the calls after it ran ahead of
+        Slack's count into the next 429."""
+        rate, burst = self.budget(method)
+        with self._lock:
+            now = self._clock()
+            tokens, last = self._buckets.get((method, key), [burst, now])
+            tokens = min(burst, tokens + (now - last) * rate) + 1.0
+            self._buckets[(method, key)] = [min(tokens, 1.0 - seconds * rate), now]
 
 
 @dataclass(frozen=True)
@@ -227,6 +264,8 @@ class SlackGateway:
                 args = _drop_none(kwargs)
                 if method in _READ_METHODS:
                     response = self._client.api_call(method, http_verb="GET", params=args)
+                elif method in _FORM_METHODS:
+                    response = self._client.api_call(method, params=args)
                 else:
                     response = self._client.api_call(method, json=args)
                 return dict(response.data) if isinstance(response.data, dict) else {}
@@ -241,6 +280,7 @@ class SlackGateway:
                     if retry_after > inline or attempt > self._max_retries:
                         metrics.record_slack_error(method, "ratelimited")
                         raise errors.SlackRateLimited(method, retry_after) from None
+                    self._limiter.hold(method, rate_key, retry_after)
                     self._sleep(retry_after)
                     continue
                 if status >= 500:
@@ -350,6 +390,44 @@ class SlackGateway:
 
     def publish_home(self, user: str, view: dict) -> None:
         self.call("views.publish", user_id=user, view=view)
+
+    def upload_file(self, user: str, filename: str, content: bytes, title: str, initial_comment: str) -> str:
+        """Share a file in a person's DM with the bot (Slack's external upload: ask for a URL,
+        send the bytes there, then complete). Returns the file id.
+
+        `channels` takes a user id and shares into the DM, so no conversations.open (and no
+        im:write scope) is needed. A retry after a failure starts a new upload."""
+        data = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
+        self._send_upload(data["upload_url"], content)
+        files = json.dumps([{"id": data["file_id"], "title": title}])
+        self.call("files.completeUploadExternal", files=files, channels=user, initial_comment=initial_comment)
+        return data["file_id"]
+
+    def _send_upload(self, url: str, content: bytes) -> None:
+        """The bytes go to the upload URL Slack handed out; it is a credential, so never logged."""
+        method = "files.upload_url"
+        if not url.startswith(("https://", "http://")):
+            raise errors.SlackError(method, "invalid_upload_url")
+        left = budget_left()
+        timeout = CALL_TIMEOUT_SECONDS if left is None else max(_MIN_SOCKET_TIMEOUT, min(CALL_TIMEOUT_SECONDS, left))
+        request = urllib.request.Request(
+            url, data=content, method="POST", headers={"Content-Type": "application/octet-stream"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+        except HTTPError as exc:
+            status = exc.code
+            log.warning("slack %s failed with HTTP %d", method, status)
+            if status == 429 or status >= 500:
+                raise errors.SlackTransientError(method, f"http_{status}") from None
+            raise errors.SlackError(method, f"http_{status}") from None
+        except (URLError, TimeoutError, ConnectionError) as exc:
+            if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+                log.warning("slack %s timed out", method)
+                raise errors.SlackTimeout(method) from None
+            log.warning("slack %s unreachable: %s", method, type(exc).__name__)
+            raise errors.SlackTransientError(method, "unreachable") from None
 
     def user_info(self, user: str) -> SlackUser:
         """A person's profile. Kept for a minute: the new-loop and interview modals look up the

@@ -93,6 +93,10 @@ class Candidate(Base):
     decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "decision"))
     decision_rationale: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
+    # What the pack's decision rule said when the decision was recorded, and why the people
+    # deciding went against it (None when they followed it, or the pack declares no rule).
+    rule_outcome: Mapped[str | None] = mapped_column(String(24))
+    override_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(20))
     # The new-loop modal submission that opened it: a replayed submission finds this row.
     view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -139,6 +143,8 @@ class Interview(Base):
     status: Mapped[InterviewStatus] = mapped_column(
         _enum(InterviewStatus, "interview_status"), default=InterviewStatus.SCHEDULED
     )
+    # The iCalendar SEQUENCE of its invite: 0 when planned, one more with each change after.
+    invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -295,9 +301,29 @@ class Debrief(Base):
     posted_at: Mapped[datetime | None]
     # What the posted summary was built from ({scorecard id: amendments}), to say what changed.
     summarised: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Set by exactly one conditional UPDATE (the last vote, or the sweep at the debrief's start):
+    # whoever sets it posts the reveal. Votes are final from then on.
+    revealed_at: Mapped[datetime | None]
+    reveal_ts: Mapped[str | None] = mapped_column(String(32))
+    invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")  # as Interview.invite_sequence
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="debrief")
+
+
+class SealedVote(Base):
+    """A panel member's final recommendation, cast before the debrief and seen by nobody until the reveal."""
+
+    __tablename__ = "sealed_votes"
+    __table_args__ = (UniqueConstraint("candidate_id", "voter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    voter_id: Mapped[str] = mapped_column(String(20))
+    recommendation: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AuditEvent(Base):

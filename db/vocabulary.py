@@ -36,6 +36,13 @@ class ReminderKind(enum.StrEnum):
     PRE_DEBRIEF_NUDGE = "pre_debrief_nudge"
     DEBRIEF_SUMMARY = "debrief_summary"
     RECEIPT = "receipt"  # "✅ … submitted" in the candidate channel; target_user_id holds the channel
+    # Sealed votes (bot/services/votes.py): the ask, one nudge, and the reveal at the debrief's start.
+    VOTE_REQUEST = "vote_request"
+    VOTE_NUDGE = "vote_nudge"
+    VOTE_REVEAL = "vote_reveal"
+    # An .ics calendar invite (or its cancellation) DMed to target_user_id; no interview_id: the debrief's.
+    INVITE = "invite"
+    INVITE_CANCEL = "invite_cancel"
 
 
 class ReminderStatus(enum.StrEnum):

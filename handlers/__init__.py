@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.container import Services
-from handlers import commands, debrief, errors, home, loops, scorecards, workspace
+from handlers import commands, debrief, errors, home, loops, scorecards, votes, workspace
 
 
 def register(app: App, services: Services) -> None:
@@ -15,4 +15,5 @@ def register(app: App, services: Services) -> None:
     loops.register(app, services)
     scorecards.register(app, services)
     debrief.register(app, services)
+    votes.register(app, services)
     home.register(app, services)

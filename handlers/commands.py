@@ -59,7 +59,8 @@ def _summary(services: Services, cmd: SlashCommand) -> str:
 def _decide(services: Services, cmd: SlashCommand) -> str:
     candidate_id = services.loops.loop_for_channel(cmd.channel_id, "decide")
     name, rule = services.debrief.decision_prompt(candidate_id, cmd.user_id)
-    services.slack.open_view(cmd.trigger_id, debrief_views.decide_modal(candidate_id, name, rule))
+    votes = services.votes.status(candidate_id)
+    services.slack.open_view(cmd.trigger_id, debrief_views.decide_modal(candidate_id, name, rule, votes))
     return ""
 
 

@@ -20,8 +20,9 @@ def _decide(services: Services, ack: Ack, body: dict[str, Any]) -> None:
     user = sub.user_id  # jobs after the ack capture ids, never the payload
     candidate_id = int(sub.metadata["candidate_id"])
     choice, rationale = sub.state.selected(Block.DECISION), sub.state.text(Block.RATIONALE)
-    if submit(ack, Block.DECISION, lambda: debrief.validate_decision(candidate_id, user, choice, rationale)):
-        services.background.submit(lambda: debrief.decide(candidate_id, user, choice, rationale), user=user)
+    override = sub.state.text(Block.OVERRIDE)
+    if submit(ack, Block.DECISION, lambda: debrief.validate_decision(candidate_id, user, choice, rationale, override)):
+        services.background.submit(lambda: debrief.decide(candidate_id, user, choice, rationale, override), user=user)
 
 
 def _archive(services: Services, click: BlockAction) -> None:

@@ -31,6 +31,7 @@ class Callback(enum.StrEnum):
     SCORECARD = "hirebot.scorecard"
     PANEL_FEEDBACK = "hirebot.panel_feedback"
     DECIDE = "hirebot.decide"
+    SEALED_VOTE = "hirebot.sealed_vote"
     MY_HOURS = "hirebot.my_hours"
 
 
@@ -46,6 +47,7 @@ class Action(enum.StrEnum):
     ARCHIVE = "hirebot.archive"
     SNOOZE_2H = "hirebot.snooze_2h"
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
+    CAST_VOTE = "hirebot.cast_vote"
     MY_HOURS = "hirebot.my_hours"
 
 

@@ -19,6 +19,7 @@ from db.models import Base
 from db.session import Database, make_engine
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator
 from tests.support.fakes import MutableClock
+from tests.support.invites import check_invites
 from tests.support.logs import assert_not_logged, personal_data
 from tests.support.slack import SIGNING_SECRET, RecordingClient, SlackDriver
 
@@ -61,6 +62,8 @@ class Hirebot:
     client: RecordingClient
     clock: MutableClock
     limiter_waits: list[float]
+    # Off only where a test writes the database behind the app's back (no invite follows that).
+    invites_match_db: bool = True
 
     @property
     def users(self) -> dict[str, str]:
@@ -100,9 +103,12 @@ def hirebot(
     services = build_services(settings, slack=gateway, db=database, clock=clock, background=QueuedBackground)
     app = create_app(services)
     driver = SlackDriver(app, emulator, client)
-    yield Hirebot(services, driver, emulator, client, clock, waits)
+    bot = Hirebot(services, driver, emulator, client, clock, waits)
+    yield bot
     driver.stop()
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
+    # Every calendar invite sent in the end-to-end run is parsed and checked against its database.
+    check_invites(client, emulator, database, against_db=bot.invites_match_db)
     assert_not_logged(caplog, personal_data(database) | {token, SIGNING_SECRET})
 
 

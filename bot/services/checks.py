@@ -22,3 +22,12 @@ def has_control(text: str, multiline: bool = False) -> bool:
 def bad_user_id(user_id: str) -> bool:
     """Not something Slack's user pickers give: too long for the column, or not alphanumeric."""
     return len(user_id) > MAX_USER_ID or not user_id.isalnum()
+
+
+def text_problems(field: str, value: str, limit: int) -> dict[str, str]:
+    """A free-text field's problems, keyed by its block for an inline error (empty: none)."""
+    if len(value) > limit:
+        return {field: f"Keep it under {limit} characters."}
+    if has_control(value, multiline=True):
+        return {field: "Remove the control characters (such as NUL) from the text."}
+    return {}

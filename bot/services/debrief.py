@@ -4,10 +4,11 @@ of a loop's data (export for an ATS, purge for retention)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
@@ -16,9 +17,9 @@ from bot.events import LoopDecided, record
 from bot.fields import Field
 from bot.mrkdwn import command
 from bot.services import panel_stats, queries
-from bot.services.checks import has_control
-from bot.services.decision_rule import RuleOutcome
-from bot.services.ports import Gateway, PreReadChange, Renderer
+from bot.services.checks import text_problems
+from bot.services.decision_rule import RuleOutcome, against_rule
+from bot.services.ports import Gateway, Override, PreReadChange, Renderer
 from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, Summary, summarize
 from db.models import (
@@ -31,6 +32,7 @@ from db.models import (
     LoopStatus,
     Reminder,
     Scorecard,
+    SealedVote,
     TeamMember,
 )
 from db.session import Database
@@ -38,6 +40,8 @@ from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation, RubricPack
 
 log = logging.getLogger(__name__)
+
+OVERRIDE_MAX = 3000
 
 
 class DebriefService:
@@ -58,6 +62,10 @@ class DebriefService:
         self.clock = clock
         self.offer_archive = offer_archive
         self.reminders = reminders
+        # Called in the transaction that records a posting of the pre-read (sealed votes plan their DMs).
+        self.posted_listeners: list[Callable[[Session, int], None]] = []
+        # Extra sections of the export, each read in the export's transaction.
+        self.export_parts: dict[str, Callable[[Session, int], Any]] = {}
 
     # The pre-read
 
@@ -133,6 +141,8 @@ class DebriefService:
             debrief.summary_ts, debrief.summarised = ts, snapshot
             debrief.posted_at = debrief.posted_at or self.clock()
             session.add(queries.audit(actor, "debrief.summary_posted", candidate_id, {"scorecards": len(snapshot)}))
+            for listener in self.posted_listeners:
+                listener(session, candidate_id)
         return ts
 
     def refresh_if_posted(self, candidate_id: int) -> None:
@@ -155,48 +165,56 @@ class DebriefService:
 
     # Deciding and closing
 
-    def validate_decision(self, candidate_id: int, actor: str, choice: str, rationale: str) -> Decision:
+    def validate_decision(
+        self, candidate_id: int, actor: str, choice: str, rationale: str, override: str = ""
+    ) -> tuple[Decision, RuleOutcome | None]:
         """The decision modal's checks, answered inline. Field names match the modal's blocks."""
         self.decision_context(candidate_id, actor)
-        problems: dict[str, str] = {}
-        if choice not in {d.value for d in Decision}:
-            problems[Field.DECISION] = "Choose Hire, No hire or Hold."
+        rule = self.summary(candidate_id).rule
+        problems = text_problems(Field.RATIONALE, rationale, OVERRIDE_MAX)
         if not rationale.strip():
             problems[Field.RATIONALE] = "Say why, in a sentence or two: it is what the candidate's file keeps."
-        elif len(rationale) > 3000:
-            problems[Field.RATIONALE] = "Keep it under 3000 characters."
-        elif has_control(rationale, multiline=True):
-            problems[Field.RATIONALE] = "Remove the control characters (such as NUL) from the text."
+        if choice not in {d.value for d in Decision}:
+            problems[Field.DECISION] = "Choose Hire, No hire or Hold."
+        elif against_rule(rule, Decision(choice)) and not override.strip():
+            verdict = rule.verdict.value  # type: ignore[union-attr]
+            problems[Field.OVERRIDE] = f"The decision rule says {verdict}: say why the panel decides otherwise."
+        problems |= text_problems(Field.OVERRIDE, override, OVERRIDE_MAX)
         if problems:
             raise InvalidInput(problems)
-        return Decision(choice)
+        return Decision(choice), rule
 
-    def decide(self, candidate_id: int, actor: str, choice: str, rationale: str) -> None:
-        decision = self.validate_decision(candidate_id, actor, choice, rationale)
+    def decide(self, candidate_id: int, actor: str, choice: str, rationale: str, override: str = "") -> None:
+        decision, rule = self.validate_decision(candidate_id, actor, choice, rationale, override)
+        against = against_rule(rule, decision)
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             self.ensure_can_run(candidate, actor)
             if candidate.status is not LoopStatus.OPEN:
                 raise InvalidInput({Field.DECISION: "This loop already has a decision."})
             candidate.decision, candidate.decision_rationale = decision, rationale.strip()
+            candidate.rule_outcome = rule.verdict.value if rule else None
+            candidate.override_reason = override.strip() if against else None
             candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
             cancelled = self.reminders.cancel_loop(session, candidate_id)
-            session.add(
-                queries.audit(
-                    actor, "loop.decided", candidate_id, {"decision": decision.value, "reminders_cancelled": cancelled}
-                )
-            )
+            details = {"decision": decision.value, "reminders_cancelled": cancelled, "override": against}
+            session.add(queries.audit(actor, "loop.decided", candidate_id, details))
             record(session, LoopDecided(candidate_id, actor))
 
     def announce_decision(self, candidate_id: int, actor: str) -> None:
-        """Post the recorded decision in the loop's channel, with the archive button if offered."""
+        """Post the recorded decision in the loop's channel, with the archive button if offered,
+        and the override of the pack's rule (with how often this pack's rule is overridden)."""
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             channel, name = candidate.channel_id, candidate.name
             decision, rationale = candidate.decision, candidate.decision_rationale or ""
+            verdict, reason = candidate.rule_outcome, candidate.override_reason
+            overrides = _override_count(session, candidate.pack) if reason else None
         if channel is None or decision is None:
             return
-        message = self.render.decision(name, decision, rationale, actor, candidate_id if self.offer_archive else None)
+        archive_for = candidate_id if self.offer_archive else None
+        shown = Override(verdict, reason, *overrides) if verdict and reason and overrides else None
+        message = self.render.decision(name, decision, rationale, actor, archive_for, shown)
         self.slack.post_message(channel, message.text, message.blocks)
 
     def decision_prompt(self, candidate_id: int, actor: str) -> tuple[str, RuleOutcome | None]:
@@ -254,10 +272,13 @@ class DebriefService:
                     "decision": candidate.decision.value,
                     "rationale": candidate.decision_rationale,
                     "decided_at": _iso(candidate.decided_at),
+                    "rule_outcome": candidate.rule_outcome,
+                    "against_rule": candidate.override_reason is not None,
+                    "override_reason": candidate.override_reason,
                 }
                 if candidate.decision
                 else None,
-            }
+            } | {name: part(session, candidate.id) for name, part in self.export_parts.items()}
 
     def purge(self, candidate_id: int) -> None:
         """Remove a closed loop's personal data; keep one anonymous audit line."""
@@ -270,8 +291,10 @@ class DebriefService:
             session.execute(delete(Reminder).where(Reminder.candidate_id == candidate_id))
             session.execute(delete(TeamMember).where(TeamMember.candidate_id == candidate_id))
             session.execute(delete(Debrief).where(Debrief.candidate_id == candidate_id))
+            session.execute(delete(SealedVote).where(SealedVote.candidate_id == candidate_id))
             session.execute(delete(AuditEvent).where(AuditEvent.candidate_id == candidate_id))
             candidate.name, candidate.resume_url, candidate.decision_rationale = "(purged)", None, None
+            candidate.override_reason = None
             candidate.recruiter_id = candidate.hiring_manager_id = candidate.created_by = "purged"
             candidate.channel_name, candidate.problems = None, []
             candidate.status = LoopStatus.PURGED
@@ -280,6 +303,15 @@ class DebriefService:
                     actor_id=None, action="loop.purged", candidate_id=candidate_id, details={"decision": decision}
                 )
             )
+
+
+def _override_count(session: Session, pack: str) -> tuple[int, int]:
+    """Decisions against the rule, of all decisions the rule had an outcome for, with this pack."""
+    ruled = (
+        select(func.count()).select_from(Candidate).where(Candidate.pack == pack, Candidate.rule_outcome.is_not(None))
+    )
+    against = session.scalar(ruled.where(Candidate.override_reason.is_not(None))) or 0
+    return against, session.scalar(ruled) or 0
 
 
 def _load(session: Session, candidate_id: int) -> Candidate:

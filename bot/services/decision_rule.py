@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from bot.mrkdwn import escape, mention
+from db.vocabulary import Decision
 from rubrics.models import DecisionRule
 
 ADVICE = "Advice for the panel, not a decision: the people in the debrief decide."
@@ -98,3 +99,12 @@ def _fit(rule: DecisionRule, facts: RuleFacts) -> tuple[str, bool]:
 
 def _count(rule: DecisionRule, facts: RuleFacts) -> str:
     return f"{facts.submitted} of {facts.expected} scorecards in (the rule needs {rule.min_scorecards})"
+
+
+# The decision each outcome stands for: recording any other is an override, which needs a reason.
+# "Not enough evidence" stands for no decision, so nothing recorded goes against it.
+RULE_DECISION = {Verdict.HIRE: Decision.HIRE, Verdict.NO_HIRE: Decision.NO_HIRE}
+
+
+def against_rule(rule: RuleOutcome | None, decision: Decision) -> bool:
+    return rule is not None and rule.verdict in RULE_DECISION and RULE_DECISION[rule.verdict] is not decision

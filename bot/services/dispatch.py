@@ -20,13 +20,14 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.clock import Clock
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.events import NoEvents, Publisher, ReminderEscalated, ReminderFailed, SummaryDue
 from bot.mrkdwn import escape, mention
 from bot.services import notices
+from bot.services.invite_sending import InviteSender
 from bot.services.outbox import (
     DM_SPACING,
     RENEW_EVERY,
@@ -41,7 +42,9 @@ from bot.services.outbox import (
 )
 from bot.services.outgoing import RANK, Loaded, Outgoing, SweepStats, absorb, personal_nudge
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
-from bot.services.reminders import ReminderPlanner, interview_end
+from bot.services.reminders import INVITE_KINDS, ReminderPlanner, interview_end
+from bot.services.vote_rules import VOTE_KINDS
+from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
@@ -65,6 +68,7 @@ class ReminderDispatcher:
         zone: str,
         events: Publisher | None = None,
         planner: ReminderPlanner | None = None,
+        votes: VoteService | None = None,
         zone_of: Callable[[str], str] | None = None,
     ):
         self.db = db
@@ -76,6 +80,8 @@ class ReminderDispatcher:
         self.zone = zone
         self.events: Publisher = events or NoEvents()
         self.planner = planner or ReminderPlanner(hours)
+        self.votes = votes
+        self.invites = InviteSender(slack, rubrics, clock, zone)
         self.people = self.planner.people
         # A recruiter's own zone (their Slack profile's), for escalations; the workspace's if unknown.
         self.zone_of = zone_of or (lambda user: self.zone)
@@ -101,6 +107,10 @@ class ReminderDispatcher:
     def post_receipts(self) -> SweepStats:
         """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""
         return self.sweep(kinds=(ReminderKind.RECEIPT,))
+
+    def post_invites(self) -> SweepStats:
+        """Right after a plan changed: its calendar invites now (the next sweep retries any that fail)."""
+        return self.sweep(kinds=INVITE_KINDS)
 
     # Deciding what each claimed row means now
 
@@ -135,6 +145,8 @@ class ReminderDispatcher:
         interview = loaded.interviews.get(row.interview_id) if row.interview_id else None
         if candidate is None or candidate.status is not LoopStatus.OPEN:
             stats.finish(row, ReminderStatus.EXPIRED, "loop closed")
+        elif row.kind in INVITE_KINDS:  # before the cancelled check: a cancellation is an invite too
+            return self.invites.route(row, candidate, interview, stats)
         elif interview is not None and interview.status is InterviewStatus.CANCELLED:
             stats.finish(row, ReminderStatus.CANCELLED, "interview cancelled")
         elif row.kind is ReminderKind.PREP_KIT:
@@ -155,8 +167,24 @@ class ReminderDispatcher:
             return nudges
         elif row.kind is ReminderKind.RECEIPT and interview is not None:
             return [self._receipt(row, interview)]
+        elif row.kind in VOTE_KINDS and self.votes is not None:
+            return self._route_vote(self.votes, row, candidate, now, stats)
         else:
             stats.finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
+        return []
+
+    @staticmethod
+    def _route_vote(
+        votes: VoteService, row: Reminder, candidate: Candidate, now: datetime, stats: SweepStats
+    ) -> list[Outgoing]:
+        """Sealed votes decide for themselves (bot/services/votes.py): ask, nudge, or reveal."""
+        step = votes.step(object_session(row), row, candidate, now)  # type: ignore[arg-type]
+        if step.expire:
+            stats.finish(row, ReminderStatus.EXPIRED, step.expire)
+        elif step.defer_until:
+            stats.defer(row, step.defer_until)
+        else:
+            return [Outgoing(row.target_user_id, step.message, [row.id], candidate.id, row.kind, action=step.action)]
         return []
 
     def _route_prep_kit(self, row: Reminder, interview: Interview, now: datetime, stats: SweepStats) -> list[Outgoing]:

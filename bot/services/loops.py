@@ -135,6 +135,10 @@ class LoopService:
         if problems:
             raise InvalidInput(problems)
 
+    def person_problem(self, user_id: str) -> str | None:
+        """Why this member id cannot be on a hiring team (deactivated, unknown, an app), or None."""
+        return self._inactive(user_id)
+
     def _inactive(self, user_id: str) -> str | None:
         try:
             user = self.slack.user_info(user_id)
@@ -238,13 +242,22 @@ class LoopService:
                 timezone=zone,
             )
             session.add(interview)
-            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
-                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            self._join_team(session, candidate, plan.interviewer_id)
             session.flush()
             self.reminders.plan_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock(), changed=False)
             session.add(queries.audit(actor, "interview.added", candidate_id, {"interview": interview.id}))
             record(session, InterviewPlanned(candidate_id, plan.interviewer_id, candidate.channel_id, actor))
             return interview.id
+
+    def _join_team(self, session: Session, candidate: Candidate, user: str) -> None:
+        """A new interviewer joins the hiring team, and so the debrief's invite, if one was sent."""
+        if user in {m.user_id for m in candidate.team}:
+            return
+        candidate.team.append(TeamMember(user_id=user, role=TeamRole.INTERVIEWER))
+        if candidate.debrief is not None:
+            session.flush()
+            self.reminders.invite_debrief(session, candidate, self.clock(), changed=True)
 
     def candidate_of(self, interview_id: int) -> int:
         with self.db.transaction() as session:
@@ -267,9 +280,9 @@ class LoopService:
             interview.duration_minutes = plan.duration_minutes
             interview.timezone = zone
             candidate = interview.candidate
-            if plan.interviewer_id not in {m.user_id for m in candidate.team}:
-                candidate.team.append(TeamMember(user_id=plan.interviewer_id, role=TeamRole.INTERVIEWER))
+            self._join_team(session, candidate, plan.interviewer_id)
             self.reminders.plan_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock(), previous=previous)
             session.add(queries.audit(actor, "interview.rescheduled", candidate_id, {"interview": interview_id}))
             moved = InterviewRescheduled(candidate_id, previous, plan.interviewer_id, candidate.channel_id, actor)
             record(session, moved)
@@ -282,6 +295,7 @@ class LoopService:
                 raise InvalidInput({Field.INTERVIEW: "This interview already has a scorecard; it can't be cancelled."})
             interview.status = InterviewStatus.CANCELLED
             self.reminders.cancel_interview(session, interview)
+            self.reminders.invite_interview(session, interview, self.clock())
             session.add(
                 queries.audit(actor, "interview.cancelled", interview.candidate_id, {"interview": interview_id})
             )
@@ -301,12 +315,14 @@ class LoopService:
         when = self.validate_debrief(candidate_id, date, time, actor)
         with self.db.transaction() as session:
             candidate = queries.load_loop(session, candidate_id)
+            changed = candidate.debrief is not None
             if candidate.debrief is None:
                 candidate.debrief = Debrief(scheduled_at=when)
             else:
                 candidate.debrief.scheduled_at = when
             session.flush()
             self.reminders.plan_debrief(session, candidate)
+            self.reminders.invite_debrief(session, candidate, self.clock(), changed=changed)
             session.add(queries.audit(actor, "debrief.set", candidate_id, {}))
             record(session, DebriefScheduled(candidate_id, actor))
         return when

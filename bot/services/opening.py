@@ -126,13 +126,16 @@ class LoopOpening:
             # Escaped once here: every sentence below goes to Slack as mrkdwn.
             name, had_channel = escape(candidate.name), candidate.channel_id is not None
             steps = tuple(p.split(":", 1)[0] for p in candidate.problems if not p.startswith("channel:"))
+            # A channel whose own mark is still there: the run that created it stopped before
+            # marking its set-up steps, so none of them ran.
+            unmarked = had_channel and any(p.startswith("channel:") for p in candidate.problems)
         try:
             channel = self.channel.ensure_channel(candidate_id)
         except SlackError as exc:
             log.warning("loop %s channel not created: %s", candidate_id, exc.code)
             self.channel.set_problem(candidate_id, "channel", exc.code)
             return _not_opened(candidate_id, name, exc)
-        if not had_channel:
+        if not had_channel or unmarked:
             # From here each step clears its own mark: a run that dies leaves the rest marked.
             steps = (*SETUP_STEPS, "card")
             self.channel.set_problems(candidate_id, {"channel": None} | dict.fromkeys(steps, PENDING))

@@ -19,6 +19,15 @@ log = logging.getLogger("bot.services.dispatch")
 # Which of one person's due DMs goes first when only one may go now; the rest wait 15 minutes.
 RANK = {ReminderKind.PREP_KIT: 0, ReminderKind.PRE_DEBRIEF_NUDGE: 0, ReminderKind.CHASER: 1, ReminderKind.ESCALATION: 2}
 
+# Channel posts, and calendar invites (no nudge, and never to wait behind one).
+UNSPACED = (
+    ReminderKind.RECEIPT,
+    ReminderKind.DEBRIEF_SUMMARY,
+    ReminderKind.VOTE_REVEAL,
+    ReminderKind.INVITE,
+    ReminderKind.INVITE_CANCEL,
+)
+
 
 @dataclass
 class SweepStats:
@@ -61,8 +70,9 @@ class Outgoing:
 
     @property
     def person(self) -> str | None:
-        """Whom this DMs, for the spacing; None for channel posts."""
-        return None if self.kind in (ReminderKind.RECEIPT, ReminderKind.DEBRIEF_SUMMARY) else self.user
+        """Whom this DMs, for the spacing; None for channel posts, and for calendar invites, which
+        are no nudge and must not wait behind one (bot/services/invite_sending.py)."""
+        return None if self.kind in UNSPACED else self.user
 
 
 @dataclass

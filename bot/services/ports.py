@@ -12,15 +12,13 @@ from typing import Any, Protocol
 
 from bot.services.coverage import Coverage
 from bot.services.leniency import Leniency
+from bot.services.message import Message
 from bot.services.people import HoursSummary
 from bot.services.summary import Summary
+from bot.services.vote_rules import Reveal, VoteAsk
 from db.models import Decision, InterviewStatus, LoopStatus
 
-
-@dataclass(frozen=True)
-class Message:
-    text: str  # always set: notifications and screen readers read it
-    blocks: list[dict[str, Any]] = field(default_factory=list)
+__all__ = ["Message"]  # defined on its own so that vote_rules can build on it without a cycle
 
 
 @dataclass(frozen=True)
@@ -143,6 +141,16 @@ class PreReadChange:
     amended: bool
 
 
+@dataclass(frozen=True)
+class Override:
+    """A decision against the pack's rule: what the rule said, why, and how often it happens."""
+
+    rule_outcome: str
+    reason: str
+    overrides: int  # decisions against the rule with this pack, this one included
+    ruled: int  # decisions the rule had an outcome for, with this pack
+
+
 class Renderer(Protocol):
     def loop_card(self, card: LoopCard) -> Message: ...
 
@@ -157,8 +165,18 @@ class Renderer(Protocol):
     def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message: ...
 
     def decision(
-        self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None
+        self,
+        name: str,
+        decision: Decision,
+        rationale: str,
+        actor: str,
+        archive_for: int | None,
+        override: Override | None = None,
     ) -> Message: ...
+
+    def vote_ask(self, ask: VoteAsk) -> Message: ...
+
+    def reveal(self, reveal: Reveal) -> Message: ...
 
 
 class Gateway(Protocol):
@@ -176,3 +194,4 @@ class Gateway(Protocol):
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict] | None = None) -> None: ...
     def publish_home(self, user: str, view: dict) -> None: ...
     def user_info(self, user: str) -> Any: ...
+    def upload_file(self, user: str, filename: str, content: bytes, title: str, initial_comment: str) -> str: ...

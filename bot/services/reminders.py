@@ -12,6 +12,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from bot.services.invites import hiring_team
 from bot.services.people import PeopleHours
 from bot.services.workhours import WorkingHours
 from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
@@ -23,7 +24,9 @@ SUMMARY_BEFORE_DEBRIEF = timedelta(hours=1)
 ESCALATE_AFTER_WORKING_DAYS = 2
 
 INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
-DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY)
+# A moved debrief moves the reveal too: the pre-read posted again at the new time plans it anew.
+DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY, ReminderKind.VOTE_REVEAL)
+INVITE_KINDS = (ReminderKind.INVITE, ReminderKind.INVITE_CANCEL)
 
 
 class Timed(Protocol):
@@ -173,6 +176,53 @@ class ReminderPlanner:
                 due_at=at - self.nudge_before_debrief,
             )
         )
+
+    # Calendar invites: due at once, sent by the dispatcher (bot/services/invite_sending.py).
+
+    def invite_interview(
+        self,
+        session: Session,
+        interview: Interview,
+        now: datetime,
+        *,
+        previous: str | None = None,
+        changed: bool = True,
+    ) -> None:
+        """The interviewer's invite after a change (a cancellation when the interview is cancelled);
+        a new interviewer means a cancellation for the one before."""
+        if changed:
+            interview.invite_sequence += 1
+        rows = [(interview.interviewer_id, interview.status is InterviewStatus.CANCELLED)]
+        if previous and previous != interview.interviewer_id:
+            rows.insert(0, (previous, True))
+        self._invite(session, interview.candidate_id, interview.id, rows, now)
+
+    def invite_debrief(self, session: Session, candidate: Candidate, now: datetime, *, changed: bool) -> None:
+        """The debrief invite, to everyone on the hiring team."""
+        if changed:
+            candidate.debrief.invite_sequence += 1  # type: ignore[union-attr]
+        team = hiring_team(candidate.recruiter_id, candidate.hiring_manager_id, [m.user_id for m in candidate.team])
+        self._invite(session, candidate.id, None, [(user, False) for user in team], now)
+
+    @staticmethod
+    def _invite(
+        session: Session, candidate_id: int, interview_id: int | None, rows: list[tuple[str, bool]], now: datetime
+    ) -> None:
+        # A person's unsent invite for this event is superseded: the new row carries the latest state.
+        event = Reminder.interview_id.is_(None) if interview_id is None else Reminder.interview_id == interview_id
+        targets = [user for user, _ in rows]
+        kinds = Reminder.kind.in_(INVITE_KINDS)
+        _cancel(session, Reminder.candidate_id == candidate_id, event, kinds, Reminder.target_user_id.in_(targets))
+        for user, cancel in rows:
+            session.add(
+                Reminder(
+                    kind=ReminderKind.INVITE_CANCEL if cancel else ReminderKind.INVITE,
+                    candidate_id=candidate_id,
+                    interview_id=interview_id,
+                    target_user_id=user,
+                    due_at=now,
+                )
+            )
 
 
 def _cancel(session: Session, *where: ColumnElement[bool]) -> int:

@@ -8,14 +8,16 @@ from bot.services.ports import (
     Escalation,
     LoopCard,
     Message,
+    Override,
     PersonalStatus,
     PrepKit,
     PreReadChange,
     ScorecardReminder,
 )
 from bot.services.summary import Summary
+from bot.services.vote_rules import Reveal, VoteAsk
 from db.vocabulary import Decision
-from handlers.builders import debrief, loops, reminders
+from handlers.builders import debrief, loops, reminders, votes
 
 
 class BlockKitRenderer:
@@ -39,5 +41,19 @@ class BlockKitRenderer:
     def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
         return debrief.debrief(summary, candidate_id, changes)
 
-    def decision(self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:
-        return debrief.decision(name, decision, rationale, actor, archive_for)
+    def decision(
+        self,
+        name: str,
+        decision: Decision,
+        rationale: str,
+        actor: str,
+        archive_for: int | None,
+        override: Override | None = None,
+    ) -> Message:
+        return debrief.decision(name, decision, rationale, actor, archive_for, override)
+
+    def vote_ask(self, ask: VoteAsk) -> Message:
+        return votes.vote_ask(ask)
+
+    def reveal(self, reveal: Reveal) -> Message:
+        return votes.reveal(reveal)

@@ -5,13 +5,16 @@ anything else is."""
 
 from __future__ import annotations
 
+import handlers.builders.votes as vote_views
 from bot.mrkdwn import escape
 from bot.services.decision_rule import ADVICE, RuleOutcome
-from bot.services.ports import Message, PreReadChange
+from bot.services.ports import Message, Override, PreReadChange
 from bot.services.summary import Summary
+from bot.services.vote_rules import VoteStatus
 from db.vocabulary import Decision
 from handlers.builders.common import (
     MESSAGE_BLOCKS_MAX,
+    MODAL_BLOCKS_MAX,
     SECTION_TEXT_MAX,
     Block,
     actions,
@@ -257,7 +260,14 @@ def age(seconds: float) -> str:
     return f"{hours // 24}d {hours % 24}h"
 
 
-def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:
+def decision(
+    name: str,
+    outcome: Decision,
+    rationale: str,
+    actor: str,
+    archive_for: int | None,
+    override: Override | None = None,
+) -> Message:
     """The decision line; `archive_for` is the loop to offer archiving for (None: not offered)."""
     label = DECISION_LABELS[outcome]
     quoted = "\n".join(f">{line}" for line in escape(fit(rationale, 2500)).splitlines())
@@ -265,18 +275,31 @@ def decision(name: str, outcome: Decision, rationale: str, actor: str, archive_f
         section(f"*Decision for {escape(name)}: {label}* (recorded by <@{actor}>)\n{quoted}"),
         context("All pending reminders for this loop are cancelled. Archiving keeps the channel's history."),
     ]
+    if override is not None:
+        reason = "\n".join(f">{line}" for line in fit(escape(override.reason), 2500).splitlines())
+        blocks.insert(
+            1,
+            section(
+                f"*Against the decision rule* (it said {override.rule_outcome}) · override {override.overrides} of "
+                f"{override.ruled} decisions with this pack\n{reason}"
+            ),
+        )
     if archive_for is not None:
         blocks.append(actions("decided", button("Archive this channel", Action.ARCHIVE, str(archive_for))))
     return Message(text=f"Decision for {escape(name)}: {label}", blocks=blocks)
 
 
-def decide_modal(candidate_id: int, name: str, rule: RuleOutcome | None = None) -> dict:
-    """The decision; the pack's rule is shown above the choice as a reminder, never preselected."""
+def decide_modal(
+    candidate_id: int, name: str, rule: RuleOutcome | None = None, votes: VoteStatus | None = None
+) -> dict:
+    """The decision; the pack's rule and the sealed votes (only who voted, until the reveal) are
+    shown above the choice as a reminder, never preselected."""
     choices = [option(DECISION_LABELS[d], d.value) for d in Decision]
     advice = _rule(rule)
     blocks: list[Block] = [
         context(f"Candidate: *{escape(name)}*. Recording a decision closes the loop and cancels its reminders."),
         *([context(advice)] if advice else []),
+        *vote_views.status_blocks(votes, room=MODAL_BLOCKS_MAX - 6),
         input_block(B.DECISION, "Decision", {"type": "radio_buttons", "options": choices}),
         input_block(
             B.RATIONALE,
@@ -285,4 +308,14 @@ def decide_modal(candidate_id: int, name: str, rule: RuleOutcome | None = None) 
             hint="Kept with the loop and included in the ATS export.",
         ),
     ]
+    if rule is not None:
+        blocks.append(
+            input_block(
+                B.OVERRIDE,
+                "Override reason",
+                text_input(multiline=True, max_length=3000),
+                optional=True,
+                hint=f"Needed if you decide against the rule ({rule.verdict.value}): it is recorded and exported.",
+            )
+        )
     return modal(Callback.DECIDE, "Record decision", blocks, submit="Record", metadata={"candidate_id": candidate_id})

@@ -196,11 +196,17 @@ def test_decide_records_the_decision_cancels_reminders_then_archive(hirebot):
             Block.RATIONALE: text("Strong on production ML; the leakage flag was discussed."),
         }
     )
+    # Hire, where the rule says no hire: an override, refused inline until it says why.
+    refused = ack_json(hirebot.slack.submit(hirebot.users["rita"], view, chosen))
+    assert refused["errors"] == {Block.OVERRIDE: "The decision rule says no hire: say why the panel decides otherwise."}
+    chosen |= form_values(**{Block.OVERRIDE: text("The flag was one <b>notebook</b> & an old habit.")})
     assert ack_json(hirebot.slack.submit(hirebot.users["rita"], view, chosen)) == {}
     hirebot.run_background()
     with hirebot.services.db.transaction() as session:
         loop = session.get(Candidate, candidate.id)
         assert (loop.status, loop.decision.value) == (LoopStatus.DECIDED, "hire")
+        override = "The flag was one <b>notebook</b> & an old habit."
+        assert (loop.rule_outcome, loop.override_reason) == ("no hire", override)
         assert (
             session.scalar(
                 select(func.count())
@@ -211,6 +217,9 @@ def test_decide_records_the_decision_cancels_reminders_then_archive(hirebot):
         )
     decision = [m for m in hirebot.emulator.history(candidate.channel_id) if m["text"].startswith("Decision for")]
     assert len(decision) == 1 and Action.ARCHIVE in json.dumps(decision[0]["blocks"])
+    shown = json.dumps(decision[0]["blocks"], ensure_ascii=False)
+    assert "*Against the decision rule* (it said no hire) · override 1 of 1 decisions with this pack" in shown
+    assert "&lt;b&gt;notebook&lt;/b&gt; &amp; an old habit" in shown
 
     hirebot.slack.click(hirebot.users["priya"], Action.ARCHIVE, str(candidate.id), channel=candidate.channel_id)
     hirebot.run_background()

@@ -173,7 +173,8 @@ def test_adding_interviews_updates_the_same_card_and_invites_the_interviewer(hir
             for i in interviews
         ] == [("coding_round", "2030-03-04 10:00", 60), ("ml_system_design", "2030-03-05 14:30", 90)]
         reminders = session.scalars(select(Reminder).where(Reminder.interview_id == interviews[0].id)).all()
-        assert {r.kind.value for r in reminders} == {"prep_kit", "scorecard_due", "chaser", "escalation"}
+        kinds = {"prep_kit", "scorecard_due", "chaser", "escalation", "invite"}  # the invite: its calendar file
+        assert {r.kind.value for r in reminders} == kinds
 
 
 def test_an_interview_in_the_past_is_accepted_and_due_at_once(hirebot):
@@ -266,6 +267,7 @@ def test_reschedule_and_cancel_from_the_status_view_move_and_cancel_reminders(hi
     hirebot.slack.click(
         hirebot.users["rita"], Action.INTERVIEW_MENU, channel=candidate.channel_id, selected=f"cancel:{interview.id}"
     )
+    hirebot.run_background()  # the cancellation's calendar file goes out
     with hirebot.services.db.transaction() as session:
         assert session.get(Interview, interview.id).status is InterviewStatus.CANCELLED
         assert (

@@ -96,6 +96,7 @@ def reassign_behind_the_scorecard(bot, interview_id: int, to: str) -> None:
     """The state an earlier reschedule left behind: the interview says Omar, the scorecard Priya."""
     with bot.services.db.transaction() as session:
         session.get(Interview, interview_id).interviewer_id = bot.users[to]
+    bot.invites_match_db = False  # written behind the app's back: no invite was sent for it
 
 
 def test_the_scorecards_own_author_decides_who_may_open_edit_and_see_the_panel(hirebot, loop):

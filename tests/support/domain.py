@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.services.loops import InterviewPlan, NewLoop
+from bot.services.reminders import INVITE_KINDS
 from bot.services.scorecards import ScorecardForm, SubmitResult
 from db.models import Reminder, ReminderStatus
 from tests.support.fakes import MANAGER, OMAR, PRIYA, RECRUITER, FakeWorld
@@ -63,9 +64,10 @@ def submit(world: FakeWorld, interview_id: int, who: str, stage_key: str = "codi
 
 
 def pending_reminders(world: FakeWorld, interview_id: int | None = None) -> dict[str, datetime]:
-    """Pending outbox rows by kind (for one interview, or all), due times in London."""
+    """Pending reminder rows by kind (for one interview, or all), due times in London; calendar
+    invites share the outbox but are not reminders (tests/unit/test_invites.py, tests/e2e/test_invites.py)."""
     with world.db.transaction() as session:
-        query = select(Reminder).where(Reminder.status == ReminderStatus.PENDING)
+        query = select(Reminder).where(Reminder.status == ReminderStatus.PENDING, Reminder.kind.not_in(INVITE_KINDS))
         if interview_id is not None:
             query = query.where(Reminder.interview_id == interview_id)
         return {r.kind.value: r.due_at.astimezone(LONDON) for r in session.scalars(query)}

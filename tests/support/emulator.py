@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ INSPECTOR_SCOPES = [
     "pins:read",
     "bookmarks:read",
     "chat:write",
+    "files:read",  # to read back the calendar invites the bot shared
 ]
 
 # The people of the test workspace, by handle.
@@ -96,6 +98,16 @@ class SlackEmulator:
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
+
+    def download(self, url: str) -> bytes:
+        """A file the bot shared (url_private), read with the inspector's files:read."""
+        # The emulator names itself localhost in the links it hands out; read from the same process.
+        parts = urllib.parse.urlsplit(url)
+        assert parts.hostname in ("localhost", "127.0.0.1") and parts.port == urllib.parse.urlsplit(self.url).port
+        auth = {"Authorization": f"Bearer {next(self._inspectors)}"}
+        request = urllib.request.Request(f"{self.url}{parts.path}", headers=auth)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read()
 
     def _load_users(self) -> None:
         members = self.post("users.list")["members"]

@@ -25,12 +25,14 @@ from bot.services.ports import (
     Escalation,
     LoopCard,
     Message,
+    Override,
     PersonalStatus,
     PrepKit,
     PreReadChange,
     ScorecardReminder,
 )
 from bot.services.summary import Summary
+from bot.services.vote_rules import Reveal, VoteAsk
 from bot.slack_gateway import SlackUser
 from db.models import Base, Decision
 from db.session import Database, make_engine
@@ -132,6 +134,10 @@ class RecordingGateway:
         self._record("user_info", user=user)
         return SlackUser(id=user, name=user.lower(), real_name="", tz=self.zones.get(user), deleted=False, is_bot=False)
 
+    def upload_file(self, user: str, filename: str, content: bytes, title: str, initial_comment: str) -> str:
+        self._record("upload_file", user=user, filename=filename, content=content, title=title)
+        return f"F{next(self._ids):09d}"
+
     def respond(self, url: str, text: str) -> None:  # for bootstrap.tell, outside the services' port
         self._record("respond", url=url, text=text)
 
@@ -168,8 +174,22 @@ class RecordingRenderer:
     def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
         return self._message("debrief", (summary, candidate_id, changes))
 
-    def decision(self, name: str, decision: Decision, rationale: str, actor: str, archive_for: int | None) -> Message:
+    def decision(
+        self,
+        name: str,
+        decision: Decision,
+        rationale: str,
+        actor: str,
+        archive_for: int | None,
+        override: Override | None = None,
+    ) -> Message:
         return self._message("decision", (decision, rationale, actor, archive_for))
+
+    def vote_ask(self, ask: VoteAsk) -> Message:
+        return self._message("vote_ask", ask)
+
+    def reveal(self, reveal: Reveal) -> Message:
+        return self._message("reveal", reveal)
 
 
 def memory_database() -> Database:

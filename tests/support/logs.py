@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db.models import Candidate, RaisedRedFlag, Rating, Scorecard, ScorecardDraft
+from db.models import Candidate, RaisedRedFlag, Rating, Scorecard, ScorecardDraft, SealedVote
 from db.session import Database
 
 # Shorter strings ("Yes", a stage key) can appear in a log for innocent reasons.
@@ -26,11 +26,14 @@ def _strings(value: Any) -> list[str]:
 
 
 def personal_data(db: Database) -> set[str]:
-    """Every candidate name, scorecard note and evidence, rationale and draft text stored."""
+    """Every candidate name, scorecard note and evidence, rationale, override, vote reason and
+    draft text stored."""
     with db.transaction() as session:
         found = [
             *session.scalars(select(Candidate.name)),
             *session.scalars(select(Candidate.decision_rationale)),
+            *session.scalars(select(Candidate.override_reason)),
+            *session.scalars(select(SealedVote.reason)),
             *session.scalars(select(Scorecard.notes)),
             *session.scalars(select(Rating.evidence)),
             *session.scalars(select(RaisedRedFlag.evidence)),

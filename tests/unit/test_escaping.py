@@ -21,6 +21,7 @@ from bot.services.ports import (
     InterviewLine,
     LoopCard,
     Message,
+    Override,
     PendingScorecard,
     PersonalStatus,
     PrepKit,
@@ -30,8 +31,10 @@ from bot.services.ports import (
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from bot.services.summary import CompetencyRow, FlagRow, MissingRow, Summary, UniqueRow
+from bot.services.vote_rules import Reveal, VoteAsk, VoteForm, VoteLine, VoteStatus, speaking_order
 from db.models import Decision, InterviewStatus, LoopStatus, ReminderKind
 from handlers.builders import debrief, loops, reminders, scorecards
+from handlers.builders import votes as vote_views
 from rubrics.loader import RubricRegistry
 from rubrics.models import DecisionRule, Recommendation
 from tests.support.markup import mrkdwn_texts
@@ -317,3 +320,17 @@ def test_a_real_https_url_is_linked_with_its_ampersands_escaped():
 def test_escape_is_the_three_characters_slack_reads():
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
     assert escape("*bold* _it_ `code`") == "*bold* _it_ `code`"
+
+
+@settings(max_examples=80, deadline=None)
+@given(typed, st.lists(st.tuples(st.sampled_from(PEOPLE[2:]), st.sampled_from(list(Recommendation)), typed)))
+def test_sealed_votes_and_overrides_escape_what_was_typed(name, cast):
+    lines = [VoteLine(who, Recommendation.YES, vote, reason) for who, vote, reason in cast]
+    order = speaking_order(lines, {PEOPLE[2]}, PEOPLE[1], PEOPLE[0])
+    assert_message_inert(vote_views.reveal(Reveal(name, lines, order, "last vote")))
+    assert_message_inert(vote_views.vote_ask(VoteAsk(1, name, CHANNELS[0], NOW, "Europe/London", nudge=True)))
+    assert_view_inert(vote_views.vote_modal(VoteForm(1, name, Recommendation.NO, None, name)))
+    status = VoteStatus([line.voter_id for line in lines], [], revealed=True, lines=lines)
+    assert_view_inert(debrief.decide_modal(1, name, None, status))
+    override = Override("no hire", name, 1, 2)
+    assert_message_inert(debrief.decision(name, Decision.HIRE, name, PEOPLE[0], 1, override))

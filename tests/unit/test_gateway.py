@@ -39,6 +39,7 @@ class Seen:
     method: str
     args: dict[str, Any]
     headers: dict[str, str]
+    raw: bytes = b""
 
 
 def _success(method: str, args: dict[str, Any]) -> Reply:
@@ -105,7 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             args = dict(parse_qsl(raw.decode()))
         args.update(parse_qsl(url.query))
-        reply = self.server.fake.answer(Seen(url.path.rsplit("/", 1)[-1], args, dict(self.headers)))  # type: ignore[attr-defined]
+        seen = Seen(url.path.rsplit("/", 1)[-1], args, dict(self.headers), raw)
+        reply = self.server.fake.answer(seen)  # type: ignore[attr-defined]
         body = json.dumps(reply.body) if isinstance(reply.body, dict) else reply.body
         data = body.encode()
         self.send_response(reply.status)
@@ -251,6 +253,8 @@ def test_an_unreachable_slack_is_transient(server: tuple[FakeSlack, str]) -> Non
         ("exchanged_trigger_id", errors.TriggerExpired, lambda g: g.push_view("trig", {"type": "modal"})),
         ("hash_conflict", errors.ViewChanged, lambda g: g.update_view("V0VIEW", {"type": "modal"}, hash="old")),
         ("internal_error", errors.SlackTransientError, lambda g: g.publish_home("U0A", {"type": "home"})),
+        ("file_uploads_disabled", errors.SlackSetupError, lambda g: g.upload_file("U0A", "a.ics", b"x", "t", "c")),
+        ("file_not_found", errors.SlackTransientError, lambda g: g.upload_file("U0A", "a.ics", b"x", "t", "c")),
     ],
 )
 def test_slack_error_codes_become_domain_errors(
@@ -432,6 +436,35 @@ def test_the_gateway_keys_post_message_by_channel(server: tuple[FakeSlack, str],
     assert waits == [pytest.approx(1.0)]
 
 
+def test_a_call_slack_refused_with_429_is_not_charged_twice(server: tuple[FakeSlack, str], slack: FakeSlack) -> None:
+    """Slack's 429 is the truth: its Retry-After is the wait, not Retry-After plus our own pace
+    again for the refused call, and the calls after the retry keep Slack's pace from there."""
+    _, url = server
+    clock = FakeClock()
+    limiter_waits: list[float] = []
+
+    def sleep(seconds: float, waits: list[float] | None = None) -> None:
+        clock.now += seconds
+        if waits is not None:
+            waits.append(seconds)
+
+    gateway = SlackGateway(
+        WebClient(token=TOKEN, base_url=url, timeout=5),
+        RateLimiter(clock=clock, sleep=lambda s: sleep(s, limiter_waits)),
+        sleep=sleep,
+    )
+    start = clock.now
+    gateway.set_topic("C0CHAN", "t")
+    gateway.set_topic("C0CHAN", "t")  # Tier 2's burst of two, spent
+    slack.replies = [Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})]
+    gateway.set_topic("C0CHAN", "t")  # our pace: 3 s; Slack refuses it anyway: 1 s more, then it goes
+    assert limiter_waits == [pytest.approx(3.0)]
+    assert clock.now - start == pytest.approx(4.0)
+    gateway.set_topic("C0CHAN", "t")  # one Tier 2 interval after the retry, as Slack counts
+    assert clock.now - start == pytest.approx(7.0)
+    assert len(slack.calls("conversations.setTopic")) == 5
+
+
 # Privacy: the gateway never logs a token or message text.
 
 
@@ -577,3 +610,51 @@ def test_calls_429s_and_errors_are_counted_by_method(slack: FakeSlack, wired: Wi
             wired.gateway.update_message("C0CHAN", "1.2", "text")
     after = counts()
     assert tuple(a - b for a, b in zip(after, before, strict=True)) == (5, 2, 1, 1, 1)
+
+
+# File uploads (calendar invites).
+
+
+def _upload_flow(base: str, upload_status: int = 200) -> Callable[[Seen], Reply | None]:
+    upload_url = base.replace("/api/", "/upload/v1/F0FILE")
+
+    def respond(seen: Seen) -> Reply | None:
+        if seen.method == "files.getUploadURLExternal":
+            return Reply(body={"ok": True, "file_id": "F0FILE", "upload_url": upload_url})
+        if seen.method == "F0FILE":
+            return Reply(status=upload_status, body="OK" if upload_status == 200 else "nope")
+        if seen.method == "files.completeUploadExternal":
+            return Reply(body={"ok": True, "files": [{"id": "F0FILE"}]})
+        return None
+
+    return respond
+
+
+def test_an_upload_asks_for_a_url_sends_the_bytes_there_then_shares_in_the_dm(
+    server: tuple[FakeSlack, str], slack: FakeSlack, wired: Wired
+) -> None:
+    slack.responder = _upload_flow(server[1])
+    content = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    assert wired.gateway.upload_file("U0PRIYA", "invite.ics", content, "Interview", "🗓️ hi") == "F0FILE"
+    asked, sent, completed = slack.requests
+    assert asked.method == "files.getUploadURLExternal"
+    # Form arguments, as Slack's file methods take them (not a JSON body).
+    assert "json" not in asked.headers.get("Content-Type", "")
+    assert asked.args == {"filename": "invite.ics", "length": str(len(content))}
+    assert sent.raw == content and "Authorization" not in sent.headers  # the URL itself is the credential
+    assert completed.method == "files.completeUploadExternal"
+    assert json.loads(completed.args["files"]) == [{"id": "F0FILE", "title": "Interview"}]
+    assert completed.args["channels"] == "U0PRIYA" and completed.args["initial_comment"] == "🗓️ hi"
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "retryable"), [(503, errors.SlackTransientError, True), (404, errors.SlackError, False)]
+)
+def test_a_refused_upload_url_is_a_domain_error(
+    server: tuple[FakeSlack, str], slack: FakeSlack, wired: Wired, status: int, error_type: type, retryable: bool
+) -> None:
+    slack.responder = _upload_flow(server[1], upload_status=status)
+    with pytest.raises(error_type) as caught:
+        wired.gateway.upload_file("U0PRIYA", "invite.ics", b"x", "t", "c")
+    assert caught.value.code == f"http_{status}" and caught.value.retryable is retryable
+    assert slack.calls("files.completeUploadExternal") == []

@@ -39,7 +39,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("edge", ("handlers",)),
     (
         "composition root",
-        ("bot.bootstrap", "bot.app", "bot.web", "bot.cli", "bot.scheduler", "bot.startup", "bot.gunicorn_conf"),
+        (
+            "bot.bootstrap",
+            "bot.app",
+            "bot.web",
+            "bot.cli",
+            "bot.scheduler",
+            "bot.startup",
+            "bot.gunicorn_conf",
+            "bot.importer",
+        ),
     ),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}

@@ -70,7 +70,16 @@ def test_socket_mode_interactivity_and_home_tab(manifest: dict) -> None:
 def test_the_bot_scopes_are_exactly_what_the_code_uses(bot_scopes: set[str]) -> None:
     # users:read.email was asked for, but no code reads an email address: a recruiting bot
     # should not hold personal data it has no use for.
-    assert bot_scopes == {"commands", "chat:write", "groups:write", "users:read", "pins:write", "bookmarks:write"}
+    # files:write: calendar invites are .ics files shared in the interviewer's DM.
+    assert bot_scopes == {
+        "commands",
+        "chat:write",
+        "groups:write",
+        "users:read",
+        "pins:write",
+        "bookmarks:write",
+        "files:write",
+    }
     # Least privilege: no reading of channel history, no public-channel management.
     assert not {"channels:history", "groups:history", "channels:manage", "admin"} & bot_scopes
 

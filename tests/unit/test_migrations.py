@@ -78,6 +78,7 @@ def test_the_models_define_the_expected_tables() -> None:
         "reminders",
         "debriefs",
         "dm_recipients",
+        "sealed_votes",
         "people",
         "audit_events",
     }

@@ -12,7 +12,7 @@ def test_the_table_says_what_follows_a_scorecard(world):
     table = subscriptions(world.services)
     names = [handler.__name__ for handler in table[ScorecardSubmitted]]
     assert names == ["post_receipt", "refresh_card", "refresh_preread", "refresh_homes"]
-    assert [h.__name__ for h in table[InterviewPlanned]] == ["invite", "refresh_card", "refresh_homes"]
+    assert [h.__name__ for h in table[InterviewPlanned]] == ["invite", "refresh_card", "refresh_homes", "send_invites"]
     assert [h.__name__ for h in table[ReminderFailed]] == ["show_failure"]
 
 

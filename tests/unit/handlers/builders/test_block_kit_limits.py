@@ -15,6 +15,7 @@ from bot.services.ports import (
     Escalation,
     InterviewLine,
     LoopCard,
+    Override,
     PendingScorecard,
     PersonalStatus,
     PrepKit,
@@ -25,8 +26,9 @@ from bot.services.ports import (
 from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import Panel, PanelEntry, ScorecardContext, SubmitResult
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, summarize
+from bot.services.vote_rules import Reveal, VoteAsk, VoteForm, VoteLine, VoteStatus, speaking_order
 from db.models import Decision, InterviewStatus, LoopStatus
-from handlers.builders import debrief, loops, reminders, scorecards
+from handlers.builders import debrief, loops, reminders, scorecards, votes
 from handlers.builders.common import split_mrkdwn
 from handlers.builders.help import help_message
 from handlers.ids import evidence_block
@@ -414,3 +416,38 @@ def test_the_pre_read_fits_with_coverage_and_calibration():
     check_message(message.text, message.blocks)
     raised = sum(len(c.flags) for c in cards)
     assert sum(b.get("text", {}).get("text", "").count("🚩") for b in message.blocks) == raised
+
+
+def _vote_lines(panel: int) -> list[VoteLine]:
+    """Every vote cast but one in ten, each with 3000 characters that escaping lengthens."""
+    scale = list(Recommendation)
+    return [
+        VoteLine(f"U{n:010d}", scale[n % 4], None if n % 10 == 9 else scale[(n + 1) % 4], TEXT_3000)
+        for n in range(panel)
+    ]
+
+
+@pytest.mark.parametrize("panel", [1, 5, 40, 120])
+def test_sealed_vote_messages_and_modals_fit_at_their_worst(panel):
+    lines = _vote_lines(panel)
+    holders = {line.voter_id for line in lines[::2]}
+    order = speaking_order(lines, holders, "U0MANAGER", "U0RECRUITER")
+    for trigger in ("last vote", "debrief start"):
+        message = votes.reveal(Reveal(LONG_NAME, lines, order, trigger))
+        check_message(message.text, message.blocks)
+        shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+        assert all(f"<@{line.voter_id}> · " in shown for line in lines)  # nobody's vote is dropped
+        assert all(shown.count(f"<@{line.voter_id}>") == 2 for line in lines)  # nor their turn to speak
+    for nudge in (False, True):
+        ask = votes.vote_ask(VoteAsk(1, LONG_NAME, "C0123456789", NOW, "Pacific/Chatham", nudge))
+        check_message(ask.text, ask.blocks)
+    check_view(votes.vote_modal(VoteForm(987654, LONG_NAME, Recommendation.NO, Recommendation.STRONG_YES, TEXT_3000)))
+    rule = summarize(LoopInput(LONG_NAME, "balanced", NOW, NOW, _worst_cards(40, 7), []), PACK).rule
+    voters = [line.voter_id for line in lines]
+    sealed = VoteStatus(voters, voters[:-1], revealed=False, lines=[])
+    revealed = VoteStatus(voters, voters, revealed=True, lines=lines)
+    for status in (sealed, revealed):
+        check_view(debrief.decide_modal(987654, LONG_NAME, rule, status))
+    override = Override("not enough evidence", TEXT_3000, 999, 1000)
+    decided = debrief.decision(LONG_NAME, Decision.HOLD, TEXT_3000, "U0MANAGER", 987654, override)
+    check_message(decided.text, decided.blocks)
