@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.scheduler import SWEEP_SECONDS
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.workhours import WorkingHours
-from db.models import Base, Candidate, Interview, LoopStatus, Reminder, ReminderKind
+from db.models import Base, ReminderKind
 from db.session import Database, make_engine
 from handlers.builders import BlockKitRenderer
 from rubrics.loader import RubricRegistry
+from tests.support.outbox_rows import add_due, add_loop
 
 CRASH = datetime(2030, 3, 6, 10, 0, tzinfo=UTC)  # a Wednesday morning in London
 
@@ -56,39 +57,10 @@ def seed(db: Database, people: int) -> None:
     Base.metadata.drop_all(db.engine)
     Base.metadata.create_all(db.engine)
     with db.transaction() as session:
-        candidate = Candidate(
-            name="Crash Test",
-            pack="ml-engineer",
-            pack_version=1,
-            profile="balanced",
-            recruiter_id="U0R",
-            hiring_manager_id="U0M",
-            channel_id="C0CRASH",
-            status=LoopStatus.OPEN,
-            created_by="U0R",
-        )
-        session.add(candidate)
-        session.flush()
+        candidate = add_loop(session, "Crash Test", "C0CRASH", "U0R", "U0M")
         for n in range(people):
-            interview = Interview(
-                candidate_id=candidate.id,
-                stage_key="coding_round",
-                interviewer_id=f"U{n:06d}",
-                starts_at=CRASH + timedelta(hours=2),
-                duration_minutes=60,
-                timezone="Europe/London",
-            )
-            session.add(interview)
-            session.flush()
-            session.add(
-                Reminder(
-                    kind=ReminderKind.PREP_KIT,
-                    candidate_id=candidate.id,
-                    interview_id=interview.id,
-                    target_user_id=interview.interviewer_id,
-                    due_at=CRASH - timedelta(seconds=1),
-                )
-            )
+            starts = CRASH + timedelta(hours=2)
+            add_due(session, candidate, f"U{n:06d}", ReminderKind.PREP_KIT, starts, CRASH - timedelta(seconds=1))
 
 
 def one_crash(url: str, people: int, sent_before_crash: int, phase: int) -> dict:

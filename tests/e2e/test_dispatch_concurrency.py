@@ -13,10 +13,11 @@ from sqlalchemy import delete, func, select
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.outbox import CLAIM_LEASE
 from bot.services.workhours import WorkingHours
-from db.models import Candidate, Interview, LoopStatus, Reminder, ReminderKind, ReminderStatus
+from db.models import Reminder, ReminderKind, ReminderStatus
 from db.session import Database, make_engine
 from handlers.builders import BlockKitRenderer
 from rubrics.loader import RubricRegistry
+from tests.support.outbox_rows import add_due, add_loop
 
 REMINDERS = 500
 NOW = datetime(2030, 3, 6, 10, 0, tzinfo=UTC)  # a Wednesday morning in London
@@ -38,39 +39,10 @@ class CountingSlack:
 
 def seed(db: Database) -> None:
     with db.transaction() as session:
-        candidate = Candidate(
-            name="Load Test",
-            pack="ml-engineer",
-            pack_version=1,
-            profile="balanced",
-            recruiter_id="U0RECRUITER",
-            hiring_manager_id="U0MANAGER",
-            channel_id="C0LOAD",
-            status=LoopStatus.OPEN,
-            created_by="U0RECRUITER",
-        )
-        session.add(candidate)
-        session.flush()
+        candidate = add_loop(session, "Load Test", "C0LOAD", "U0RECRUITER", "U0MANAGER")
         for n in range(REMINDERS):
-            interview = Interview(
-                candidate_id=candidate.id,
-                stage_key="coding_round",
-                interviewer_id=f"U{n:06d}",
-                starts_at=NOW + timedelta(minutes=20),
-                duration_minutes=60,
-                timezone="Europe/London",
-            )
-            session.add(interview)
-            session.flush()
-            session.add(
-                Reminder(
-                    kind=ReminderKind.PREP_KIT,
-                    candidate_id=candidate.id,
-                    interview_id=interview.id,
-                    target_user_id=interview.interviewer_id,
-                    due_at=NOW - timedelta(seconds=n % 60),
-                )
-            )
+            starts = NOW + timedelta(minutes=20)
+            add_due(session, candidate, f"U{n:06d}", ReminderKind.PREP_KIT, starts, NOW - timedelta(seconds=n % 60))
 
 
 def test_two_dispatchers_send_each_of_500_reminders_exactly_once(database):
@@ -148,43 +120,13 @@ class TimedSlack(CountingSlack):
 def seed_three_reminders_each(db: Database) -> None:
     """Per person: a prep kit, a 'scorecard due' and a chaser, all due now, in mixed due order."""
     with db.transaction() as session:
-        candidate = Candidate(
-            name="Spacing Test",
-            pack="ml-engineer",
-            pack_version=1,
-            profile="balanced",
-            recruiter_id="U0RECRUITER",
-            hiring_manager_id="U0MANAGER",
-            channel_id="C0SPACING",
-            status=LoopStatus.OPEN,
-            created_by="U0RECRUITER",
-        )
-        session.add(candidate)
-        session.flush()
+        candidate = add_loop(session, "Spacing Test", "C0SPACING", "U0RECRUITER", "U0MANAGER")
         for n in range(PEOPLE):
             person = f"U{n:06d}"
             starts = [NOW + timedelta(minutes=20), NOW - timedelta(hours=3), NOW - timedelta(hours=5)]
             kinds = [ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER]
             for k, (start, kind) in enumerate(zip(starts, kinds, strict=True)):
-                interview = Interview(
-                    candidate_id=candidate.id,
-                    stage_key="coding_round",
-                    interviewer_id=person,
-                    starts_at=start,
-                    duration_minutes=60,
-                    timezone="Europe/London",
-                )
-                session.add(interview)
-                session.flush()
-                session.add(
-                    Reminder(
-                        kind=kind,
-                        candidate_id=candidate.id,
-                        interview_id=interview.id,
-                        target_user_id=person,
-                        due_at=NOW - timedelta(seconds=(n * 3 + k * 7) % 90),
-                    )
-                )
+                add_due(session, candidate, person, kind, start, NOW - timedelta(seconds=(n * 3 + k * 7) % 90))
 
 
 def two_dispatchers(database: Database, slack: CountingSlack, clock) -> list[ReminderDispatcher]:

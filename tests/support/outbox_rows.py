@@ -1,0 +1,52 @@
+"""Outbox rows for the concurrency tests and the crash benchmark: one loop, and interviews
+whose reminders are due, without going through Slack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from db.models import Candidate, Interview, LoopStatus, Reminder, ReminderKind
+
+
+def add_loop(session: Session, name: str, channel_id: str, recruiter: str, manager: str) -> Candidate:
+    candidate = Candidate(
+        name=name,
+        pack="ml-engineer",
+        pack_version=1,
+        profile="balanced",
+        recruiter_id=recruiter,
+        hiring_manager_id=manager,
+        channel_id=channel_id,
+        status=LoopStatus.OPEN,
+        created_by=recruiter,
+    )
+    session.add(candidate)
+    session.flush()
+    return candidate
+
+
+def add_due(
+    session: Session, candidate: Candidate, person: str, kind: ReminderKind, starts_at: datetime, due_at: datetime
+) -> None:
+    """A coding-round interview for `person` and one reminder of `kind` about it, due at `due_at`."""
+    interview = Interview(
+        candidate_id=candidate.id,
+        stage_key="coding_round",
+        interviewer_id=person,
+        starts_at=starts_at,
+        duration_minutes=60,
+        timezone="Europe/London",
+    )
+    session.add(interview)
+    session.flush()
+    session.add(
+        Reminder(
+            kind=kind,
+            candidate_id=candidate.id,
+            interview_id=interview.id,
+            target_user_id=person,
+            due_at=due_at,
+        )
+    )
