@@ -15,7 +15,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from handlers.builders import loops as views
 from handlers.ids import Action, Block
 from tests.conftest import make_settings
 from tests.support.emulator import ROOT, SlackEmulator
+from tests.support.httpd import base_url, serving
 from tests.support.slack import SlackDriver, ack_json, form_values, sign, text, user, users
 from tests.support.slack import select as pick
 
@@ -69,15 +70,10 @@ class _Hanging(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hanging_slack() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hanging)
-    httpd.daemon_threads = True
-    httpd.release = threading.Event()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/"
-    httpd.release.set()  # type: ignore[attr-defined]
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Hanging) as httpd:
+        httpd.release = threading.Event()  # type: ignore[attr-defined]
+        yield base_url(httpd)
+        httpd.release.set()  # type: ignore[attr-defined]
 
 
 @dataclass

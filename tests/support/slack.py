@@ -21,6 +21,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from bot.slack_gateway import BudgetedWebClient, quiet_sdk_logger
 from handlers.ids import element_id
 from tests.support.blockkit import BlockKitError, check_message, check_view
+from tests.support.httpd import QuietServer
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -125,7 +126,7 @@ class ResponseUrls:
 
     def new_url(self) -> str:
         if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+            self._server = QuietServer(("127.0.0.1", 0), self._handler())
             threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}/commands/{next(self._ids)}"
 

@@ -7,10 +7,11 @@ app-level token and a Slack outage need a server that answers exactly what Slack
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.httpd import base_url, serving
 
 
 @contextmanager
@@ -36,15 +37,8 @@ def stub_slack(answers: dict[str, tuple[int, dict]]) -> Iterator[tuple[str, list
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/", calls
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as server:
+        yield base_url(server), calls
 
 
 AUTH_OK = (200, {"ok": True, "user_id": "UBOT", "team_id": "T1"})
-

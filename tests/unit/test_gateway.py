@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 
 from bot import errors
 from bot.slack_gateway import POST_MESSAGE, RateLimiter, SlackGateway, to_domain_error
+from tests.support.httpd import base_url, serving
 
 TOKEN = "xoxb-1111-2222-SECRETSECRET"
 
@@ -126,15 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[FakeSlack, str]]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    httpd.fake = FakeSlack()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield httpd.fake, f"http://127.0.0.1:{httpd.server_address[1]}/api/"  # type: ignore[attr-defined]
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serving(_Handler) as httpd:
+        httpd.fake = FakeSlack()  # type: ignore[attr-defined]
+        yield httpd.fake, base_url(httpd)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

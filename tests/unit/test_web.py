@@ -11,10 +11,9 @@ import hmac
 import io
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +27,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.edge import MAX_BODY_BYTES
 from bot.web import create_wsgi
 from db.models import Base
+from tests.support.httpd import base_url, serving
 
 SIGNING_SECRET = "s"
 
@@ -61,15 +61,9 @@ class _AuthTest(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def slack_api() -> Iterator[tuple[str, list]]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _AuthTest)
-    httpd.daemon_threads = True
-    httpd.calls = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/", httpd.calls  # type: ignore[attr-defined]
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serving(_AuthTest) as httpd:
+        httpd.calls = []  # type: ignore[attr-defined]
+        yield base_url(httpd), httpd.calls  # type: ignore[attr-defined]
 
 
 @pytest.fixture
