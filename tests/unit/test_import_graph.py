@@ -71,12 +71,23 @@ def _resolve(name: str, known: dict[str, Path]) -> str | None:
     return name or None
 
 
+def _parse(path: Path) -> ast.Module:
+    source = path.read_text(encoding="utf-8")
+    try:
+        return ast.parse(source)
+    except SystemError:
+        # CPython 3.11 < 3.11.9 shares ast's recursion counter between threads (gh-106905): a
+        # traceback printed by any other thread at the same moment trips it. The source is fine;
+        # parsing it again is the whole workaround.
+        return ast.parse(source)
+
+
 def _graph() -> dict[str, set[str]]:
     known = _modules()
     graph: dict[str, set[str]] = defaultdict(set)
     for module, path in known.items():
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_parse(path)):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
