@@ -29,7 +29,7 @@ from db.models import DmRecipient, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 
 # Longer than the slowest single send: 4 attempts of a 10 s HTTP timeout and 3 inline 429 waits
-# of at most 30 s (bot/slack_gateway.py) is 130 s. The lease is renewed before every send, so
+# of at most 30 s (bot/slack_gateway/) is 130 s. The lease is renewed before every send, so
 # this, plus one sweep interval, is the longest a killed worker's rows wait.
 CLAIM_LEASE = timedelta(seconds=150)
 CLAIM_BATCH = 200

@@ -1,4 +1,4 @@
-"""bot/slack_gateway.py: retries, rate limits and Slack's error codes, through a real slack_sdk WebClient.
+"""bot/slack_gateway/: retries, rate limits and Slack's error codes, through a real slack_sdk WebClient.
 
 A tiny HTTP server on 127.0.0.1 plays Slack's Web API: each test scripts its answers, and the
 server records every request, so the real client's request and error paths are exercised.
