@@ -13,7 +13,8 @@ conversations.invite (Tier 3) and one card (chat.postMessage, into its own chann
 floor for N loops is the most-called Tier 2 method at 20 a minute: (N - 1) x 3 s, 147 s for
 50. The table shows it beside hirebot's wall time (start-up included) and their ratio (goal:
 within 1.2x), then checks every loop in the emulator (private channel, team invited, card
-pinned) and runs the same file again, which must open nothing.
+pinned, the card counting its loop: "Imported: loop 12 of 50") and runs the same file again,
+which must open nothing.
 
 With --interrupt-after, the first run is stopped with Ctrl-C (SIGINT) after that many
 seconds, and the second run finishes the rest: the channel count shows nothing opened twice.
@@ -42,6 +43,7 @@ from db.migrate import upgrade  # noqa: E402
 from db.models import Candidate, LoopStatus  # noqa: E402
 from db.session import Database, make_engine  # noqa: E402
 from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator  # noqa: E402
+from tests.support.markup import mrkdwn_texts  # noqa: E402
 
 GOAL = 1.2
 PER_LOOP = ("conversations.create", "conversations.setTopic", "conversations.setPurpose", "bookmarks.add", "pins.add")
@@ -71,8 +73,9 @@ def run_cli(
     return time.monotonic() - started, process.returncode, out
 
 
-def check_loops(url: str, emulator: SlackEmulator) -> tuple[int, int]:
-    """(loops in the database, loops complete in Slack: private, team in it, card pinned)."""
+def check_loops(url: str, emulator: SlackEmulator) -> tuple[int, int, list[str]]:
+    """(loops in the database, loops complete in Slack: private, team in it, card pinned,
+    and the import's count on each complete loop's card, "Imported: loop 12 of 50")."""
     engine = make_engine(url)
     try:
         with Database(engine).transaction() as session:
@@ -80,7 +83,7 @@ def check_loops(url: str, emulator: SlackEmulator) -> tuple[int, int]:
     finally:
         engine.dispose()
     people = {emulator.users[h] for h in ("rita", "hank", "priya", "omar")}
-    complete = 0
+    complete, counts = 0, []
     for status, problems, channel, card in loops:
         if status is not LoopStatus.OPEN or problems or channel is None:
             continue
@@ -91,7 +94,9 @@ def check_loops(url: str, emulator: SlackEmulator) -> tuple[int, int]:
             and [p["message"]["ts"] for p in pins] == [card]
         ):
             complete += 1
-    return len(loops), complete
+            [message] = [m for m in emulator.history(channel) if m["ts"] == card]
+            counts += [t for t in mrkdwn_texts(message.get("blocks", [])) if t.startswith("Imported: loop ")]
+    return len(loops), complete, counts
 
 
 def main() -> int:
@@ -134,7 +139,8 @@ def measure(args: argparse.Namespace, work: Path, emulator: SlackEmulator, slack
     creates_before_rerun = slack.calls["conversations.create"]
     again, code, out = run_cli(csv_path, env, emulator.users["rita"], None)
     runs.append(("same file again", again, code, out))
-    loops, complete = check_loops(url, emulator)
+    loops, complete, counts = check_loops(url, emulator)
+    expected = sorted(f"Imported: loop {n} of {args.loops}" for n in range(1, args.loops + 1))
     floor, _ = floor_seconds({m: args.loops for m in PER_LOOP})
     opening = sum(seconds for label, seconds, *_ in runs if label != "same file again")
 
@@ -150,6 +156,10 @@ def measure(args: argparse.Namespace, work: Path, emulator: SlackEmulator, slack
     print(f"| ratio | {opening / floor:.2f}x | goal: within {GOAL}x |")
     print()
     print(f"complete loops (private channel, team invited, card pinned): {complete} of {loops} in the database")
+    print(
+        f"cards counting their loop (Imported: loop n of {args.loops}): {len(counts)}; "
+        f"1 to {args.loops}, each once: {'yes' if sorted(counts) == expected else 'NO'}"
+    )
     print(
         f"conversations.create answered: {creates_before_rerun} (one per loop); on the rerun: "
         f"{slack.calls['conversations.create'] - creates_before_rerun}"

@@ -100,6 +100,11 @@ class Candidate(Base):
     created_by: Mapped[str] = mapped_column(String(20))
     # The new-loop modal submission that opened it: a replayed submission finds this row.
     view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A loop opened by `hirebot import candidates`: which import (a digest of its rows' keys, in
+    # order) and the row's place in it, for "loop 12 of 50" on the card. None: opened by hand.
+    import_batch: Mapped[str | None] = mapped_column(String(64))
+    import_position: Mapped[int | None]
+    import_total: Mapped[int | None]
     # Set-up runs one at a time: a run holds this lease so a second Retry cannot create a second channel.
     setup_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -77,6 +77,12 @@ def row_key(name: str, pack: str, link: str | None) -> str:
     return KEY_PREFIX + sha256(ident.encode()).hexdigest()[: 64 - len(KEY_PREFIX)]
 
 
+def batch_key(rows: list[ImportRow]) -> str:
+    """The import's identity: its rows' keys, in order. The same file run again is the same
+    import, so its loops keep their numbers; a file with rows added, dropped or moved is another."""
+    return sha256("\n".join(row.key for row in rows).encode()).hexdigest()
+
+
 def parse(data: bytes) -> tuple[list[ImportRow], list[RowProblem]]:
     """Every well-formed row, and every problem found, in the order of the file."""
     try:

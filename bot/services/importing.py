@@ -3,7 +3,8 @@
 `validate` checks every row (its cells, its pack and profile, its people in Slack) before
 anything is written, and refuses the whole file with every problem listed. `plan` finds each
 row's loop by the row's key, or writes it (OPENING) with that key in the unique column a
-modal's view id uses. `open` runs what is left of one loop's set-up through LoopService.
+modal's view id uses and its place in the import (loop N of M, shown on its card). `open`
+runs what is left of one loop's set-up through LoopService.
 
 Run again, after an interruption or a failure, the same file finds every row's loop by its
 key: complete loops are skipped, unfinished ones (no channel yet, or a set-up step still
@@ -16,14 +17,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.errors import HirebotError
 from bot.services import queries
-from bot.services.import_rows import MANAGER, PACK, PROFILE, TEAM, ImportRow, RowProblem, parse
+from bot.services.import_rows import MANAGER, PACK, PROFILE, TEAM, ImportRow, RowProblem, batch_key, parse
 from bot.services.loop_channel import SETUP_STEPS
 from bot.services.loops import LoopService
-from bot.services.opening import NewLoop
+from bot.services.opening import ImportPlace, NewLoop
 from db.models import Candidate
 from db.session import Database
 from rubrics.loader import RubricError, RubricRegistry
@@ -114,10 +115,12 @@ class CandidateImport:
         return problems
 
     def plan(self, rows: list[ImportRow], recruiter: str) -> list[Planned]:
-        """Each row's loop, found by its key or written now, with the steps it still needs."""
-        planned = []
-        for row in rows:
-            candidate_id = self._find(row.key)
+        """Each row's loop, found by its key or written now with its place in this import
+        ("loop 3 of 50"), with the steps it still needs."""
+        planned, batch = [], batch_key(rows)
+        for position, row in enumerate(rows, start=1):
+            place = ImportPlace(batch, position, len(rows))
+            candidate_id = self._find(row.key, place)
             if candidate_id is None:
                 form = NewLoop(
                     candidate_name=row.name,
@@ -127,9 +130,10 @@ class CandidateImport:
                     hiring_manager_id=row.hiring_manager,
                     team=list(row.team),
                     resume_url=row.link,
+                    imported=place,
                 )
                 # None: a run beside this one wrote it first; it is the same loop either way.
-                candidate_id = self.loops.begin_loop(form, recruiter, row.key) or self._find(row.key)
+                candidate_id = self.loops.begin_loop(form, recruiter, row.key) or self._find(row.key, place)
             if candidate_id is None:  # written by another run and discarded by it since
                 raise HirebotError(f"line {row.line}: another import changed this row's loop; run the import again.")
             planned.append(Planned(row, candidate_id, self._left(candidate_id)))
@@ -155,9 +159,18 @@ class CandidateImport:
             return Outcome(line, candidate_id, INCOMPLETE, problems)
         return Outcome(line, candidate_id, OPENED if "channel" in planned.steps else RESUMED)
 
-    def _find(self, key: str) -> int | None:
+    def _find(self, key: str, place: ImportPlace) -> int | None:
+        """The row's loop, if written. A loop keeps the place it was written with (a rerun does
+        not renumber it); one written before imports were numbered takes this one."""
         with self.db.transaction() as session:
-            return session.scalar(select(Candidate.id).where(Candidate.view_id == key))
+            candidate_id = session.scalar(select(Candidate.id).where(Candidate.view_id == key))
+            if candidate_id is not None:
+                session.execute(
+                    update(Candidate)
+                    .where(Candidate.id == candidate_id, Candidate.import_batch.is_(None))
+                    .values(import_batch=place.batch, import_position=place.position, import_total=place.total)
+                )
+            return candidate_id
 
     def _left(self, candidate_id: int) -> tuple[str, ...]:
         with self.db.transaction() as session:

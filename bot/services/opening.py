@@ -36,6 +36,15 @@ NOT_SAVED = "I couldn't save this loop, so nothing was created in Slack. Please 
 
 
 @dataclass(frozen=True)
+class ImportPlace:
+    """A row's place in the import that opens its loop: loop `position` of `total`."""
+
+    batch: str  # the import's identity: a digest of its rows' keys, in order (import_rows.batch_key)
+    position: int
+    total: int
+
+
+@dataclass(frozen=True)
 class NewLoop:
     candidate_name: str
     pack: str
@@ -44,6 +53,7 @@ class NewLoop:
     hiring_manager_id: str
     team: list[str]
     resume_url: str | None
+    imported: ImportPlace | None = None  # opened by `hirebot import candidates`, written with the loop
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,10 @@ class LoopOpening:
             TeamMember(user_id=form.hiring_manager_id, role=TeamRole.HIRING_MANAGER),
             *(TeamMember(user_id=u, role=TeamRole.INTERVIEWER) for u in dict.fromkeys(form.team)),
         ]
+        if form.imported is not None:
+            candidate.import_batch = form.imported.batch
+            candidate.import_position = form.imported.position
+            candidate.import_total = form.imported.total
         return candidate
 
     def _by_view(self, view_id: str) -> int | None:

@@ -58,6 +58,7 @@ class LoopCard:
     target_weeks: tuple[int, int]
     zone: str  # the team's default time zone, for times shown in the channel
     coverage: list[Coverage] = field(default_factory=list)  # the plan's must-have coverage (card only)
+    imported: tuple[int, int] | None = None  # (position, total) in the import that opened it; None: by hand
 
 
 @dataclass(frozen=True)

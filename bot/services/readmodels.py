@@ -114,6 +114,7 @@ def read_card(
         days_open=max(0, (now - loop.created_at).days),
         target_weeks=(pack.loop_target.min_weeks, pack.loop_target.max_weeks),
         zone=zone,
+        imported=(loop.import_position, loop.import_total) if loop.import_position and loop.import_total else None,
     )
 
 
@@ -142,6 +143,8 @@ def _card_query() -> Select[*tuple[Any, ...]]:
             Candidate.status,
             Candidate.decision,
             Candidate.created_at,
+            Candidate.import_position,
+            Candidate.import_total,
             Debrief.scheduled_at.label("debrief_at"),
             Interview.id.label("interview_id"),
             Interview.stage_key,

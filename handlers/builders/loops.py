@@ -199,6 +199,7 @@ def loop_card(card: LoopCard) -> Message:
     state = card.decision.value.replace("_", " ") if card.decision else card.status.value
     blocks: list[Block] = [
         header(f"{card.name} · {card.role}"),
+        *([context(f"Imported: loop {card.imported[0]} of {card.imported[1]}")] if card.imported else []),
         {
             "type": "section",
             "fields": [

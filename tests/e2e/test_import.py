@@ -15,6 +15,7 @@ from bot.services.importing import ImportRefused
 from db.migrate import upgrade
 from db.models import Candidate, LoopStatus, TeamRole
 from tests.support.loops import unique_name
+from tests.support.markup import mrkdwn_texts
 
 HEADER = "name,role pack,profile,hiring manager,team,link\n"
 
@@ -64,6 +65,12 @@ def assert_complete(hirebot, candidate: Candidate, link: str) -> None:
     assert candidate.resume_url == link
 
 
+def card_count(hirebot, candidate: Candidate) -> list[str]:
+    """The import's count on the loop's card, as the channel shows it."""
+    [card] = [m for m in hirebot.emulator.history(candidate.channel_id) if m["ts"] == candidate.card_ts]
+    return [t for t in mrkdwn_texts(card.get("blocks", [])) if t.startswith("Imported:")]
+
+
 def test_a_file_opens_one_complete_loop_per_row_and_says_how_long_slack_made_it_wait(hirebot):
     names = [unique_name("Event") for _ in range(3)]
     code, out, err = run(hirebot, export(hirebot, names))
@@ -73,6 +80,7 @@ def test_a_file_opens_one_complete_loop_per_row_and_says_how_long_slack_made_it_
     for n, candidate in enumerate(opened):
         assert_complete(hirebot, candidate, f"https://ats.example.com/candidates/{n}")
         assert candidate.view_id == row_key(candidate.name, "ml-engineer", candidate.resume_url)
+        assert card_count(hirebot, candidate) == [f"Imported: loop {n + 1} of 3"]
     assert "3 rows: 3 opened, 0 resumed, 0 already complete, 0 left to finish" in out
     assert "Slack floor" in out and "hirebot" in out and "ratio" in out
     assert "3/3" in err  # the progress bar, on stderr
@@ -144,6 +152,7 @@ def test_an_interrupted_import_run_again_opens_nothing_twice_and_finishes_every_
     assert [c.name for c in opened] == names
     for n, candidate in enumerate(opened):
         assert_complete(hirebot, candidate, f"https://ats.example.com/candidates/{n}")
+        assert card_count(hirebot, candidate) == [f"Imported: loop {n + 1} of 4"]  # the same count as before
     assert hirebot.client.methods().count("conversations.create") == 4  # one channel per candidate
     assert hirebot.client.methods().count("chat.postMessage") == 4  # one card each
 
@@ -229,3 +238,35 @@ def test_an_interruption_right_after_the_channel_is_created_still_ends_in_a_comp
     code, out, _ = run(hirebot, data)
     assert code == 0 and "1 resumed" in out
     assert_complete(hirebot, loops(hirebot)[0], "https://ats.example.com/candidates/0")
+
+
+def test_an_import_interrupted_while_writing_its_rows_numbers_every_loop_once_on_the_next_run(hirebot, monkeypatch):
+    """Ctrl-C while the rows are being written: the next run writes the rest, and every card counts
+    its loop in the file's order, the loops written by the first run included."""
+    names = [unique_name("Count") for _ in range(4)]
+    data = export(hirebot, names)
+    loops_service = hirebot.services.loops
+    real, written = loops_service.begin_loop, []
+
+    def begin_loop(form, actor, view_id):
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        written.append(view_id)
+        return real(form, actor, view_id)
+
+    monkeypatch.setattr(loops_service, "begin_loop", begin_loop)
+    with pytest.raises(KeyboardInterrupt):
+        run(hirebot, data)
+    monkeypatch.undo()
+    assert [(c.import_position, c.import_total) for c in loops(hirebot)] == [(1, 4), (2, 4)]
+    assert "conversations.create" not in hirebot.client.methods()
+
+    code, out, _ = run(hirebot, data)
+    assert code == 0 and "4 rows: 4 opened" in out
+    opened = loops(hirebot)
+    assert [c.name for c in opened] == names
+    assert len({c.import_batch for c in opened}) == 1
+    for n, candidate in enumerate(opened):
+        assert_complete(hirebot, candidate, f"https://ats.example.com/candidates/{n}")
+        assert card_count(hirebot, candidate) == [f"Imported: loop {n + 1} of 4"]
+    assert hirebot.client.methods().count("conversations.create") == 4

@@ -152,6 +152,7 @@ def loop_cards(draw) -> LoopCard:
         days_open=3,
         target_weeks=(4, 6),
         zone="Europe/London",
+        imported=draw(st.sampled_from([None, (12, 50)])),
     )
 
 

@@ -304,3 +304,29 @@ def test_upgrading_a_database_with_loops_in_it_keeps_every_row(empty_url: str) -
             assert connection.execute(sa.text("SELECT id FROM interviews")).scalar_one() == interview
     finally:
         engine.dispose()
+
+
+def test_down_to_0006_and_up_again_keeps_the_loops_without_their_import_place(empty_url: str) -> None:
+    """Going down to 0006 drops an imported loop's place, not the loop; back up, it has none."""
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with Database(engine).transaction() as session:
+            interview = _interview(session)
+            interview.candidate.import_batch, interview.candidate.import_position = "b" * 64, 3
+            interview.candidate.import_total = 50
+        engine.dispose()
+        downgrade(empty_url, "0006")
+        assert "import_position" not in {c["name"] for c in sa.inspect(engine).get_columns("candidates")}
+        engine.dispose()
+        upgrade(empty_url)
+        with Database(engine).transaction() as session:
+            [loop] = session.scalars(sa.select(Candidate)).all()
+            assert (loop.name, loop.import_batch, loop.import_position, loop.import_total) == (
+                "Ada Lovelace",
+                None,
+                None,
+                None,
+            )
+    finally:
+        engine.dispose()
