@@ -25,31 +25,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot import errors, metrics
+from bot.slack_errors import to_domain_error
+from bot.slack_limits import METHOD_TIERS, POST_MESSAGE, SPECIAL_METHODS, TIER_PER_MINUTE, RateLimiter
+
+__all__ = [
+    "METHOD_TIERS",
+    "POST_MESSAGE",
+    "SPECIAL_METHODS",
+    "TIER_PER_MINUTE",
+    "RateLimiter",
+    "SlackGateway",
+    "SlackUser",
+    "to_domain_error",
+]
 
 log = logging.getLogger(__name__)
 
-# Calls per minute for each Slack rate tier (https://docs.slack.dev/apis/web-api/rate-limits).
-TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
-
-# The tier of every method hirebot calls; tests check this against Slack's published tiers.
-METHOD_TIERS = {
-    "conversations.create": 2,
-    "conversations.setTopic": 2,
-    "conversations.setPurpose": 2,
-    "conversations.archive": 2,
-    "pins.add": 2,
-    "bookmarks.add": 2,
-    "conversations.invite": 3,
-    "chat.update": 3,
-    "views.open": 4,
-    "views.update": 4,
-    "views.push": 4,
-    "views.publish": 4,
-    "users.info": 4,
-    "chat.postEphemeral": 4,
-    "files.getUploadURLExternal": 4,
-    "files.completeUploadExternal": 4,
-}
 # Slack gives an interaction 3 seconds for its answer, and a listener answers after its own
 # Slack calls (users.info in a modal's validation, views.open). While a request waits, those
 # calls share this budget, so the answer (an inline error at worst) is still in time, with a
@@ -61,127 +52,11 @@ _MIN_SOCKET_TIMEOUT = 0.05
 _deadline: ContextVar[float | None] = ContextVar("slack_ack_deadline", default=None)
 USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
-# chat.postMessage is special: about one message per second per channel, bursts allowed.
-POST_MESSAGE = "chat.postMessage"
-# Slack rates these "special", outside the tiers. auth.test is called once, at start-up.
-SPECIAL_METHODS = (POST_MESSAGE, "auth.test")
 
-_SETUP = {
-    "missing_scope",
-    "restricted_action",
-    "not_authed",
-    "invalid_auth",
-    "token_revoked",
-    "no_permission",
-    "account_inactive_token",
-    "not_allowed_token_type",
-    "ekm_access_denied",
-}
-_GONE = {
-    "user_not_found",
-    "users_not_found",
-    "account_inactive",
-    "user_disabled",
-    "channel_not_found",
-    "is_archived",
-    "not_in_channel",
-    "cant_invite",
-    "user_is_restricted",
-    "no_user",
-    "invitee_cant_see_channel",
-}
-# A workspace's file settings: an admin must change them, retrying will not help.
-_SETUP |= {
-    "file_uploads_disabled",
-    "file_uploads_except_images_disabled",
-    "file_type_not_allowed",
-    "file_upload_size_restricted",
-    "storage_limit_reached",
-}
-# The upload expired or was lost between the steps: the next try starts a new one.
-_TRANSIENT = {
-    "file_not_found",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-    "ratelimited",
-    "rate_limited",
-}
 # Slack documents these as GET methods that take form or query arguments, not JSON bodies.
 _READ_METHODS = {"users.info"}
 # Slack's file-upload methods take form arguments, not JSON bodies (as slack_sdk sends them).
 _FORM_METHODS = {"files.getUploadURLExternal", "files.completeUploadExternal"}
-_TRIGGER = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
-
-
-def to_domain_error(method: str, code: str) -> errors.SlackError:
-    if code == "name_taken":
-        return errors.ChannelNameTaken(method, code)
-    if code in _TRIGGER:
-        return errors.TriggerExpired(method, code)
-    if code == "hash_conflict":
-        return errors.ViewChanged(method, code)
-    if code in _SETUP:
-        return errors.SlackSetupError(method, code)
-    if code in _GONE:
-        return errors.SlackTargetGone(method, code)
-    if code in _TRANSIENT:
-        return errors.SlackTransientError(method, code)
-    return errors.SlackError(method, code)
-
-
-class RateLimiter:
-    """Token buckets, one per method (and per channel for chat.postMessage).
-
-    Slack counts per method per workspace, and allows short bursts; a bucket of a few
-    seconds' worth of calls mirrors that. It is per process: a 429 is still handled.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], list[float]] = {}  # key -> [tokens, last refill]
-
-    @staticmethod
-    def budget(method: str) -> tuple[float, float]:
-        """(calls per second, burst size) for a method."""
-        if method == POST_MESSAGE:
-            return 1.0, 3.0
-        per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, 3)]
-        return per_minute / 60.0, max(1.0, per_minute / 10.0)
-
-    def acquire(self, method: str, key: str = "", max_wait: float | None = None) -> float:
-        """Take one call's token, sleeping until it is there. Returns the seconds waited.
-
-        If that would take longer than `max_wait`, nothing is taken and SlackRateLimited is raised."""
-        rate, burst = self.budget(method)
-        with self._lock:
-            now = self._clock()
-            tokens, last = self._buckets.get((method, key), [burst, now])
-            tokens = min(burst, tokens + (now - last) * rate) - 1.0
-            wait = 0.0 if tokens >= 0 else -tokens / rate
-            if max_wait is not None and wait > max_wait:
-                raise errors.SlackRateLimited(method, wait)
-            self._buckets[(method, key)] = [tokens, now]
-        if wait:
-            self._sleep(wait)
-        return wait
-
-    def hold(self, method: str, key: str, seconds: float) -> None:
-        """Slack answered 429 with Retry-After `seconds`: its count is the one that matters.
-
-        The refused call's token is given back (Slack did not count the call), and no token is
-        there before `seconds` have passed, then one, for the retry. Without this the retry
-        waited Retry-After and then our own pace again, and the calls after it ran ahead of
-        Slack's count into the next 429."""
-        rate, burst = self.budget(method)
-        with self._lock:
-            now = self._clock()
-            tokens, last = self._buckets.get((method, key), [burst, now])
-            tokens = min(burst, tokens + (now - last) * rate) + 1.0
-            self._buckets[(method, key)] = [min(tokens, 1.0 - seconds * rate), now]
 
 
 @dataclass(frozen=True)
@@ -397,11 +272,28 @@ class SlackGateway:
 
         `channels` takes a user id and shares into the DM, so no conversations.open (and no
         im:write scope) is needed. A retry after a failure starts a new upload."""
-        data = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
+        return self._upload(filename, content, title, channels=user, initial_comment=initial_comment)
+
+    def upload_image(self, filename: str, content: bytes, title: str, alt_text: str) -> str:
+        """Upload a picture without sharing it anywhere, for an image block to show by its id
+        (`slack_file`). Only the bot can see the file itself; the message shows it to its readers."""
+        return self._upload(filename, content, title, alt_txt=alt_text)
+
+    def _upload(self, filename: str, content: bytes, title: str, **complete: Any) -> str:
+        alt_txt = complete.pop("alt_txt", None)
+        data = self.call("files.getUploadURLExternal", filename=filename, length=len(content), alt_txt=alt_txt)
         self._send_upload(data["upload_url"], content)
         files = json.dumps([{"id": data["file_id"], "title": title}])
-        self.call("files.completeUploadExternal", files=files, channels=user, initial_comment=initial_comment)
+        self.call("files.completeUploadExternal", files=files, **complete)
         return data["file_id"]
+
+    def delete_file(self, file_id: str) -> None:
+        """Delete a file the bot uploaded. One already gone is not a failure."""
+        try:
+            self.call("files.delete", file=file_id)
+        except errors.SlackError as exc:
+            if exc.code not in ("file_not_found", "file_deleted"):
+                raise
 
     def _send_upload(self, url: str, content: bytes) -> None:
         """The bytes go to the upload URL Slack handed out; it is a credential, so never logged."""
