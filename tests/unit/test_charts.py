@@ -4,6 +4,9 @@ cells for what nobody rated, labels drawn as typed, and alt text that says what 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ from bot.services.agreement import Agreement, Verdict, verdict_for
 from bot.services.summary import summarize
 from tests.support.summaries import PACK, card, loop
 
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ["$x^2$", "<!channel>", "$\\frac{", "*bold* _it_ ~s~", "&lt;&amp;", "Ünïcødé 名前", "a" * 300, "\n\t"]
 
 
@@ -203,3 +207,10 @@ def test_alpha_per_competency_against_the_thresholds():
 def test_a_heat_map_needs_cells_that_match_its_columns(bad):
     with pytest.raises(ValueError):
         heat_map(bad, [] if not bad else ["x", "y"], "alt")
+
+
+def test_the_web_process_does_not_import_matplotlib():
+    """Drawing happens after the ack, in background jobs: importing the app costs no matplotlib."""
+    code = "import bot.app, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "[]"
