@@ -52,6 +52,7 @@ _MIN_SOCKET_TIMEOUT = 0.05
 _deadline: ContextVar[float | None] = ContextVar("slack_ack_deadline", default=None)
 USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
+FILE_ALT_TEXT_MAX = 1000  # files.getUploadURLExternal refuses longer (alt_txt_too_large)
 
 # Slack documents these as GET methods that take form or query arguments, not JSON bodies.
 _READ_METHODS = {"users.info"}
@@ -276,7 +277,10 @@ class SlackGateway:
 
     def upload_image(self, filename: str, content: bytes, title: str, alt_text: str) -> str:
         """Upload a picture without sharing it anywhere, for an image block to show by its id
-        (`slack_file`). Only the bot can see the file itself; the message shows it to its readers."""
+        (`slack_file`). Only the bot can see the file itself; the message shows it to its readers.
+        The file's own alt text is cut to Slack's 1000 characters (the image block has 2000)."""
+        if len(alt_text) > FILE_ALT_TEXT_MAX:
+            alt_text = alt_text[: FILE_ALT_TEXT_MAX - 1] + "…"
         return self._upload(filename, content, title, alt_txt=alt_text)
 
     def _upload(self, filename: str, content: bytes, title: str, **complete: Any) -> str:

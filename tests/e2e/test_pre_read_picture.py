@@ -58,7 +58,7 @@ def test_the_heat_map_is_uploaded_shown_by_file_id_and_replaced_on_update(hirebo
     asked, answered = hirebot.client.last("files.completeUploadExternal")
     assert [f["id"] for f in answered["files"]] == [file_id] and "channels" not in asked
     upload_args, _ = hirebot.client.last("files.getUploadURLExternal")
-    assert upload_args["alt_txt"] == block["alt_text"]
+    assert block["alt_text"].startswith(upload_args["alt_txt"].removesuffix("…"))
     png = hirebot.emulator.download(answered["files"][0]["url_private"])
     pack = hirebot.services.rubrics.get("ml-engineer")
     assert Image.open(io.BytesIO(png)).size == size(len(pack.competencies), 4)

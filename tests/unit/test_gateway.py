@@ -665,6 +665,9 @@ def test_an_image_upload_is_shared_nowhere_and_carries_its_alt_text(
     assert sent.raw == b"PNG!"
     # No channel: the image block shows it, and no file message lands anywhere.
     assert completed.args == {"files": json.dumps([{"id": "F0FILE", "title": "Ratings"}])}
+    slack.requests.clear()
+    wired.gateway.upload_image("heat.png", b"PNG!", "Ratings", "x" * 2000)
+    assert slack.requests[0].args["alt_txt"] == "x" * 999 + "…"  # Slack's limit for a file's alt text
 
 
 @pytest.mark.parametrize("code", ["file_not_found", "file_deleted"])
