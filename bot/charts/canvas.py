@@ -1,8 +1,9 @@
 """What every hirebot picture shares: matplotlib's Agg canvas, a fixed pixel size, the palette,
 and labels that stay text.
 
-matplotlib is imported here, inside the functions, and nowhere else: the web process never
-draws, and importing it costs about a third of a second that an ack does not need.
+matplotlib is imported only inside the drawing functions (here and in the charts), never at
+module level: the web process never draws, and importing it costs about a third of a second
+that an ack does not need (tests/unit/test_charts.py checks that the app imports none of it).
 
 Each picture is its own `Figure` on its own `FigureCanvasAgg`, so pyplot's global figure
 manager is never touched; matplotlib still keeps process-wide caches (fonts, mathtext), so the

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from statistics import mean
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.charts.canvas import HEAT_COLOURMAP, OKABE_ITO, box, figure, literal, png, short, text_colour
 from bot.services.ports import Picture
 from bot.services.summary import DISAGREEMENT_SPREAD, Summary
@@ -45,7 +47,6 @@ def heat_map(rows: Sequence[HeatRow], columns: Sequence[str], alt_text: str, tit
     """Draw the grid. Labels are drawn as typed (never as mathtext) and cut to one short line."""
     if not rows or not columns or any(len(r.cells) != len(columns) for r in rows):
         raise ValueError("a heat map needs at least one row and column, and one cell per column in each row")
-    import numpy as np
     from matplotlib.patches import Rectangle
 
     width, height = size(len(rows), len(columns))
