@@ -311,6 +311,9 @@ class Debrief(Base):
     revealed_at: Mapped[datetime | None]
     reveal_ts: Mapped[str | None] = mapped_column(String(32))
     invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")  # as Interview.invite_sequence
+    # The Slack file of the heat map the posted pre-read shows (None: none shown), so that the
+    # next refresh replaces it and deletes this one, across restarts too.
+    picture_file_id: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="debrief")

@@ -19,7 +19,8 @@ from bot.mrkdwn import command
 from bot.services import panel_stats, queries
 from bot.services.checks import text_problems
 from bot.services.decision_rule import RuleOutcome, against_rule
-from bot.services.ports import Gateway, Override, PreReadChange, Renderer
+from bot.services.ports import Gateway, Override, PreReadChange, Renderer, SlackImage
+from bot.services.pre_read_pictures import PreReadPictures
 from bot.services.reminders import ReminderPlanner, interview_end
 from bot.services.summary import CardInput, ExpectedInput, LoopInput, Summary, summarize
 from db.models import (
@@ -62,6 +63,7 @@ class DebriefService:
         self.clock = clock
         self.offer_archive = offer_archive
         self.reminders = reminders
+        self.pictures = PreReadPictures(slack, render)  # the heat map, uploaded and replaced with the pre-read
         # Called in the transaction that records a posting of the pre-read (sealed votes plan their DMs).
         self.posted_listeners: list[Callable[[Session, int], None]] = []
         # Extra sections of the export, each read in the export's transaction.
@@ -128,17 +130,21 @@ class DebriefService:
             pack = self.rubrics.get(candidate.pack)
             changes = _changes(debrief.summarised, candidate, pack) if debrief.summary_ts else []
             snapshot = _snapshot(candidate)
-            channel, ts = candidate.channel_id, debrief.summary_ts
-        message = self.render.debrief(summary, candidate_id, changes)
+            channel, posted, old_picture = candidate.channel_id, debrief.summary_ts, debrief.picture_file_id
         if channel is None:
             raise InvalidInput({Field.SUMMARY: "This loop has no channel to post in."})
-        if ts:
-            self.slack.update_message(channel, ts, message.text, message.blocks)
-        else:
-            ts = self.slack.post_message(channel, message.text, message.blocks)
+
+        def send(picture: SlackImage | None) -> str:
+            message = self.render.debrief(summary, candidate_id, changes, picture)
+            if posted:
+                self.slack.update_message(channel, posted, message.text, message.blocks)
+                return posted
+            return self.slack.post_message(channel, message.text, message.blocks)
+
+        ts, picture = self.pictures.publish(summary, old_picture, send)
         with self.db.transaction() as session:
             debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one()
-            debrief.summary_ts, debrief.summarised = ts, snapshot
+            debrief.summary_ts, debrief.summarised, debrief.picture_file_id = ts, snapshot, picture
             debrief.posted_at = debrief.posted_at or self.clock()
             session.add(queries.audit(actor, "debrief.summary_posted", candidate_id, {"scorecards": len(snapshot)}))
             for listener in self.posted_listeners:

@@ -152,6 +152,27 @@ class Override:
     ruled: int  # decisions the rule had an outcome for, with this pack
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A rendered chart: PNG bytes of a known size, and the plain-language alt text that says
+    what it shows to someone who cannot see it."""
+
+    png: bytes
+    alt_text: str
+    title: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class SlackImage:
+    """A picture uploaded to Slack, to show in an image block by its file id."""
+
+    file_id: str
+    alt_text: str
+    title: str
+
+
 class Renderer(Protocol):
     def loop_card(self, card: LoopCard) -> Message: ...
 
@@ -163,7 +184,11 @@ class Renderer(Protocol):
 
     def escalation(self, escalation: Escalation) -> Message: ...
 
-    def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message: ...
+    def debrief(
+        self, summary: Summary, candidate_id: int, changes: list[PreReadChange], image: SlackImage | None = None
+    ) -> Message: ...
+
+    def pre_read_picture(self, summary: Summary, names: dict[str, str]) -> Picture: ...
 
     def decision(
         self,
@@ -196,3 +221,5 @@ class Gateway(Protocol):
     def publish_home(self, user: str, view: dict) -> None: ...
     def user_info(self, user: str) -> Any: ...
     def upload_file(self, user: str, filename: str, content: bytes, title: str, initial_comment: str) -> str: ...
+    def upload_image(self, filename: str, content: bytes, title: str, alt_text: str) -> str: ...
+    def delete_file(self, file_id: str) -> None: ...

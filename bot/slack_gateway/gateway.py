@@ -37,6 +37,7 @@ log = logging.getLogger("bot.slack_gateway")
 
 USER_CACHE_SECONDS = 60.0
 USER_CACHE_SIZE = 5000
+FILE_ALT_TEXT_MAX = 1000  # files.getUploadURLExternal refuses longer (alt_txt_too_large)
 # Slack documents these as GET methods that take form or query arguments, not JSON bodies.
 _READ_METHODS = {"users.info"}
 # Slack's file-upload methods take form arguments, not JSON bodies (as slack_sdk sends them).
@@ -239,11 +240,31 @@ class SlackGateway:
 
         `channels` takes a user id and shares into the DM, so no conversations.open (and no
         im:write scope) is needed. A retry after a failure starts a new upload."""
-        data = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
+        return self._upload(filename, content, title, channels=user, initial_comment=initial_comment)
+
+    def upload_image(self, filename: str, content: bytes, title: str, alt_text: str) -> str:
+        """Upload a picture without sharing it anywhere, for an image block to show by its id
+        (`slack_file`). Only the bot can see the file itself; the message shows it to its readers.
+        The file's own alt text is cut to Slack's 1000 characters (the image block has 2000)."""
+        if len(alt_text) > FILE_ALT_TEXT_MAX:
+            alt_text = alt_text[: FILE_ALT_TEXT_MAX - 1] + "…"
+        return self._upload(filename, content, title, alt_txt=alt_text)
+
+    def _upload(self, filename: str, content: bytes, title: str, **complete: Any) -> str:
+        alt_txt = complete.pop("alt_txt", None)
+        data = self.call("files.getUploadURLExternal", filename=filename, length=len(content), alt_txt=alt_txt)
         send_upload(data["upload_url"], content)
         files = json.dumps([{"id": data["file_id"], "title": title}])
-        self.call("files.completeUploadExternal", files=files, channels=user, initial_comment=initial_comment)
+        self.call("files.completeUploadExternal", files=files, **complete)
         return data["file_id"]
+
+    def delete_file(self, file_id: str) -> None:
+        """Delete a file the bot uploaded. One already gone is not a failure."""
+        try:
+            self.call("files.delete", file=file_id)
+        except errors.SlackError as exc:
+            if exc.code not in ("file_not_found", "file_deleted"):
+                raise
 
     def user_info(self, user: str) -> SlackUser:
         """A person's profile. Kept for a minute: the new-loop and interview modals look up the

@@ -29,6 +29,7 @@ METHOD_TIERS = {
     "chat.postEphemeral": 4,
     "files.getUploadURLExternal": 4,
     "files.completeUploadExternal": 4,
+    "files.delete": 3,
 }
 # chat.postMessage is special: about one message per second per channel, bursts allowed.
 POST_MESSAGE = "chat.postMessage"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.charts import pre_read_heat_map
 from bot.services.ports import (
     Escalation,
     LoopCard,
     Message,
     Override,
     PersonalStatus,
+    Picture,
     PrepKit,
     PreReadChange,
     ScorecardReminder,
+    SlackImage,
 )
 from bot.services.summary import Summary
 from bot.services.vote_rules import Reveal, VoteAsk
@@ -38,8 +41,13 @@ class BlockKitRenderer:
     def escalation(self, escalation: Escalation) -> Message:
         return reminders.escalation(escalation)
 
-    def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
-        return debrief.debrief(summary, candidate_id, changes)
+    def debrief(
+        self, summary: Summary, candidate_id: int, changes: list[PreReadChange], image: SlackImage | None = None
+    ) -> Message:
+        return debrief.debrief(summary, candidate_id, changes, image)
+
+    def pre_read_picture(self, summary: Summary, names: dict[str, str]) -> Picture:
+        return pre_read_heat_map(summary, names)
 
     def decision(
         self,

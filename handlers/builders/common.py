@@ -20,6 +20,7 @@ OPTION_TEXT_MAX = 75
 INPUT_MAX_LENGTH = 3000
 BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
+IMAGE_TEXT_MAX = 2000  # an image block's alt_text and title
 
 Block = dict[str, Any]
 
@@ -79,6 +80,19 @@ def section(text: str, **extra: Any) -> Block:
 
 def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
+
+
+def image(file_id: str, alt_text: str, title: str = "") -> Block:
+    """A picture uploaded to Slack, shown by its file id. Alt text and title are plain text (Slack
+    reads no markup there, so a typed '<!channel>' stays inert) of at most 2000 characters."""
+    block: Block = {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": fit(alt_text or "A chart", IMAGE_TEXT_MAX),
+    }
+    if title:
+        block["title"] = plain(title, IMAGE_TEXT_MAX)
+    return block
 
 
 def divider() -> Block:

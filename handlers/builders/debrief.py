@@ -8,7 +8,7 @@ from __future__ import annotations
 import handlers.builders.votes as vote_views
 from bot.mrkdwn import escape
 from bot.services.decision_rule import ADVICE, RuleOutcome
-from bot.services.ports import Message, Override, PreReadChange
+from bot.services.ports import Message, Override, PreReadChange, SlackImage
 from bot.services.summary import Summary
 from bot.services.vote_rules import VoteStatus
 from db.vocabulary import Decision
@@ -23,6 +23,7 @@ from handlers.builders.common import (
     divider,
     fit,
     header,
+    image,
     input_block,
     modal,
     option,
@@ -211,15 +212,17 @@ def _after_votes(s: Summary) -> list[Block]:
     return blocks
 
 
-def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
+def debrief(s: Summary, candidate_id: int, changes: list[PreReadChange], picture: SlackImage | None = None) -> Message:
     """The pre-read; `changes` are what arrived since it was last posted (empty the first time).
 
     Evidence comes first and votes last: what only one person saw, then where the panel
-    disagrees, then the aggregates and red flags, then the pack's rule, then the tally."""
+    disagrees, then the aggregates (with the heat map, when it was uploaded) and red flags,
+    then the pack's rule, then the tally."""
     note = _update_note(changes)
     disagreements, rule = _disagreements(s), _rule(s.rule)
     middle: list[Block] = ([section(fit(disagreements, SECTION_TEXT_MAX))] if disagreements else []) + [
         section(_matrix(s)),
+        *([image(picture.file_id, picture.alt_text, picture.title)] if picture else []),
         context(f"Profile fit: {escape(s.fit_explanation)}"),
     ]
     tail: list[Block] = ([section(rule)] if rule else []) + [section(_tally(s))] + _after_votes(s)

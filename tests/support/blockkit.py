@@ -8,6 +8,7 @@ and the builders are also checked directly with worst-case inputs.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 LIMITS = {
@@ -39,7 +40,10 @@ LIMITS = {
     "placeholder": 150,
     "input_max_length": 3000,
     "message_text": 40000,
+    "image_text": 2000,
 }
+# Slack's check on an image block's slack_file id (quoted in its invalid_blocks answer).
+SLACK_FILE_ID = re.compile(r"^F[A-Z0-9]{8,}$")
 
 
 class BlockKitError(AssertionError):
@@ -149,12 +153,33 @@ def check_blocks(blocks: list[dict[str, Any]], limit: int, where: str) -> list[s
             if _text_len(block.get("hint")) > LIMITS["input_hint"]:
                 _fail(problems, here, "hint over 2000")
             _check_element(problems, here, block.get("element", {}))
-        elif kind not in ("divider", "image", "rich_text"):
+        elif kind == "image":
+            _check_image(problems, here, block)
+        elif kind not in ("divider", "rich_text"):
             _fail(problems, here, f"unexpected block type {kind!r}")
         for text_obj in _texts(block):
             if not text_obj.get("text"):
                 _fail(problems, here, "an empty text object (Slack refuses them)")
     return problems
+
+
+def _check_image(problems: list[str], where: str, block: dict[str, Any]) -> None:
+    """alt_text required (plain string, at most 2000); exactly one source; a slack_file names
+    exactly one of id and url; a title is plain_text of at most 2000."""
+    alt = block.get("alt_text")
+    if not isinstance(alt, str) or not alt or len(alt) > LIMITS["image_text"]:
+        _fail(problems, where, "an image needs alt_text of 1 to 2000 characters")
+    if ("image_url" in block) == ("slack_file" in block):
+        _fail(problems, where, "an image needs exactly one of image_url and slack_file")
+    file = block.get("slack_file")
+    if file is not None:
+        if ("id" in file) == ("url" in file):
+            _fail(problems, where, "a slack_file needs exactly one of id and url")
+        if "id" in file and not SLACK_FILE_ID.match(str(file["id"])):
+            _fail(problems, where, f"slack_file id {file['id']!r} is not a file id")
+    title = block.get("title")
+    if title is not None and (title.get("type") != "plain_text" or _text_len(title) > LIMITS["image_text"]):
+        _fail(problems, where, "an image title is plain_text of at most 2000 characters")
 
 
 def _texts(block: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,9 +27,11 @@ from bot.services.ports import (
     Message,
     Override,
     PersonalStatus,
+    Picture,
     PrepKit,
     PreReadChange,
     ScorecardReminder,
+    SlackImage,
 )
 from bot.services.summary import Summary
 from bot.services.vote_rules import Reveal, VoteAsk
@@ -138,6 +140,13 @@ class RecordingGateway:
         self._record("upload_file", user=user, filename=filename, content=content, title=title)
         return f"F{next(self._ids):09d}"
 
+    def upload_image(self, filename: str, content: bytes, title: str, alt_text: str) -> str:
+        self._record("upload_image", filename=filename, content=content, title=title, alt_text=alt_text)
+        return f"F{next(self._ids):09d}"
+
+    def delete_file(self, file_id: str) -> None:
+        self._record("delete_file", file_id=file_id)
+
     def respond(self, url: str, text: str) -> None:  # for bootstrap.tell, outside the services' port
         self._record("respond", url=url, text=text)
 
@@ -171,8 +180,17 @@ class RecordingRenderer:
     def escalation(self, escalation: Escalation) -> Message:
         return self._message("escalation", escalation)
 
-    def debrief(self, summary: Summary, candidate_id: int, changes: list[PreReadChange]) -> Message:
-        return self._message("debrief", (summary, candidate_id, changes))
+    def debrief(
+        self, summary: Summary, candidate_id: int, changes: list[PreReadChange], image: SlackImage | None = None
+    ) -> Message:
+        message = self._message("debrief", (summary, candidate_id, changes))
+        if image is not None:
+            message.blocks.append({"type": "image", "slack_file": {"id": image.file_id}, "alt_text": image.alt_text})
+        return message
+
+    def pre_read_picture(self, summary: Summary, names: dict[str, str]) -> Picture:
+        self.rendered.append(("pre_read_picture", (summary, names)))
+        return Picture(png=b"\x89PNG fake", alt_text="A heat map.", title="Ratings", width=1, height=1)
 
     def decision(
         self,

@@ -34,6 +34,8 @@ def sent_invites(client, emulator) -> list[SentInvite]:
         if method != "files.completeUploadExternal" or not response.get("ok"):
             continue
         for file in response["files"]:
+            if not file.get("name", "").endswith(".ics"):
+                continue  # a picture (the pre-read's heat map), not an invite
             cal = Calendar.from_ical(emulator.download(file["url_private"]))
             event = cal.walk("VEVENT")[0]
             attendees = event.get("ATTENDEE")

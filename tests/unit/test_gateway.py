@@ -653,3 +653,33 @@ def test_a_refused_upload_url_is_a_domain_error(
         wired.gateway.upload_file("U0PRIYA", "invite.ics", b"x", "t", "c")
     assert caught.value.code == f"http_{status}" and caught.value.retryable is retryable
     assert slack.calls("files.completeUploadExternal") == []
+
+
+def test_an_image_upload_is_shared_nowhere_and_carries_its_alt_text(
+    server: tuple[FakeSlack, str], slack: FakeSlack, wired: Wired
+) -> None:
+    slack.responder = _upload_flow(server[1])
+    assert wired.gateway.upload_image("heat.png", b"PNG!", "Ratings", "Heat map of <!channel>") == "F0FILE"
+    asked, sent, completed = slack.requests
+    assert asked.args == {"filename": "heat.png", "length": "4", "alt_txt": "Heat map of <!channel>"}
+    assert sent.raw == b"PNG!"
+    # No channel: the image block shows it, and no file message lands anywhere.
+    assert completed.args == {"files": json.dumps([{"id": "F0FILE", "title": "Ratings"}])}
+    slack.requests.clear()
+    wired.gateway.upload_image("heat.png", b"PNG!", "Ratings", "x" * 2000)
+    assert slack.requests[0].args["alt_txt"] == "x" * 999 + "…"  # Slack's limit for a file's alt text
+
+
+@pytest.mark.parametrize("code", ["file_not_found", "file_deleted"])
+def test_deleting_a_file_already_gone_is_done(slack: FakeSlack, wired: Wired, code: str) -> None:
+    slack.replies = [error_reply(code)]
+    wired.gateway.delete_file("F0GONE")
+    [call] = slack.calls("files.delete")
+    assert call.args == {"file": "F0GONE"}
+
+
+def test_a_delete_slack_refuses_is_a_domain_error(slack: FakeSlack, wired: Wired) -> None:
+    slack.replies = [error_reply("cant_delete_file")]
+    with pytest.raises(errors.SlackError) as caught:
+        wired.gateway.delete_file("F0THEIRS")
+    assert caught.value.code == "cant_delete_file"

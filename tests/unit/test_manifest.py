@@ -70,7 +70,8 @@ def test_socket_mode_interactivity_and_home_tab(manifest: dict) -> None:
 def test_the_bot_scopes_are_exactly_what_the_code_uses(bot_scopes: set[str]) -> None:
     # users:read.email was asked for, but no code reads an email address: a recruiting bot
     # should not hold personal data it has no use for.
-    # files:write: calendar invites are .ics files shared in the interviewer's DM.
+    # files:write: calendar invites are .ics files shared in the interviewer's DM; the pre-read's
+    # heat map is an uploaded image (and the picture it replaces is deleted).
     assert bot_scopes == {
         "commands",
         "chat:write",

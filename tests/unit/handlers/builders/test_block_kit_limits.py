@@ -21,6 +21,7 @@ from bot.services.ports import (
     PrepKit,
     PreReadChange,
     ScorecardReminder,
+    SlackImage,
     UnfinishedLoop,
 )
 from bot.services.scorecard_form import ScorecardForm
@@ -272,8 +273,11 @@ def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
     loop = LoopInput(LONG_NAME, "modelling_heavy", NOW - timedelta(days=90), NOW, cards, expected, history)
     summary = summarize(loop, pack)
     changes = [PreReadChange("Shipped-model deep dive" * 2, c.interviewer_id, n % 2 == 0) for n, c in enumerate(cards)]
-    message = debrief.debrief(summary, 987654, changes)
+    picture = SlackImage("F0123456789", "A" * 5000, "Ratings by competency and interviewer")
+    message = debrief.debrief(summary, 987654, changes, picture)
     check_message(message.text, message.blocks)
+    [image] = [b for b in message.blocks if b["type"] == "image"]  # the heat map takes room; nothing is lost
+    assert image["slack_file"] == {"id": "F0123456789"} and len(image["alt_text"]) == 2000
     lines = [line for b in message.blocks if b["type"] == "section" for line in b["text"]["text"].splitlines()]
     assert sum(line.startswith("🚩") for line in lines) == len(summary.flags) == sum(len(c.flags) for c in cards)
     unique = [line for line in lines if line.startswith("• <@") and (" rated " in line or " · red flag " in line)]
@@ -285,6 +289,14 @@ def test_the_pre_read_fits_at_its_worst_and_keeps_every_point(count, panel):
 
 
 def test_the_checker_catches_what_slack_refuses():
+    for bad, problem in [
+        ({"type": "image", "slack_file": {"id": "F0123456789"}}, "alt_text"),
+        ({"type": "image", "alt_text": "a", "image_url": "https://x", "slack_file": {"id": "F0123456789"}}, "one"),
+        ({"type": "image", "alt_text": "a", "slack_file": {"id": "F0123456789", "url": "https://x"}}, "one of id"),
+        ({"type": "image", "alt_text": "a", "slack_file": {"id": "https://x"}}, "not a file id"),
+    ]:
+        with pytest.raises(BlockKitError, match=problem):
+            check_message("t", [bad])
     with pytest.raises(BlockKitError, match="title over 24"):
         check_view({"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": []})
     with pytest.raises(BlockKitError, match="51 blocks"):
