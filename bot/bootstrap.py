@@ -32,6 +32,7 @@ from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
 from bot.services.people import PeopleHours, PeopleService
+from bot.services.pools import PoolService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
@@ -99,6 +100,7 @@ def build_services(
         ),
         debrief=debrief,
         votes=votes,
+        pools=PoolService(db, rubrics, settings, clock),
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish

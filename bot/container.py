@@ -16,6 +16,7 @@ from bot.errors import SlackError
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.loops import LoopService
+from bot.services.pools import PoolService
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
 from bot.services.votes import VoteService
@@ -40,6 +41,7 @@ class Services:
     dispatcher: ReminderDispatcher
     debrief: DebriefService
     votes: VoteService
+    pools: PoolService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)
