@@ -53,6 +53,13 @@ class PoolView:
     members: list[Member]
 
 
+def parse_role(value: str) -> PoolRole:
+    try:
+        return PoolRole(value)
+    except ValueError:
+        raise InvalidInput({Field.POOL_ROLE: "Pick trained, shadowing or reverse shadowing."}) from None
+
+
 def _member(row: PoolMember) -> Member:
     return Member(row.user_id, PoolRole(row.role), row.added_by, row.added_at)
 
@@ -114,6 +121,13 @@ class PoolService:
     def keys(self) -> list[PoolKey]:
         """Every (pack, stage) a pool can be kept for, in pack order."""
         return [PoolKey(p.pack, s.key) for p in self.rubrics.all() for s in p.stages]
+
+    def key_of(self, value: str) -> PoolKey:
+        """The pool a "pack/stage" value names (the modal's stage picker); the first one for ""."""
+        if not value:
+            return self.keys()[0]
+        pack, _, stage = value.partition("/")
+        return self.check_key(pack, stage)
 
     def check_key(self, pack: str, stage: str) -> PoolKey:
         try:
