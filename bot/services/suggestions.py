@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -143,9 +143,19 @@ class SuggestionService:
         self.default_cap = default_cap
         self.clock = clock
 
+    def _zone(self, user: str) -> str:
+        """A person's zone from their Slack profile; the workspace's if Slack has none, fails,
+        or gives a name this machine's zone database does not know."""
+        zone = self.zone_of(user)
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.zone
+        return zone
+
     def slot(self, day: str, at: str, minutes: int, planner: str) -> tuple[Slot | None, str]:
         """The slot as the planner typed it, read in their own zone; None until date and time are set."""
-        zone = self.zone_of(planner)
+        zone = self._zone(planner)
         try:
             starts_at = parse_local(day, at, ZoneInfo(zone), "slot")
         except InvalidInput:
@@ -173,7 +183,7 @@ class SuggestionService:
             hours = self.people.load(session, trained)
         # Outside the transaction: a person's zone is a Slack call (the workspace's zone if it fails).
         prospects = [
-            Prospect(user, week[user], limits[user], recent[user], self.zone_of(user), hours[user]) for user in trained
+            Prospect(user, week[user], limits[user], recent[user], self._zone(user), hours[user]) for user in trained
         ]
         this_week = monday == week_start(now, self.zone)
         return Suggestions(stage_name, rank(prospects, slot), slot, slot_zone, monday.date(), this_week, len(pool))
