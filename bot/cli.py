@@ -206,7 +206,10 @@ def _report_agreement(args: argparse.Namespace) -> int:
 
 
 def _report_load(args: argparse.Namespace) -> int:
-    """Interviews per person per ISO week against their cap, from the database."""
+    """Interviews per person per ISO week against their cap, from the database.
+
+    No schema check first (as `report agreement`): its log lines would land in front of the
+    JSON or CSV on standard output. A database without the tables is one line instead."""
     if not 1 <= args.weeks <= 104:
         raise UsageError("--weeks must be between 1 and 104.")
     ending = None
@@ -215,9 +218,16 @@ def _report_load(args: argparse.Namespace) -> int:
             ending = datetime.combine(date.fromisoformat(args.ending), time(12), tzinfo=UTC)
         except ValueError:
             raise UsageError(f"--ending wants a date like 2030-03-04, not {args.ending!r}.") from None
-    services = _offline_services()
-    now = ending or services.clock()
-    print(load_report.render(services.load.report(now, args.weeks), args.format))
+    settings = load_settings()
+    services = build_services(settings)
+    try:
+        report = services.load.report(ending or services.clock(), args.weeks)
+    except SQLAlchemyError:
+        url = safe_url(settings.database_url)
+        raise HirebotError(f"cannot read interviews from {url}; run `hirebot migrate` first?") from None
+    finally:
+        services.db.engine.dispose()
+    print(load_report.render(report, args.format))
     return 0
 
 
