@@ -8,6 +8,7 @@ week. A cancelled interview counts for nobody. A person's cap is the workspace's
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,8 +31,28 @@ def week_start(moment: datetime, zone: str) -> datetime:
 
 
 def iso_week(monday: datetime) -> str:
-    year, week, _ = monday.date().isocalendar()
+    return _iso(monday.date())
+
+
+def _iso(day: date) -> str:
+    year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def weekly_counts(
+    session: Session, users: Iterable[str] | None, since: datetime, until: datetime, zone: str
+) -> Counter[tuple[str, date]]:
+    """Scheduled interviews per (person, Monday of their ISO week in `zone`) starting in
+    [since, until); everyone's when `users` is None. One query."""
+    query = select(Interview.interviewer_id, Interview.starts_at).where(
+        Interview.status == InterviewStatus.SCHEDULED, Interview.starts_at >= since, Interview.starts_at < until
+    )
+    if users is not None:
+        wanted = set(users)
+        if not wanted:
+            return Counter()
+        query = query.where(Interview.interviewer_id.in_(wanted))
+    return Counter((user, week_start(starts_at, zone).date()) for user, starts_at in session.execute(query))
 
 
 def caps(session: Session, users: Iterable[str], default: int) -> dict[str, int]:
@@ -84,20 +105,10 @@ class LoadService:
         mondays = [first + i * WEEK for i in range(weeks)]
         end = mondays[-1] + WEEK
         with self.db.transaction() as session:
-            rows = session.execute(
-                select(Interview.interviewer_id, Interview.starts_at).where(
-                    Interview.status == InterviewStatus.SCHEDULED,
-                    Interview.starts_at >= first,
-                    Interview.starts_at < end,
-                )
-            ).all()
-            counts: dict[tuple[str, datetime], int] = {}
-            for user, starts_at in rows:
-                key = (user, week_start(starts_at, self.zone))
-                counts[key] = counts.get(key, 0) + 1
+            counts = weekly_counts(session, None, first, end, self.zone)
             limits = caps(session, {user for user, _ in counts}, self.default_cap)
         loads = [
-            WeekLoad(user, iso_week(monday), monday.date(), n, limits[user])
+            WeekLoad(user, _iso(monday), monday, n, limits[user])
             for (user, monday), n in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0]))
         ]
         return LoadReport([iso_week(m) for m in mondays], loads, self.zone)

@@ -85,6 +85,16 @@ def _row(session: Session, pack: str, stage: str, user_id: str) -> PoolMember | 
     )
 
 
+def pack_members(session: Session, pack: str) -> dict[str, dict[str, PoolRole]]:
+    """Every pool of a pack in one query: {stage: {user: role}}."""
+    found: dict[str, dict[str, PoolRole]] = {}
+    for stage, user, role in session.execute(
+        select(PoolMember.stage, PoolMember.user_id, PoolMember.role).where(PoolMember.pack == pack)
+    ):
+        found.setdefault(stage, {})[user] = PoolRole(role)
+    return found
+
+
 def interview_counts(session: Session, users: Iterable[str], since: datetime, until: datetime) -> Counter[str]:
     """Scheduled (not cancelled) interviews per person starting in [since, until), one query."""
     wanted = set(users)

@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.errors import InvalidInput
 from bot.services import pools
 from bot.services.interview_plan import parse_local
-from bot.services.load import WEEK, caps, week_start
+from bot.services.load import WEEK, caps, week_start, weekly_counts
 from bot.services.people import PeopleHours
 from bot.services.ports import LoopCard, PickWarning
 from bot.services.workhours import WorkingHours
@@ -111,18 +111,23 @@ def rank(prospects: Iterable[Prospect], slot: Slot | None) -> list[Suggestion]:
 
 def pick_warnings(session: Session, card: LoopCard, pack: str, zone: str, default_cap: int) -> list[PickWarning]:
     """For the loop card: interviews whose interviewer is outside the stage's trained pool (when
-    the stage has a pool), or has more interviews in that week than their cap."""
+    the stage has a pool), or has more interviews in that week than their cap. Three queries,
+    whatever the size of the loop."""
     lines = [line for line in card.interviews if line.status is InterviewStatus.SCHEDULED and not line.submitted]
-    limits = caps(session, {line.interviewer_id for line in lines}, default_cap)
+    if not lines:
+        return []
+    people = {line.interviewer_id for line in lines}
+    limits = caps(session, people, default_cap)
+    kept = pools.pack_members(session, pack)
+    mondays = {line.id: week_start(line.starts_at, zone) for line in lines}
+    load = weekly_counts(session, people, min(mondays.values()), max(mondays.values()) + WEEK, zone)
     warnings = []
     for line in lines:
-        pool = pools.members(session, pack, line.stage_key)
-        trained = {m.user_id for m in pool if m.role is PoolRole.TRAINED}
-        monday = week_start(line.starts_at, zone)
-        count = pools.interview_counts(session, [line.interviewer_id], monday, monday + WEEK)[line.interviewer_id]
-        outside = bool(pool) and line.interviewer_id not in trained
+        pool = kept.get(line.stage_key, {})
+        outside = bool(pool) and pool.get(line.interviewer_id) is not PoolRole.TRAINED
+        count = load.get((line.interviewer_id, mondays[line.id].date()), 0)
         if outside or count > limits[line.interviewer_id]:
-            warnings.append(PickWarning(line.id, outside, count, limits[line.interviewer_id], monday.date()))
+            warnings.append(PickWarning(line.id, outside, count, limits[line.interviewer_id], mondays[line.id].date()))
     return warnings
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
+from bot.errors import SlackTransientError
 from bot.services.people import HoursForm
 from bot.services.pools import PoolKey
 from bot.services.suggestions import Prospect, Slot, overlaps, rank
@@ -153,4 +154,17 @@ def test_the_card_warns_of_a_pick_outside_the_pool_or_over_the_cap(world: FakeWo
         (True, False, 1, 4),  # Omar, not in the pool
         (False, True, 2, 1),  # Priya's two interviews that week, over her own cap of 1
         (False, True, 2, 1),  # her system design round: no pool for the stage, but over the cap
+    ]
+
+
+def test_suggestions_survive_slack_failing_to_give_a_zone(world: FakeWorld) -> None:
+    world.services.pools.add(RECRUITER, CODING, [PRIYA, OMAR], PoolRole.TRAINED)
+    world.slack.zones[OMAR] = "Asia/Tokyo"
+    world.slack.fail("user_info", SlackTransientError("users.info", "internal_error"))
+    pack = world.services.rubrics.get("ml-engineer")
+    found = world.services.suggestions.for_plan(pack, "coding_round", "2030-03-06", "14:00", 60, RECRUITER)
+    assert found is not None
+    assert [(s.prospect.user_id, s.prospect.zone, s.overlaps) for s in found.ranked] == [
+        (OMAR, "Europe/London", True),
+        (PRIYA, "Europe/London", True),
     ]
