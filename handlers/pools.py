@@ -12,7 +12,7 @@ from db.vocabulary import PoolRole
 from handlers.builders.pools import pool_modal
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback, element_id
-from handlers.parsing import BlockAction, SlashCommand, ViewState, ViewSubmission
+from handlers.parsing import BlockAction, SlashCommand, ViewSubmission
 from handlers.table import action, click, register_table, view
 
 
@@ -27,7 +27,7 @@ def open_pool(services: Services, cmd: SlashCommand) -> str:
 
 def _redraw(services: Services, click: BlockAction, key: PoolKey) -> None:
     """The modal again, on `key`'s pool, with the people and role picked so far kept."""
-    state = ViewState((click.view or {}).get("state", {}).get("values", {}))
+    state = click.view_state
     role = state.selected(Block.POOL_ROLE) or PoolRole.TRAINED
     pool = services.pools.view(key.pack, key.stage)
     modal = pool_modal(services.rubrics.all(), pool, state.users(Block.POOL_PEOPLE), parse_role(role))

@@ -272,3 +272,13 @@ def test_hostile_text_around_pools_reaches_slack_only_escaped(hirebot, monkeypat
     sent = what_slack_parses(hirebot)
     assert any("&lt;!channel&gt;" in t for t in sent)
     assert not [t for t in sent if any(raw in t for raw in RAW)]
+
+
+def test_hire_pool_can_open_on_a_named_stage_and_refuses_an_unknown_one(hirebot):
+    rita = hirebot.users["rita"]
+    assert ack_json(hirebot.slack.command(rita, "pool ml-engineer/model_deep_dive")) == {}
+    view = hirebot.slack.opened_view()
+    assert json.loads(view["private_metadata"]) == {"pack": "ml-engineer", "stage": "model_deep_dive"}
+    reply = ack_json(hirebot.slack.command(rita, "pool <!channel>/x"))
+    assert reply == {"text": "Pick a stage from the list."}
+    assert len(hirebot.client.all("views.open")) == 1
