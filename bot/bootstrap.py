@@ -30,11 +30,14 @@ from bot.events import (
 )
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.load import LoadService
 from bot.services.loops import LoopService
 from bot.services.people import PeopleHours, PeopleService
+from bot.services.pools import PoolService
 from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
+from bot.services.suggestions import SuggestionService
 from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from bot.slack_gateway import SlackGateway
@@ -68,7 +71,8 @@ def build_services(
     render = renderer or BlockKitRenderer()
     runner = background(partial(tell, slack))
     bus = EventBus(runner)
-    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people))
+    cap = settings.weekly_cap
+    loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people, cap))
     debrief = DebriefService(db, slack, rubrics, render, clock, reminders, offer_archive=settings.offer_archive)
     votes = VoteService(db, slack, render, clock, hours, settings.timezone, debrief.summary)
     # In the posting's own transaction, not after it: the vote requests are outbox rows.
@@ -99,6 +103,9 @@ def build_services(
         ),
         debrief=debrief,
         votes=votes,
+        pools=PoolService(db, rubrics, settings, clock),
+        suggestions=SuggestionService(db, people, loops.interviewer_zone, settings.timezone, cap, clock),
+        load=LoadService(db, settings.timezone, cap),
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish

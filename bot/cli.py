@@ -13,12 +13,13 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import agreement_report, importer, metrics
+from bot import agreement_report, importer, load_report, metrics
 from bot import scheduler as sweeping
 from bot.app import create_app
 from bot.bootstrap import build_services
@@ -204,6 +205,32 @@ def _report_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_load(args: argparse.Namespace) -> int:
+    """Interviews per person per ISO week against their cap, from the database.
+
+    No schema check first (as `report agreement`): its log lines would land in front of the
+    JSON or CSV on standard output. A database without the tables is one line instead."""
+    if not 1 <= args.weeks <= 104:
+        raise UsageError("--weeks must be between 1 and 104.")
+    ending = None
+    if args.ending:
+        try:
+            ending = datetime.combine(date.fromisoformat(args.ending), time(12), tzinfo=UTC)
+        except ValueError:
+            raise UsageError(f"--ending wants a date like 2030-03-04, not {args.ending!r}.") from None
+    settings = load_settings()
+    services = build_services(settings)
+    try:
+        report = services.load.report(ending or services.clock(), args.weeks)
+    except SQLAlchemyError:
+        url = safe_url(settings.database_url)
+        raise HirebotError(f"cannot read interviews from {url}; run `hirebot migrate` first?") from None
+    finally:
+        services.db.engine.dispose()
+    print(load_report.render(report, args.format))
+    return 0
+
+
 def _offline_services():
     """Services for commands that never call Slack (export, purge): no token needed."""
     settings = load_settings()
@@ -256,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
     agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
     agree.add_argument("--format", choices=agreement_report.FORMATS, default="table", help="output format")
+    load = _command(report, "load", "interviews per person per ISO week against their weekly cap", _report_load)
+    load.add_argument("--weeks", type=int, default=4, help="weeks back, this one included (default: %(default)s)")
+    load.add_argument("--format", choices=load_report.FORMATS, default="table", help="output format")
+    load.add_argument(
+        "--ending", metavar="YYYY-MM-DD", help="report the weeks up to the one holding this date (default: today)"
+    )
     imports = _command(sub, "import", "open loops in bulk").add_subparsers(dest="import_command", required=True)
     candidates = _command(
         imports,

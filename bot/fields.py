@@ -44,6 +44,11 @@ class Field(enum.StrEnum):
     HOURS_END = "hours_end"
     HOURS_DAYS = "hours_days"
     HOURS_HOLIDAYS = "hours_holidays"
+    WEEKLY_CAP = "weekly_cap"
+    # An interviewer pool (the stage's block holds "pack/stage")
+    POOL_STAGE = "pool_stage"
+    POOL_PEOPLE = "pool_people"
+    POOL_ROLE = "pool_role"
     # No modal field: what a refused button or command was about
     INTERVIEW = "interview"
     SUMMARY = "summary"

@@ -23,7 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.vocabulary import Decision, InterviewStatus, LoopStatus, ReminderKind, ReminderStatus, TeamRole
+from db.vocabulary import (
+    Decision,
+    InterviewStatus,
+    LoopStatus,
+    PoolRole,
+    ReminderKind,
+    ReminderStatus,
+    TeamRole,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -292,7 +300,24 @@ class Person(Base):
     workday_end: Mapped[str | None] = mapped_column(String(5))
     work_days: Mapped[str | None] = mapped_column(String(13))
     holidays: Mapped[str | None] = mapped_column(String(40))
+    # Interviews a week this person takes at most; NULL follows HIREBOT_WEEKLY_CAP. Only ever lower.
+    weekly_cap: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PoolMember(Base):
+    """One person in the interviewer pool of one stage of a pack, and how far trained they are there."""
+
+    __tablename__ = "pool_members"
+    __table_args__ = (UniqueConstraint("pack", "stage", "user_id", name="uq_pool_member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[PoolRole] = mapped_column(_enum(PoolRole, "pool_role"))
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Debrief(Base):

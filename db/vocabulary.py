@@ -58,3 +58,11 @@ class Decision(enum.StrEnum):
     HIRE = "hire"
     NO_HIRE = "no_hire"
     HOLD = "hold"
+
+
+class PoolRole(enum.StrEnum):
+    """Where a person stands in the interviewer pool of one stage of a pack."""
+
+    TRAINED = "trained"
+    SHADOWING = "shadowing"
+    REVERSE_SHADOWING = "reverse_shadowing"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.container import Services
-from handlers import commands, debrief, errors, home, loops, scorecards, votes, workspace
+from handlers import commands, debrief, errors, home, loops, pools, scorecards, votes, workspace
 
 
 def register(app: App, services: Services) -> None:
@@ -17,3 +17,4 @@ def register(app: App, services: Services) -> None:
     debrief.register(app, services)
     votes.register(app, services)
     home.register(app, services)
+    pools.register(app, services)

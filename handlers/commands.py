@@ -16,6 +16,7 @@ from handlers.builders.help import SUBCOMMANDS, help_message
 from handlers.errors import answer
 from handlers.ids import COMMAND
 from handlers.parsing import SlashCommand
+from handlers.pools import open_pool
 
 Subcommand = Callable[[Services, SlashCommand], "Message | str"]
 
@@ -91,6 +92,7 @@ ROUTES: dict[str, Subcommand] = {
     "status": _status,
     "summary": _summary,
     "decide": _decide,
+    "pool": open_pool,
     "help": _help,
     "": _help,
 }

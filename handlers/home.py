@@ -23,6 +23,7 @@ def _hours(state: ViewState) -> HoursForm:
         end=state.time(Block.HOURS_END),
         days=state.selected_many(Block.HOURS_DAYS),
         holidays=state.text(Block.HOURS_HOLIDAYS),
+        weekly_cap=state.text(Block.WEEKLY_CAP),
     )
 
 
@@ -38,7 +39,9 @@ def _home_opened(services: Services, ack: Ack, body: dict[str, Any]) -> None:
 
 def _open_hours_modal(services: Services, click: BlockAction) -> None:
     # The trigger is usable once, for 3 s: the modal opens before anything slow.
-    services.slack.open_view(click.trigger_id, hours_modal(services.loops.people.summary(click.user_id)))
+    services.slack.open_view(
+        click.trigger_id, hours_modal(services.loops.people.summary(click.user_id), services.settings.weekly_cap)
+    )
 
 
 def _save_hours(services: Services, ack: Ack, body: dict[str, Any]) -> None:

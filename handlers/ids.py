@@ -33,6 +33,7 @@ class Callback(enum.StrEnum):
     DECIDE = "hirebot.decide"
     SEALED_VOTE = "hirebot.sealed_vote"
     MY_HOURS = "hirebot.my_hours"
+    POOL = "hirebot.pool"
 
 
 class Action(enum.StrEnum):
@@ -49,6 +50,7 @@ class Action(enum.StrEnum):
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
     CAST_VOTE = "hirebot.cast_vote"
     MY_HOURS = "hirebot.my_hours"
+    POOL_MEMBER = "hirebot.pool_member"
 
 
 # A modal's block ids are the field names the services key their InvalidInput by.

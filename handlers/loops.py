@@ -114,8 +114,9 @@ def _interview_menu(services: Services, click: BlockAction) -> None:
         services.tell(click.user_id, "Interview cancelled; its reminders are cancelled too.", click.channel_id)
 
 
-def _interviewer_picked(services: Services, click: BlockAction) -> None:
-    """Show, in the modal, the time zone the start time will be read in."""
+def _plan_changed(services: Services, click: BlockAction) -> None:
+    """Redraw the modal for what is picked so far: the time zone the start time will be read
+    in (the interviewer's), and the stage's suggested interviewers for the slot."""
     loops = services.loops
     view, metadata = click.view or {}, click.view_metadata
     candidate_id, interview_id = int(metadata["candidate_id"]), metadata.get("interview_id")
@@ -123,8 +124,12 @@ def _interviewer_picked(services: Services, click: BlockAction) -> None:
         card, pack, line = loops.interview_context(int(interview_id), click.user_id)
     else:
         (card, pack), line = loops.planning_context(candidate_id, click.user_id), None
-    zone = loops.interviewer_zone(click.value)
-    updated = views.interview_modal(pack, card, services.settings.timezone, line, interviewer_zone=zone)
+    plan = _plan(click.view_state)
+    zone = loops.interviewer_zone(plan.interviewer_id) if plan.interviewer_id else None
+    suggestions = services.suggestions.for_plan(
+        pack, plan.stage_key, plan.date, plan.time, plan.duration_minutes, click.user_id
+    )
+    updated = views.interview_modal(pack, card, services.settings.timezone, line, zone, suggestions)
     services.slack.update_view(view["id"], updated, hash=view.get("hash"))
 
 
@@ -160,7 +165,10 @@ LISTENERS = [
     action(Action.STATUS, click(_show_status)),
     action(Action.RETRY_SETUP, later(_retry_setup)),
     action(Action.INTERVIEW_MENU, click(_interview_menu)),
-    action(element_id(Block.INTERVIEWER), click(_interviewer_picked, answer_in_channel=False)),
+    *(
+        action(element_id(block), click(_plan_changed, answer_in_channel=False))
+        for block in (Block.STAGE, Block.INTERVIEWER, Block.START_DATE, Block.START_TIME)
+    ),
     view(Callback.ADD_INTERVIEW, _save_interview),
     view(Callback.EDIT_INTERVIEW, _save_interview),
     view(Callback.SET_DEBRIEF, _set_debrief),

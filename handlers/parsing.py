@@ -41,13 +41,14 @@ class _Action(_Payload):
     value: str | None = None
     selected_option: dict[str, Any] | None = None
     selected_user: str | None = None
+    selected_date: str | None = None
+    selected_time: str | None = None
 
     @property
     def chosen(self) -> str:
-        if self.value is not None:
-            return self.value
-        if self.selected_user is not None:
-            return self.selected_user
+        for picked in (self.value, self.selected_user, self.selected_date, self.selected_time):
+            if picked is not None:
+                return picked
         return (self.selected_option or {}).get("value", "")
 
 
@@ -69,6 +70,25 @@ class BlockAction(_Payload):
     @property
     def value(self) -> str:
         return self.actions[0].chosen
+
+    @property
+    def action_id(self) -> str:
+        return self.actions[0].action_id
+
+    @property
+    def view_state(self) -> ViewState:
+        """The modal's inputs as they stand, with the element just changed (a select, a date) in them."""
+        values = {k: dict(v) for k, v in ((self.view or {}).get("state") or {}).get("values", {}).items()}
+        act = self.actions[0]
+        block = act.action_id.removesuffix(".value")
+        element = {
+            key: getattr(act, key)
+            for key in ("selected_user", "selected_date", "selected_time", "selected_option")
+            if getattr(act, key) is not None
+        }
+        if element:
+            values.setdefault(block, {})[act.action_id] = element
+        return ViewState(values)
 
     @property
     def view_metadata(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from bot.services import panel_stats, queries
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
 from bot.services.readmodels import read_card
+from bot.services.suggestions import pick_warnings
 from db.models import Candidate, LoopStatus
 from db.session import Database
 from rubrics.loader import RubricRegistry
@@ -189,7 +190,10 @@ class LoopChannel:
 
     def _posted(self, session: Session, candidate_id: int) -> LoopCard:
         card = self._read(session, candidate_id)
-        return replace(card, coverage=panel_stats.card_coverage(session, self.rubrics, card, self.reliability))
+        pack = queries.candidate(session, candidate_id).pack
+        warnings = pick_warnings(session, card, pack, self.settings.timezone, self.settings.weekly_cap)
+        coverage = panel_stats.card_coverage(session, self.rubrics, card, self.reliability)
+        return replace(card, coverage=coverage, warnings=warnings)
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
         """The loop card's contents, by loop id or by its channel."""

@@ -7,8 +7,8 @@ either returns a domain value or raises a domain error from bot/errors.py.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,6 +29,16 @@ from bot.fields import Field
 from bot.mrkdwn import command, url_problem
 from bot.services import panel_stats, queries
 from bot.services.checks import bad_user_id, has_control
+from bot.services.interview_plan import (
+    HORIZON,
+    SCORECARD_IN,
+    InterviewPlan,
+    ensure_movable,
+    get_interview,
+    lock,
+    parse_local,
+    validate_plan,
+)
 from bot.services.loop_channel import LoopChannel
 from bot.services.opening import LoopOpening, NewLoop, Opened
 from bot.services.people import HoursForm, PeopleService
@@ -41,7 +51,6 @@ from db.models import (
     Interview,
     InterviewStatus,
     LoopStatus,
-    Scorecard,
     TeamMember,
     TeamRole,
 )
@@ -50,25 +59,6 @@ from rubrics.loader import RubricRegistry
 from rubrics.models import RubricPack
 
 log = logging.getLogger(__name__)
-
-SCORECARD_IN = (
-    "This interview's scorecard is already in, so its interviewer, stage and time can no longer change. "
-    "Add a new interview instead."
-)
-# Dates a person can mean. Outside them a date is a slip (or a forged payload), and the far
-# ones would overflow once reminders are planned from them. Five years, not two: teams plan
-# loops for roles that open later, and a typo in the year still lands far outside it.
-EARLIEST_INTERVIEW = datetime(2000, 1, 1, tzinfo=UTC)
-HORIZON = timedelta(days=5 * 365)
-
-
-@dataclass(frozen=True)
-class InterviewPlan:
-    stage_key: str
-    interviewer_id: str
-    date: str  # YYYY-MM-DD, as Slack's datepicker gives it
-    time: str  # HH:MM, in the interviewer's own time zone
-    duration_minutes: int
 
 
 class LoopService:
@@ -199,7 +189,7 @@ class LoopService:
 
     def interview_context(self, interview_id: int, actor: str) -> tuple[LoopCard, RubricPack, InterviewLine]:
         with self.db.transaction() as session:
-            candidate_id = _interview(session, interview_id).candidate_id
+            candidate_id = get_interview(session, interview_id).candidate_id
         card, pack = self.planning_context(candidate_id, actor)
         line = next(i for i in card.interviews if i.id == interview_id)
         if line.submitted:  # a menu shown before the scorecard landed
@@ -217,8 +207,8 @@ class LoopService:
         pack_key = self._planning(candidate_id, actor)
         if interview_id is not None:
             with self.db.transaction() as session:
-                _ensure_movable(session, _interview(session, interview_id))
-        _validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone, self.clock())
+                ensure_movable(session, get_interview(session, interview_id))
+        validate_plan(plan, self.rubrics.get(pack_key), self.settings.timezone, self.clock())
 
     def interviewer_zone(self, user_id: str) -> str:
         try:
@@ -230,7 +220,7 @@ class LoopService:
     def add_interview(self, candidate_id: int, plan: InterviewPlan, actor: str) -> int:
         pack_key = self._planning(candidate_id, actor)
         zone = self.interviewer_zone(plan.interviewer_id)
-        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
+        starts_at = validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             interview = Interview(
@@ -261,18 +251,18 @@ class LoopService:
 
     def candidate_of(self, interview_id: int) -> int:
         with self.db.transaction() as session:
-            return _interview(session, interview_id).candidate_id
+            return get_interview(session, interview_id).candidate_id
 
     def reschedule(self, interview_id: int, plan: InterviewPlan, actor: str) -> None:
         candidate_id = self.candidate_of(interview_id)
         pack_key = self._planning(candidate_id, actor)
         zone = self.interviewer_zone(plan.interviewer_id)
-        starts_at = _validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
+        starts_at = validate_plan(plan, self.rubrics.get(pack_key), zone, self.clock())
         with self.db.transaction() as session:
             # Checked again under the row lock a scorecard submission also takes: one that
             # landed after the modal was accepted must not be handed to someone else.
-            interview = _lock(session, interview_id)
-            _ensure_movable(session, interview)
+            interview = lock(session, interview_id)
+            ensure_movable(session, interview)
             previous = interview.interviewer_id
             interview.stage_key = plan.stage_key
             interview.interviewer_id = plan.interviewer_id
@@ -289,7 +279,7 @@ class LoopService:
 
     def cancel_interview(self, interview_id: int, actor: str) -> None:
         with self.db.transaction() as session:
-            interview = _interview(session, interview_id)
+            interview = get_interview(session, interview_id)
             self.ensure_can_plan(interview.candidate, actor)
             if interview.scorecard is not None:
                 raise InvalidInput({Field.INTERVIEW: "This interview already has a scorecard; it can't be cancelled."})
@@ -303,7 +293,7 @@ class LoopService:
 
     def validate_debrief(self, candidate_id: int, date: str, time: str, actor: str) -> datetime:
         self._planning(candidate_id, actor)
-        when = _parse_local(date, time, ZoneInfo(self.interviewer_zone(actor)), Field.DEBRIEF_DATE)
+        when = parse_local(date, time, ZoneInfo(self.interviewer_zone(actor)), Field.DEBRIEF_DATE)
         now = self.clock()
         if when < now:
             raise InvalidInput({Field.DEBRIEF_DATE: "Pick a time in the future."})
@@ -395,62 +385,3 @@ def _link_problem(url: str | None) -> str | None:
     if has_control(url):
         return "Remove the control characters (such as NUL) from the link."
     return url_problem(url)
-
-
-def _interview(session: Session, interview_id: int) -> Interview:
-    interview = session.get(Interview, interview_id)
-    if interview is None:
-        raise NotFound("That interview no longer exists.")
-    return interview
-
-
-def _lock(session: Session, interview_id: int) -> Interview:
-    """The interview, its row locked as ScorecardService._lock locks it (SQLite has one writer).
-
-    Nothing is joined: a joined scorecard would be read from before the lock was granted."""
-    interview = session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update())
-    if interview is None:
-        raise NotFound("That interview no longer exists.")
-    return interview
-
-
-def _ensure_movable(session: Session, interview: Interview) -> None:
-    """A reschedule changes who, what stage and when; none of that may change under a scorecard."""
-    if interview.status is InterviewStatus.CANCELLED:
-        raise InvalidInput({Field.START_DATE: "This interview was cancelled; add a new one instead."})
-    # Its own statement, so that it sees a scorecard committed while this one waited for the lock.
-    if session.scalar(select(Scorecard.id).where(Scorecard.interview_id == interview.id)) is not None:
-        raise InvalidInput({Field.STAGE: SCORECARD_IN})
-
-
-def _parse_local(date: str, time: str, zone: ZoneInfo, block: str) -> datetime:
-    try:
-        naive = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M")
-        local = naive.replace(tzinfo=zone)
-        local.astimezone(UTC)  # year 1 or 9999 can fall off the calendar in UTC
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidInput({block: "Pick a date and a time."}) from None
-    return local
-
-
-def _validate_plan(plan: InterviewPlan, pack: RubricPack, zone: str, now: datetime) -> datetime:
-    problems: dict[str, str] = {}
-    if plan.stage_key not in {s.key for s in pack.stages}:
-        problems[Field.STAGE] = "Pick one of this role's stages."
-    if not plan.interviewer_id or bad_user_id(plan.interviewer_id):
-        problems[Field.INTERVIEWER] = "Pick the interviewer."
-    if not 10 <= plan.duration_minutes <= 480:
-        problems[Field.DURATION] = "Between 10 and 480 minutes."
-    try:
-        starts_at = _parse_local(plan.date, plan.time, ZoneInfo(zone), Field.START_DATE)
-        if not EARLIEST_INTERVIEW <= starts_at.astimezone(UTC) <= now + HORIZON:
-            problems[Field.START_DATE] = (
-                f"Pick a date between {EARLIEST_INTERVIEW.year} and {(now + HORIZON):%Y-%m-%d}."
-            )
-    except InvalidInput as exc:
-        problems.update(exc.errors)
-        starts_at = None
-    if problems or starts_at is None:
-        raise InvalidInput(problems)
-    # Past start times are allowed on purpose: interviews are often logged after they happen.
-    return starts_at

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.calendars import NO_CALENDAR, parse_calendar
 from bot.errors import InvalidInput
 from bot.events import WorkingHoursChanged, record
+from bot.fields import Field
 from bot.services.workhours import WorkingHours
 from db.models import Person
 from db.session import Database
@@ -31,6 +32,7 @@ class HoursForm:
     end: str
     days: list[str]  # weekday numbers as strings, Monday=0
     holidays: str  # a calendar code, "none", or empty for the workspace's
+    weekly_cap: str = ""  # interviews a week, at most the workspace's; empty for the workspace's
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class HoursSummary:
     hours: WorkingHours
     own: bool  # set by the person, not the workspace defaults
     own_calendar: bool = False  # a holiday calendar of their own ("none" included), not the workspace's
+    cap: int = 4  # interviews a week at most: their own if lower, else the workspace's
+    own_cap: bool = False
 
 
 def days_text(days: Iterable[int]) -> str:
@@ -81,15 +85,33 @@ class PeopleHours:
 class PeopleService:
     """Reading and changing one's own working time (App Home)."""
 
-    def __init__(self, db: Database, resolver: PeopleHours):
+    def __init__(self, db: Database, resolver: PeopleHours, default_cap: int = 4):
         self.db = db
         self.resolver = resolver
+        self.default_cap = default_cap
 
     def summary(self, user: str) -> HoursSummary:
         with self.db.transaction() as session:
             row = session.get(Person, user)
             own_calendar = row is not None and row.holidays is not None
-            return HoursSummary(self.resolver.of_row(row), own=row is not None, own_calendar=own_calendar)
+            own_cap = row.weekly_cap if row is not None and row.weekly_cap else None
+            cap = min(own_cap or self.default_cap, self.default_cap)
+            hours = self.resolver.of_row(row)
+            return HoursSummary(
+                hours, own=row is not None, own_calendar=own_calendar, cap=cap, own_cap=cap < self.default_cap
+            )
+
+    def _cap(self, typed: str, errors: dict[str, str]) -> int | None:
+        """A lower weekly cap, or None for the workspace's; a problem goes into `errors`."""
+        text = typed.strip()
+        if not text:
+            return None
+        if not text.isdigit() or not 1 <= int(text) <= self.default_cap:
+            errors[Field.WEEKLY_CAP] = (
+                f"Enter a whole number from 1 to {self.default_cap} (the workspace's cap), or leave it empty."
+            )
+            return None
+        return int(text) if int(text) < self.default_cap else None
 
     def validate(self, form: HoursForm) -> Person:
         """The row the form describes, or InvalidInput naming each field that is wrong."""
@@ -110,6 +132,7 @@ class PeopleService:
         except ValueError as exc:
             errors["hours_holidays"] = str(exc)[:150]
             calendar = None
+        cap = self._cap(form.weekly_cap, errors)
         if errors:
             raise InvalidInput(errors)
         code = None if not holidays else (calendar.code if calendar else NO_CALENDAR)
@@ -118,6 +141,7 @@ class PeopleService:
             workday_end=form.end,
             work_days=",".join(str(d) for d in days),
             holidays=code,
+            weekly_cap=cap,
         )
 
     def save(self, user: str, form: HoursForm) -> None:
@@ -126,5 +150,6 @@ class PeopleService:
             row = session.get(Person, user) or Person(user_id=user)
             row.workday_start, row.workday_end = wanted.workday_start, wanted.workday_end
             row.work_days, row.holidays = wanted.work_days, wanted.holidays
+            row.weekly_cap = wanted.weekly_cap
             session.add(row)
             record(session, WorkingHoursChanged(user))

@@ -7,7 +7,7 @@ Kit. Services pass the Renderer's output to the gateway without reading it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.services.coverage import Coverage
@@ -39,6 +39,21 @@ class InterviewLine:
 
 
 @dataclass(frozen=True)
+class PickWarning:
+    """An interview whose interviewer is outside the stage's trained pool, or over their weekly cap."""
+
+    interview_id: int
+    outside_pool: bool
+    week_count: int  # their interviews in that week
+    cap: int
+    week_of: date  # Monday of that week
+
+    @property
+    def over_cap(self) -> bool:
+        return self.week_count > self.cap
+
+
+@dataclass(frozen=True)
 class LoopCard:
     candidate_id: int
     name: str
@@ -59,6 +74,7 @@ class LoopCard:
     zone: str  # the team's default time zone, for times shown in the channel
     coverage: list[Coverage] = field(default_factory=list)  # the plan's must-have coverage (card only)
     imported: tuple[int, int] | None = None  # (position, total) in the import that opened it; None: by hand
+    warnings: list[PickWarning] = field(default_factory=list)  # pool and cap warnings (card only)
 
 
 @dataclass(frozen=True)

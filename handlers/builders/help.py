@@ -12,6 +12,7 @@ SUBCOMMANDS = (
     ("status", "In a candidate channel: the loop's progress. Anywhere else: your own scorecards and interviews."),
     ("summary", "Post the debrief pre-read now, or refresh it (recruiter or hiring manager, in its channel)."),
     ("decide", "Record Hire, No hire or Hold with a rationale; closes the loop (recruiter or hiring manager)."),
+    ("pool", "Keep the interviewer pool of each stage: trained, shadowing, reverse shadowing (recruiters only)."),
     ("help", "This list."),
 )
 

@@ -17,9 +17,10 @@ def hours_blocks(summary: HoursSummary) -> list[Block]:
     hours = summary.hours
     calendar = hours.holidays.code if hours.holidays else "none"
     whose = "your own" if summary.own else "the workspace's"
+    cap = f"at most {summary.cap} interviews a week" + (" (your own cap)" if summary.own_cap else "")
     text = (
-        f"{hours.start:%H:%M}–{hours.end:%H:%M} · {days_text(hours.days)} · public holidays: {escape(calendar)}\n"
-        f"_Reminders reach you only in these hours ({whose} settings)._"
+        f"{hours.start:%H:%M}–{hours.end:%H:%M} · {days_text(hours.days)} · public holidays: {escape(calendar)}"
+        f" · {cap}\n_Reminders reach you only in these hours ({whose} settings)._"
     )
     return [
         header("Your working hours"),
@@ -27,7 +28,7 @@ def hours_blocks(summary: HoursSummary) -> list[Block]:
     ]
 
 
-def hours_modal(summary: HoursSummary) -> dict[str, Any]:
+def hours_modal(summary: HoursSummary, workspace_cap: int) -> dict[str, Any]:
     hours = summary.hours
     days = [option(DAY_NAMES[d], str(d)) for d in WEEK_ORDER]
     chosen = [o for o in days if int(o["value"]) in hours.days]
@@ -48,6 +49,15 @@ def hours_modal(summary: HoursSummary) -> dict[str, Any]:
             optional=True,
             hint="A country code, or country-subdivision, whose public holidays you take off; "
             "none for no holidays; empty for the workspace's calendar.",
+        ),
+        input_block(
+            B.WEEKLY_CAP,
+            "Interviews a week, at most",
+            text_input(
+                max_length=3, initial=str(summary.cap) if summary.own_cap else "", placeholder=str(workspace_cap)
+            ),
+            optional=True,
+            hint=f"Lower than the workspace's {workspace_cap} to be suggested less often; empty for the workspace's.",
         ),
     ]
     return modal(Callback.MY_HOURS, "My working hours", blocks, submit="Save")

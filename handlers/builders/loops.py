@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.mrkdwn import escape
 from bot.services.ports import InterviewLine, LoopCard, Message, PersonalStatus
+from bot.services.suggestions import Suggestions
 from db.vocabulary import InterviewStatus
 from handlers.builders.common import (
     Block,
@@ -28,6 +29,7 @@ from handlers.builders.common import (
 )
 from handlers.builders.hours import hours_blocks
 from handlers.builders.measures import coverage_blocks, home_leniency
+from handlers.builders.pools import suggestion_blocks, warning_text
 from handlers.ids import Action, Callback
 from handlers.ids import Block as B
 from rubrics.models import RubricPack
@@ -93,9 +95,11 @@ def interview_modal(
     default_zone: str,
     interview: InterviewLine | None = None,
     interviewer_zone: str | None = None,
+    suggestions: Suggestions | None = None,
 ) -> dict[str, Any]:
     """Add or reschedule an interview. `interviewer_zone`, once the interviewer is picked,
-    names the time zone the start time will be read in."""
+    names the time zone the start time will be read in; `suggestions`, once a stage is picked,
+    ranks the trained members of its pool. Stage, interviewer, date and time redraw it."""
     stages = [option(s.name, s.key, f"{s.duration_minutes} min") for s in pack.stages]
     stage_el: dict[str, Any] = {"type": "static_select", "options": stages}
     who: dict[str, Any] = {"type": "users_select"}
@@ -111,15 +115,17 @@ def interview_modal(
         duration = int((interview.ends_at - interview.starts_at).total_seconds() // 60)
     blocks = [
         context(f"Candidate: *{escape(card.name)}*"),
-        input_block(B.STAGE, "Stage", stage_el),
+        input_block(B.STAGE, "Stage", stage_el, dispatch=True),
+        *suggestion_blocks(suggestions),
         input_block(
             B.INTERVIEWER, "Interviewer", who, hint="Invited to the channel if they aren't in it yet.", dispatch=True
         ),
-        input_block(B.START_DATE, "Date", date_el),
+        input_block(B.START_DATE, "Date", date_el, dispatch=True),
         input_block(
             B.START_TIME,
             "Start time",
             time_el,
+            dispatch=True,
             hint=(
                 f"In the interviewer's time zone: {interviewer_zone}."
                 if interviewer_zone
@@ -181,6 +187,7 @@ def _interview_text(line: InterviewLine, zone: str) -> str:
 
 
 def loop_card(card: LoopCard) -> Message:
+    warned = {w.interview_id: w for w in card.warnings}
     planned: dict[str, list[InterviewLine]] = {}
     for line in card.interviews:
         if line.status is not InterviewStatus.CANCELLED:
@@ -191,7 +198,9 @@ def loop_card(card: LoopCard) -> Message:
         if not lines:
             stage_lines.append(f"◻️ *{escape(name)}*: not scheduled yet")
         for line in lines:
-            stage_lines.append(f"{'✅' if line.submitted else '▫️'} {_interview_text(line, card.zone)} · {_state(line)}")
+            warning = f" · {warning_text(warned[line.id], line.stage_name)}" if line.id in warned else ""
+            mark = "✅" if line.submitted else "▫️"
+            stage_lines.append(f"{mark} {_interview_text(line, card.zone)} · {_state(line)}{warning}")
     for lines in planned.values():  # stages that left the pack after they were planned
         stage_lines += [f"▫️ {_interview_text(line, card.zone)} · {_state(line)}" for line in lines]
     weeks = f"{card.target_weeks[0]}-{card.target_weeks[1]} weeks"

@@ -37,7 +37,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("container", ("bot.container",)),
     (
         "presentation",
-        ("handlers.ids", "handlers.parsing", "handlers.builders", "bot.agreement_report", "bot.charts"),
+        (
+            "handlers.ids",
+            "handlers.parsing",
+            "handlers.builders",
+            "bot.agreement_report",
+            "bot.charts",
+            "bot.load_report",
+        ),
     ),
     ("edge", ("handlers",)),
     (

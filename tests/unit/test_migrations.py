@@ -80,6 +80,7 @@ def test_the_models_define_the_expected_tables() -> None:
         "dm_recipients",
         "sealed_votes",
         "people",
+        "pool_members",
         "audit_events",
     }
 
