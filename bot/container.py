@@ -15,10 +15,12 @@ from bot.config import Settings
 from bot.errors import SlackError
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.graduation import GraduationService
 from bot.services.loops import LoopService
 from bot.services.pools import PoolService
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
+from bot.services.training import TrainingService
 from bot.services.votes import VoteService
 from bot.slack_gateway import SlackGateway
 from db.session import Database
@@ -42,6 +44,8 @@ class Services:
     debrief: DebriefService
     votes: VoteService
     pools: PoolService
+    training: TrainingService
+    graduation: GraduationService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)

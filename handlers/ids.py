@@ -33,6 +33,8 @@ class Callback(enum.StrEnum):
     DECIDE = "hirebot.decide"
     SEALED_VOTE = "hirebot.sealed_vote"
     MY_HOURS = "hirebot.my_hours"
+    ADD_TRAINEE = "hirebot.add_trainee"
+    PRACTICE_SCORECARD = "hirebot.practice_scorecard"
 
 
 class Action(enum.StrEnum):
@@ -49,6 +51,8 @@ class Action(enum.StrEnum):
     SNOOZE_TOMORROW = "hirebot.snooze_tomorrow"
     CAST_VOTE = "hirebot.cast_vote"
     MY_HOURS = "hirebot.my_hours"
+    OPEN_PRACTICE = "hirebot.open_practice"
+    MARK_TRAINED = "hirebot.mark_trained"
 
 
 # A modal's block ids are the field names the services key their InvalidInput by.
