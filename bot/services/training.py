@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import HirebotError, InvalidInput, NotFound, PermissionDenied, SlackError
 from bot.events import TraineeAdded, record
 from bot.fields import Field
+from bot.mrkdwn import mention
 from bot.services import queries
 from bot.services.checks import bad_user_id
 from bot.services.ports import Gateway
@@ -158,7 +159,14 @@ class TrainingService:
                 zone=interview.timezone,
             )
         message = self.render.trainee_notice(notice)
-        self.slack.post_message(notice.trainee_id, message.text, message.blocks)
+        try:
+            self.slack.post_message(notice.trainee_id, message.text, message.blocks)
+        except SlackError as exc:
+            log.warning("trainee notice not sent to %s: %s", notice.trainee_id, exc.code)
+            raise HirebotError(
+                f"I couldn't DM {mention(notice.trainee_id)} that they're training on this interview "
+                f"(Slack said {exc.code}). They are still on it: their prep kit brings the practice scorecard."
+            ) from exc
 
     # The practice scorecard
 
