@@ -12,12 +12,12 @@ from bot.errors import SlackTargetGone
 from bot.services import agreement_data, panel_stats, pools
 from db.models import Interview, PracticeScorecard, Reminder, ReminderKind
 from db.vocabulary import PoolRole
-from handlers.ids import Action, Block, Callback
+from handlers.ids import Action, Block, Callback, element_id, flag_evidence_block
 from tests.support.loops import add_interview, open_loop, unique_name
 from tests.support.markup import mrkdwn_texts
 from tests.support.reminders import at, dms_to, sweep_at
-from tests.support.scorecards import coding_values, interview_yesterday, open_scorecard
-from tests.support.slack import ack_json
+from tests.support.scorecards import checks, coding_values, interview_yesterday, open_scorecard
+from tests.support.slack import ack_json, form_values
 from tests.support.training import (
     MARKER,
     add_trainee,
@@ -104,6 +104,12 @@ def test_a_practice_scorecard_is_absent_from_every_pre_read_tally_statistic_and_
 def test_the_trainee_sees_the_panels_ratings_only_after_the_decision(hirebot):
     candidate, interview = shadowed_loop(hirebot)
     view = open_practice(hirebot, interview.id, "nora")
+    # Ticking a red flag redraws the practice modal (still practice) with its evidence box.
+    view["state"] = {"values": form_values(**{Block.RED_FLAGS: checks("ignores_data_quality")})}
+    hirebot.slack.click(hirebot.users["nora"], element_id(Block.RED_FLAGS), view=view)
+    redrawn = hirebot.client.last("views.update")[0]["view"]
+    assert redrawn["callback_id"] == Callback.PRACTICE_SCORECARD
+    assert flag_evidence_block("ignores_data_quality") in [b.get("block_id") for b in redrawn["blocks"]]
     hirebot.slack.submit(hirebot.users["nora"], view, harsh_coding_practice())
     hirebot.services.debrief.post(candidate.id, hirebot.users["rita"])
     # Blind until the decision: the panel is refused, and no comparison has been sent.

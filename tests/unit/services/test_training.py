@@ -11,7 +11,7 @@ from bot.fields import Field
 from bot.services import pools
 from bot.services.loops import NewLoop
 from bot.services.practice import Agreement, agreement, panel_medians
-from db.models import Interview, Reminder, ReminderKind, ReminderStatus
+from db.models import Interview, InterviewTrainee, PracticeScorecard, Reminder, ReminderKind, ReminderStatus
 from db.vocabulary import PoolRole, TraineeMode
 from tests.support.domain import form_for, new_loop, plan, submit
 from tests.support.fakes import MANAGER, OMAR, PRIYA, RECRUITER, FakeWorld
@@ -196,3 +196,14 @@ def test_a_refused_comparison_dm_does_not_stop_the_others_and_is_reported(world:
         world.services.graduation.send_comparisons(candidate_id)
     assert "user_not_found" in caught.value.user_message
     assert [c["channel"] for c in world.slack.called("post_message")][-1] == "U0TRAINEE2"
+
+
+def test_purging_a_loop_removes_its_trainees_and_practice_scorecards(world: FakeWorld) -> None:
+    candidate_id, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round"))
+    decide(world, candidate_id)
+    world.services.debrief.purge(candidate_id)
+    with world.db.transaction() as session:
+        assert session.scalars(select(PracticeScorecard)).all() == []
+        assert session.scalars(select(InterviewTrainee)).all() == []
