@@ -207,3 +207,15 @@ def test_purging_a_loop_removes_its_trainees_and_practice_scorecards(world: Fake
     with world.db.transaction() as session:
         assert session.scalars(select(PracticeScorecard)).all() == []
         assert session.scalars(select(InterviewTrainee)).all() == []
+
+
+def test_a_refused_mark_trained_offer_is_reported_not_lost_silently(world: FakeWorld) -> None:
+    practice_loop(world, "shadow", 3, 11)
+    practice_loop(world, "shadow", 3, 12)
+    last = practice_loop(world, "reverse_shadow", 3, 13)
+    for candidate_id in range(1, last + 1):
+        decide(world, candidate_id)
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "account_inactive"))
+    with pytest.raises(HirebotError) as caught:
+        world.services.graduation.offer_graduation(last)
+    assert "1 Mark trained offer DM(s) could not be sent: Slack said account_inactive." == caught.value.user_message
