@@ -26,10 +26,12 @@ from bot.events import (
     SetupRetried,
     Subscriptions,
     SummaryDue,
+    TraineeAdded,
     WorkingHoursChanged,
 )
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.graduation import GraduationService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
 from bot.services.people import PeopleHours, PeopleService
@@ -38,11 +40,13 @@ from bot.services.ports import Renderer
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
 from bot.services.suggestions import SuggestionService
+from bot.services.training import TrainingService
 from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from bot.slack_gateway import SlackGateway
 from db.session import Database, make_engine
 from handlers.builders import BlockKitRenderer
+from handlers.builders.training import BlockKitTrainingRenderer
 from rubrics.loader import PACKS_DIR, RubricRegistry
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,7 @@ def build_services(
     # In the posting's own transaction, not after it: the vote requests are outbox rows.
     debrief.posted_listeners.append(votes.plan)
     debrief.export_parts["sealed_votes"] = votes.export
+    pools, trainees = PoolService(db, rubrics, settings, clock), BlockKitTrainingRenderer()
     services = Services(
         settings=settings,
         db=db,
@@ -103,9 +108,11 @@ def build_services(
         ),
         debrief=debrief,
         votes=votes,
-        pools=PoolService(db, rubrics, settings, clock),
+        pools=pools,
         suggestions=SuggestionService(db, people, loops.interviewer_zone, settings.timezone, cap, clock),
         load=LoadService(db, settings.timezone, cap),
+        training=TrainingService(db, slack, rubrics, settings, clock, reminders, trainees),
+        graduation=GraduationService(db, slack, rubrics, settings, pools, trainees),
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish
@@ -141,7 +148,8 @@ def subscriptions(services: Services) -> Subscriptions:
         DebriefScheduled: [then.refresh_card, then.send_invites],
         SetupRetried: [then.refresh_actor_home],
         WorkingHoursChanged: [then.refresh_actor_home],
-        LoopDecided: [then.announce, then.refresh_card],
+        LoopDecided: [then.announce, then.refresh_card, then.compare_practice, then.offer_graduation],
+        TraineeAdded: [then.tell_trainee],
         ReminderEscalated: [then.refresh_card],
         ReminderFailed: [then.show_failure],
         SummaryDue: [then.post_preread],
@@ -153,6 +161,7 @@ class FollowUps:
 
     def __init__(self, services: Services):
         self.loops, self.debrief, self.dispatcher = services.loops, services.debrief, services.dispatcher
+        self.training, self.graduation = services.training, services.graduation
 
     def refresh_card(self, event: Any) -> None:
         self.loops.refresh_card(event.candidate_id)
@@ -181,6 +190,15 @@ class FollowUps:
 
     def announce(self, event: LoopDecided) -> None:
         self.debrief.announce_decision(event.candidate_id, event.actor)
+
+    def tell_trainee(self, event: TraineeAdded) -> None:
+        self.training.tell_trainee(event)
+
+    def compare_practice(self, event: LoopDecided) -> None:
+        self.graduation.send_comparisons(event.candidate_id)
+
+    def offer_graduation(self, event: LoopDecided) -> None:
+        self.graduation.offer_graduation(event.candidate_id)
 
     def show_failure(self, event: ReminderFailed) -> None:
         self.loops.reminder_failed(event.candidate_id, event.user, event.code)

@@ -15,12 +15,14 @@ from bot.config import Settings
 from bot.errors import SlackError
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.graduation import GraduationService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
 from bot.services.pools import PoolService
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
 from bot.services.suggestions import SuggestionService
+from bot.services.training import TrainingService
 from bot.services.votes import VoteService
 from bot.slack_gateway import SlackGateway
 from db.session import Database
@@ -46,6 +48,8 @@ class Services:
     pools: PoolService
     suggestions: SuggestionService
     load: LoadService
+    training: TrainingService
+    graduation: GraduationService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)

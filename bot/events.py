@@ -81,6 +81,16 @@ class WorkingHoursChanged:
 
 
 @dataclass(frozen=True)
+class TraineeAdded:
+    """A shadow or reverse shadow joined an interview (or changed mode)."""
+
+    candidate_id: int
+    interview_id: int
+    trainee: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class LoopDecided:
     candidate_id: int
     actor: str

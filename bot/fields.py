@@ -49,6 +49,9 @@ class Field(enum.StrEnum):
     POOL_STAGE = "pool_stage"
     POOL_PEOPLE = "pool_people"
     POOL_ROLE = "pool_role"
+    # A trainee on an interview
+    TRAINEE = "trainee"
+    TRAINEE_MODE = "trainee_mode"
     # No modal field: what a refused button or command was about
     INTERVIEW = "interview"
     SUMMARY = "summary"

@@ -31,6 +31,7 @@ from db.vocabulary import (
     ReminderKind,
     ReminderStatus,
     TeamRole,
+    TraineeMode,
 )
 
 
@@ -318,6 +319,37 @@ class PoolMember(Base):
     role: Mapped[PoolRole] = mapped_column(_enum(PoolRole, "pool_role"))
     added_by: Mapped[str] = mapped_column(String(32))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InterviewTrainee(Base):
+    """A shadow or reverse shadow on an interview: never on its panel, never counted."""
+
+    __tablename__ = "interview_trainees"
+    __table_args__ = (UniqueConstraint("interview_id", "user_id", name="uq_interview_trainee"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[TraineeMode] = mapped_column(_enum(TraineeMode, "trainee_mode"))
+    added_by: Mapped[str] = mapped_column(String(20))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    interview: Mapped[Interview] = relationship()
+    practice: Mapped[PracticeScorecard | None] = relationship(cascade="all, delete-orphan", uselist=False)
+
+
+class PracticeScorecard(Base):
+    """A trainee's scorecard: the stage's form, kept apart from `scorecards` so nothing counts it."""
+
+    __tablename__ = "practice_scorecards"
+    __table_args__ = (UniqueConstraint("trainee_id", name="uq_practice_scorecard"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("interview_trainees.id", ondelete="CASCADE"))
+    pack: Mapped[str] = mapped_column(String(40))
+    pack_version: Mapped[int]
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)  # ratings, evidence, flags, recommendation, notes
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Debrief(Base):

@@ -66,3 +66,10 @@ class PoolRole(enum.StrEnum):
     TRAINED = "trained"
     SHADOWING = "shadowing"
     REVERSE_SHADOWING = "reverse_shadowing"
+
+
+class TraineeMode(enum.StrEnum):
+    """How a trainee takes part in an interview; either way their scorecard is practice only."""
+
+    SHADOW = "shadow"  # watches a trained interviewer lead
+    REVERSE_SHADOW = "reverse_shadow"  # leads, while the trained interviewer observes and writes the real scorecard

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.container import Services
-from handlers import commands, debrief, errors, home, loops, pools, scorecards, votes, workspace
+from handlers import commands, debrief, errors, home, loops, pools, scorecards, training, votes, workspace
 
 
 def register(app: App, services: Services) -> None:
@@ -16,5 +16,6 @@ def register(app: App, services: Services) -> None:
     scorecards.register(app, services)
     debrief.register(app, services)
     votes.register(app, services)
+    training.register(app, services)
     home.register(app, services)
     pools.register(app, services)

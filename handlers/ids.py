@@ -34,6 +34,8 @@ class Callback(enum.StrEnum):
     SEALED_VOTE = "hirebot.sealed_vote"
     MY_HOURS = "hirebot.my_hours"
     POOL = "hirebot.pool"
+    ADD_TRAINEE = "hirebot.add_trainee"
+    PRACTICE_SCORECARD = "hirebot.practice_scorecard"
 
 
 class Action(enum.StrEnum):
@@ -51,6 +53,8 @@ class Action(enum.StrEnum):
     CAST_VOTE = "hirebot.cast_vote"
     MY_HOURS = "hirebot.my_hours"
     POOL_MEMBER = "hirebot.pool_member"
+    OPEN_PRACTICE = "hirebot.open_practice"
+    MARK_TRAINED = "hirebot.mark_trained"
 
 
 # A modal's block ids are the field names the services key their InvalidInput by.

@@ -18,6 +18,7 @@ from handlers.errors import submit
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
 from handlers.table import action, click, later, register_table, view
+from handlers.training import open_trainee_modal
 
 
 def _new_loop(state: ViewState) -> NewLoop:
@@ -109,6 +110,8 @@ def _interview_menu(services: Services, click: BlockAction) -> None:
         card, pack, line = services.loops.interview_context(interview_id, click.user_id)
         view = views.interview_modal(pack, card, services.settings.timezone, interview=line)
         services.slack.open_view(click.trigger_id, view)
+    elif verb == "trainee":
+        open_trainee_modal(services, click, interview_id)
     elif verb == "cancel":
         services.loops.cancel_interview(interview_id, click.user_id)
         services.tell(click.user_id, "Interview cancelled; its reminders are cancelled too.", click.channel_id)

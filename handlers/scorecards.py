@@ -17,6 +17,7 @@ from bot.services.scorecard_form import ScorecardForm
 from bot.services.scorecards import EvidenceNudge
 from handlers.builders import scorecards as views
 from handlers.builders.common import modal, section, when
+from handlers.builders.training import practice_modal
 from handlers.errors import after_ack
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
@@ -86,6 +87,11 @@ def _redraw_for_flags(services: Services, click: BlockAction) -> None:
         return
     state = ViewState(view.get("state", {}).get("values", {}))
     form = scorecard_form(state)
+    if view.get("callback_id") == Callback.PRACTICE_SCORECARD:
+        practice = services.training.practice_context(int(interview_id), click.user_id)
+        redrawn = practice_modal(replace(practice, prefill=form), flags_shown=form.flags)
+        services.slack.update_view(view["id"], redrawn, hash=view.get("hash"))
+        return
     # A modal that came back with nudges keeps them, and the Keep my wording tick, through this redraw.
     nudged = any(b.get("block_id") == Block.KEEP_WORDING for b in view.get("blocks", []))
     kept = views.KEEP_WORDING in state.selected_many(Block.KEEP_WORDING)

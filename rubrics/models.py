@@ -182,6 +182,19 @@ class DecisionRule(_Strict):
         return self
 
 
+class Training(_Strict):
+    """How many practice interviews make a trainee ready for a stage: then recruiters are offered *Mark trained*."""
+
+    shadows: int = Field(ge=0, le=20, strict=True)  # watching a trained interviewer lead
+    reverse_shadows: int = Field(ge=0, le=20, strict=True)  # leading while a trained interviewer observes
+
+    @model_validator(mode="after")
+    def _some_practice(self) -> Training:
+        if self.shadows + self.reverse_shadows == 0:
+            raise ValueError("asks for no practice at all: set shadows or reverse_shadows above 0 (or remove training)")
+        return self
+
+
 class RubricPack(_Strict):
     """A role's interview loop: stages, what each stage assesses, and what to watch for."""
 
@@ -203,6 +216,7 @@ class RubricPack(_Strict):
     min_evidence_words: int = Field(default=6, ge=1, le=40)
     vague_phrases: list[VaguePhrase] = Field(default_factory=list, max_length=60)
     reliability: Reliability = Field(default_factory=Reliability)
+    training: Training | None = None  # None: trainees are never offered graduation
 
     @field_validator("recommendation_scale")
     @classmethod

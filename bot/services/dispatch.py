@@ -192,7 +192,7 @@ class ReminderDispatcher:
             stats.finish(row, ReminderStatus.EXPIRED, "interview already over")
             return []
         try:
-            kit = notices.prep_kit(row.id, interview, self.rubrics.get(interview.candidate.pack))
+            kit = notices.prep_kit(row.id, interview, self.rubrics.get(interview.candidate.pack), row.target_user_id)
         except KeyError:  # the stage left the rubric YAML after the interview was planned
             stats.finish(row, ReminderStatus.FAILED, "stage no longer in the rubric")
             return []

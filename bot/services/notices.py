@@ -11,14 +11,16 @@ from db.models import Interview
 from rubrics.models import RubricPack
 
 
-def prep_kit(reminder_id: int, interview: Interview, pack: RubricPack) -> PrepKit:
+def prep_kit(reminder_id: int, interview: Interview, pack: RubricPack, target: str | None = None) -> PrepKit:
+    """The interviewer's kit; for any other `target`, a trainee's copy (no channel: they are not in it)."""
     candidate = interview.candidate
+    practice = target is not None and target != interview.interviewer_id
     stage = pack.stage(interview.stage_key)
     return PrepKit(
         reminder_id=reminder_id,
         interview_id=interview.id,
         candidate_name=candidate.name,
-        channel_id=candidate.channel_id,
+        channel_id=None if practice else candidate.channel_id,
         resume_url=candidate.resume_url,
         stage_name=stage.name,
         starts_at=interview.starts_at,
@@ -26,6 +28,7 @@ def prep_kit(reminder_id: int, interview: Interview, pack: RubricPack) -> PrepKi
         competencies=[(c.name, c.description) for c in pack.stage_competencies(stage.key)],
         focus_questions=list(stage.focus_questions),
         red_flags=[f.label for f in pack.stage_red_flags(stage.key)],
+        practice=practice,
     )
 
 

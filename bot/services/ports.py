@@ -127,6 +127,7 @@ class PrepKit:
     competencies: list[tuple[str, str]]  # (name, description)
     focus_questions: list[str]
     red_flags: list[str]
+    practice: bool = False  # for a shadow or reverse shadow: their scorecard is practice, opened from the kit
 
 
 @dataclass(frozen=True)

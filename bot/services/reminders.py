@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from bot.services.invites import hiring_team
 from bot.services.people import PeopleHours
 from bot.services.workhours import WorkingHours
-from db.models import Candidate, Interview, InterviewStatus, Reminder, ReminderKind, ReminderStatus
+from db.models import (
+    Candidate,
+    Interview,
+    InterviewStatus,
+    InterviewTrainee,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+)
 
 PREP_KIT_BEFORE = timedelta(minutes=30)
 FIRST_CHASER_AFTER = timedelta(hours=1)
@@ -78,6 +86,11 @@ class ReminderPlanner:
                 interview.candidate.recruiter_id,
             ),
         ]
+        trainees = session.scalars(
+            select(InterviewTrainee.user_id).where(InterviewTrainee.interview_id == interview.id)
+        )
+        # Trainees get the same prep kit, and nothing else: their scorecard is practice, never chased.
+        rows += [(ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before, user) for user in trainees]
         for kind, due, target in rows:
             session.add(
                 Reminder(
@@ -88,6 +101,19 @@ class ReminderPlanner:
                     due_at=due,
                 )
             )
+
+    def plan_trainee_kit(self, session: Session, interview: Interview, user: str) -> None:
+        """A trainee added to a planned interview: their prep kit, due when the interviewer's is."""
+        due = interview.starts_at - self.prep_kit_before
+        session.add(
+            Reminder(
+                kind=ReminderKind.PREP_KIT,
+                candidate_id=interview.candidate_id,
+                interview_id=interview.id,
+                target_user_id=user,
+                due_at=due,
+            )
+        )
 
     def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))

@@ -270,6 +270,7 @@ def loop_status(card: LoopCard, now: datetime) -> Message:
                 "action_id": Action.INTERVIEW_MENU,
                 "options": [
                     option("Reschedule", f"reschedule:{line.id}"),
+                    option("Add a shadow or reverse shadow", f"trainee:{line.id}"),
                     option("Cancel interview", f"cancel:{line.id}"),
                 ],
             }

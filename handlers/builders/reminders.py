@@ -37,7 +37,16 @@ def prep_kit(kit: PrepKit) -> Message:
     ]
     if kit.red_flags:
         blocks.append(section("*Red flags to watch for*\n" + "\n".join(f"🚩 {escape(f)}" for f in kit.red_flags)))
-    blocks.append(context("Your scorecard opens here when the interview ends. Rate only what you saw evidence of."))
+    if kit.practice:
+        blocks.append(
+            section(
+                "🎓 *You are training on this interview.* Your scorecard is practice: it is not counted and "
+                "nobody on the panel sees it. After the decision you'll see your ratings beside the panel's.",
+                accessory=button("Practice scorecard", Action.OPEN_PRACTICE, str(kit.interview_id)),
+            )
+        )
+    else:
+        blocks.append(context("Your scorecard opens here when the interview ends. Rate only what you saw evidence of."))
     text = f"Prep kit: {escape(kit.stage_name)} with {escape(kit.candidate_name)}"
     return Message(text=text, blocks=blocks)
 

@@ -235,7 +235,11 @@ def test_reschedule_and_cancel_from_the_status_view_move_and_cancel_reminders(hi
 
     status = ack_json(hirebot.slack.command(hirebot.users["rita"], "status", channel=candidate.channel_id))
     menu = next(b["accessory"] for b in status["blocks"] if b.get("accessory", {}).get("type") == "overflow")
-    assert {o["value"] for o in menu["options"]} == {f"reschedule:{interview.id}", f"cancel:{interview.id}"}
+    assert {o["value"] for o in menu["options"]} == {
+        f"reschedule:{interview.id}",
+        f"trainee:{interview.id}",
+        f"cancel:{interview.id}",
+    }
 
     hirebot.slack.click(
         hirebot.users["rita"],

@@ -81,6 +81,8 @@ def test_the_models_define_the_expected_tables() -> None:
         "sealed_votes",
         "people",
         "pool_members",
+        "interview_trainees",
+        "practice_scorecards",
         "audit_events",
     }
 

@@ -1,0 +1,221 @@
+"""Training interviewers: trainees on interviews, practice scorecards kept apart, the comparison
+after the decision, and graduation counted from decided loops."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.errors import HirebotError, InvalidInput, PermissionDenied, SlackTargetGone
+from bot.fields import Field
+from bot.services import pools
+from bot.services.loops import NewLoop
+from bot.services.practice import Agreement, agreement, panel_medians
+from db.models import Interview, InterviewTrainee, PracticeScorecard, Reminder, ReminderKind, ReminderStatus
+from db.vocabulary import PoolRole, TraineeMode
+from tests.support.domain import form_for, new_loop, plan, submit
+from tests.support.fakes import MANAGER, OMAR, PRIYA, RECRUITER, FakeWorld
+
+TRAINEE = "U0TRAINEE1"
+CODING = ("ml-engineer", "coding_round")
+
+
+# Counting and agreement, as plain functions.
+
+
+def test_agreement_counts_ratings_within_one_point_of_the_panel_median_and_the_mean_difference() -> None:
+    medians = panel_medians([{"a": 3, "b": 2, "c": 4}, {"a": 4, "b": 2}, {"a": 2, "b": 3}])
+    assert medians == {"a": 3.0, "b": 2.0, "c": 4.0}
+    result = agreement({"a": 4, "b": 4, "c": None, "d": 1}, medians)  # c unrated, d not rated by the panel
+    assert (result.compared, result.within_one) == (2, 1)
+    assert result.share == 0.5 and result.mean_difference == pytest.approx(1.5)
+
+
+def test_agreement_adds_up_over_interviews_and_is_empty_with_nothing_to_compare() -> None:
+    total = agreement({"a": 2}, {"a": 3.5}) + agreement({"a": 4, "b": 1}, {"a": 4.0, "b": 3.0})
+    assert (total.compared, total.within_one) == (3, 1)
+    assert total.mean_difference == pytest.approx((-1.5 + 0 - 2) / 3)
+    assert Agreement().share is None and Agreement().mean_difference is None
+    # An even panel's median sits between its two middle ratings.
+    assert panel_medians([{"a": 2}, {"a": 3}]) == {"a": 2.5}
+
+
+# The service.
+
+
+def interview_on(world: FakeWorld, stage: str = "coding_round", who: str = PRIYA, when: str = "2030-03-06 14:00"):
+    candidate_id = new_loop(world)
+    interview_id = world.services.loops.add_interview(candidate_id, plan(stage, who, when), RECRUITER)
+    return candidate_id, interview_id
+
+
+def decide(world: FakeWorld, candidate_id: int) -> None:
+    world.services.debrief.decide(candidate_id, RECRUITER, "hire", "Strong.", override="Training test.")
+
+
+def test_a_recruiter_adds_a_shadow_who_gets_the_prep_kit_and_nothing_that_chases(world: FakeWorld) -> None:
+    _, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    with world.db.transaction() as session:
+        rows = session.scalars(select(Reminder).where(Reminder.target_user_id == TRAINEE)).all()
+        assert [(r.kind, r.status) for r in rows] == [(ReminderKind.PREP_KIT, ReminderStatus.PENDING)]
+    slot = world.services.training.slot(interview_id, MANAGER)
+    assert slot.trainees == [(TRAINEE, TraineeMode.SHADOW)]
+    # Again with the other mode: the same trainee, now leading.
+    world.services.training.add_trainee(interview_id, MANAGER, TRAINEE, "reverse_shadow")
+    assert world.services.training.slot(interview_id, RECRUITER).trainees == [(TRAINEE, TraineeMode.REVERSE_SHADOW)]
+
+
+def test_a_reschedule_keeps_the_trainees_prep_kit(world: FakeWorld) -> None:
+    _, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.loops.reschedule(interview_id, plan(when="2030-03-07 10:00"), RECRUITER)
+    with world.db.transaction() as session:
+        kits = session.scalars(
+            select(Reminder).where(Reminder.target_user_id == TRAINEE, Reminder.status == ReminderStatus.PENDING)
+        ).all()
+        interview = session.get_one(Interview, interview_id)
+        assert [k.due_at for k in kits] == [interview.starts_at - world.services.reminders.prep_kit_before]
+
+
+def test_who_may_add_a_trainee_and_who_may_be_one(world: FakeWorld) -> None:
+    _, interview_id = interview_on(world)
+    training = world.services.training
+    with pytest.raises(PermissionDenied):
+        training.add_trainee(interview_id, OMAR, TRAINEE, "shadow")  # on the team, but doesn't run the loop
+    for panel in (PRIYA, OMAR, MANAGER):  # the interviewer, a team member, the hiring manager
+        with pytest.raises(InvalidInput) as caught:
+            training.add_trainee(interview_id, RECRUITER, panel, "shadow")
+        assert "blind" in caught.value.errors[Field.TRAINEE]
+    with pytest.raises(InvalidInput) as caught:
+        training.add_trainee(interview_id, RECRUITER, "", "lurking")
+    assert set(caught.value.errors) == {Field.TRAINEE, Field.TRAINEE_MODE}
+
+
+def test_only_the_trainee_fills_the_practice_scorecard_and_never_after_the_decision(world: FakeWorld) -> None:
+    candidate_id, interview_id = interview_on(world)
+    training = world.services.training
+    training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    with pytest.raises(PermissionDenied):
+        training.practice_context(interview_id, OMAR)
+    with pytest.raises(InvalidInput):
+        training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round", recommendation=None))
+    saved = training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round", rating=2))
+    assert not saved.submitted and training.practice_context(interview_id, TRAINEE).prefill is not None
+    decide(world, candidate_id)
+    with pytest.raises(PermissionDenied):
+        training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round"))
+
+
+def test_the_comparison_exists_only_once_the_loop_is_decided(world: FakeWorld) -> None:
+    candidate_id, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round", rating=1))
+    submit(world, interview_id, PRIYA, rating=3)
+    graduation = world.services.graduation
+    assert graduation.comparisons(candidate_id) == []
+    graduation.send_comparisons(candidate_id)
+    assert TRAINEE not in [c["channel"] for c in world.slack.called("post_message")]
+    decide(world, candidate_id)
+    [comparison] = graduation.comparisons(candidate_id)
+    assert comparison.trainee_id == TRAINEE and comparison.interviewer_id == PRIYA
+    assert {(line.practice, line.interviewer, line.panel_median) for line in comparison.lines} == {(1, 3, 3.0)}
+    assert (comparison.agreement.within_one, comparison.agreement.mean_difference) == (0, -2.0)
+
+
+def another_loop(world: FakeWorld, name: str) -> int:
+    """A second (third…) loop: each needs its own modal submission id."""
+    form = NewLoop(
+        candidate_name=name,
+        pack="ml-engineer",
+        profile="balanced",
+        recruiter_id=RECRUITER,
+        hiring_manager_id=MANAGER,
+        team=[PRIYA],
+        resume_url=None,
+    )
+    candidate_id = world.services.loops.begin_loop(form, RECRUITER, f"V0{name[-2:]}")
+    assert candidate_id is not None and world.services.loops.open_loop(candidate_id) is not None
+    return candidate_id
+
+
+def practice_loop(world: FakeWorld, mode: str, rating: int, day: int) -> int:
+    """One decided coding round with the trainee in `mode`; the panel rates 3 throughout."""
+    candidate_id = another_loop(world, f"Candidate {day}")
+    interview_id = world.services.loops.add_interview(candidate_id, plan(when=f"2030-03-{day:02d} 10:00"), RECRUITER)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, mode)
+    world.services.training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round", rating=rating))
+    submit(world, interview_id, PRIYA, rating=3)
+    return candidate_id
+
+
+def test_graduation_is_offered_at_two_shadows_and_one_reverse_shadow(world: FakeWorld) -> None:
+    graduation = world.services.graduation
+    first = practice_loop(world, "shadow", 3, 11)
+    second = practice_loop(world, "shadow", 4, 12)
+    undecided = practice_loop(world, "reverse_shadow", 3, 13)
+    for candidate_id in (first, second):
+        decide(world, candidate_id)
+        assert graduation.offers(candidate_id) == []  # an undecided loop does not count
+    with world.db.transaction() as session:
+        progress = graduation.progress(session, *CODING, TRAINEE)
+    assert (progress.shadows, progress.reverse_shadows, progress.ready) == (2, 0, False)
+    decide(world, undecided)
+    [offer] = graduation.offers(undecided)
+    assert (offer.shadows, offer.reverse_shadows, offer.trained) == (2, 1, False)
+    # Six coding-round competency ratings: 3, 4, 3 against a panel median of 3 each time.
+    assert offer.agreement.share == 1.0
+    assert offer.agreement.mean_difference == pytest.approx(2 / 6)
+    graduation.offer_graduation(undecided)
+    assert [c["channel"] for c in world.slack.called("post_message")][-1:] == [RECRUITER]
+
+
+def test_mark_trained_is_for_recruiters_and_flips_the_pool_role(world: FakeWorld) -> None:
+    graduation = world.services.graduation
+    value = f"{CODING[0]}|{CODING[1]}|{TRAINEE}"
+    with pytest.raises(PermissionDenied) as caught:
+        graduation.mark_trained(MANAGER, value)
+    assert "Only recruiters" in caught.value.user_message
+    with pytest.raises(InvalidInput):
+        graduation.mark_trained(RECRUITER, "ml-engineer|no_such_stage|U0TRAINEE1")
+    progress = graduation.mark_trained(RECRUITER, value)
+    assert progress.trained
+    with world.db.transaction() as session:
+        member = pools.member(session, *CODING, TRAINEE)
+    assert member is not None and member.role is PoolRole.TRAINED
+
+
+def test_a_refused_comparison_dm_does_not_stop_the_others_and_is_reported(world: FakeWorld) -> None:
+    candidate_id, interview_id = interview_on(world)
+    for trainee in (TRAINEE, "U0TRAINEE2"):
+        world.services.training.add_trainee(interview_id, RECRUITER, trainee, "shadow")
+        world.services.training.submit_practice(interview_id, trainee, form_for(world, "coding_round"))
+    decide(world, candidate_id)
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "user_not_found"), times=1)
+    with pytest.raises(HirebotError) as caught:
+        world.services.graduation.send_comparisons(candidate_id)
+    assert "user_not_found" in caught.value.user_message
+    assert [c["channel"] for c in world.slack.called("post_message")][-1] == "U0TRAINEE2"
+
+
+def test_purging_a_loop_removes_its_trainees_and_practice_scorecards(world: FakeWorld) -> None:
+    candidate_id, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round"))
+    decide(world, candidate_id)
+    world.services.debrief.purge(candidate_id)
+    with world.db.transaction() as session:
+        assert session.scalars(select(PracticeScorecard)).all() == []
+        assert session.scalars(select(InterviewTrainee)).all() == []
+
+
+def test_a_refused_mark_trained_offer_is_reported_not_lost_silently(world: FakeWorld) -> None:
+    practice_loop(world, "shadow", 3, 11)
+    practice_loop(world, "shadow", 3, 12)
+    last = practice_loop(world, "reverse_shadow", 3, 13)
+    for candidate_id in range(1, last + 1):
+        decide(world, candidate_id)
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "account_inactive"))
+    with pytest.raises(HirebotError) as caught:
+        world.services.graduation.offer_graduation(last)
+    assert "1 Mark trained offer DM(s) could not be sent: Slack said account_inactive." == caught.value.user_message
