@@ -57,8 +57,9 @@ bench: bench-ack bench-load bench-reminders bench-debrief bench-import
 bench-ack: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python benchmarks/ack.py
 
+# The database comes from HIREBOT_DATABASE_URL (emptied and migrated), else SQLite, with a warning.
 bench-load: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
-	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 bench-reminders: $(BIN)/.installed
 	$(BIN)/python benchmarks/reminders.py
