@@ -27,6 +27,7 @@ from bot.events import (
     Subscriptions,
     SummaryDue,
     WorkingHoursChanged,
+    coalesce,
 )
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
@@ -147,20 +148,28 @@ class FollowUps:
     def __init__(self, services: Services):
         self.loops, self.debrief, self.dispatcher = services.loops, services.debrief, services.dispatcher
 
+    # The refreshes read the card, pre-read or Home as it stands when they run, and the outbox
+    # sweeps send every due row of their kind: a waiting twin does the same work (bot/events.py).
+
+    @coalesce(by=lambda event: event.candidate_id)
     def refresh_card(self, event: Any) -> None:
         self.loops.refresh_card(event.candidate_id)
 
+    @coalesce(by=lambda event: event.candidate_id)
     def refresh_preread(self, event: ScorecardSubmitted) -> None:
         self.debrief.refresh_if_posted(event.candidate_id)
 
+    @coalesce(by=lambda event: event.created)
     def post_receipt(self, event: ScorecardSubmitted) -> None:
         if event.created:  # its row is already in the outbox; post it now rather than at the next sweep
             self.dispatcher.post_receipts()
 
+    @coalesce(by=lambda event: None)
     def send_invites(self, event: Any) -> None:
         # The plan change wrote its calendar invites to the outbox; they go out now, not at the next sweep.
         self.dispatcher.post_invites()
 
+    @coalesce(by=lambda event: (getattr(event, "previous_interviewer_id", None), event.interviewer_id))
     def refresh_homes(self, event: Any) -> None:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
         self.loops.refresh_homes(*(p for p in people if p))
