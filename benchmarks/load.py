@@ -194,7 +194,7 @@ def run_phase(
 ) -> Phase:
     port = free_port()
     log = workdir / f"{name}.log"
-    process = start_gunicorn(log, port, server_env(url, emulator, seeded), wsgi)
+    process = start_gunicorn(log, port, server_env(url, emulator.api_url, seeded), wsgi)
     try:
         wait_healthy(port, process)
         pack = RubricRegistry.from_directory().get(PACK)

@@ -215,13 +215,13 @@ def bot_budget(emulator: SlackEmulator, token: str = BOT_TOKEN) -> int | None:
         return None
 
 
-def server_env(url: str, emulator: SlackEmulator, seeded: Seeded, token: str = BOT_TOKEN) -> dict[str, str]:
-    """The environment the Procfile's processes get: the emulator's Web API, this database."""
+def server_env(url: str, api_url: str, seeded: Seeded, token: str = BOT_TOKEN) -> dict[str, str]:
+    """The environment the Procfile's processes get: this Web API (the emulator's), this database."""
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
+        "SLACK_API_URL": api_url,
         "DATABASE_URL": url,
         "HIREBOT_RECRUITERS": seeded.people["rita"],
         "HIREBOT_TIMEZONE": "Europe/London",

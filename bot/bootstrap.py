@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bot import metrics
 from bot.background import Background, Notify, ThreadBackground
 from bot.clock import Clock, utc_now
 from bot.config import Settings
@@ -55,7 +56,7 @@ def build_services(
     db: Database | None = None,
     rubrics: RubricRegistry | None = None,
     clock: Clock = utc_now,
-    background: Callable[[Notify], Background] = ThreadBackground,
+    background: Callable[[Notify], Background] | None = None,
     renderer: Renderer | None = None,
 ) -> Services:
     slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
@@ -67,7 +68,7 @@ def build_services(
     people = PeopleHours(hours)
     reminders = _planner(settings, hours, people)
     render = renderer or BlockKitRenderer()
-    runner = background(partial(tell, slack))
+    runner = (background or _metered_background)(partial(tell, slack))
     bus = EventBus(runner)
     loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people))
     debrief = DebriefService(db, slack, rubrics, render, clock, reminders, offer_archive=settings.offer_archive)
@@ -104,6 +105,10 @@ def build_services(
     bus.table = subscriptions(services)
     db.publish = bus.publish
     return services
+
+
+def _metered_background(notify: Notify) -> Background:
+    return ThreadBackground(notify, on_depth=metrics.record_background_depth)
 
 
 def _planner(settings: Settings, hours: WorkingHours, people: PeopleHours) -> ReminderPlanner:
