@@ -123,7 +123,7 @@ def start_profiles(pids: list[int], seconds: float, workdir: Path) -> list[tuple
     for pid in pids:
         out = workdir / f"profile-{pid}.txt"
         argv = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200"]
-        argv += ["--format", "raw", "--nonblocking", "--output", str(out)]
+        argv += ["--format", "raw", "--nonblocking", "--full-filenames", "--output", str(out)]
         started.append((subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out))
     return started
 
@@ -156,6 +156,7 @@ def summarise_profile(files: list[Path], top: int = 15) -> list[str]:
     own_self: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    waiting: Counter[str] = Counter()  # in the database driver, by the innermost hirebot function
     total = 0
     for path in files:
         if not path.exists():
@@ -172,8 +173,11 @@ def summarise_profile(files: list[Path], top: int = 15) -> list[str]:
             func, file = frames[-1]
             own_self[f"{func} ({file})"] += count
             areas[area(file)] += count
-            for name in {f"{fn} ({fl})" for fn, fl in frames if fl.startswith(OWN)}:
+            own = [f"{fn} ({fl})" for fn, fl in frames if fl.startswith(OWN)]
+            for name in set(own):
                 inclusive[name] += count
+            if file.startswith("psycopg") and own:
+                waiting[own[-1]] += count
     if not total:
         return ["(no samples)"]
     pct = lambda n: f"{100 * n / total:5.1f}%"  # noqa: E731
@@ -181,6 +185,8 @@ def summarise_profile(files: list[Path], top: int = 15) -> list[str]:
     lines += [f"  {pct(n)}  {name}" for name, n in areas.most_common(top)]
     lines += ["", "functions with most samples of their own:"]
     lines += [f"  {pct(n)}  {name}" for name, n in own_self.most_common(top)]
+    lines += ["", "time in the database driver (psycopg), by the hirebot function nearest to it:"]
+    lines += [f"  {pct(n)}  {name}" for name, n in waiting.most_common(top)]
     lines += ["", "hirebot's functions, including what they call:"]
     lines += [f"  {pct(n)}  {name}" for name, n in inclusive.most_common(top + 10)]
     return lines
