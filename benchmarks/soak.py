@@ -21,8 +21,8 @@ due), and the background queue's depth (hirebot_background_jobs_waiting on /metr
 web workers' sum and the worker's own). Then the verdicts, judged after the warm-up:
 
   - memory growth under 10 MB per process;
-  - flat connection and thread counts: no new high after the warm-up (2 of slack for
-    connections, which the pools open on demand);
+  - flat connection and thread counts: no new high after the warm-up, beyond 2 (the pools
+    open connections and threads on demand);
   - the oldest due row never older than 60 s.
 
 The database: --database-url, else $HIREBOT_DATABASE_URL, else SQLite (with a warning). It is
@@ -73,7 +73,10 @@ from tests.support.emulator import start_emulator  # noqa: E402
 from tests.support.outbox_rows import add_due, add_loop  # noqa: E402
 from tests.support.procfile import procfile  # noqa: E402
 
-GOALS = {"growth_mb": 10.0, "oldest_due_s": 60.0, "connection_slack": 2}
+# Pools fill on demand (gunicorn's gthread workers start threads as requests overlap; the
+# engine opens connections as threads need them): a count may rise by this much after the
+# warm-up without being a leak.
+GOALS = {"growth_mb": 10.0, "oldest_due_s": 60.0, "slack": 2}
 OWN_APP = "hirebot-soak"  # this script's own database connections, left out of the count
 
 
@@ -220,6 +223,7 @@ def verdicts(rows: list[Row], warm_up: float) -> list[str]:
     during = [r for r in rows if r.at <= base.at]
     after = [r for r in rows if r.at >= base.at]
     last = rows[-1]
+    slack = GOALS["slack"]
     lines = []
     for name in base.procs:
         if name not in last.procs:
@@ -235,12 +239,11 @@ def verdicts(rows: list[Row], warm_up: float) -> list[str]:
         high = max(r.procs[name].threads for r in during if name in r.procs)
         later = max(r.procs[name].threads for r in after if name in r.procs)
         lines.append(
-            f"threads {name:<10} highest in warm-up {high}, after {later}   goal: no new high   "
-            f"{'met' if later <= high else 'MISSED'}"
+            f"threads {name:<10} highest in warm-up {high}, after {later}   goal: no new high beyond +{slack}   "
+            f"{'met' if later <= high + slack else 'MISSED'}"
         )
     high = max(r.connections for r in during)
     later = max(r.connections for r in after)
-    slack = GOALS["connection_slack"]
     lines.append(
         f"db connections        highest in warm-up {high}, after {later} (range after: "
         f"{min(r.connections for r in after)}-{later})   goal: no new high beyond +{slack}   "

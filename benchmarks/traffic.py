@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import threading
@@ -59,6 +60,7 @@ INTERVIEWERS = ("priya", "omar", "mei", "lars")
 INTERVIEWS_PER_LOOP = 4
 SLACK_ACK_DEADLINE = 3.0
 KINDS = ("status", "submit", "click")
+STATUS_TEXT = re.compile(r"\d+ of \d+ scorecards? in")
 
 
 @dataclass
@@ -353,7 +355,7 @@ def check(kind: str, status: int, payload: bytes, elapsed: float, bare: bool = F
         body = json.loads(payload) if payload else {}
     except ValueError:
         body = {"text": payload.decode(errors="replace")}
-    if kind == "status" and not (body.get("blocks") and "scorecards in" in body.get("text", "")):
+    if kind == "status" and not (body.get("blocks") and STATUS_TEXT.search(body.get("text", ""))):
         return "status: not a loop status"
     if kind == "click" and body:
         return "click: unexpected body"
