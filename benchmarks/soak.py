@@ -17,8 +17,9 @@ would run out), with:
 Every --interval seconds it samples, and prints as it goes: each process's resident memory
 and threads (/proc), the database connections open (pg_stat_activity on PostgreSQL, open
 file descriptors on the database file on SQLite), the outbox's oldest due row (its age past
-due), and the background queue's depth (hirebot_background_jobs_waiting on /metrics: the
-web workers' sum and the worker's own). Then the verdicts, judged after the warm-up:
+due: the highest of readings every 2 s since the last sample), and the background queue's
+depth (hirebot_background_jobs_waiting on /metrics: the web workers' sum and the worker's
+own). Then the verdicts, judged after the warm-up:
 
   - memory growth under 10 MB per process;
   - flat connection and thread counts: no new high after the warm-up, beyond 2 (the pools
@@ -38,7 +39,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,10 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 from benchmarks.fast_slack import FastSlack, serving  # noqa: E402
 from benchmarks.procs import (  # noqa: E402
@@ -57,15 +54,19 @@ from benchmarks.procs import (  # noqa: E402
     children,
     database_url,
     free_port,
-    open_files,
-    rss_kb,
     start_gunicorn,
     stop,
-    threads,
     wait_healthy,
 )
+from benchmarks.soak_sampling import (  # noqa: E402
+    LatestDue,
+    Proc,
+    background_depth,
+    db_connections,
+    own_engine,
+    sample_process,
+)
 from benchmarks.traffic import PACK, Load, Pacer, parse_mix, quantile, seed, server_env  # noqa: E402
-from bot.services.outbox import backlog  # noqa: E402
 from db.models import Candidate, ReminderKind  # noqa: E402
 from db.session import Database  # noqa: E402
 from rubrics.loader import RubricRegistry  # noqa: E402
@@ -77,57 +78,6 @@ from tests.support.procfile import procfile  # noqa: E402
 # engine opens connections as threads need them): a count may rise by this much after the
 # warm-up without being a leak.
 GOALS = {"growth_mb": 10.0, "oldest_due_s": 60.0, "slack": 2}
-OWN_APP = "hirebot-soak"  # this script's own database connections, left out of the count
-
-
-# Sampling: each reads one thing, so that a test can run it against a live process.
-
-
-@dataclass
-class Proc:
-    rss_kb: int
-    threads: int
-
-
-def sample_process(pid: int) -> Proc:
-    return Proc(rss_kb(pid), threads(pid))
-
-
-def own_engine(url: str) -> Engine:
-    """The script's connections: none held between uses, and named so the count skips them."""
-    if make_url(url).get_backend_name() == "postgresql":
-        return create_engine(url, poolclass=NullPool, connect_args={"application_name": OWN_APP})
-    return create_engine(url, poolclass=NullPool)
-
-
-def db_connections(engine: Engine, pids: list[int]) -> int:
-    """Connections the processes hold: on PostgreSQL every session of this database but the
-    script's own; on SQLite the processes' descriptors open on the database file."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            query = text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND application_name <> :own AND pid <> pg_backend_pid()"
-            )
-            return int(conn.execute(query, {"own": OWN_APP}).scalar() or 0)
-    name = Path(engine.url.database or "").name
-    return sum(open_files(pid, suffix=name) for pid in pids) if name else 0
-
-
-def oldest_due_seconds(db: Database) -> float:
-    return backlog(db, datetime.now(UTC)).oldest_due_seconds
-
-
-def background_depth(metrics_url: str) -> float:
-    """hirebot_background_jobs_waiting from one /metrics page (a gunicorn scrape sums its workers)."""
-    with urllib.request.urlopen(metrics_url, timeout=10) as r:
-        page = r.read().decode()
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(page)
-        for s in family.samples
-        if s.name == "hirebot_background_jobs_waiting"
-    )
 
 
 @dataclass
@@ -152,6 +102,7 @@ class Watched:
     db: Database
     web_metrics: str
     worker_metrics: str
+    due: LatestDue
     rows: list[Row] = field(default_factory=list)
 
     def pids(self) -> dict[str, int]:
@@ -166,7 +117,7 @@ class Watched:
             at,
             {name: sample_process(pid) for name, pid in pids.items()},
             db_connections(self.engine, list(pids.values())),
-            oldest_due_seconds(self.db),
+            self.due.take(),
             background_depth(self.web_metrics),
             background_depth(self.worker_metrics),
         )
@@ -306,12 +257,14 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
                 db,
                 f"http://{HOST}:{port}/metrics",
                 f"http://{HOST}:{worker_port}/metrics",
+                LatestDue(db),
             )
             pack = RubricRegistry.from_directory().get(PACK)
             load = Load(port, seeded, slack, pack, args.mix, Pacer(args.clicks_per_minute), pause=args.pause)  # type: ignore[arg-type]
             seconds = args.minutes * 60
             traffic = threading.Thread(target=load.run, args=(args.clients, seconds + 5), kwargs={"stop": stop_})
             feeder = threading.Thread(target=feed_reminders, args=(db, stop_, args.due_every, args.due_batch))
+            threading.Thread(target=watched.due.watch, args=(stop_,), daemon=True).start()
             traffic.start()
             feeder.start()
             sample_loop(watched, load, slack, seconds, args)

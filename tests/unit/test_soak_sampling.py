@@ -7,19 +7,21 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from benchmarks.procs import free_port
-from benchmarks.soak import (
+from benchmarks.soak import Row, verdicts
+from benchmarks.soak_sampling import (
+    LatestDue,
     Proc,
-    Row,
     background_depth,
     db_connections,
     oldest_due_seconds,
     own_engine,
     sample_process,
-    verdicts,
 )
 from bot import metrics
-from db.models import ReminderKind
+from db.models import Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 from tests.support.outbox_rows import add_due, add_loop
 
@@ -62,6 +64,12 @@ def test_the_oldest_due_row_is_its_age_past_due(database: Database):
         )
         add_due(session, loop, "U0PERSON02", ReminderKind.PREP_KIT, now + timedelta(hours=1), now + timedelta(hours=1))
     assert 89 <= oldest_due_seconds(database) < 150
+    latest = LatestDue(database)
+    latest.read()
+    with database.transaction() as session:
+        session.execute(update(Reminder).values(status=ReminderStatus.SENT))  # a sweep sent them
+    assert 89 <= latest.take() < 150  # the age seen between samples is not lost
+    assert latest.take() == 0
 
 
 def test_the_background_depth_is_read_from_a_metrics_page():
