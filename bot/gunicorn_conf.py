@@ -12,8 +12,9 @@ its warnings printed bare.
 
 Metrics: each worker counts for itself, so prometheus_client's multiprocess mode keeps the
 counts in files under PROMETHEUS_MULTIPROC_DIR and any worker's /metrics adds them all up.
-The variable must be set before a worker imports prometheus_client, so it is set here, in
-the master, to a fresh directory when the operator has not chosen one. A chosen directory is
+The variable must be set before prometheus_client is imported (it picks its value class
+then, and the workers fork with the master's modules), so it is set here, in the master,
+before any of hirebot's imports, to a fresh directory when the operator has not chosen one. A chosen directory is
 emptied at start: counts left from an earlier run would be added to this one's.
 """
 
@@ -26,16 +27,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, load_log_settings, load_settings
-from bot.logs import logging_config
-from bot.startup import preflight
-
-_logs = load_log_settings()
-logconfig_dict = logging_config(_logs.log_level, _logs.log_format)
-
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hirebot-metrics-")
+
+# bot.startup imports bot.metrics, hence prometheus_client: only after the line above.
+from bot.config import ConfigError, load_log_settings, load_settings  # noqa: E402
+from bot.logs import logging_config  # noqa: E402
+from bot.startup import preflight  # noqa: E402
+
+_logs = load_log_settings()
+logconfig_dict = logging_config(_logs.log_level, _logs.log_format)
 
 
 def on_starting(server: Any) -> None:

@@ -22,6 +22,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -67,6 +68,13 @@ SLACK_ERRORS = Counter(
     ["method", "code"],
 )
 
+# Each process sets its own; a scrape of any gunicorn worker adds up the live ones.
+BACKGROUND_WAITING = Gauge(
+    "hirebot_background_jobs_waiting",
+    "Jobs queued after an ack (refreshes, receipts) and not started yet, in live processes",
+    multiprocess_mode="livesum",
+)
+
 REMINDER_OUTCOMES = ("sent", "failed", "deferred", "retried", "expired")
 for _outcome in REMINDER_OUTCOMES:
     REMINDERS.labels(_outcome)  # present at 0 from the start, so rate() and alerts see them
@@ -75,6 +83,10 @@ for _outcome in REMINDER_OUTCOMES:
 def record_request(interaction: str, outcome: str, seconds: float) -> None:
     REQUESTS.labels(interaction, outcome).inc()
     ACK_SECONDS.labels(interaction).observe(seconds)
+
+
+def record_background_depth(waiting: int) -> None:
+    BACKGROUND_WAITING.set(waiting)
 
 
 def record_sweep(stats: SweepStats) -> None:

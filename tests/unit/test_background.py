@@ -75,3 +75,25 @@ def test_waiting_covers_the_jobs_a_job_submitted():
     runner.wait()
     assert done.is_set()
     runner.shutdown()
+
+
+def test_depth_counts_the_jobs_waiting_for_a_thread_and_reports_each_change():
+    started, release = threading.Event(), threading.Event()
+    heard: list[int] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(5)
+
+    background = ThreadBackground(workers=1, on_depth=heard.append)
+    background.submit(slow, user=None)
+    assert started.wait(5)
+    background.submit(lambda: None, user=None)
+    background.submit(lambda: None, user=None, key=("card", 1))
+    background.submit(lambda: None, user=None, key=("card", 1))  # a dropped twin does not count
+    assert background.depth == 2
+    release.set()
+    background.wait()
+    background.shutdown()
+    assert background.depth == 0
+    assert heard == [1, 0, 1, 2, 1, 0]

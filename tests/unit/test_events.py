@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import select
 
 from bot.background import QueuedBackground
+from bot.bootstrap import subscriptions
 from bot.errors import SlackTargetGone
 from bot.events import (
     EventBus,
     LoopDecided,
     ScorecardSubmitted,
     SummaryDue,
+    coalesce,
     record,
 )
 from db.models import AuditEvent
-from tests.support.fakes import PRIYA, RECRUITER, memory_database
+from tests.support.fakes import OMAR, PRIYA, RECRUITER, memory_database
 
 
 def _bus_over_memory():
@@ -93,3 +97,49 @@ def test_a_change_committed_inside_a_job_runs_its_follow_ups_in_that_job_in_orde
     assert background.drain() == 1  # one job: the change and what follows it
     assert ran == ["invite", "card"]  # a failing subscriber does not stop the next
     assert told == [RECRUITER]  # and the job's failure is told once, to the person who acted
+
+
+def test_a_coalescing_subscriber_waits_once_per_target_and_others_once_per_event():
+    ran: list[tuple[str, int]] = []
+
+    @coalesce(by=lambda event: event.interviewer_id)
+    def home(event):
+        ran.append(("home", event.candidate_id))
+
+    def card(event):
+        ran.append(("card", event.candidate_id))
+
+    bus = EventBus(QueuedBackground(), {ScorecardSubmitted: [home, card]})
+    bus.publish([ScorecardSubmitted(n, PRIYA, created=True) for n in (1, 2, 3)])
+    bus.publish([ScorecardSubmitted(4, OMAR, created=True)])
+    assert bus.background.drain() == 2 + 4  # type: ignore[attr-defined]
+    assert [c for kind, c in ran if kind == "home"] == [1, 4]  # Priya's twins merged into the first
+    assert [c for kind, c in ran if kind == "card"] == [1, 2, 3, 4]
+    bus.publish([ScorecardSubmitted(5, PRIYA, created=False)])  # the first has run: a new change waits again
+    assert bus.background.drain() == 2  # type: ignore[attr-defined]
+
+
+def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_kind():
+    """The subscription table as wired: a burst of submissions for two loops by one
+    interviewer queues one receipt sweep, one refresh per card and pre-read, one Home."""
+    calls: list[tuple[str, object]] = []
+
+    class Recorder:
+        def __getattr__(self, name):
+            return lambda *args: calls.append((name, args))
+
+    services = SimpleNamespace(
+        loops=Recorder(), debrief=Recorder(), dispatcher=Recorder(), training=Recorder(), graduation=Recorder()
+    )
+    background = QueuedBackground()
+    bus = EventBus(background, subscriptions(services))  # type: ignore[arg-type]
+    bus.publish([ScorecardSubmitted(n % 2, PRIYA, created=True) for n in range(10)])
+    assert background.drain() == 1 + 2 + 2 + 1
+    assert sorted(name for name, _ in calls) == [
+        "post_receipts",
+        "refresh_card",
+        "refresh_card",
+        "refresh_homes",
+        "refresh_if_posted",
+        "refresh_if_posted",
+    ]

@@ -141,3 +141,15 @@ def test_requests_are_named_from_a_fixed_set(body: dict, kind: str) -> None:
 )
 def test_outcomes(kind: str, status: int, body: str, expected: str) -> None:
     assert outcome(kind, BoltResponse(status=status, body=body)) == expected
+
+
+def test_the_background_queue_depth_is_a_gauge_on_the_scrape() -> None:
+    registry = metrics.build_registry()
+    metrics.record_background_depth(3)
+    scraped = {
+        s.name: s.value
+        for family in text_string_to_metric_families(metrics.exposition(registry).decode())
+        for s in family.samples
+    }
+    metrics.record_background_depth(0)
+    assert scraped["hirebot_background_jobs_waiting"] == 3

@@ -11,6 +11,9 @@ import hmac
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -300,3 +303,19 @@ def test_metrics_count_each_slack_request_by_kind_and_outcome(app, settings: Set
     page = request(app, "GET", "/metrics")[1].decode()
     assert 'hirebot_ack_seconds_bucket{interaction="url_verification",le="0.1"}' in page
     assert 'hirebot_outbox_rows{status="pending"} 0.0' in page
+
+
+def test_gunicorn_config_sets_the_metrics_directory_before_prometheus_client_is_imported(tmp_path) -> None:
+    """Imported later, prometheus_client keeps each worker's counts in its own memory and a
+    scrape, which reads the directory, counts no request at all."""
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    probe = (
+        "import bot.gunicorn_conf, shutil, os\n"
+        "from prometheus_client import values\n"
+        "print(values.ValueClass.__name__)\n"
+        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.strip() == "MmapedValue"  # prometheus_client's multiprocess value

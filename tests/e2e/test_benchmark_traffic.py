@@ -1,0 +1,52 @@
+"""The load benchmark's requests (benchmarks/traffic.py) into hirebot and into the bare Bolt app
+(benchmarks/bare_app.py): both must answer them as the benchmark's check expects, or the
+benchmark would measure errors instead of work."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from slack_bolt import BoltRequest
+
+from benchmarks.bare_app import bare_bolt
+from benchmarks.traffic import Seeded, check, click_body, command_body, submit_body
+from tests.support.loops import open_loop
+from tests.support.scorecards import interview_yesterday, open_scorecard
+from tests.support.slack import SIGNING_SECRET, sign
+
+
+def _answer(app, kind: str, body: str, bare: bool = False) -> str | None:
+    started = time.perf_counter()
+    response = app.dispatch(BoltRequest(body=body, headers=sign(body)))
+    return check(kind, response.status, response.body.encode(), time.perf_counter() - started, bare)
+
+
+def test_hirebot_and_the_bare_app_answer_the_load_requests_as_the_benchmark_expects(hirebot, emulator):
+    candidate = open_loop(hirebot)
+    interview = interview_yesterday(hirebot, candidate, "coding_round", "priya")
+    priya = hirebot.users["priya"]
+    modal = open_scorecard(hirebot, interview, "priya")
+    seeded = Seeded(
+        [candidate.channel_id],
+        [(interview.id, priya, "coding_round")],
+        {interview.id: json.dumps(modal)},
+        hirebot.users,
+    )
+    pack = hirebot.services.rubrics.get("ml-engineer")
+    bodies = {
+        "status": command_body(hirebot.users["rita"], candidate.channel_id),
+        "submit": submit_body(seeded, pack, seeded.interviews[0], random.Random(1).choice(("2", "3"))),
+    }
+    bare = bare_bolt(SIGNING_SECRET, "xoxb-unused", emulator.api_url)
+    for kind, body in bodies.items():
+        assert _answer(hirebot.slack.app, kind, body) is None, kind
+        assert _answer(bare, kind, body, bare=True) is None, kind
+    click = click_body(priya, interview.id, emulator.trigger_id())
+    assert _answer(hirebot.slack.app, "click", click) is None
+    assert _answer(bare, "click", click, bare=True) is None
+    # The check is not a rubber stamp: the bare app's empty ack is not a loop status.
+    assert _answer(bare, "status", bodies["status"]) == "status: not a loop status"
+    assert check("submit", 200, b'{"response_action": "errors"}', 0.01) == "submit: errors"
+    assert check("status", 200, b"", 3.5, bare=True) == "ack later than 3 s"
