@@ -28,8 +28,10 @@ from bot.events import (
     SummaryDue,
     WorkingHoursChanged,
 )
+from bot.services.dashboard_data import DashboardService
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.homes import HomeService
 from bot.services.loops import LoopService
 from bot.services.people import PeopleHours, PeopleService
 from bot.services.ports import Renderer
@@ -74,6 +76,8 @@ def build_services(
     # In the posting's own transaction, not after it: the vote requests are outbox rows.
     debrief.posted_listeners.append(votes.plan)
     debrief.export_parts["sealed_votes"] = votes.export
+    dashboards = DashboardService(db, rubrics, clock)
+    homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner)
     services = Services(
         settings=settings,
         db=db,
@@ -99,6 +103,8 @@ def build_services(
         ),
         debrief=debrief,
         votes=votes,
+        dashboards=dashboards,
+        homes=homes,
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish
@@ -126,15 +132,16 @@ def subscriptions(services: Services) -> Subscriptions:
     receipt and an interview's calendar invites are rows there before the event is recorded,
     and the pre-read posted at its time is the outbox's own delivery of SummaryDue."""
     then = FollowUps(services)
+    board = then.refresh_dashboards  # recruiters' Homes: coalesced, so a burst publishes each once
     return {
-        ScorecardSubmitted: [then.post_receipt, then.refresh_card, then.refresh_preread, then.refresh_homes],
-        InterviewPlanned: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites],
-        InterviewRescheduled: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites],
-        InterviewCancelled: [then.refresh_card, then.refresh_homes, then.send_invites],
-        DebriefScheduled: [then.refresh_card, then.send_invites],
-        SetupRetried: [then.refresh_actor_home],
+        ScorecardSubmitted: [then.post_receipt, then.refresh_card, then.refresh_preread, then.refresh_homes, board],
+        InterviewPlanned: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites, board],
+        InterviewRescheduled: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites, board],
+        InterviewCancelled: [then.refresh_card, then.refresh_homes, then.send_invites, board],
+        DebriefScheduled: [then.refresh_card, then.send_invites, board],
+        SetupRetried: [then.refresh_actor_home, board],
         WorkingHoursChanged: [then.refresh_actor_home],
-        LoopDecided: [then.announce, then.refresh_card],
+        LoopDecided: [then.announce, then.refresh_card, board],
         ReminderEscalated: [then.refresh_card],
         ReminderFailed: [then.show_failure],
         SummaryDue: [then.post_preread],
@@ -146,6 +153,7 @@ class FollowUps:
 
     def __init__(self, services: Services):
         self.loops, self.debrief, self.dispatcher = services.loops, services.debrief, services.dispatcher
+        self.homes = services.homes
 
     def refresh_card(self, event: Any) -> None:
         self.loops.refresh_card(event.candidate_id)
@@ -163,10 +171,13 @@ class FollowUps:
 
     def refresh_homes(self, event: Any) -> None:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
-        self.loops.refresh_homes(*(p for p in people if p))
+        self.homes.refresh_homes(*(p for p in people if p))
 
     def refresh_actor_home(self, event: SetupRetried | WorkingHoursChanged) -> None:
-        self.loops.refresh_homes(event.actor)
+        self.homes.refresh_homes(event.actor)
+
+    def refresh_dashboards(self, event: Any) -> None:
+        self.homes.refresh_dashboards()
 
     def invite(self, event: InterviewPlanned | InterviewRescheduled) -> None:
         if getattr(event, "previous_interviewer_id", None) != event.interviewer_id:

@@ -13,8 +13,10 @@ from bot.background import Background
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import SlackError
+from bot.services.dashboard_data import DashboardService
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.homes import HomeService
 from bot.services.loops import LoopService
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
@@ -40,6 +42,8 @@ class Services:
     dispatcher: ReminderDispatcher
     debrief: DebriefService
     votes: VoteService
+    dashboards: DashboardService
+    homes: HomeService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)

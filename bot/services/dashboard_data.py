@@ -9,6 +9,7 @@ ratings for agreement and leniency (one, agreement_data.ratings_in).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.services import dashboard as numbers
-from bot.services.agreement import measure_each
+from bot.services.agreement import Agreement, measure_each
 from bot.services.agreement_data import RATING_SCALE, ratings_in
 from bot.services.dashboard import Dashboard, Decided, Due, Held, LoopFacts, LoopInterview, OwnNumbers
 from bot.services.leniency import estimate, from_panel
@@ -57,7 +58,7 @@ class DashboardService:
             interviewers=numbers.per_interviewer(dues, now),
             stages=numbers.pass_through((r.held for r in held), orders, outcome, now),
             decisions=numbers.decisions(decided, now),
-            agreement=measure_each(ratings, "ordinal", domain=RATING_SCALE),
+            agreement=named(measure_each(ratings, "ordinal", domain=RATING_SCALE), self.rubrics),
             leniency=estimate(from_panel(ratings)) if with_leniency else [],
         )
 
@@ -67,6 +68,20 @@ class DashboardService:
         with self.db.transaction() as session:
             dues = dues_in_window(session, now, interviewer_id=user_id)
         return OwnNumbers(numbers.WINDOW.days, numbers.timeliness(dues, now, user_id))
+
+
+def named(results: list[Agreement], rubrics: RubricRegistry) -> list[Agreement]:
+    """Competencies by their names in the pack (`pack/key` where the pack or key is gone), in the pack's
+    order; the pack is named too when more than one is installed."""
+    several = len(rubrics.all()) > 1
+    order: dict[str, tuple[int, str]] = {}
+    for p, pack in enumerate(rubrics.all()):
+        for c, competency in enumerate(pack.competencies):
+            label = f"{competency.name} ({pack.pack})" if several else competency.name
+            order[f"{pack.pack}/{competency.key}"] = (p * 1000 + c, label)
+    rows = [replace(r, name=order.get(r.name, (10**6, r.name))[1]) for r in results]
+    ranks = [order.get(r.name, (10**6, r.name))[0] for r in results]
+    return [row for _, row in sorted(zip(ranks, rows, strict=True), key=lambda pair: pair[0])]
 
 
 def _pack(rubrics: RubricRegistry, key: str) -> RubricPack | None:

@@ -27,7 +27,7 @@ from bot.events import (
 )
 from bot.fields import Field
 from bot.mrkdwn import command, url_problem
-from bot.services import panel_stats, queries
+from bot.services import queries
 from bot.services.checks import bad_user_id, has_control
 from bot.services.loop_channel import LoopChannel
 from bot.services.opening import LoopOpening, NewLoop, Opened
@@ -346,15 +346,6 @@ class LoopService:
         """A person's own working time (App Home); WorkingHoursChanged then refreshes their Home."""
         self.people.save(user_id, form)
 
-    def publish_home(self, user_id: str) -> None:
-        """The App Home, with leniency: a person sees their own; a recruiter sees everyone's."""
-        status = self.personal(user_id)
-        everyone = user_id in self.settings.recruiters
-        with self.db.transaction() as session:
-            rows = panel_stats.leniency(session, None if everyone else {user_id})
-        home = replace(status, leniency=rows, sees_everyone=everyone)
-        self.slack.publish_home(user_id, self.render.home(home))
-
     def reminder_failed(self, candidate_id: int, user: str, code: str) -> None:
         """A reminder could not be delivered for good: the recruiter sees it on the card."""
         self.channel.set_problem(candidate_id, "reminders", f"{code} for {user}")
@@ -364,14 +355,6 @@ class LoopService:
         """Someone planned to interview joins the loop's channel; a refusal shows on the card."""
         if channel:
             self.channel.invite(candidate_id, channel, user)
-
-    def refresh_homes(self, *users: str) -> None:
-        """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
-        for user in dict.fromkeys(users):
-            try:
-                self.publish_home(user)
-            except SlackError as exc:
-                log.info("home tab not refreshed: %s", exc.code)
 
 
 def _wrong_place(what: str) -> str:

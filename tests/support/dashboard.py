@@ -97,6 +97,7 @@ def _candidate(loop: Past, pack: str) -> dict:
         "hiring_manager_id": loop.manager,
         "created_by": loop.recruiter,
         "channel_id": loop.channel_id,
+        "card_ts": "1700000000.000100",  # set up: the loop is not waiting for its card
         "status": loop.status,
         "decision": loop.decision,
         "decided_at": loop.decided_at,
