@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Outbound adapters: they implement the services' ports (and count what the services do).
     ("adapters", ("bot.slack_gateway", "bot.metrics", "bot.ops_http")),
     ("container", ("bot.container",)),
-    ("presentation", ("handlers.ids", "handlers.parsing", "handlers.builders", "bot.agreement_report")),
+    ("presentation", ("handlers.ids", "handlers.parsing", "handlers.builders", "bot.agreement_report", "bot.reports")),
     ("edge", ("handlers",)),
     (
         "composition root",
