@@ -212,7 +212,9 @@ def _report_dashboard(args: argparse.Namespace) -> int:
     rubrics = RubricRegistry.from_directory(Path(settings.rubrics_dir or PACKS_DIR))
     db = Database(make_engine(settings.database_url))
     try:
-        board = DashboardService(db, rubrics, utc_now).dashboard(with_leniency=args.subject == "interviewers")
+        board = DashboardService(db, rubrics, utc_now).dashboard(
+            agreement=args.subject == "competencies", leniency=args.subject == "interviewers"
+        )
     except SQLAlchemyError:
         raise HirebotError(f"cannot read {safe_url(settings.database_url)}; run `hirebot migrate` first?") from None
     finally:

@@ -21,7 +21,7 @@ from bot.services import dashboard as numbers
 from bot.services.agreement import Agreement, measure_each
 from bot.services.agreement_data import RATING_SCALE, ratings_in
 from bot.services.dashboard import Dashboard, Decided, Due, Held, LoopFacts, LoopInterview, OwnNumbers
-from bot.services.leniency import estimate, from_panel
+from bot.services.leniency import Leniency, estimate, from_panel
 from bot.services.reminders import interview_end
 from db.models import Candidate, Debrief, Interview, InterviewStatus, LoopStatus, Scorecard
 from db.session import Database
@@ -33,19 +33,29 @@ LONGEST_INTERVIEW = timedelta(minutes=480)
 OPEN = (LoopStatus.OPEN, LoopStatus.OPENING)
 
 
-class DashboardService:
-    def __init__(self, db: Database, rubrics: RubricRegistry, clock: Clock):
-        self.db, self.rubrics, self.clock = db, rubrics, clock
+# Agreement and leniency move slowly (one more candidate among thousands) and cost a pass over every
+# rating (seconds at 10,000 loops: benchmarks/report.py), while recruiters' Homes follow every change.
+RATINGS_TTL = timedelta(minutes=10)
 
-    def dashboard(self, *, with_leniency: bool = True) -> Dashboard:
-        """Everything a recruiter's Home shows (and `hirebot report` prints), read in one transaction."""
+
+class DashboardService:
+    def __init__(self, db: Database, rubrics: RubricRegistry, clock: Clock, ratings_ttl: timedelta = RATINGS_TTL):
+        self.db, self.rubrics, self.clock, self.ratings_ttl = db, rubrics, clock, ratings_ttl
+        self._measured: tuple[datetime, list[Agreement], list[Leniency]] | None = None
+
+    def dashboard(self, *, agreement: bool = True, leniency: bool = True) -> Dashboard:
+        """Everything a recruiter's Home shows (and `hirebot report` prints), read in one transaction.
+
+        Loops, timeliness, pass-through and decisions are read fresh each time. Agreement and everyone's
+        leniency (the Home shows both) are measured again once `ratings_ttl` has passed; a report that
+        needs only one of them (or neither) measures just that, and keeps nothing."""
         now = self.clock()
         with self.db.transaction() as session:
             loops = open_loop_facts(session, self.rubrics)
             dues = dues_in_window(session, now)
             held = held_stages(session, now)
             decided = decided_in_window(session, now)
-            ratings = ratings_in(session)
+            alphas, lenient = self._ratings(session, now, agreement, leniency)
         shown, overdue = numbers.open_loops(loops, now)
         orders = {pack.pack: [(s.key, s.name) for s in pack.stages] for pack in self.rubrics.all()}
         outcome = {row.candidate_id: (row.status, row.decision) for row in held}
@@ -58,9 +68,25 @@ class DashboardService:
             interviewers=numbers.per_interviewer(dues, now),
             stages=numbers.pass_through((r.held for r in held), orders, outcome, now),
             decisions=numbers.decisions(decided, now),
-            agreement=named(measure_each(ratings, "ordinal", domain=RATING_SCALE), self.rubrics),
-            leniency=estimate(from_panel(ratings)) if with_leniency else [],
+            agreement=alphas,
+            leniency=lenient,
         )
+
+    def _ratings(
+        self, session: Session, now: datetime, agreement: bool, leniency: bool
+    ) -> tuple[list[Agreement], list[Leniency]]:
+        both = agreement and leniency
+        cached = self._measured
+        if both and cached is not None and timedelta(0) <= now - cached[0] < self.ratings_ttl:
+            return cached[1], cached[2]
+        if not (agreement or leniency):
+            return [], []
+        ratings = ratings_in(session)
+        alphas = named(measure_each(ratings, "ordinal", domain=RATING_SCALE), self.rubrics) if agreement else []
+        lenient = estimate(from_panel(ratings)) if leniency else []
+        if both:
+            self._measured = (now, alphas, lenient)
+        return alphas, lenient
 
     def own(self, user_id: str) -> OwnNumbers:
         """An interviewer's own timeliness: one statement, about their scorecards only."""

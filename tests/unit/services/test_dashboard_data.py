@@ -116,3 +116,21 @@ def test_the_statement_count_does_not_grow_with_the_loops(database):
     (few, small), (many, large) = counts
     assert many > few + 40 - 1
     assert small == large <= 8
+
+
+def test_agreement_and_leniency_are_measured_again_only_after_their_ttl(database):
+    with database.transaction() as session:
+        seed(session, scenario())
+    clock = MutableClock(NOW)
+    dashboards = DashboardService(database, shipped_rubrics(), clock, ratings_ttl=timedelta(minutes=10))
+    counts = []
+    for minutes in (0, 9, 10):
+        clock.set(NOW + timedelta(minutes=minutes))
+        with StatementCounter(database.engine) as counter:
+            board = dashboards.dashboard()
+        counts.append(counter.count)
+        assert [a.name for a in board.agreement] == ["Collaboration"]
+    assert counts == [5, 4, 5]  # the ratings are read again once ten minutes have passed
+    with StatementCounter(database.engine) as counter:
+        dashboards.dashboard(agreement=False, leniency=False)
+    assert counter.count == 4
