@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
+from typing import NamedTuple
 
 from bot.services.agreement import Agreement
 from bot.services.leniency import Leniency
@@ -43,8 +44,7 @@ class Step(enum.StrEnum):
     DECIDE = "record the decision"
 
 
-@dataclass(frozen=True)
-class LoopInterview:
+class LoopInterview(NamedTuple):
     """One scheduled interview of an open loop: when, by whom, and whether its scorecard is in."""
 
     stage_key: str
@@ -107,8 +107,7 @@ class OverdueScorecard:
     hours_late: float  # since the interview ended
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """A scorecard that was due in the window: its interview's end, and when it came (None: not yet)."""
 
     interviewer_id: str
@@ -136,8 +135,7 @@ class Timeliness:
         return None if share is None else share >= ON_TIME_GOAL
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     """An interview that has taken place: a loop reached its stage."""
 
     candidate_id: int
@@ -166,8 +164,7 @@ class StageFlow:
         return self.went_on / settled if settled else None
 
 
-@dataclass(frozen=True)
-class Decided:
+class Decided(NamedTuple):
     created_at: datetime
     decided_at: datetime
     decision: Decision
@@ -321,33 +318,36 @@ def pass_through(
 
     `stage_orders` maps a pack to its stages as (key, name); `outcome` a candidate to its status and
     decision. Going on is reaching any later stage of the pack (whenever it was held) or being hired."""
+    ranks = {pack: {key: n for n, (key, _) in enumerate(stages)} for pack, stages in stage_orders.items()}
     reached: dict[int, dict[str, datetime]] = defaultdict(dict)
     pack_of: dict[int, str] = {}
     for row in held:
-        if row.starts_at > now or row.pack not in stage_orders:
+        if row.starts_at > now or row.stage_key not in ranks.get(row.pack, ()):
             continue
         pack_of[row.candidate_id] = row.pack
         seen = reached[row.candidate_id]
         seen[row.stage_key] = max(seen.get(row.stage_key, row.starts_at), row.starts_at)
-    flows: list[StageFlow] = []
-    for pack, stages in stage_orders.items():
-        rank = {key: n for n, (key, _) in enumerate(stages)}
-        loops = [c for c, p in pack_of.items() if p == pack]
-        for key, name in stages:
-            went_on = still_open = count = 0
-            for candidate in loops:
-                when = reached[candidate].get(key)
-                if when is None or not in_window(when, now):
-                    continue
-                count += 1
-                status, decision = outcome[candidate]
-                later = any(rank.get(other, -1) > rank[key] for other in reached[candidate])
-                if later or decision is Decision.HIRE:
-                    went_on += 1
-                elif status in (LoopStatus.OPEN, LoopStatus.OPENING):
-                    still_open += 1
-            if count:
-                flows.append(StageFlow(pack, key, name, count, went_on, still_open))
+    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # reached, went on, still open
+    for candidate, seen in reached.items():
+        pack = pack_of[candidate]
+        rank = ranks[pack]
+        furthest = max(rank[key] for key in seen)
+        status, decision = outcome[candidate]
+        for key, when in seen.items():
+            if not in_window(when, now):
+                continue
+            tally = tallies[(pack, key)]
+            tally[0] += 1
+            if furthest > rank[key] or decision is Decision.HIRE:
+                tally[1] += 1
+            elif status in (LoopStatus.OPEN, LoopStatus.OPENING):
+                tally[2] += 1
+    flows = [
+        StageFlow(pack, key, name, *tallies[(pack, key)])
+        for pack, stages in stage_orders.items()
+        for key, name in stages
+        if (pack, key) in tallies
+    ]
     return flows
 
 

@@ -25,8 +25,8 @@ from bot.services.leniency import Leniency, estimate, from_panel
 from bot.services.reminders import interview_end
 from db.models import Candidate, Debrief, Interview, InterviewStatus, LoopStatus, Scorecard
 from db.session import Database
-from rubrics.loader import RubricError, RubricRegistry
-from rubrics.models import RubricPack
+from db.vocabulary import Decision
+from rubrics.loader import RubricRegistry
 
 # The longest interview (db.models.Interview's CHECK): an interview ending in the window started at most this before it.
 LONGEST_INTERVIEW = timedelta(minutes=480)
@@ -53,12 +53,11 @@ class DashboardService:
         with self.db.transaction() as session:
             loops = open_loop_facts(session, self.rubrics)
             dues = dues_in_window(session, now)
-            held = held_stages(session, now)
+            held, outcome = held_stages(session, now)
             decided = decided_in_window(session, now)
             alphas, lenient = self._ratings(session, now, agreement, leniency)
         shown, overdue = numbers.open_loops(loops, now)
         orders = {pack.pack: [(s.key, s.name) for s in pack.stages] for pack in self.rubrics.all()}
-        outcome = {row.candidate_id: (row.status, row.decision) for row in held}
         return Dashboard(
             now=now,
             window_days=numbers.WINDOW.days,
@@ -66,7 +65,7 @@ class DashboardService:
             overdue=overdue,
             timeliness=numbers.timeliness(dues, now),
             interviewers=numbers.per_interviewer(dues, now),
-            stages=numbers.pass_through((r.held for r in held), orders, outcome, now),
+            stages=numbers.pass_through(held, orders, outcome, now),
             decisions=numbers.decisions(decided, now),
             agreement=alphas,
             leniency=lenient,
@@ -110,13 +109,6 @@ def named(results: list[Agreement], rubrics: RubricRegistry) -> list[Agreement]:
     return [row for _, row in sorted(zip(ranks, rows, strict=True), key=lambda pair: pair[0])]
 
 
-def _pack(rubrics: RubricRegistry, key: str) -> RubricPack | None:
-    try:
-        return rubrics.get(key)
-    except RubricError:  # a pack uninstalled since the loop opened: its loops still count, with raw keys
-        return None
-
-
 def open_loop_facts(session: Session, rubrics: RubricRegistry) -> list[LoopFacts]:
     """Every open (or opening) loop with its scheduled interviews and debrief, in one statement."""
     query = (
@@ -146,22 +138,23 @@ def open_loop_facts(session: Session, rubrics: RubricRegistry) -> list[LoopFacts
         .where(Candidate.status.in_(OPEN))
         .order_by(Candidate.id, Interview.starts_at, Interview.id)
     )
+    stage_names = {(p.pack, s.key): s.name for p in rubrics.all() for s in p.stages}
     loops: dict[int, tuple[Any, list[LoopInterview]]] = {}
     for row in session.execute(query):
         loop = loops.setdefault(row.id, (row, []))
         if row.interview_id is not None:
-            pack = _pack(rubrics, row.pack)
-            name = pack.stage_name(row.stage_key) if pack else row.stage_key
+            name = stage_names.get((row.pack, row.stage_key), row.stage_key)
             end = interview_end(row)
             loop[1].append(
                 LoopInterview(row.stage_key, name, row.interviewer_id, row.starts_at, end, row.scorecard_id is not None)
             )
-    return [_facts(rubrics, row, interviews) for row, interviews in loops.values()]
+    targets = {p.pack: (p.loop_target.min_weeks, p.loop_target.max_weeks) for p in rubrics.all()}
+    return [_facts(targets, row, interviews) for row, interviews in loops.values()]
 
 
-def _facts(rubrics: RubricRegistry, row: Any, interviews: list[LoopInterview]) -> LoopFacts:
-    pack = _pack(rubrics, row.pack)
-    target = (pack.loop_target.min_weeks, pack.loop_target.max_weeks) if pack else (4, 6)
+def _facts(targets: dict[str, tuple[int, int]], row: Any, interviews: list[LoopInterview]) -> LoopFacts:
+    # A pack uninstalled since the loop opened: its loops still count, against the usual 4-6 weeks.
+    target = targets.get(row.pack, (4, 6))
     return LoopFacts(
         candidate_id=row.id,
         name=row.name,
@@ -195,19 +188,12 @@ def dues_in_window(session: Session, now: datetime, interviewer_id: str | None =
     return [Due(row.interviewer_id, interview_end(row), row.submitted_at) for row in session.execute(query)]
 
 
-class _Held:
-    """A held interview with its loop's outcome, as read in held_stages."""
-
-    __slots__ = ("held", "status", "decision", "candidate_id")
-
-    def __init__(self, row: Any):
-        self.held = Held(row.candidate_id, row.pack, row.stage_key, row.starts_at)
-        self.candidate_id, self.status, self.decision = row.candidate_id, row.status, row.decision
+Outcome = dict[int, tuple[LoopStatus, Decision | None]]
 
 
-def held_stages(session: Session, now: datetime) -> list[_Held]:
-    """Every interview held so far by the loops that held one in the window: whether they went on
-    needs their later stages too, whenever those were."""
+def held_stages(session: Session, now: datetime) -> tuple[list[Held], Outcome]:
+    """Every interview held so far by the loops that held one in the window (whether they went on
+    needs their later stages too, whenever those were), and each such loop's status and decision."""
     active = select(Interview.candidate_id).where(
         Interview.status == InterviewStatus.SCHEDULED,
         Interview.starts_at >= now - numbers.WINDOW,
@@ -230,7 +216,11 @@ def held_stages(session: Session, now: datetime) -> list[_Held]:
             Interview.candidate_id.in_(active),
         )
     )
-    return [_Held(row) for row in session.execute(query)]
+    held, outcome = [], {}
+    for candidate_id, pack, stage_key, starts_at, status, decision in session.execute(query):
+        held.append(Held(candidate_id, pack, stage_key, starts_at))
+        outcome[candidate_id] = (status, decision)
+    return held, outcome
 
 
 def decided_in_window(session: Session, now: datetime) -> list[Decided]:
