@@ -22,6 +22,7 @@ from bot.events import (
     InterviewCancelled,
     InterviewPlanned,
     InterviewRescheduled,
+    LoopOpened,
     SetupRetried,
     record,
 )
@@ -157,7 +158,10 @@ class LoopService:
 
     def open_loop(self, candidate_id: int) -> Opened | None:
         """Create the channel and set it up; each step's outcome is kept on the loop."""
-        return self.opening.run(candidate_id)
+        outcome = self.opening.run(candidate_id)
+        with self.db.transaction() as session:
+            record(session, LoopOpened(candidate_id))  # the recruiters' dashboard counts it
+        return outcome
 
     def discard_refused(self, candidate_id: int) -> None:
         self.opening.discard(candidate_id)

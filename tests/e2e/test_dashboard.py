@@ -130,8 +130,15 @@ def test_a_large_dashboard_stays_under_slacks_100_blocks_and_points_at_the_repor
     assert "Overdue scorecards" in text
 
 
+def rita_homes(bot) -> list[str]:
+    rita = bot.users["rita"]
+    return [json.dumps(a["view"], ensure_ascii=False) for a in bot.client.all("views.publish") if a["user_id"] == rita]
+
+
 def test_the_recruiters_home_follows_a_change_to_a_loop(hirebot):
     candidate = open_loop(hirebot)
+    opened = rita_homes(hirebot)
+    assert len(opened) == 1 and candidate.name in opened[0] and "next: plan interviews" in opened[0]
     hirebot.client.calls.clear()
     add_interview(hirebot, candidate, "coding_round", "priya", "2030-03-04", "10:00")
     rita = [args for args in hirebot.client.all("views.publish") if args["user_id"] == hirebot.users["rita"]]
