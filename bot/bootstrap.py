@@ -21,6 +21,7 @@ from bot.events import (
     InterviewPlanned,
     InterviewRescheduled,
     LoopDecided,
+    LoopOpened,
     ReminderEscalated,
     ReminderFailed,
     ScorecardSubmitted,
@@ -31,9 +32,11 @@ from bot.events import (
     WorkingHoursChanged,
     coalesce,
 )
+from bot.services.dashboard_data import DashboardService
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.graduation import GraduationService
+from bot.services.homes import HomeService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
 from bot.services.people import PeopleHours, PeopleService
@@ -85,6 +88,8 @@ def build_services(
     debrief.posted_listeners.append(votes.plan)
     debrief.export_parts["sealed_votes"] = votes.export
     pools, trainees = PoolService(db, rubrics, settings, clock), BlockKitTrainingRenderer()
+    dashboards = DashboardService(db, rubrics, clock)
+    homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner)
     services = Services(
         settings=settings,
         db=db,
@@ -115,6 +120,8 @@ def build_services(
         load=LoadService(db, settings.timezone, cap),
         training=TrainingService(db, slack, rubrics, settings, clock, reminders, trainees),
         graduation=GraduationService(db, slack, rubrics, settings, pools, trainees),
+        dashboards=dashboards,
+        homes=homes,
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish
@@ -146,15 +153,17 @@ def subscriptions(services: Services) -> Subscriptions:
     receipt and an interview's calendar invites are rows there before the event is recorded,
     and the pre-read posted at its time is the outbox's own delivery of SummaryDue."""
     then = FollowUps(services)
+    board = then.refresh_dashboards  # recruiters' Homes: coalesced, so a burst publishes each once
     return {
-        ScorecardSubmitted: [then.post_receipt, then.refresh_card, then.refresh_preread, then.refresh_homes],
-        InterviewPlanned: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites],
-        InterviewRescheduled: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites],
-        InterviewCancelled: [then.refresh_card, then.refresh_homes, then.send_invites],
-        DebriefScheduled: [then.refresh_card, then.send_invites],
-        SetupRetried: [then.refresh_actor_home],
+        ScorecardSubmitted: [then.post_receipt, then.refresh_card, then.refresh_preread, then.refresh_homes, board],
+        InterviewPlanned: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites, board],
+        InterviewRescheduled: [then.invite, then.refresh_card, then.refresh_homes, then.send_invites, board],
+        InterviewCancelled: [then.refresh_card, then.refresh_homes, then.send_invites, board],
+        DebriefScheduled: [then.refresh_card, then.send_invites, board],
+        LoopOpened: [board],
+        SetupRetried: [then.refresh_actor_home, board],
         WorkingHoursChanged: [then.refresh_actor_home],
-        LoopDecided: [then.announce, then.refresh_card, then.compare_practice, then.offer_graduation],
+        LoopDecided: [then.announce, then.refresh_card, board, then.compare_practice, then.offer_graduation],
         TraineeAdded: [then.tell_trainee],
         ReminderEscalated: [then.refresh_card],
         ReminderFailed: [then.show_failure],
@@ -168,6 +177,7 @@ class FollowUps:
     def __init__(self, services: Services):
         self.loops, self.debrief, self.dispatcher = services.loops, services.debrief, services.dispatcher
         self.training, self.graduation = services.training, services.graduation
+        self.homes = services.homes
 
     # The refreshes read the card, pre-read or Home as it stands when they run, and the outbox
     # sweeps send every due row of their kind: a waiting twin does the same work (bot/events.py).
@@ -193,10 +203,14 @@ class FollowUps:
     @coalesce(by=lambda event: (getattr(event, "previous_interviewer_id", None), event.interviewer_id))
     def refresh_homes(self, event: Any) -> None:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
-        self.loops.refresh_homes(*(p for p in people if p))
+        self.homes.refresh_homes(*(p for p in people if p))
 
     def refresh_actor_home(self, event: SetupRetried | WorkingHoursChanged) -> None:
-        self.loops.refresh_homes(event.actor)
+        self.homes.refresh_homes(event.actor)
+
+    @coalesce(by=lambda event: None)
+    def refresh_dashboards(self, event: Any) -> None:
+        self.homes.refresh_dashboards()
 
     def invite(self, event: InterviewPlanned | InterviewRescheduled) -> None:
         if getattr(event, "previous_interviewer_id", None) != event.interviewer_id:

@@ -19,18 +19,20 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import agreement_report, importer, load_report, metrics
+from bot import agreement_report, importer, load_report, metrics, reports
 from bot import scheduler as sweeping
 from bot.app import create_app
 from bot.bootstrap import build_services
+from bot.clock import utc_now
 from bot.config import WHERE, ConfigError, default_database_path, load_settings
 from bot.errors import HirebotError, NotFound
 from bot.logs import configure_logging
 from bot.services import agreement, agreement_data
+from bot.services.dashboard_data import DashboardService
 from bot.startup import check_database, preflight, safe_url
 from bot.web import create_wsgi, make_server
 from db.session import Database, make_engine
-from rubrics.loader import PACKS_DIR, RubricError, load_pack
+from rubrics.loader import PACKS_DIR, RubricError, RubricRegistry, load_pack
 
 log = logging.getLogger("hirebot")
 
@@ -231,6 +233,23 @@ def _report_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_dashboard(args: argparse.Namespace) -> int:
+    """The App Home dashboard's numbers, every row: loops, interviewers or competencies."""
+    settings = load_settings()
+    rubrics = RubricRegistry.from_directory(Path(settings.rubrics_dir or PACKS_DIR))
+    db = Database(make_engine(settings.database_url))
+    try:
+        board = DashboardService(db, rubrics, utc_now).dashboard(
+            agreement=args.subject == "competencies", leniency=args.subject == "interviewers"
+        )
+    except SQLAlchemyError:
+        raise HirebotError(f"cannot read {safe_url(settings.database_url)}; run `hirebot migrate` first?") from None
+    finally:
+        db.engine.dispose()
+    print(reports.render(args.subject, board, args.format))
+    return 0
+
+
 def _offline_services():
     """Services for commands that never call Slack (export, purge): no token needed."""
     settings = load_settings()
@@ -244,6 +263,15 @@ def _command(sub, name: str, about: str, func=None):
     if func:
         command.set_defaults(func=func)
     return command
+
+
+DASHBOARD_REPORTS = {
+    "loops": "open loops with their age against the target, next step and who it waits on; stage pass-through "
+    "and time to decision over 90 days",
+    "interviewers": "each interviewer's scorecards in within 24 hours and median time to scorecard (90 days), "
+    "overdue scorecards, leniency",
+    "competencies": "agreement per competency (Krippendorff's alpha), as the recruiters' App Home shows it",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--ending", metavar="YYYY-MM-DD", help="report the weeks up to the one holding this date (default: today)"
     )
+    for subject, about in DASHBOARD_REPORTS.items():
+        board = _command(report, subject, about, _report_dashboard)
+        board.set_defaults(subject=subject)
+        board.add_argument("--format", choices=reports.FORMATS, default="table", help="output format")
     imports = _command(sub, "import", "open loops in bulk").add_subparsers(dest="import_command", required=True)
     candidates = _command(
         imports,

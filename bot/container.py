@@ -13,9 +13,11 @@ from bot.background import Background
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import SlackError
+from bot.services.dashboard_data import DashboardService
 from bot.services.debrief import DebriefService
 from bot.services.dispatch import ReminderDispatcher
 from bot.services.graduation import GraduationService
+from bot.services.homes import HomeService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
 from bot.services.pools import PoolService
@@ -50,6 +52,8 @@ class Services:
     load: LoadService
     training: TrainingService
     graduation: GraduationService
+    dashboards: DashboardService
+    homes: HomeService
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)

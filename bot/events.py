@@ -68,6 +68,13 @@ class DebriefScheduled:
 
 
 @dataclass(frozen=True)
+class LoopOpened:
+    """A new loop's set-up ran (its channel, card and team, or the problems kept on it)."""
+
+    candidate_id: int
+
+
+@dataclass(frozen=True)
 class SetupRetried:
     candidate_id: int
     actor: str

@@ -34,7 +34,7 @@ def _home_opened(services: Services, ack: Ack, body: dict[str, Any]) -> None:
         # After the response: a recruiter's Home reads every interviewer's leniency (about a
         # second over thousands of loops), and Slack wants the event answered within 3 s.
         user = opened.user
-        services.background.submit(partial(services.loops.refresh_homes, user), user=None, key=("home", user))
+        services.background.submit(partial(services.homes.refresh_homes, user), user=None, key=("home", user))
 
 
 def _open_hours_modal(services: Services, click: BlockAction) -> None:

@@ -22,12 +22,13 @@ from bot.events import (
     InterviewCancelled,
     InterviewPlanned,
     InterviewRescheduled,
+    LoopOpened,
     SetupRetried,
     record,
 )
 from bot.fields import Field
 from bot.mrkdwn import command, url_problem
-from bot.services import panel_stats, queries
+from bot.services import queries
 from bot.services.checks import bad_user_id, has_control
 from bot.services.interview_plan import (
     HORIZON,
@@ -147,7 +148,10 @@ class LoopService:
 
     def open_loop(self, candidate_id: int) -> Opened | None:
         """Create the channel and set it up; each step's outcome is kept on the loop."""
-        return self.opening.run(candidate_id)
+        outcome = self.opening.run(candidate_id)
+        with self.db.transaction() as session:
+            record(session, LoopOpened(candidate_id))  # the recruiters' dashboard counts it
+        return outcome
 
     def discard_refused(self, candidate_id: int) -> None:
         self.opening.discard(candidate_id)
@@ -336,15 +340,6 @@ class LoopService:
         """A person's own working time (App Home); WorkingHoursChanged then refreshes their Home."""
         self.people.save(user_id, form)
 
-    def publish_home(self, user_id: str) -> None:
-        """The App Home, with leniency: a person sees their own; a recruiter sees everyone's."""
-        status = self.personal(user_id)
-        everyone = user_id in self.settings.recruiters
-        with self.db.transaction() as session:
-            rows = panel_stats.leniency(session, None if everyone else {user_id})
-        home = replace(status, leniency=rows, sees_everyone=everyone)
-        self.slack.publish_home(user_id, self.render.home(home))
-
     def reminder_failed(self, candidate_id: int, user: str, code: str) -> None:
         """A reminder could not be delivered for good: the recruiter sees it on the card."""
         self.channel.set_problem(candidate_id, "reminders", f"{code} for {user}")
@@ -354,14 +349,6 @@ class LoopService:
         """Someone planned to interview joins the loop's channel; a refusal shows on the card."""
         if channel:
             self.channel.invite(candidate_id, channel, user)
-
-    def refresh_homes(self, *users: str) -> None:
-        """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
-        for user in dict.fromkeys(users):
-            try:
-                self.publish_home(user)
-            except SlackError as exc:
-                log.info("home tab not refreshed: %s", exc.code)
 
 
 def _wrong_place(what: str) -> str:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.services.coverage import Coverage
+from bot.services.dashboard import Dashboard, OwnNumbers
 from bot.services.leniency import Leniency
 from bot.services.message import Message
 from bot.services.people import HoursSummary
@@ -110,6 +111,9 @@ class PersonalStatus:
     leniency: list[Leniency] = field(default_factory=list)
     sees_everyone: bool = False
     hours: HoursSummary | None = None  # their own working time, for the App Home
+    # The hiring dashboard (recruiters only), or an interviewer's own timeliness (App Home only).
+    dashboard: Dashboard | None = None
+    own_numbers: OwnNumbers | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from handlers.builders.common import (
     text_input,
     when,
 )
+from handlers.builders.dashboard import dashboard_blocks, own_blocks
 from handlers.builders.hours import hours_blocks
 from handlers.builders.measures import coverage_blocks, home_leniency
 from handlers.builders.pools import suggestion_blocks, warning_text
@@ -341,9 +342,16 @@ def personal_status(status: PersonalStatus) -> Message:
     return Message(text=text, blocks=personal_blocks(status))
 
 
+HOME_BLOCKS_MAX = 100  # Slack's limit for a Home tab view
+
+
 def home_view(status: PersonalStatus) -> dict[str, Any]:
-    blocks = personal_blocks(status) + home_leniency(status)
-    if status.hours is not None:
-        blocks.extend(hours_blocks(status.hours))
-    blocks.append(context("Type `/hire help` anywhere for every command."))
-    return {"type": "home", "blocks": blocks[:100]}
+    """Own work first; then the dashboard (recruiters) or own timeliness (interviewers); then leniency and hours."""
+    blocks = personal_blocks(status)
+    tail = home_leniency(status) + (hours_blocks(status.hours) if status.hours is not None else [])
+    tail.append(context("Type `/hire help` anywhere for every command."))
+    if status.dashboard is not None:
+        blocks += dashboard_blocks(status.dashboard, status.zone, HOME_BLOCKS_MAX - len(blocks) - len(tail))
+    elif status.own_numbers is not None:
+        blocks += own_blocks(status.own_numbers)
+    return {"type": "home", "blocks": (blocks + tail)[:HOME_BLOCKS_MAX]}

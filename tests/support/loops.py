@@ -39,7 +39,8 @@ def open_loop(bot, name: str | None = None, **overrides) -> Candidate:
     view = bot.slack.opened_view()
     assert view["callback_id"] == Callback.NEW_LOOP
     assert ack_json(bot.slack.submit(bot.users["rita"], view, new_loop_values(bot, name, **overrides))) == {}
-    assert bot.run_background() == 1
+    # The set-up, then (through LoopOpened) the recruiters' Homes, where this runner has recruiters.
+    assert bot.run_background() in (1, 2)
     with bot.services.db.transaction() as session:
         return session.scalars(select(Candidate).where(Candidate.name == name)).one()
 

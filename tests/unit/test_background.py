@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.background import QueuedBackground, ThreadBackground
+from bot.background import Coalescer, QueuedBackground, ThreadBackground
 from bot.errors import PermissionDenied
 
 
@@ -97,3 +97,47 @@ def test_depth_counts_the_jobs_waiting_for_a_thread_and_reports_each_change():
     background.shutdown()
     assert background.depth == 0
     assert heard == [1, 0, 1, 2, 1, 0]
+
+
+def test_a_coalescer_runs_once_for_requests_made_before_it_ran():
+    background = QueuedBackground()
+    runs: list[int] = []
+    coalesced = Coalescer(background, lambda: runs.append(1), key=("homes", None))
+    for _ in range(5):
+        coalesced.request()
+    assert background.drain() == 1 and runs == [1]
+    coalesced.request()
+    assert background.drain() == 1 and runs == [1, 1]
+
+
+def test_a_request_during_a_run_gets_one_more_run_after_it():
+    background = QueuedBackground()
+    runs: list[int] = []
+
+    def job() -> None:
+        runs.append(1)
+        if len(runs) == 1:  # changes land while the first run reads
+            coalesced.request()
+            coalesced.request()
+
+    coalesced = Coalescer(background, job, key=("homes", None))
+    coalesced.request()
+    assert background.drain() == 1  # the second run happens inside the same job
+    assert runs == [1, 1]
+
+
+def test_a_failed_run_does_not_block_the_next_request():
+    background = QueuedBackground()
+    outcomes: list[str] = []
+
+    def job() -> None:
+        outcomes.append("run")
+        if len(outcomes) == 1:
+            raise RuntimeError("database away")
+
+    coalesced = Coalescer(background, job, key=("homes", None))
+    coalesced.request()
+    background.drain()  # the failure is logged by the runner
+    coalesced.request()
+    background.drain()
+    assert outcomes == ["run", "run"]

@@ -121,7 +121,8 @@ def test_a_coalescing_subscriber_waits_once_per_target_and_others_once_per_event
 
 def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_kind():
     """The subscription table as wired: a burst of submissions for two loops by one
-    interviewer queues one receipt sweep, one refresh per card and pre-read, one Home."""
+    interviewer queues one receipt sweep, one refresh per card and pre-read, one Home, and one
+    refresh of the recruiters' dashboards."""
     calls: list[tuple[str, object]] = []
 
     class Recorder:
@@ -129,16 +130,22 @@ def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_ki
             return lambda *args: calls.append((name, args))
 
     services = SimpleNamespace(
-        loops=Recorder(), debrief=Recorder(), dispatcher=Recorder(), training=Recorder(), graduation=Recorder()
+        loops=Recorder(),
+        debrief=Recorder(),
+        dispatcher=Recorder(),
+        training=Recorder(),
+        graduation=Recorder(),
+        homes=Recorder(),
     )
     background = QueuedBackground()
     bus = EventBus(background, subscriptions(services))  # type: ignore[arg-type]
     bus.publish([ScorecardSubmitted(n % 2, PRIYA, created=True) for n in range(10)])
-    assert background.drain() == 1 + 2 + 2 + 1
+    assert background.drain() == 1 + 2 + 2 + 1 + 1
     assert sorted(name for name, _ in calls) == [
         "post_receipts",
         "refresh_card",
         "refresh_card",
+        "refresh_dashboards",
         "refresh_homes",
         "refresh_if_posted",
         "refresh_if_posted",

@@ -44,6 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.agreement_report",
             "bot.charts",
             "bot.load_report",
+            "bot.reports",
         ),
     ),
     ("edge", ("handlers",)),

@@ -1,0 +1,78 @@
+"""The App Home: each person's own scorecards and interviews, their working hours, and the panel's
+numbers they may see.
+
+- A recruiter (HIREBOT_RECRUITERS) sees the hiring dashboard (dashboard_data.DashboardService) and
+  everyone's leniency.
+- An interviewer sees their own timeliness and their own leniency, never anyone else's.
+- Anyone else sees neither.
+
+Recruiters' Homes follow the changes the dashboard counts (the event table in bot/bootstrap.py), through
+one Coalescer: a burst of events reads the dashboard once and publishes each recruiter's Home once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import replace
+
+from bot.background import Background, Coalescer
+from bot.errors import SlackError
+from bot.services import panel_stats
+from bot.services.dashboard import Dashboard
+from bot.services.dashboard_data import DashboardService
+from bot.services.ports import Gateway, PersonalStatus, Renderer
+from db.session import Database
+
+log = logging.getLogger(__name__)
+
+
+class HomeService:
+    def __init__(
+        self,
+        db: Database,
+        slack: Gateway,
+        render: Renderer,
+        dashboards: DashboardService,
+        personal: Callable[[str], PersonalStatus],
+        recruiters: Collection[str],
+        background: Background,
+    ):
+        self.db, self.slack, self.render = db, slack, render
+        self.dashboards, self.personal, self.recruiters = dashboards, personal, frozenset(recruiters)
+        self._recruiters_homes = Coalescer(background, self._publish_recruiters, key=("recruiter homes", None))
+
+    def home(self, user_id: str, board: Dashboard | None = None) -> PersonalStatus:
+        """What `user_id` may see in their Home; `board` is a dashboard already read for recruiters."""
+        status = self.personal(user_id)
+        if user_id in self.recruiters:
+            board = board or self.dashboards.dashboard()
+            return replace(status, leniency=board.leniency, sees_everyone=True, dashboard=board)
+        own = self.dashboards.own(user_id)
+        with self.db.transaction() as session:
+            leniency = panel_stats.leniency(session, {user_id})
+        return replace(status, leniency=leniency, own_numbers=own if own.timeliness.due else None)
+
+    def publish_home(self, user_id: str, board: Dashboard | None = None) -> None:
+        self.slack.publish_home(user_id, self.render.home(self.home(user_id, board)))
+
+    def refresh_homes(self, *users: str) -> None:
+        """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
+        for user in dict.fromkeys(users):
+            try:
+                self.publish_home(user)
+            except SlackError as exc:
+                log.info("home tab not refreshed: %s", exc.code)
+
+    def refresh_dashboards(self) -> None:
+        """Something the dashboard counts changed: republish recruiters' Homes, once per burst."""
+        if self.recruiters:
+            self._recruiters_homes.request()
+
+    def _publish_recruiters(self) -> None:
+        board = self.dashboards.dashboard()  # read once, shown to every recruiter
+        for user in sorted(self.recruiters):
+            try:
+                self.publish_home(user, board)
+            except SlackError as exc:
+                log.info("recruiter's home tab not refreshed: %s", exc.code)

@@ -1,0 +1,32 @@
+"""Recruiters' Homes after a change: every recruiter's, read once; a Slack failure for one is cosmetic."""
+
+from __future__ import annotations
+
+from bot.errors import SlackTransientError
+from tests.support.domain import new_loop, plan
+from tests.support.fakes import MutableClock, fake_services, unit_settings
+
+RITA, ROSA = "U0RITA0001", "U0ROSA0001"
+
+
+def test_one_recruiters_failed_publish_does_not_stop_the_others():
+    world = fake_services(MutableClock(), unit_settings().model_copy(update={"recruiters": frozenset({RITA, ROSA})}))
+    candidate_id = new_loop(world)
+    world.services.background.drain()
+    world.services.loops.add_interview(candidate_id, plan(), RITA)
+    world.services.background.drain()
+    before = len(world.slack.calls)
+    world.slack.fail("publish_home", SlackTransientError("views.publish", "internal_error"), times=1)
+    world.services.homes.refresh_dashboards()
+    world.services.background.drain()  # the failure is logged, not raised
+    tried = [c.args["user"] for c in world.slack.calls[before:] if c.method == "publish_home"]
+    assert tried == [RITA, ROSA]  # Rita's failed; Rosa's was still published
+    board = world.render.of("home")[-1]
+    assert board.user_id == ROSA and board.dashboard is not None
+    assert board.dashboard.open_loops[0].next_step.step.value == "interview"
+
+
+def test_nobody_is_refreshed_when_there_are_no_recruiters():
+    world = fake_services(MutableClock(), unit_settings().model_copy(update={"recruiters": frozenset()}))
+    world.services.homes.refresh_dashboards()
+    assert world.services.background.drain() == 0
