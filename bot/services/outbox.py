@@ -38,9 +38,7 @@ RENEW_EVERY = CLAIM_LEASE / 3
 DM_SPACING = timedelta(minutes=15)
 
 
-def due_query(
-    now: datetime, limit: int = CLAIM_BATCH, kinds: Iterable[ReminderKind] | None = None
-) -> Select[int]:
+def due_query(now: datetime, limit: int = CLAIM_BATCH, kinds: Iterable[ReminderKind] | None = None) -> Select[int]:
     """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
     query = select(Reminder.id).where(
         or_(
