@@ -28,7 +28,7 @@ from bot.mrkdwn import escape, mention
 from bot.services import notices
 from bot.services.delivery import OutboxSender
 from bot.services.invite_sending import InviteSender
-from bot.services.outbox import DM_SPACING, claim, hold
+from bot.services.outbox import DM_SPACING, claim, hold, next_due
 from bot.services.outgoing import RANK, Loaded, Outgoing, SweepStats, absorb, personal_nudge
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
 from bot.services.reminders import INVITE_KINDS, ReminderPlanner, interview_end
@@ -92,6 +92,11 @@ class ReminderDispatcher:
         OutboxSender(self.db, self.slack, self.clock, self.events).send(token, outgoing, stats, renewed=now)
         log.info("reminder sweep: %s", stats)
         return stats
+
+    def due_in(self) -> float | None:
+        """Seconds until the next pending row falls due (0 when one is due now); None when none is pending."""
+        at = next_due(self.db)
+        return None if at is None else max(0.0, (at - self.clock()).total_seconds())
 
     def post_receipts(self) -> SweepStats:
         """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""

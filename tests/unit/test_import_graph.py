@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("services", ("bot.services",)),
     # Outbound adapters: they implement the services' ports (and count what the services do).
-    ("adapters", ("bot.slack_gateway", "bot.metrics", "bot.ops_http")),
+    ("adapters", ("bot.slack_gateway", "bot.slack_rates", "bot.metrics", "bot.ops_http")),
     ("container", ("bot.container",)),
     ("presentation", ("handlers.ids", "handlers.parsing", "handlers.builders", "bot.agreement_report")),
     ("edge", ("handlers",)),
