@@ -287,15 +287,8 @@ class ReminderDispatcher:
         chasers = [interviews[r.interview_id] for r in kept]  # type: ignore[index]
         candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
         # While the scorecard is missing, chase again the next working day at chaser time, their time.
-        after_send: list[Callable[[Session], None]] = [
-            partial(
-                self.planner.chase_at,
-                interview=i,
-                due=hours.next_working_day_at(now, i.timezone, hours.chaser_at),
-                keep_existing=True,
-            )
-            for i in chasers
-        ]
+        nexts = {i: hours.next_working_day_at(now, i.timezone, hours.chaser_at) for i in chasers}
+        after_send: list[Callable[[Session], None]] = [partial(self.planner.chase_next, due=nexts)]
         covers = frozenset(i.id for i in chasers)
         return Outgoing(
             user, message, [r.id for r in kept], candidate_id, ReminderKind.CHASER, after_send, covers=covers
