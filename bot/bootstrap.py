@@ -48,7 +48,7 @@ from bot.services.suggestions import SuggestionService
 from bot.services.training import TrainingService
 from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
-from bot.slack_gateway import SlackGateway
+from bot.slack_gateway import RateLimiter, SlackGateway
 from db.session import Database, make_engine
 from handlers.builders import BlockKitRenderer
 from handlers.builders.training import BlockKitTrainingRenderer
@@ -69,7 +69,11 @@ def build_services(
     background: Callable[[Notify], Background] | None = None,
     renderer: Renderer | None = None,
 ) -> Services:
-    slack = slack or SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url)
+    slack = slack or SlackGateway.connect(
+        settings.slack_bot_token or "",
+        settings.slack_api_url,
+        limiter=RateLimiter(messages_per_minute=settings.slack_messages_per_minute),
+    )
     db = db or Database(make_engine(settings.database_url))
     rubrics = rubrics or RubricRegistry.from_directory(
         Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR

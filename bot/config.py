@@ -83,6 +83,9 @@ class Settings(LogSettings):
     nudge_hours_before_debrief: int = Field(default=3, ge=1, le=72, alias="HIREBOT_NUDGE_HOURS_BEFORE_DEBRIEF")
     # Interviews a week a person takes at most, unless they lower it for themselves in App Home.
     weekly_cap: int = Field(default=4, ge=1, le=40, alias="HIREBOT_WEEKLY_CAP")
+    # chat.postMessage's workspace-wide pace, per process (bot/slack_gateway/tiers.py): with two workers
+    # sweeping one workspace, give each its share.
+    slack_messages_per_minute: int = Field(default=300, ge=1, le=6000, alias="HIREBOT_SLACK_MESSAGES_PER_MINUTE")
     # How often the scheduler looks for due reminders.
     sweep_seconds: int = Field(default=30, ge=1, le=3600, alias="HIREBOT_SWEEP_SECONDS")
     # The worker's (and Socket Mode's) Prometheus port; the web process serves /metrics on its own port.

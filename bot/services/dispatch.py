@@ -1,5 +1,5 @@
-"""The reminder dispatcher: claims due outbox rows, decides what each one means now, sends
-through the gateway, and records the outcome.
+"""The reminder dispatcher: claims due outbox rows and decides what each one means now; the
+sending, and recording each outcome, is bot/services/delivery.py's.
 
 Two schedulers on one database are safe: rows are claimed atomically (bot/services/outbox.py);
 right before each send the sweep checks, in its own short transaction, that the rows and the
@@ -15,31 +15,20 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.clock import Clock
-from bot.errors import SlackError, SlackRateLimited, SlackTransientError
-from bot.events import NoEvents, Publisher, ReminderEscalated, ReminderFailed, SummaryDue
+from bot.events import NoEvents, Publisher, SummaryDue
 from bot.mrkdwn import escape, mention
 from bot.services import notices
+from bot.services.delivery import OutboxSender
 from bot.services.invite_sending import InviteSender
-from bot.services.outbox import (
-    DM_SPACING,
-    RENEW_EVERY,
-    Fence,
-    claim,
-    fence,
-    hold,
-    let_go,
-    mark_sent,
-    release_person,
-    renew,
-)
+from bot.services.outbox import DM_SPACING, claim, hold, next_due
 from bot.services.outgoing import RANK, Loaded, Outgoing, SweepStats, absorb, personal_nudge
 from bot.services.ports import Gateway, Message, PendingScorecard, Renderer, ScorecardReminder
 from bot.services.reminders import INVITE_KINDS, ReminderPlanner, interview_end
@@ -52,7 +41,6 @@ from rubrics.loader import RubricRegistry
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
 
 
@@ -100,9 +88,15 @@ class ReminderDispatcher:
             ).all()
             stats.claimed = len(rows)
             outgoing = self._space(session, token, self._decide(session, list(rows), now, stats), now, stats)
-        self._send(token, outgoing, stats, renewed=now)
+        # Built per sweep, from what the dispatcher holds now (tests swap its Slack and clock).
+        OutboxSender(self.db, self.slack, self.clock, self.events).send(token, outgoing, stats, renewed=now)
         log.info("reminder sweep: %s", stats)
         return stats
+
+    def due_in(self) -> float | None:
+        """Seconds until the next pending row falls due (0 when one is due now); None when none is pending."""
+        at = next_due(self.db)
+        return None if at is None else max(0.0, (at - self.clock()).total_seconds())
 
     def post_receipts(self) -> SweepStats:
         """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""
@@ -293,15 +287,8 @@ class ReminderDispatcher:
         chasers = [interviews[r.interview_id] for r in kept]  # type: ignore[index]
         candidate_id = interviews[first.interview_id].candidate_id  # type: ignore[index]
         # While the scorecard is missing, chase again the next working day at chaser time, their time.
-        after_send: list[Callable[[Session], None]] = [
-            partial(
-                self.planner.chase_at,
-                interview=i,
-                due=hours.next_working_day_at(now, i.timezone, hours.chaser_at),
-                keep_existing=True,
-            )
-            for i in chasers
-        ]
+        nexts = {i: hours.next_working_day_at(now, i.timezone, hours.chaser_at) for i in chasers}
+        after_send: list[Callable[[Session], None]] = [partial(self.planner.chase_next, due=nexts)]
         covers = frozenset(i.id for i in chasers)
         return Outgoing(
             user, message, [r.id for r in kept], candidate_id, ReminderKind.CHASER, after_send, covers=covers
@@ -328,118 +315,6 @@ class ReminderDispatcher:
                 item.postpone = partial(personal_nudge, row, user, pending[0].id)
             out.append(item)
         return out
-
-    # Sending and recording
-
-    def _send(self, token: str, outgoing: list[Outgoing], stats: SweepStats, renewed: datetime) -> None:
-        rate_limited: SlackRateLimited | None = None
-        escalated: set[int] = set()
-        for item in outgoing:
-            now = self.clock()
-            if rate_limited is not None:
-                self._unsent(token, item, Fence(True), stats, now + timedelta(seconds=rate_limited.retry_after))
-                continue
-            renewed, fenced = self._fence(token, item, now, renewed, stats)
-            if not fenced.ours:
-                continue
-            try:
-                if item.action is not None:
-                    item.action()
-                elif item.message is not None:
-                    self.slack.post_message(item.user, item.message.text, item.message.blocks or None)
-            except SlackRateLimited as exc:
-                rate_limited = exc
-                self._unsent(token, item, fenced, stats, now + timedelta(seconds=exc.retry_after), count=True)
-                continue
-            except SlackError as exc:
-                self._not_delivered(token, item, fenced, stats, exc)
-                continue
-            self._delivered(token, item, stats)
-            if item.kind is ReminderKind.ESCALATION:
-                escalated.add(item.candidate_id)
-        # The sweep is off the request path already: what follows it runs in it, before the next batch.
-        for candidate_id in escalated:
-            self.events.deliver(ReminderEscalated(candidate_id))
-
-    def _fence(
-        self, token: str, item: Outgoing, now: datetime, renewed: datetime, stats: SweepStats
-    ) -> tuple[datetime, Fence]:
-        """Renew the batch's lease when due, then check these rows and this person are still ours."""
-        with self.db.transaction() as session:
-            if now - renewed >= RENEW_EVERY:
-                renew(session, token, now)
-                renewed = now
-            fenced = fence(session, token, item.row_ids, item.person, now)
-            if not fenced.ours:
-                self._refuse(session, token, item, now, stats)
-        return renewed, fenced
-
-    def _not_delivered(self, token: str, item: Outgoing, fenced: Fence, stats: SweepStats, exc: SlackError) -> None:
-        if isinstance(exc, SlackTransientError):
-            self._unsent(token, item, fenced, stats, None, count=True, error=exc.code)
-            return
-        log.warning("reminder to %s failed for good: %s", item.user, exc.code)
-        self._unsent(token, item, fenced, stats, None, error=exc.code, final=True)
-        self.events.deliver(ReminderFailed(item.candidate_id, item.user, exc.code))
-
-    def _delivered(self, token: str, item: Outgoing, stats: SweepStats) -> None:
-        with self.db.transaction() as session:
-            if mark_sent(session, token, item.row_ids, item.person, self.clock()):
-                log.warning("a reminder send outlived its lease; recorded as sent so it is not repeated")
-            for hook in item.after_send:
-                hook(session)
-        stats.sent += 1
-
-    def _refuse(self, session: Session, token: str, item: Outgoing, now: datetime, stats: SweepStats) -> None:
-        """Another sweep took these rows or this person after our lease lapsed: send nothing, hand back the rest."""
-        log.warning("reminder send refused: rows %s are no longer this sweep's", item.row_ids)
-        stats.refused += 1
-        session.execute(
-            update(Reminder)
-            .where(
-                Reminder.id.in_(item.row_ids), Reminder.claim_token == token, Reminder.status == ReminderStatus.SENDING
-            )
-            .values(status=ReminderStatus.PENDING, due_at=now, claim_token=None, claimed_until=None)
-        )
-        if item.person is not None:
-            let_go(session, token, item.person)
-
-    def _unsent(
-        self,
-        token: str,
-        item: Outgoing,
-        fenced: Fence,
-        stats: SweepStats,
-        at: datetime | None,
-        *,
-        count: bool = False,
-        error: str = "ratelimited",
-        final: bool = False,
-    ) -> None:
-        """The message did not go out: give the person back, and retry the rows later or fail them."""
-        now = self.clock()
-        with self.db.transaction() as session:
-            if item.person is not None:
-                release_person(session, token, item.person, fenced.previous_dm)
-            rows = session.scalars(
-                select(Reminder).where(
-                    Reminder.id.in_(item.row_ids),
-                    Reminder.claim_token == token,
-                    Reminder.status == ReminderStatus.SENDING,
-                )
-            )
-            for row in rows:
-                row.attempts += count
-                row.claim_token, row.claimed_until, row.last_error = None, None, error
-                if final or (row.attempts >= MAX_ATTEMPTS and at is None):
-                    row.status = ReminderStatus.FAILED
-                    stats.failed += 1
-                    if not final:
-                        log.error("reminder %d failed after %d attempts: %s", row.id, row.attempts, error)
-                    continue
-                backoff = timedelta(seconds=min(30 * 2**row.attempts, 3600))
-                row.status, row.due_at = ReminderStatus.PENDING, at or now + backoff
-                stats.retried += 1
 
 
 def _load(session: Session, model: Any, ids: set[int], *options: Any) -> dict:

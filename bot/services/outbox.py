@@ -36,9 +36,13 @@ CLAIM_BATCH = 200
 # Renewing every row of a sweep before each send would rewrite the batch once per message.
 RENEW_EVERY = CLAIM_LEASE / 3
 DM_SPACING = timedelta(minutes=15)
+# The advisory lock PostgreSQL claims take turns on (any fixed 64-bit number; this is b'hbclaims').
+CLAIM_LOCK = 0x6862636C61696D73
 
 
-def due_query(now: datetime, limit: int = CLAIM_BATCH, kinds: Iterable[ReminderKind] | None = None) -> Select[int]:
+def due_query(
+    now: datetime, limit: int | None = CLAIM_BATCH, kinds: Iterable[ReminderKind] | None = None
+) -> Select[int]:
     """The sweep's due-row query (benchmarked): pending and due, or claimed by a sweep that died."""
     query = select(Reminder.id).where(
         or_(
@@ -54,25 +58,42 @@ def due_query(now: datetime, limit: int = CLAIM_BATCH, kinds: Iterable[ReminderK
 def claim(
     db: Database, now: datetime, limit: int = CLAIM_BATCH, kinds: Iterable[ReminderKind] | None = None
 ) -> str | None:
-    """Mark up to `limit` due rows as this sweep's; returns its token, or None if none were due."""
+    """Mark up to `limit` due rows as this sweep's, and every other due row of the same people;
+    returns its token, or None if none were due.
+
+    Whole people, so that the sweep writes each person one DM with all that is due for them:
+    a person's rows split between two claims became one DM now and another 15 minutes later
+    (the spacing), which in a 09:30 burst is most people. On PostgreSQL the claims of all
+    workers take turns (a transaction-scoped advisory lock, held for the two UPDATEs only), so
+    two claims never split one person between them, and never wait on each other's rows."""
     token = uuid.uuid4().hex
     with db.transaction() as session:
+        if db.is_postgresql:
+            session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
         due = due_query(now, limit, kinds)
         if db.is_postgresql:
             due = due.with_for_update(skip_locked=True)
-        result = session.execute(
-            update(Reminder)
-            .where(
-                Reminder.id.in_(due.scalar_subquery()),
-                # Re-checked under the row lock: a row another sweep took in between is skipped.
-                or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now),
-            )
-            .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
-        claimed = cast("CursorResult[Any]", result).rowcount
+        claimed = _take(session, Reminder.id.in_(due.scalar_subquery()), token, now)
+        if claimed:
+            people = select(Reminder.target_user_id).where(Reminder.claim_token == token).distinct()
+            same_people = due_query(now, None, kinds).where(Reminder.target_user_id.in_(people.scalar_subquery()))
+            _take(session, Reminder.id.in_(same_people.scalar_subquery()), token, now)
     return token if claimed else None
+
+
+def _take(session: Session, which: Any, token: str, now: datetime) -> int:
+    result = session.execute(
+        update(Reminder)
+        .where(
+            which,
+            # Re-checked under the row lock: a row another sweep took in between is skipped.
+            or_(Reminder.status == ReminderStatus.PENDING, Reminder.claimed_until < now),
+        )
+        .values(status=ReminderStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    # Session.execute is typed as Result; an UPDATE's is a CursorResult, which has rowcount.
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def hold(session: Session, user: str, token: str, now: datetime) -> datetime | None:
@@ -226,3 +247,9 @@ def backlog(db: Database, now: datetime) -> Backlog:
         if earliest is not None:
             oldest = max(oldest, (now - earliest).total_seconds())
     return Backlog(counts, oldest)
+
+
+def next_due(db: Database) -> datetime | None:
+    """When the earliest pending row falls due (perhaps already past); None when nothing is pending."""
+    with db.transaction() as session:
+        return session.scalar(select(func.min(Reminder.due_at)).where(Reminder.status == ReminderStatus.PENDING))

@@ -39,6 +39,11 @@ class SweepStats:
     failed: int = 0
     refused: int = 0  # taken by another sweep after this one's lease lapsed
 
+    def add(self, other: SweepStats) -> None:
+        """Count in what one of the sweep's sending threads tallied."""
+        for name in ("claimed", "sent", "expired", "deferred", "retried", "failed", "refused"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def finish(self, row: Reminder, status: ReminderStatus, why: str | None = None) -> None:
         row.status, row.claim_token, row.claimed_until = status, None, None
         row.last_error = why

@@ -1,4 +1,16 @@
-"""Slack's rate tiers, the tier of every method hirebot calls, and the limiter that keeps to them."""
+"""Slack's rate limits as hirebot paces itself against them: the tiers, and chat.postMessage.
+
+Slack counts per method per workspace, and allows short bursts; a token bucket of a few
+seconds' worth of calls mirrors that. chat.postMessage is rated "special", outside the tiers:
+about one message a second per channel (a DM is a channel), short bursts allowed, under a
+workspace-wide limit that Slack's method page puts at "several hundred messages per minute"
+(https://docs.slack.dev/apis/web-api/rate-limits, https://docs.slack.dev/reference/methods/chat.postMessage).
+We keep to 300 a minute, the low end of that, unless HIREBOT_SLACK_MESSAGES_PER_MINUTE says
+otherwise (for two workers sharing a workspace, half each).
+
+The buckets are per process: a 429 is still handled (bot/slack_gateway/gateway.py waits out its
+Retry-After and holds the bucket that long).
+"""
 
 from __future__ import annotations
 
@@ -31,46 +43,62 @@ METHOD_TIERS = {
     "files.completeUploadExternal": 4,
     "files.delete": 3,
 }
-# chat.postMessage is special: about one message per second per channel, bursts allowed.
+# chat.postMessage is special: about one message per second per channel, bursts allowed...
 POST_MESSAGE = "chat.postMessage"
 # Slack rates these "special", outside the tiers. auth.test is called once, at start-up.
 SPECIAL_METHODS = (POST_MESSAGE, "auth.test")
+# ...and a workspace-wide ceiling, which a 09:30 burst of DMs to different people meets first.
+MESSAGES_PER_MINUTE = 300
+WORKSPACE = "*workspace*"  # the workspace bucket's key: no channel id looks like it
 
 
 class RateLimiter:
-    """Token buckets, one per method (and per channel for chat.postMessage).
+    """Token buckets, one per method (and for chat.postMessage, one per channel and one for the
+    workspace: a message takes a token from both)."""
 
-    Slack counts per method per workspace, and allows short bursts; a bucket of a few
-    seconds' worth of calls mirrors that. It is per process: a 429 is still handled.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        messages_per_minute: float = MESSAGES_PER_MINUTE,
+    ):
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], list[float]] = {}  # key -> [tokens, last refill]
+        self.messages_per_minute = messages_per_minute
 
-    @staticmethod
-    def budget(method: str) -> tuple[float, float]:
-        """(calls per second, burst size) for a method."""
+    def budget(self, method: str, key: str = "") -> tuple[float, float]:
+        """(calls per second, burst size) for a method's bucket."""
+        if method == POST_MESSAGE and key == WORKSPACE:
+            per_second = self.messages_per_minute / 60.0
+            return per_second, max(1.0, per_second)  # one second's worth
         if method == POST_MESSAGE:
             return 1.0, 3.0
         per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, 3)]
         return per_minute / 60.0, max(1.0, per_minute / 10.0)
 
+    def _keys(self, method: str, key: str) -> list[tuple[str, str]]:
+        return [(method, key), (method, WORKSPACE)] if method == POST_MESSAGE else [(method, key)]
+
+    def _tokens(self, bucket: tuple[str, str], now: float) -> float:
+        rate, burst = self.budget(*bucket)
+        tokens, last = self._buckets.get(bucket, [burst, now])
+        return min(burst, tokens + (now - last) * rate)
+
     def acquire(self, method: str, key: str = "", max_wait: float | None = None) -> float:
-        """Take one call's token, sleeping until it is there. Returns the seconds waited.
+        """Take one call's token (from each of its buckets), sleeping until it is there. Returns
+        the seconds waited.
 
         If that would take longer than `max_wait`, nothing is taken and SlackRateLimited is raised."""
-        rate, burst = self.budget(method)
         with self._lock:
             now = self._clock()
-            tokens, last = self._buckets.get((method, key), [burst, now])
-            tokens = min(burst, tokens + (now - last) * rate) - 1.0
-            wait = 0.0 if tokens >= 0 else -tokens / rate
+            left = {bucket: self._tokens(bucket, now) - 1.0 for bucket in self._keys(method, key)}
+            wait = max(0.0, *(-tokens / self.budget(*bucket)[0] for bucket, tokens in left.items()))
             if max_wait is not None and wait > max_wait:
                 raise errors.SlackRateLimited(method, wait)
-            self._buckets[(method, key)] = [tokens, now]
+            for bucket, tokens in left.items():
+                self._buckets[bucket] = [tokens, now]
         if wait:
             self._sleep(wait)
         return wait
@@ -81,10 +109,11 @@ class RateLimiter:
         The refused call's token is given back (Slack did not count the call), and no token is
         there before `seconds` have passed, then one, for the retry. Without this the retry
         waited Retry-After and then our own pace again, and the calls after it ran ahead of
-        Slack's count into the next 429."""
-        rate, burst = self.budget(method)
+        Slack's count into the next 429. A refused message holds its channel and the workspace
+        alike: Slack's answer does not say which limit it met."""
         with self._lock:
             now = self._clock()
-            tokens, last = self._buckets.get((method, key), [burst, now])
-            tokens = min(burst, tokens + (now - last) * rate) + 1.0
-            self._buckets[(method, key)] = [min(tokens, 1.0 - seconds * rate), now]
+            for bucket in self._keys(method, key):
+                rate = self.budget(*bucket)[0]
+                tokens = self._tokens(bucket, now) + 1.0
+                self._buckets[bucket] = [min(tokens, 1.0 - seconds * rate), now]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.bootstrap import build_services
 from bot.config import ConfigError, Settings, load_settings
 
 # Every variable Settings reads: cleared for each test so the machine's environment cannot leak in.
@@ -251,3 +252,16 @@ def test_cli_refuses_an_inverted_working_day_at_start(
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and "HIREBOT_WORKDAY_START" in err
     assert "Traceback" not in err
+
+
+def test_the_message_pace_is_a_setting_the_gateway_keeps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert load_settings(_env_file=None).slack_messages_per_minute == 300
+    monkeypatch.setenv("HIREBOT_SLACK_MESSAGES_PER_MINUTE", "150")
+    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/pace.db")
+    services = build_services(settings)
+    assert services.slack._limiter.messages_per_minute == 150
+    services.db.engine.dispose()
+
+
+def test_a_message_pace_of_zero_names_the_variable() -> None:
+    assert "HIREBOT_SLACK_MESSAGES_PER_MINUTE" in config_error(HIREBOT_SLACK_MESSAGES_PER_MINUTE=0)

@@ -7,12 +7,14 @@ APScheduler's to test, not ours."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.scheduler import SWEEP_JOB_ID, SWEEP_SECONDS, _sweep, build_scheduler
+from bot.scheduler import MIN_WAKE_SECONDS, SWEEP_JOB_ID, SWEEP_SECONDS, _sweep, build_scheduler
 from bot.services.dispatch import SweepStats
+from bot.services.outbox import CLAIM_BATCH
 from tests.support.domain import at, new_loop, plan
 from tests.support.fakes import PRIYA, RECRUITER, MutableClock, fake_services
 
@@ -27,6 +29,9 @@ class Dispatcher:
         if self.error is not None and (not self.once or self.calls == 1):
             raise self.error
         return SweepStats(claimed=6, sent=2, failed=1, deferred=3)
+
+    def due_in(self) -> float | None:
+        return None
 
 
 @pytest.mark.parametrize("interval", [SWEEP_SECONDS, 7])
@@ -100,3 +105,45 @@ def test_each_sweep_adds_its_outcomes_to_the_metrics_and_a_crash_is_counted():
     _sweep(dispatcher)  # type: ignore[arg-type]
     after = {o: counted("hirebot_reminders_total", outcome=o) for o in before}
     assert {o: after[o] - before[o] for o in before} == {"sent": 2, "failed": 1, "deferred": 3, "retried": 0}
+
+
+class Backlogged:
+    """Full batches twice, then a short one; the next row falls due `due_in` seconds later."""
+
+    def __init__(self, due_in: float | None) -> None:
+        self.claims = [CLAIM_BATCH, CLAIM_BATCH + 40, 7]
+        self.calls = 0
+        self.next = due_in
+
+    def sweep(self) -> SweepStats:
+        self.calls += 1
+        return SweepStats(claimed=self.claims.pop(0) if self.claims else 0)
+
+    def due_in(self) -> float | None:
+        return self.next
+
+
+def test_a_sweep_that_claimed_a_full_batch_sweeps_again_at_once():
+    dispatcher = Backlogged(due_in=None)
+    job = _only_job(build_scheduler(dispatcher))
+    job.func(*job.args)
+    assert dispatcher.calls == 3
+
+
+@pytest.mark.parametrize(("due_in", "wake"), [(4.0, 4.0), (0.0, MIN_WAKE_SECONDS), (0.2, MIN_WAKE_SECONDS)])
+def test_the_next_run_is_brought_forward_to_the_next_due_row(due_in, wake):
+    scheduler = build_scheduler(Backlogged(due_in=due_in))
+    job = _only_job(scheduler)
+    before = datetime.now(UTC)
+    job.func(*job.args)
+    moved = _only_job(scheduler).next_run_time
+    assert before + timedelta(seconds=wake) <= moved <= datetime.now(UTC) + timedelta(seconds=wake)
+
+
+@pytest.mark.parametrize("due_in", [None, float(SWEEP_SECONDS), 600.0])
+def test_nothing_due_before_the_next_run_leaves_the_interval_alone(due_in):
+    scheduler = build_scheduler(Backlogged(due_in=due_in))
+    job = _only_job(scheduler)
+    planned = job.next_run_time
+    job.func(*job.args)
+    assert _only_job(scheduler).next_run_time == planned
