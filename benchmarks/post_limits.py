@@ -2,15 +2,15 @@
 
 Slack rates chat.postMessage "special", outside the tiers. Its rate-limits guide says the method
 generally allows one message per second per channel (a DM is a channel), tolerates short bursts
-above that, and keeps a workspace-wide limit as well; the method's own page puts that workspace
-limit at several hundred messages a minute, without a number
+above that, and keeps a workspace-wide limit as well, for which Slack publishes no number
 (https://docs.slack.dev/apis/web-api/rate-limits and
 https://docs.slack.dev/reference/methods/chat.postMessage; the tier is `t5`, "special", in
 tests/data/slack_methods/chat.postMessage.json).
 
 This fake takes the strictest reading of both:
 - per channel, 1 message a second and no burst (a bucket of one);
-- per workspace, 300 messages a minute (the low end of "several hundred"), with one second's
+- per workspace, 300 messages a minute (our stated assumption: five a second, well above what
+  one workspace's hiring sends and settable in hirebot), with one second's
   worth (5) as its burst.
 Above either it answers HTTP 429 with `Retry-After` in whole seconds, rounded up, as Slack
 does, and the call is not counted. A call up to TOLERANCE seconds early is let through and

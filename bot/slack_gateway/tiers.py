@@ -3,9 +3,9 @@
 Slack counts per method per workspace, and allows short bursts; a token bucket of a few
 seconds' worth of calls mirrors that. chat.postMessage is rated "special", outside the tiers:
 about one message a second per channel (a DM is a channel), short bursts allowed, under a
-workspace-wide limit that Slack's method page puts at "several hundred messages per minute"
+workspace-wide limit for which Slack publishes no number
 (https://docs.slack.dev/apis/web-api/rate-limits, https://docs.slack.dev/reference/methods/chat.postMessage).
-We keep to 300 a minute, the low end of that, unless HIREBOT_SLACK_MESSAGES_PER_MINUTE says
+We assume 300 a minute and keep to it, unless HIREBOT_SLACK_MESSAGES_PER_MINUTE says
 otherwise (for two workers sharing a workspace, half each).
 
 The buckets are per process: a 429 is still handled (bot/slack_gateway/gateway.py waits out its
