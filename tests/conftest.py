@@ -21,9 +21,10 @@ from tests.support.emulator import BOT_TOKEN, SlackEmulator, start_emulator
 from tests.support.fakes import MutableClock
 from tests.support.invites import check_invites
 from tests.support.logs import assert_not_logged, personal_data
+from tests.support.pgworker import per_worker_url
 from tests.support.slack import SIGNING_SECRET, RecordingClient, SlackDriver
 
-PG_URL = os.environ.get("HIREBOT_TEST_DATABASE_URL")
+PG_URL = per_worker_url(os.environ.get("HIREBOT_TEST_DATABASE_URL"))
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
