@@ -10,6 +10,12 @@ otherwise (for two workers sharing a workspace, half each).
 
 The buckets are per process: a 429 is still handled (bot/slack_gateway/gateway.py waits out its
 Retry-After and holds the bucket that long).
+
+A DM is a channel of its own, so a bucket per channel is a bucket per person ever messaged: kept
+for good, they grew the scheduler worker without end (a few hundred bytes a person). A bucket
+that has refilled to its burst is the same as no bucket, so once the limiter holds more than
+PRUNE_ABOVE, the full ones are dropped; each sweep also lets the table at least double first,
+so pruning costs O(1) a call on average.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ SPECIAL_METHODS = (POST_MESSAGE, "auth.test")
 # ...and a workspace-wide ceiling, which a 09:30 burst of DMs to different people meets first.
 MESSAGES_PER_MINUTE = 300
 WORKSPACE = "*workspace*"  # the workspace bucket's key: no channel id looks like it
+# Buckets held before the full ones are dropped (a full bucket is the same as none).
+PRUNE_ABOVE = 256
 
 
 class RateLimiter:
@@ -66,7 +74,14 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], list[float]] = {}  # key -> [tokens, last refill]
+        self._prune_above = PRUNE_ABOVE
         self.messages_per_minute = messages_per_minute
+
+    def buckets_held(self) -> int:
+        """Buckets held now: the busy ones, and at most PRUNE_ABOVE (or twice the busy ones) in all.
+        (A method, not __len__: an empty limiter must still be truthy.)"""
+        with self._lock:
+            return len(self._buckets)
 
     def budget(self, method: str, key: str = "") -> tuple[float, float]:
         """(calls per second, burst size) for a method's bucket."""
@@ -99,9 +114,19 @@ class RateLimiter:
                 raise errors.SlackRateLimited(method, wait)
             for bucket, tokens in left.items():
                 self._buckets[bucket] = [tokens, now]
+            if len(self._buckets) > self._prune_above:
+                self._prune(now)
         if wait:
             self._sleep(wait)
         return wait
+
+    def _prune(self, now: float) -> None:
+        """Drop the buckets that have refilled to their burst (under the lock): `_tokens` gives a
+        missing bucket exactly that. The next prune waits until the table has doubled again."""
+        full = [bucket for bucket in self._buckets if self._tokens(bucket, now) >= self.budget(*bucket)[1]]
+        for bucket in full:
+            del self._buckets[bucket]
+        self._prune_above = max(PRUNE_ABOVE, 2 * len(self._buckets))
 
     def hold(self, method: str, key: str, seconds: float) -> None:
         """Slack answered 429 with Retry-After `seconds`: its count is the one that matters.

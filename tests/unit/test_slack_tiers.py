@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot import errors
-from bot.slack_gateway.tiers import MESSAGES_PER_MINUTE, POST_MESSAGE, RateLimiter
+from bot.slack_gateway.tiers import MESSAGES_PER_MINUTE, POST_MESSAGE, PRUNE_ABOVE, RateLimiter
 
 
 class Clock:
@@ -72,3 +72,31 @@ def test_a_wait_past_the_budget_takes_nothing():
         limiter.acquire(POST_MESSAGE, "D2", max_wait=0.5)
     clock.now += 1.0
     assert limiter.acquire(POST_MESSAGE, "D2", max_wait=0.5) == 0
+
+
+def test_buckets_of_channels_gone_quiet_are_dropped():
+    """A DM is a channel: a bucket per person ever messaged, kept for good, grew the scheduler
+    worker without end (benchmarks/soak.py). A full bucket is the same as none, so it goes."""
+    clock = Clock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    for n in range(5000):  # each to someone new, one a second: each channel is full again 3 s on
+        limiter.acquire(POST_MESSAGE, f"D{n}")
+        clock.now += 1.0
+    assert limiter.buckets_held() <= PRUNE_ABOVE + 1
+
+
+def test_dropping_buckets_keeps_the_pace_of_busy_and_held_channels():
+    clock, waits = Clock(), []
+    limiter = RateLimiter(clock=clock, sleep=waits.append, messages_per_minute=10**9)
+    for _ in range(3):
+        limiter.acquire(POST_MESSAGE, "D-busy")  # its burst spent
+    limiter.hold("chat.update", "C-held", 30.0)  # a 429's Retry-After (the workspace's messages not held)
+    for n in range(PRUNE_ABOVE):  # none full yet: nothing can go
+        limiter.acquire(POST_MESSAGE, f"D{n}")
+    clock.now += 1.0  # these channels are full again; the busy one has one token back
+    for n in range(PRUNE_ABOVE, 2 * PRUNE_ABOVE + PRUNE_ABOVE // 2):
+        limiter.acquire(POST_MESSAGE, f"D{n}")
+    assert limiter.buckets_held() < 2 * PRUNE_ABOVE
+    assert limiter.acquire(POST_MESSAGE, "D-busy") == 0
+    assert limiter.acquire(POST_MESSAGE, "D-busy") == pytest.approx(1.0)
+    assert limiter.acquire("chat.update", "C-held") == pytest.approx(29.0)
