@@ -8,7 +8,7 @@ numbers they may see.
 
 A recruiter's dashboard also shows two pictures (dashboard_pictures.DashboardPictures: one set for
 every recruiter, uploaded again only when their numbers change) and this week's load per person
-(load.LoadService). When a picture changes, every recruiter's Home is republished, and only then is
+(load.LoadService). When a picture is replaced, every recruiter's Home is republished, and only then is
 the replaced file deleted.
 
 Recruiters' Homes follow the changes the dashboard counts (the event table in bot/bootstrap.py), through
