@@ -88,8 +88,7 @@ def build_services(
     debrief.posted_listeners.append(votes.plan)
     debrief.export_parts["sealed_votes"] = votes.export
     pools, trainees = PoolService(db, rubrics, settings, clock), BlockKitTrainingRenderer()
-    dashboards = DashboardService(db, rubrics, clock)
-    load = LoadService(db, settings.timezone, cap)
+    dashboards, load = DashboardService(db, rubrics, clock), LoadService(db, settings.timezone, cap)
     homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner, load)
     services = Services(
         settings=settings,

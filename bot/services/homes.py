@@ -46,7 +46,7 @@ class HomeService:
         personal: Callable[[str], PersonalStatus],
         recruiters: Collection[str],
         background: Background,
-        load: LoadService | None = None,
+        load: LoadService,
     ):
         self.db, self.slack, self.render = db, slack, render
         self.dashboards, self.personal, self.recruiters = dashboards, personal, frozenset(recruiters)
@@ -101,8 +101,8 @@ class HomeService:
         if charts.replaced:  # the other recruiters' Homes may still show the replaced pictures
             self._recruiters_homes.request()
 
-    def _load(self, board: Dashboard) -> LoadReport | None:
-        return self.load.report(board.now, 1) if self.load is not None else None
+    def _load(self, board: Dashboard) -> LoadReport:
+        return self.load.report(board.now, 1)  # this week only: the Home is not the place for history
 
     def refresh_dashboards(self) -> None:
         """Something the dashboard counts changed: republish recruiters' Homes, once per burst."""
