@@ -197,3 +197,20 @@ def uploads(bot) -> list[tuple[dict, dict]]:
 
 def exists(bot, file_id: str) -> bool:
     return bool(bot.emulator.post("files.info", file=file_id).get("ok"))
+
+
+def test_a_hung_upload_leaves_the_charts_out_and_the_home_is_still_published(hirebot, monkeypatch):
+    seed_panel(hirebot)
+    real = hirebot.client.api_call
+
+    def api_call(api_method, **kwargs):
+        if api_method == "files.getUploadURLExternal":
+            raise TimeoutError("The read operation timed out")  # what the client's socket timeout raises
+        return real(api_method, **kwargs)
+
+    monkeypatch.setattr(hirebot.client, "api_call", api_call)
+    view = published_home(hirebot, "rita")
+    home = json.dumps(view, ensure_ascii=False)
+    assert images(view) == [] and "Open loops" in home and "Load this week" in home
+    monkeypatch.undo()  # Slack answers again: the next refresh brings the charts
+    assert len(images(published_home(hirebot, "rita"))) == 2
