@@ -92,8 +92,8 @@ def build_services(
     debrief.posted_listeners.append(votes.plan)
     debrief.export_parts["sealed_votes"] = votes.export
     pools, trainees = PoolService(db, rubrics, settings, clock), BlockKitTrainingRenderer()
-    dashboards = DashboardService(db, rubrics, clock)
-    homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner)
+    dashboards, load = DashboardService(db, rubrics, clock), LoadService(db, settings.timezone, cap)
+    homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner, load)
     services = Services(
         settings=settings,
         db=db,
@@ -121,7 +121,7 @@ def build_services(
         votes=votes,
         pools=pools,
         suggestions=SuggestionService(db, people, loops.interviewer_zone, settings.timezone, cap, clock),
-        load=LoadService(db, settings.timezone, cap),
+        load=load,
         training=TrainingService(db, slack, rubrics, settings, clock, reminders, trainees),
         graduation=GraduationService(db, slack, rubrics, settings, pools, trainees),
         dashboards=dashboards,

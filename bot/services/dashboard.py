@@ -34,6 +34,13 @@ class Pace(enum.StrEnum):
     PAST_MAX = "past max"  # past its upper bound (6 weeks)
 
 
+class Chart(enum.StrEnum):
+    """The dashboard's pictures (bot/services/dashboard_pictures.py)."""
+
+    LOOP_AGES = "loop ages"
+    AGREEMENT = "agreement"
+
+
 class Step(enum.StrEnum):
     SET_UP = "finish set-up"
     SCORECARDS = "scorecards"

@@ -6,6 +6,11 @@ numbers they may see.
 - An interviewer sees their own timeliness and their own leniency, never anyone else's.
 - Anyone else sees neither.
 
+A recruiter's dashboard also shows two pictures (dashboard_pictures.DashboardPictures: one set for
+every recruiter, uploaded again only when their numbers change) and this week's load per person
+(load.LoadService). When a picture is replaced, every recruiter's Home is republished, and only then is
+the replaced file deleted.
+
 Recruiters' Homes follow the changes the dashboard counts (the event table in bot/bootstrap.py), through
 one Coalescer: a burst of events reads the dashboard once and publishes each recruiter's Home once.
 """
@@ -21,10 +26,14 @@ from bot.errors import SlackError
 from bot.services import panel_stats
 from bot.services.dashboard import Dashboard
 from bot.services.dashboard_data import DashboardService
+from bot.services.dashboard_pictures import Charts, DashboardPictures
+from bot.services.load import LoadReport, LoadService
 from bot.services.ports import Gateway, PersonalStatus, Renderer
 from db.session import Database
 
 log = logging.getLogger(__name__)
+
+Extras = tuple[Charts, LoadReport | None]  # what every recruiter's dashboard shows beside the numbers
 
 
 class HomeService:
@@ -37,32 +46,63 @@ class HomeService:
         personal: Callable[[str], PersonalStatus],
         recruiters: Collection[str],
         background: Background,
+        load: LoadService,
     ):
         self.db, self.slack, self.render = db, slack, render
         self.dashboards, self.personal, self.recruiters = dashboards, personal, frozenset(recruiters)
+        self.load, self.pictures = load, DashboardPictures(slack, render)
         self._recruiters_homes = Coalescer(background, self._publish_recruiters, key=("recruiter homes", None))
 
-    def home(self, user_id: str, board: Dashboard | None = None) -> PersonalStatus:
-        """What `user_id` may see in their Home; `board` is a dashboard already read for recruiters."""
+    def home(self, user_id: str, board: Dashboard | None = None, extras: Extras | None = None) -> PersonalStatus:
+        """What `user_id` may see in their Home; `board` (and `extras`) already read for recruiters."""
         status = self.personal(user_id)
         if user_id in self.recruiters:
             board = board or self.dashboards.dashboard()
-            return replace(status, leniency=board.leniency, sees_everyone=True, dashboard=board)
+            charts, load = extras or (Charts(), self._load(board))
+            return replace(
+                status,
+                leniency=board.leniency,
+                sees_everyone=True,
+                dashboard=board,
+                charts=charts.images,
+                load=load,
+            )
         own = self.dashboards.own(user_id)
         with self.db.transaction() as session:
             leniency = panel_stats.leniency(session, {user_id})
         return replace(status, leniency=leniency, own_numbers=own if own.timeliness.due else None)
 
-    def publish_home(self, user_id: str, board: Dashboard | None = None) -> None:
-        self.slack.publish_home(user_id, self.render.home(self.home(user_id, board)))
+    def publish_home(self, user_id: str, board: Dashboard | None = None, extras: Extras | None = None) -> None:
+        status = self.home(user_id, board, extras)
+        try:
+            self.slack.publish_home(user_id, self.render.home(status))
+        except SlackError as exc:
+            if exc.code != "invalid_blocks" or not status.charts:
+                raise
+            # Slack may refuse an image block while it still processes the file: publish without it.
+            log.warning("slack refused the dashboard's pictures; the Home goes without them")
+            self.slack.publish_home(user_id, self.render.home(replace(status, charts={})))
 
     def refresh_homes(self, *users: str) -> None:
         """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
         for user in dict.fromkeys(users):
             try:
-                self.publish_home(user)
+                if user in self.recruiters:
+                    self._publish_recruiter(user)
+                else:
+                    self.publish_home(user)
             except SlackError as exc:
                 log.info("home tab not refreshed: %s", exc.code)
+
+    def _publish_recruiter(self, user: str) -> None:
+        board = self.dashboards.dashboard()
+        charts = self.pictures.current(board)
+        self.publish_home(user, board, (charts, self._load(board)))
+        if charts.replaced:  # the other recruiters' Homes may still show the replaced pictures
+            self._recruiters_homes.request()
+
+    def _load(self, board: Dashboard) -> LoadReport:
+        return self.load.report(board.now, 1)  # this week only: the Home is not the place for history
 
     def refresh_dashboards(self) -> None:
         """Something the dashboard counts changed: republish recruiters' Homes, once per burst."""
@@ -71,8 +111,10 @@ class HomeService:
 
     def _publish_recruiters(self) -> None:
         board = self.dashboards.dashboard()  # read once, shown to every recruiter
+        extras = (self.pictures.current(board), self._load(board))
         for user in sorted(self.recruiters):
             try:
-                self.publish_home(user, board)
+                self.publish_home(user, board, extras)
             except SlackError as exc:
                 log.info("recruiter's home tab not refreshed: %s", exc.code)
+        self.pictures.discard_replaced()  # no recruiter's Home shows them any more

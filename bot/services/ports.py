@@ -6,13 +6,16 @@ Kit. Services pass the Renderer's output to the gateway without reading it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.services.agreement import Agreement
 from bot.services.coverage import Coverage
-from bot.services.dashboard import Dashboard, OwnNumbers
+from bot.services.dashboard import Chart, Dashboard, OwnNumbers
 from bot.services.leniency import Leniency
+from bot.services.load import LoadReport
 from bot.services.message import Message
 from bot.services.people import HoursSummary
 from bot.services.summary import Summary
@@ -114,6 +117,9 @@ class PersonalStatus:
     # The hiring dashboard (recruiters only), or an interviewer's own timeliness (App Home only).
     dashboard: Dashboard | None = None
     own_numbers: OwnNumbers | None = None
+    # Recruiters only, beside the dashboard: its uploaded pictures, and this week's load per person.
+    charts: dict[Chart, SlackImage] = field(default_factory=dict)
+    load: LoadReport | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,10 @@ class Renderer(Protocol):
     ) -> Message: ...
 
     def pre_read_picture(self, summary: Summary, names: dict[str, str]) -> Picture: ...
+
+    def loop_age_chart(self, ages: Sequence[tuple[str, int]], target_weeks: tuple[int, int]) -> Picture: ...
+
+    def agreement_chart(self, rows: Sequence[Agreement]) -> Picture: ...
 
     def decision(
         self,

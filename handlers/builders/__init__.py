@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from bot.charts import dashboard as dashboard_charts
 from bot.charts import pre_read_heat_map
+from bot.services.agreement import Agreement
 from bot.services.ports import (
     Escalation,
     LoopCard,
@@ -48,6 +51,12 @@ class BlockKitRenderer:
 
     def pre_read_picture(self, summary: Summary, names: dict[str, str]) -> Picture:
         return pre_read_heat_map(summary, names)
+
+    def loop_age_chart(self, ages: Sequence[tuple[str, int]], target_weeks: tuple[int, int]) -> Picture:
+        return dashboard_charts.loop_ages([dashboard_charts.LoopAge(n, d) for n, d in ages], target_weeks)
+
+    def agreement_chart(self, rows: Sequence[Agreement]) -> Picture:
+        return dashboard_charts.agreement(rows)
 
     def decision(
         self,

@@ -4,17 +4,20 @@ Pure functions of the service's values (bot/services/dashboard.py). The dashboar
 each a header and its lines; a part's lines are capped, and the parts that do not fit in the blocks
 the Home has left are replaced by a pointer to `hirebot report`, which prints every row. A picture
 (loop age against the target, alpha against its thresholds) goes into its part as an image block,
-between the header and the lines: see `_part`.
+between the header and the lines: see `_part`. A recruiter's dashboard also has this week's load per
+person against their cap (bot/services/load.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from bot.mrkdwn import escape
 from bot.services.agreement import MIN_UNITS, RELIABLE, TENTATIVE, Agreement, Verdict
 from bot.services.dashboard import (
     ON_TIME_GOAL,
+    Chart,
     Dashboard,
     NextStep,
     OpenLoop,
@@ -25,11 +28,14 @@ from bot.services.dashboard import (
     Step,
     Timeliness,
 )
-from handlers.builders.common import Block, context, count, header, pack_lines, section, when
+from bot.services.load import LoadReport, WeekLoad
+from bot.services.ports import SlackImage
+from handlers.builders.common import Block, context, count, header, image, pack_lines, section, when
 
 LOOP_LINES = 25
 OVERDUE_LINES = 15
 INTERVIEWER_LINES = 20
+LOAD_LINES = 20
 WAITING_NAMED = 4  # people named on a loop's line before "and N more"
 PACE_MARK = {Pace.ON_TRACK: "", Pace.PAST_MIN: "⚠️ ", Pace.PAST_MAX: "🔴 "}
 REPORT = "`hirebot report {}`"
@@ -101,13 +107,28 @@ def agreement_line(row: Agreement) -> str:
     return f"• {escape(row.name)}: α *{row.alpha:.2f}* {mark}{row.verdict} ({count(row.units, 'candidate')})"
 
 
-def _part(title: str, summary: str, lines: list[str], note: str | None = None) -> list[Block]:
-    # An image block for this part's chart would go here, after the header.
-    blocks = [header(title), *(section(text) for text in pack_lines([summary, *lines]))]
+@dataclass(frozen=True)
+class View:
+    """What one dashboard shows: the numbers, and for a recruiter its pictures and this week's load."""
+
+    board: Dashboard
+    zone: str
+    charts: Mapping[Chart, SlackImage] = field(default_factory=dict)
+    load: LoadReport | None = None
+
+
+def _part(
+    title: str, summary: str, lines: list[str], note: str | None = None, picture: SlackImage | None = None
+) -> list[Block]:
+    blocks = [header(title)]
+    if picture is not None:
+        blocks.append(image(picture.file_id, picture.alt_text, picture.title))
+    blocks += [section(text) for text in pack_lines([summary, *lines])]
     return blocks + ([context(note)] if note else [])
 
 
-def loops_part(board: Dashboard, zone: str) -> list[Block]:
+def loops_part(view: View) -> list[Block]:
+    board, zone = view.board, view.zone
     rows = board.open_loops
     late = {p: sum(1 for r in rows if r.pace is p) for p in Pace}
     target = rows[0].target_weeks if rows else (4, 6)
@@ -116,13 +137,12 @@ def loops_part(board: Dashboard, zone: str) -> list[Block]:
         f"{target[0]} weeks, {late[Pace.PAST_MAX]} past {target[1]} weeks"
     )
     lines = [loop_line(r, zone) for r in rows[:LOOP_LINES]] + _more(LOOP_LINES, len(rows), "loops")
-    return _part(
-        "Open loops", summary, lines, f"Oldest first; the target is {target[0]}-{target[1]} weeks from opening."
-    )
+    note = f"Oldest first; the target is {target[0]}-{target[1]} weeks from opening."
+    return _part("Open loops", summary, lines, note, view.charts.get(Chart.LOOP_AGES))
 
 
-def overdue_part(board: Dashboard, zone: str) -> list[Block]:
-    rows = board.overdue
+def overdue_part(view: View) -> list[Block]:
+    rows = view.board.overdue
     summary = (
         f"{count(len(rows), 'scorecard')} more than a day late" if rows else "No scorecard is more than a day late."
     )
@@ -140,7 +160,35 @@ def goal_text(row: Timeliness) -> str:
     )
 
 
-def timeliness_part(board: Dashboard, zone: str) -> list[Block]:
+def load_line(row: WeekLoad) -> str:
+    mark = " · 🔴 *over their cap*" if row.over else ""
+    return f"• <@{escape(row.user_id)}>: {count(row.interviews, 'interview')} of {row.cap}{mark}"
+
+
+def load_part(view: View) -> list[Block]:
+    """Interviews per person this week against their cap, most loaded first (recruiters only)."""
+    if view.load is None:
+        return []
+    week = view.load.weeks[-1]
+    rows = sorted((r for r in view.load.rows if r.week == week), key=lambda r: (not r.over, -r.interviews, r.user_id))
+    over = [r for r in rows if r.over]
+    summary = (
+        f"{count(len(rows), 'person', 'people')} interviewing this week; over their cap: "
+        + ", ".join(f"<@{escape(r.user_id)}>" for r in over[:WAITING_NAMED])
+        + (f" and {len(over) - WAITING_NAMED} more" if len(over) > WAITING_NAMED else "")
+        if over
+        else f"{count(len(rows), 'person', 'people')} interviewing this week; nobody is over their cap."
+    )
+    lines = [load_line(r) for r in rows[:LOAD_LINES]] + _more(LOAD_LINES, len(rows), "load")
+    note = (
+        f"{week}, Monday to Sunday in {escape(view.load.zone)}: scheduled interviews against each person's weekly "
+        f"cap. {REPORT.format('load')} shows past weeks."
+    )
+    return _part("Load this week", summary, lines, note)
+
+
+def timeliness_part(view: View) -> list[Block]:
+    board = view.board
     rows = board.interviewers
     lines = [timeliness_line(r) for r in rows[:INTERVIEWER_LINES]] + _more(INTERVIEWER_LINES, len(rows), "interviewers")
     note = (
@@ -150,7 +198,8 @@ def timeliness_part(board: Dashboard, zone: str) -> list[Block]:
     return _part("Scorecard timeliness", goal_text(board.timeliness), lines, note)
 
 
-def flow_part(board: Dashboard, zone: str) -> list[Block]:
+def flow_part(view: View) -> list[Block]:
+    board = view.board
     made = board.decisions
     summary = (
         f"Time to decision: median *{made.median_days:.0f} days* from opening over "
@@ -163,8 +212,8 @@ def flow_part(board: Dashboard, zone: str) -> list[Block]:
     return _part("Stage pass-through", summary, lines, note)
 
 
-def agreement_part(board: Dashboard, zone: str) -> list[Block]:
-    rows = board.agreement
+def agreement_part(view: View) -> list[Block]:
+    rows = view.board.agreement
     weak = [r for r in rows if r.verdict is Verdict.UNRELIABLE]
     summary = (
         "Anchors need work: " + ", ".join(escape(r.name) for r in weak)
@@ -176,23 +225,31 @@ def agreement_part(board: Dashboard, zone: str) -> list[Block]:
         f"Krippendorff's alpha, ordinal: ≥ {RELIABLE:.2f} reliable, ≥ {TENTATIVE:.3f} tentative "
         f"(Krippendorff 2004); needs {MIN_UNITS} candidates rated by two or more interviewers."
     )
-    return _part("Agreement per competency", summary, lines, note)
+    return _part("Agreement per competency", summary, lines, note, view.charts.get(Chart.AGREEMENT))
 
 
-PARTS: list[tuple[str, Callable[[Dashboard, str], list[Block]]]] = [
+PARTS: list[tuple[str, Callable[[View], list[Block]]]] = [
     ("loops", loops_part),
     ("interviewers", overdue_part),
+    ("load", load_part),
     ("interviewers", timeliness_part),
     ("loops", flow_part),
     ("competencies", agreement_part),
 ]
 
 
-def dashboard_blocks(board: Dashboard, zone: str, budget: int) -> list[Block]:
+def dashboard_blocks(
+    board: Dashboard,
+    zone: str,
+    budget: int,
+    charts: Mapping[Chart, SlackImage] | None = None,
+    load: LoadReport | None = None,
+) -> list[Block]:
     """The dashboard in at most `budget` blocks: whole parts in order, then a pointer for the rest."""
+    view = View(board, zone, charts or {}, load)
     blocks: list[Block] = [header("Hiring dashboard")]
     for n, (_, build) in enumerate(PARTS):
-        part = build(board, zone)
+        part = build(view)
         if len(blocks) + len(part) + 1 > budget:  # keep one block for the pointer
             left = sorted({s for s, _ in PARTS[n:]})
             blocks.append(context("More than fits here: " + ", ".join(REPORT.format(s) for s in left) + "."))

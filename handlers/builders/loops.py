@@ -351,7 +351,8 @@ def home_view(status: PersonalStatus) -> dict[str, Any]:
     tail = home_leniency(status) + (hours_blocks(status.hours) if status.hours is not None else [])
     tail.append(context("Type `/hire help` anywhere for every command."))
     if status.dashboard is not None:
-        blocks += dashboard_blocks(status.dashboard, status.zone, HOME_BLOCKS_MAX - len(blocks) - len(tail))
+        budget = HOME_BLOCKS_MAX - len(blocks) - len(tail)
+        blocks += dashboard_blocks(status.dashboard, status.zone, budget, status.charts, status.load)
     elif status.own_numbers is not None:
         blocks += own_blocks(status.own_numbers)
     return {"type": "home", "blocks": (blocks + tail)[:HOME_BLOCKS_MAX]}

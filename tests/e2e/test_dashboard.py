@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot.services.load import week_start
 from db.vocabulary import Decision, LoopStatus
 from tests.support.dashboard import Past, Seat, seed
 from tests.support.loops import add_interview, open_loop
@@ -146,3 +147,70 @@ def test_the_recruiters_home_follows_a_change_to_a_loop(hirebot):
     view = rita[0]["view"] if isinstance(rita[0]["view"], dict) else json.loads(rita[0]["view"])
     home = json.dumps(view, ensure_ascii=False)
     assert "Hiring dashboard" in home and f"Coding round with <@{hirebot.users['priya']}>" in home
+
+
+def images(view: dict) -> list[dict]:
+    return [b for b in view["blocks"] if b["type"] == "image"]
+
+
+def busy_week(bot, who: str, interviews: int) -> None:
+    """`who` holds this many interviews this week (each on its own loop's coding round)."""
+    u, now = bot.users, bot.clock()
+    monday = week_start(now, bot.services.load.zone)
+    seats = [Seat("coding_round", u[who], monday + (n + 1) * H) for n in range(interviews)]
+    with bot.services.db.transaction() as session:
+        seed(session, [Past(f"Busy {n}", now - 3 * D, [seat], recruiter=u["rita"]) for n, seat in enumerate(seats)])
+
+
+def test_a_recruiters_home_shows_both_charts_by_file_id_and_this_weeks_load(hirebot):
+    seed_panel(hirebot)
+    busy_week(hirebot, "mei", hirebot.services.settings.weekly_cap + 1)
+    u = hirebot.users
+    view = published_home(hirebot, "rita")
+    ages, alpha = images(view)
+    uploaded = [answer["file_id"] for _, answer in uploads(hirebot)]
+    assert sorted(uploaded) == sorted([ages["slack_file"]["id"], alpha["slack_file"]["id"]])
+    assert all(exists(hirebot, file_id) for file_id in uploaded)
+    assert ages["alt_text"].startswith("Bar chart of 6 open loops by days open")
+    assert alpha["alt_text"].startswith("Bar chart of Krippendorff's alpha")
+    home = json.dumps(view, ensure_ascii=False)
+    cap = hirebot.services.settings.weekly_cap
+    assert "Load this week" in home and f"over their cap: <@{u['mei']}>" in home
+    assert f"• <@{u['mei']}>: {cap + 1} interviews of {cap} · 🔴 *over their cap*" in home
+    # Opened again with the same numbers: the same files, nothing uploaded or deleted.
+    again = published_home(hirebot, "rita")
+    assert images(again) == [ages, alpha] and len(uploads(hirebot)) == 2
+    assert hirebot.client.all("files.delete") == []
+
+
+def test_an_interviewers_home_has_neither_the_charts_nor_anyones_load(hirebot):
+    seed_panel(hirebot)
+    busy_week(hirebot, "mei", hirebot.services.settings.weekly_cap + 1)
+    priya = published_home(hirebot, "priya")
+    assert images(priya) == [] and "Load this week" not in json.dumps(priya)
+    assert hirebot.users["mei"] not in json.dumps(priya) and uploads(hirebot) == []
+
+
+def uploads(bot) -> list[tuple[dict, dict]]:
+    return [(asked, answer) for name, asked, answer in bot.client.calls if name == "files.getUploadURLExternal"]
+
+
+def exists(bot, file_id: str) -> bool:
+    return bool(bot.emulator.post("files.info", file=file_id).get("ok"))
+
+
+def test_a_hung_upload_leaves_the_charts_out_and_the_home_is_still_published(hirebot, monkeypatch):
+    seed_panel(hirebot)
+    real = hirebot.client.api_call
+
+    def api_call(api_method, **kwargs):
+        if api_method == "files.getUploadURLExternal":
+            raise TimeoutError("The read operation timed out")  # what the client's socket timeout raises
+        return real(api_method, **kwargs)
+
+    monkeypatch.setattr(hirebot.client, "api_call", api_call)
+    view = published_home(hirebot, "rita")
+    home = json.dumps(view, ensure_ascii=False)
+    assert images(view) == [] and "Open loops" in home and "Load this week" in home
+    monkeypatch.undo()  # Slack answers again: the next refresh brings the charts
+    assert len(images(published_home(hirebot, "rita"))) == 2

@@ -192,6 +192,14 @@ class RecordingRenderer:
         self.rendered.append(("pre_read_picture", (summary, names)))
         return Picture(png=b"\x89PNG fake", alt_text="A heat map.", title="Ratings", width=1, height=1)
 
+    def loop_age_chart(self, ages: Any, target_weeks: tuple[int, int]) -> Picture:
+        self.rendered.append(("loop_age_chart", (tuple(ages), target_weeks)))
+        return Picture(png=b"\x89PNG ages", alt_text="Loop ages.", title="Loop ages", width=1, height=1)
+
+    def agreement_chart(self, rows: Any) -> Picture:
+        self.rendered.append(("agreement_chart", tuple(rows)))
+        return Picture(png=b"\x89PNG alpha", alt_text="Agreement.", title="Agreement", width=1, height=1)
+
     def decision(
         self,
         name: str,
