@@ -69,15 +69,9 @@ def build_services(
     background: Callable[[Notify], Background] | None = None,
     renderer: Renderer | None = None,
 ) -> Services:
-    slack = slack or SlackGateway.connect(
-        settings.slack_bot_token or "",
-        settings.slack_api_url,
-        limiter=RateLimiter(messages_per_minute=settings.slack_messages_per_minute),
-    )
+    slack = slack or _gateway(settings)
     db = db or Database(make_engine(settings.database_url))
-    rubrics = rubrics or RubricRegistry.from_directory(
-        Path(settings.rubrics_dir) if settings.rubrics_dir else PACKS_DIR
-    )
+    rubrics = rubrics or RubricRegistry.from_directory(Path(settings.rubrics_dir or PACKS_DIR))
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end, holidays=settings.holiday_calendar)
     people = PeopleHours(hours)
     reminders = _planner(settings, hours, people)
@@ -91,9 +85,7 @@ def build_services(
     # In the posting's own transaction, not after it: the vote requests are outbox rows.
     debrief.posted_listeners.append(votes.plan)
     debrief.export_parts["sealed_votes"] = votes.export
-    pools, trainees = PoolService(db, rubrics, settings, clock), BlockKitTrainingRenderer()
-    dashboards, load = DashboardService(db, rubrics, clock), LoadService(db, settings.timezone, cap)
-    homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner, load)
+    pools = PoolService(db, rubrics, settings, clock)
     services = Services(
         settings=settings,
         db=db,
@@ -121,15 +113,50 @@ def build_services(
         votes=votes,
         pools=pools,
         suggestions=SuggestionService(db, people, loops.interviewer_zone, settings.timezone, cap, clock),
-        load=load,
-        training=TrainingService(db, slack, rubrics, settings, clock, reminders, trainees),
-        graduation=GraduationService(db, slack, rubrics, settings, pools, trainees),
-        dashboards=dashboards,
-        homes=homes,
+        **_training(settings, db, slack, rubrics, clock, reminders, pools),
+        **_homes(settings, db, slack, rubrics, clock, render, runner, loops),
     )
     bus.table = subscriptions(services)
     db.publish = bus.publish
     return services
+
+
+def _gateway(settings: Settings) -> SlackGateway:
+    limiter = RateLimiter(messages_per_minute=settings.slack_messages_per_minute)
+    return SlackGateway.connect(settings.slack_bot_token or "", settings.slack_api_url, limiter=limiter)
+
+
+def _homes(
+    settings: Settings,
+    db: Database,
+    slack: SlackGateway,
+    rubrics: RubricRegistry,
+    clock: Clock,
+    render: Renderer,
+    runner: Background,
+    loops: LoopService,
+) -> dict[str, Any]:
+    """The App Home: everyone's own part, and the recruiters' dashboard with its load and charts."""
+    dashboards, load = DashboardService(db, rubrics, clock), LoadService(db, settings.timezone, settings.weekly_cap)
+    homes = HomeService(db, slack, render, dashboards, loops.personal, settings.recruiters, runner, load)
+    return {"dashboards": dashboards, "load": load, "homes": homes}
+
+
+def _training(
+    settings: Settings,
+    db: Database,
+    slack: SlackGateway,
+    rubrics: RubricRegistry,
+    clock: Clock,
+    reminders: ReminderPlanner,
+    pools: PoolService,
+) -> dict[str, Any]:
+    """Shadows' practice scorecards and graduation share one renderer of their DMs."""
+    trainees = BlockKitTrainingRenderer()
+    return {
+        "training": TrainingService(db, slack, rubrics, settings, clock, reminders, trainees),
+        "graduation": GraduationService(db, slack, rubrics, settings, pools, trainees),
+    }
 
 
 def _metered_background(notify: Notify) -> Background:

@@ -274,6 +274,29 @@ DASHBOARD_REPORTS = {
 }
 
 
+def _add_reports(report: argparse._SubParsersAction) -> None:
+    """`hirebot report …`: agreement, load, and the dashboard's loops, interviewers and competencies."""
+    agree = _command(
+        report,
+        "agreement",
+        "interviewer agreement: Krippendorff's alpha per competency (or for a ratings file)",
+        _report_agreement,
+    )
+    agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
+    agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
+    agree.add_argument("--format", choices=agreement_report.FORMATS, default="table", help="output format")
+    load = _command(report, "load", "interviews per person per ISO week against their weekly cap", _report_load)
+    load.add_argument("--weeks", type=int, default=4, help="weeks back, this one included (default: %(default)s)")
+    load.add_argument("--format", choices=load_report.FORMATS, default="table", help="output format")
+    load.add_argument(
+        "--ending", metavar="YYYY-MM-DD", help="report the weeks up to the one holding this date (default: today)"
+    )
+    for subject, about in DASHBOARD_REPORTS.items():
+        board = _command(report, subject, about, _report_dashboard)
+        board.set_defaults(subject=subject)
+        board.add_argument("--format", choices=reports.FORMATS, default="table", help="output format")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hirebot",
@@ -301,26 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--candidate", type=int, required=True, help="the candidate id (shown on the loop card)")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
-    report = _command(sub, "report", "reports on the panel").add_subparsers(dest="report_command", required=True)
-    agree = _command(
-        report,
-        "agreement",
-        "interviewer agreement: Krippendorff's alpha per competency (or for a ratings file)",
-        _report_agreement,
-    )
-    agree.add_argument("--ratings", metavar="FILE.csv", help="a unit,rater,value CSV file instead of the database")
-    agree.add_argument("--level", choices=agreement.LEVELS, default="ordinal", help="level of measurement")
-    agree.add_argument("--format", choices=agreement_report.FORMATS, default="table", help="output format")
-    load = _command(report, "load", "interviews per person per ISO week against their weekly cap", _report_load)
-    load.add_argument("--weeks", type=int, default=4, help="weeks back, this one included (default: %(default)s)")
-    load.add_argument("--format", choices=load_report.FORMATS, default="table", help="output format")
-    load.add_argument(
-        "--ending", metavar="YYYY-MM-DD", help="report the weeks up to the one holding this date (default: today)"
-    )
-    for subject, about in DASHBOARD_REPORTS.items():
-        board = _command(report, subject, about, _report_dashboard)
-        board.set_defaults(subject=subject)
-        board.add_argument("--format", choices=reports.FORMATS, default="table", help="output format")
+    _add_reports(_command(sub, "report", "reports on the panel").add_subparsers(dest="report_command", required=True))
     imports = _command(sub, "import", "open loops in bulk").add_subparsers(dest="import_command", required=True)
     candidates = _command(
         imports,
