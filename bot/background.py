@@ -116,18 +116,29 @@ class ThreadBackground(_Reporting):
                     return
                 self._waiting.add(key)
         self._queued(+1)
-        future = self._pool.submit(self._start, key, job, user, channel, reply_url)
+        try:
+            future = self._pool.submit(self._start, key, job, user, channel, reply_url)
+        except RuntimeError:
+            # The process is exiting (gunicorn stopping a worker): a follow-up of a change that
+            # committed asks for more. What must reach a person is an outbox row the worker
+            # sends; what is lost here is a refresh, which the next change or Home opening redoes.
+            self._forget(key)
+            log.info("shutting down: a follow-up was not started")
+            return
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
 
     def _start(
         self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None
     ) -> None:
+        self._forget(key)  # from here on, a new change needs a new run
+        self._run(job, user, channel, reply_url)
+
+    def _forget(self, key: Key | None) -> None:
         if key is not None:
             with self._lock:
-                self._waiting.discard(key)  # from here on, a new change needs a new run
+                self._waiting.discard(key)
         self._queued(-1)
-        self._run(job, user, channel, reply_url)
 
     def wait(self, timeout: float = 30.0) -> None:
         """Block until everything submitted so far has finished (tests and benchmarks), and

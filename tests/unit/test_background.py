@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from bot.background import Coalescer, QueuedBackground, ThreadBackground
@@ -141,3 +142,14 @@ def test_a_failed_run_does_not_block_the_next_request():
     coalesced.request()
     background.drain()
     assert outcomes == ["run", "run"]
+
+
+def test_a_job_submitted_while_the_process_exits_is_dropped_without_a_crash(caplog):
+    """gunicorn stopping a worker: a follow-up's own follow-up finds the pool shut down."""
+    background = ThreadBackground(workers=1)
+    background.shutdown()
+    with caplog.at_level(logging.INFO, logger="bot.background"):
+        background.submit(lambda: None, user=None, key=("homes", None))
+    assert background.depth == 0
+    assert "a follow-up was not started" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
