@@ -27,6 +27,7 @@ from bot.clock import utc_now
 from bot.config import WHERE, ConfigError, default_database_path, load_settings
 from bot.errors import HirebotError, NotFound
 from bot.logs import configure_logging
+from bot.memory import limit_malloc_arenas
 from bot.services import agreement, agreement_data
 from bot.services.dashboard_data import DashboardService
 from bot.startup import check_database, preflight, safe_url
@@ -346,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limit_malloc_arenas()  # before any thread allocates (bot/memory.py)
     try:
         configure_logging(verbose=args.verbose)
         status = args.func(args)

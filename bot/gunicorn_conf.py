@@ -34,6 +34,7 @@ if _OWN_METRICS_DIR:
 # bot.startup imports bot.metrics, hence prometheus_client: only after the line above.
 from bot.config import ConfigError, load_log_settings, load_settings  # noqa: E402
 from bot.logs import logging_config  # noqa: E402
+from bot.memory import limit_malloc_arenas  # noqa: E402
 from bot.startup import preflight  # noqa: E402
 
 _logs = load_log_settings()
@@ -41,6 +42,7 @@ logconfig_dict = logging_config(_logs.log_level, _logs.log_format)
 
 
 def on_starting(server: Any) -> None:
+    limit_malloc_arenas()  # in the master, so every forked worker has it (bot/memory.py)
     try:
         preflight(load_settings(), needs=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
     except ConfigError as exc:

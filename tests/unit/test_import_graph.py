@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.events",
             "bot.edge",
             "bot.logs",
+            "bot.memory",
             "bot.fields",
         ),
     ),
