@@ -100,3 +100,48 @@ def test_sqlite_waits_a_bounded_time_for_a_lock(tmp_path, monkeypatch: pytest.Mo
     assert time.monotonic() - started < 3
     holder.close()
     engine.dispose()
+
+
+def test_the_pool_keeps_a_connection_for_every_thread_of_a_web_worker() -> None:
+    # The Procfile's gthread workers run 8 request threads, and bot/background.py 4 more: a
+    # checkout past the pool's size opened (and on return closed) a PostgreSQL connection.
+    engine = make_engine("postgresql+psycopg://hirebot@127.0.0.1:1/hirebot")
+    assert engine.pool.size() >= 8 + 4  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _terminate(pid: int) -> None:
+    killer = make_engine(PG_URL)  # type: ignore[arg-type]
+    with killer.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_a_connection_that_died_while_idle_is_replaced_before_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_SECONDS", 0.0)
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)  # type: ignore[arg-type]
+    dead = _backend_pid(engine)
+    _terminate(dead)  # a database restart, or a firewall dropping an idle connection
+    assert _backend_pid(engine) != dead  # no request failed: the pool checked, and reconnected
+    engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_a_connection_returned_a_moment_ago_is_handed_out_without_a_round_trip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_SECONDS", 60.0)
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)  # type: ignore[arg-type]
+    _terminate(_backend_pid(engine))
+    # Not checked (that round trip is what load paid per transaction): the statement itself
+    # finds the connection gone, and the pool drops it, so the next checkout is a new one.
+    with pytest.raises(OperationalError), engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert _backend_pid(engine) > 0
+    engine.dispose()
