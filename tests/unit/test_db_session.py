@@ -10,10 +10,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db import session as db_session
+from db.models import AuditEvent
 from db.session import Database, make_engine
 from tests.conftest import PG_URL
 
@@ -145,3 +146,41 @@ def test_a_connection_returned_a_moment_ago_is_handed_out_without_a_round_trip(
         connection.execute(text("SELECT 1"))
     assert _backend_pid(engine) > 0
     engine.dispose()
+
+
+def _in_transaction(session) -> bool:
+    dbapi = session.connection().connection.dbapi_connection
+    if hasattr(dbapi, "info"):  # psycopg
+        return dbapi.info.transaction_status.name != "IDLE"
+    return dbapi.in_transaction  # sqlite3
+
+
+def test_a_read_sends_its_statement_without_begin_or_commit(database: Database) -> None:
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert not _in_transaction(session)  # no BEGIN went before it, so no COMMIT follows
+    if database.is_postgresql:  # (sqlite3 begins only before a write)
+        with database.transaction() as session:
+            session.scalar(select(func.count()).select_from(AuditEvent))
+            assert _in_transaction(session)
+
+
+def test_a_read_refuses_to_write(database: Database) -> None:
+    with pytest.raises(RuntimeError, match="read-only"), database.read() as session:
+        session.add(AuditEvent(actor_id="U1", action="test", details={}))
+        session.flush()
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_a_connection_used_for_a_read_goes_back_to_transactions(database: Database) -> None:
+    """The pool hands the same connection out next: a write there must still roll back whole."""
+    for _ in range(3):
+        with database.read() as session:
+            session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(ZeroDivisionError), database.transaction() as session:
+        session.add(AuditEvent(actor_id="U1", action="test", details={}))
+        session.flush()
+        _ = 1 / 0
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
