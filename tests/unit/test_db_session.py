@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.bootstrap import BACKGROUND_THREADS
 from db import session as db_session
 from db.models import AuditEvent
 from db.session import Database, make_engine
@@ -104,10 +105,10 @@ def test_sqlite_waits_a_bounded_time_for_a_lock(tmp_path, monkeypatch: pytest.Mo
 
 
 def test_the_pool_keeps_a_connection_for_every_thread_of_a_web_worker() -> None:
-    # The Procfile's gthread workers run 8 request threads, and bot/background.py 4 more: a
+    # The Procfile's gthread workers run 8 request threads, and the background runner more: a
     # checkout past the pool's size opened (and on return closed) a PostgreSQL connection.
     engine = make_engine("postgresql+psycopg://hirebot@127.0.0.1:1/hirebot")
-    assert engine.pool.size() >= 8 + 4  # type: ignore[attr-defined]
+    assert engine.pool.size() >= 8 + BACKGROUND_THREADS  # type: ignore[attr-defined]
     engine.dispose()
 
 
