@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 # A database that stops answering must not hold a request (or a worker thread) for minutes.
@@ -19,6 +20,19 @@ TCP_USER_TIMEOUT_MS = 10_000
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 # How long a request waits for a free connection from the pool.
 POOL_TIMEOUT_SECONDS = 10
+# Connections kept open per process. A web worker runs 8 request threads (the Procfile's
+# gthread) and 2 background threads (bot/bootstrap.py), each holding at most one connection
+# at a time, and the outbox's senders a few more: with fewer kept, every checkout past the
+# pool's size opened a new PostgreSQL connection and closed it again on return (a backend
+# started per request under load). Connections are opened as needed, not up front.
+POOL_SIZE = 12
+MAX_OVERFLOW = 8
+# A pooled connection idle for longer than this is checked (one round trip) before it is
+# handed out, so a database restart or a dropped idle connection costs no request. One
+# returned a moment ago is not: under load that check was a round trip per transaction. A
+# connection that died in between fails its statement as a disconnect, which makes the pool
+# discard every connection as old as it.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, **kwargs: object) -> Engine:
@@ -35,7 +49,38 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     if kwargs.get("poolclass") is None:
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", MAX_OVERFLOW)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine.pool, "checkin", _returned)
+    event.listen(engine.pool, "checkout", _ping_if_idle)
+    return engine
+
+
+_IDLE_SINCE = "hirebot.idle_since"
+
+
+def _returned(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """pool_pre_ping, for connections idle past PING_AFTER_IDLE_SECONDS only (a fresh one has none)."""
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since <= PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        # The ping opened a transaction (the driver is not in autocommit): end it.
+        dbapi_connection.rollback()
+    except Exception as error:
+        # The pool discards this connection and checks out another (a new one if need be).
+        raise exc.DisconnectionError("pooled connection failed its liveness check") from error
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -47,6 +92,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 # Where a session keeps what its transaction recorded for after the commit (see bot/events.py).
 _AFTER_COMMIT = "hirebot.after_commit"
+
+
+_READ_ONLY = "hirebot.read_only"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_reads(session: Session, _context, _instances) -> None:
+    if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("Database.read() is for one read-only statement; write in Database.transaction()")
 
 
 def record_after_commit(session: Session, item: object) -> None:
@@ -62,6 +116,7 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reads = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         self.publish: Callable[[Sequence[object]], None] | None = None
 
     @contextmanager
@@ -72,6 +127,18 @@ class Database:
             recorded = session.info.pop(_AFTER_COMMIT, [])
         if recorded and self.publish is not None:
             self.publish(recorded)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for ONE read-only statement, sent without BEGIN and COMMIT: on PostgreSQL
+        those are a round trip each, two of the three a one-query read (`/hire status`) paid.
+
+        A single statement sees one snapshot whatever the mode, so this reads exactly what a
+        transaction would. Two statements here would each see their own snapshot: anything
+        that reads more than once, or writes, uses `transaction()`. Writing here is refused."""
+        with self._reads() as session:
+            session.info[_READ_ONLY] = True
+            yield session
 
     @property
     def is_postgresql(self) -> bool:

@@ -196,8 +196,8 @@ class LoopChannel:
         return replace(card, coverage=coverage, warnings=warnings)
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
-        """The loop card's contents, by loop id or by its channel."""
-        with self.db.transaction() as session:
+        """The loop card's contents, by loop id or by its channel: one statement (read_card)."""
+        with self.db.read() as session:
             return self._read(session, candidate_id, channel_id)
 
     def _read(self, session: Session, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:

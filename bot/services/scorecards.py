@@ -129,7 +129,7 @@ class ScorecardService:
         interview = session.scalar(
             select(Interview)
             .where(Interview.id == interview_id)
-            .options(selectinload(Interview.candidate), selectinload(Interview.scorecard))
+            .options(joinedload(Interview.candidate, innerjoin=True), joinedload(Interview.scorecard))
         )
         if interview is None or interview.candidate.status is LoopStatus.PURGED:
             raise NotFound("That interview no longer exists.")
@@ -234,16 +234,23 @@ class ScorecardService:
 
     def _lock(self, session: Session, interview_id: int) -> Interview:
         """Serialise submissions for one interview (row lock on PostgreSQL; SQLite has one writer)."""
-        # One statement: the candidate, its debrief and any scorecard are joined; only the
-        # interview's row is locked (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
-        interview = session.scalar(
-            select(Interview)
-            .where(Interview.id == interview_id)
-            .with_for_update(of=Interview)
-            .options(
-                joinedload(Interview.candidate, innerjoin=True).joinedload(Candidate.debrief),
-                joinedload(Interview.scorecard),
+        # One statement: the candidate, its debrief and any scorecard with its ratings and red
+        # flags (what an edit compares and rewrites) are joined; only the interview's row is
+        # locked (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
+        scorecard = joinedload(Interview.scorecard)
+        interview = (
+            session.scalars(
+                select(Interview)
+                .where(Interview.id == interview_id)
+                .with_for_update(of=Interview)
+                .options(
+                    joinedload(Interview.candidate, innerjoin=True).joinedload(Candidate.debrief),
+                    scorecard.joinedload(Scorecard.ratings),
+                    scorecard.joinedload(Scorecard.red_flags),
+                )
             )
+            .unique()
+            .one_or_none()
         )
         if interview is None:
             raise NotFound("That interview no longer exists.")

@@ -10,10 +10,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.bootstrap import BACKGROUND_THREADS
 from db import session as db_session
+from db.models import AuditEvent
 from db.session import Database, make_engine
 from tests.conftest import PG_URL
 
@@ -100,3 +102,86 @@ def test_sqlite_waits_a_bounded_time_for_a_lock(tmp_path, monkeypatch: pytest.Mo
     assert time.monotonic() - started < 3
     holder.close()
     engine.dispose()
+
+
+def test_the_pool_keeps_a_connection_for_every_thread_of_a_web_worker() -> None:
+    # The Procfile's gthread workers run 8 request threads, and the background runner more: a
+    # checkout past the pool's size opened (and on return closed) a PostgreSQL connection.
+    engine = make_engine("postgresql+psycopg://hirebot@127.0.0.1:1/hirebot")
+    assert engine.pool.size() >= 8 + BACKGROUND_THREADS  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _terminate(pid: int) -> None:
+    killer = make_engine(PG_URL)  # type: ignore[arg-type]
+    with killer.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_a_connection_that_died_while_idle_is_replaced_before_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_SECONDS", 0.0)
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)  # type: ignore[arg-type]
+    dead = _backend_pid(engine)
+    _terminate(dead)  # a database restart, or a firewall dropping an idle connection
+    assert _backend_pid(engine) != dead  # no request failed: the pool checked, and reconnected
+    engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_a_connection_returned_a_moment_ago_is_handed_out_without_a_round_trip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_SECONDS", 60.0)
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)  # type: ignore[arg-type]
+    _terminate(_backend_pid(engine))
+    # Not checked (that round trip is what load paid per transaction): the statement itself
+    # finds the connection gone, and the pool drops it, so the next checkout is a new one.
+    with pytest.raises(OperationalError), engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert _backend_pid(engine) > 0
+    engine.dispose()
+
+
+def _in_transaction(session) -> bool:
+    dbapi = session.connection().connection.dbapi_connection
+    if hasattr(dbapi, "info"):  # psycopg
+        return dbapi.info.transaction_status.name != "IDLE"
+    return dbapi.in_transaction  # sqlite3
+
+
+def test_a_read_sends_its_statement_without_begin_or_commit(database: Database) -> None:
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert not _in_transaction(session)  # no BEGIN went before it, so no COMMIT follows
+    if database.is_postgresql:  # (sqlite3 begins only before a write)
+        with database.transaction() as session:
+            session.scalar(select(func.count()).select_from(AuditEvent))
+            assert _in_transaction(session)
+
+
+def test_a_read_refuses_to_write(database: Database) -> None:
+    with pytest.raises(RuntimeError, match="read-only"), database.read() as session:
+        session.add(AuditEvent(actor_id="U1", action="test", details={}))
+        session.flush()
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_a_connection_used_for_a_read_goes_back_to_transactions(database: Database) -> None:
+    """The pool hands the same connection out next: a write there must still roll back whole."""
+    for _ in range(3):
+        with database.read() as session:
+            session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(ZeroDivisionError), database.transaction() as session:
+        session.add(AuditEvent(actor_id="U1", action="test", details={}))
+        session.flush()
+        _ = 1 / 0
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
