@@ -52,6 +52,7 @@ from db.models import Base, Candidate, Interview, Reminder, ReminderKind, Remind
 from db.session import Database, make_engine
 from handlers.builders import BlockKitRenderer
 from rubrics.loader import RubricRegistry
+from tests.support.outbox_rows import candidate_row
 
 ZONES = ("Asia/Kolkata", "Europe/London", "America/New_York")  # in the order their 09:30 comes
 MONDAY = datetime(2030, 3, 4)  # before any of the three zones changes its clocks
@@ -94,7 +95,7 @@ def seed(db: Database, scale: float) -> dict[str, set[int]]:
     candidates, interviews, reminders = [], [], []
     due: dict[str, set[int]] = {zone: set() for zone in ZONES}
     for n in range(1, loops + 1):
-        candidates.append(_candidate(n, created))
+        candidates.append(candidate_row(n, created))
         zone_index = n % len(ZONES)
         zone = ZONES[zone_index]
         chased = n <= per_zone * len(ZONES)
@@ -112,24 +113,6 @@ def seed(db: Database, scale: float) -> dict[str, set[int]]:
             for start in range(0, len(rows), 2000):
                 session.execute(insert(table), rows[start : start + 2000])
     return due
-
-
-def _candidate(n: int, created: datetime) -> dict:
-    return dict(
-        id=n,
-        name=f"Candidate {n}",
-        pack="ml-engineer",
-        pack_version=1,
-        profile="balanced",
-        recruiter_id="U0R",
-        hiring_manager_id="U0M",
-        channel_id=f"C{n:08d}",
-        status="open",
-        problems=[],
-        created_by="U0R",
-        created_at=created,
-        updated_at=created,
-    )
 
 
 def _interview(n: int, person: str, starts: datetime, zone: str, created: datetime) -> dict:

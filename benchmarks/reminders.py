@@ -26,6 +26,7 @@ from bot.services.outbox import due_query
 from db.migrate import downgrade, upgrade
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from db.session import Database, make_engine
+from tests.support.outbox_rows import candidate_row
 
 NOW = datetime(2030, 3, 6, 10, 0, tzinfo=UTC)
 KINDS = [ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKind.CHASER]
@@ -35,23 +36,7 @@ OFFSETS = {ReminderKind.PREP_KIT: -30, ReminderKind.SCORECARD_DUE: 60, ReminderK
 def seed(db: Database, loops: int) -> int:
     candidates, interviews, reminders = [], [], []
     for n in range(1, loops + 1):
-        candidates.append(
-            dict(
-                id=n,
-                name=f"Candidate {n}",
-                pack="ml-engineer",
-                pack_version=1,
-                profile="balanced",
-                recruiter_id="U0R",
-                hiring_manager_id="U0M",
-                channel_id=f"C{n:08d}",
-                status="open",
-                problems=[],
-                created_by="U0R",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+        candidates.append(candidate_row(n, NOW))
         for k in range(2):  # two interviews a loop, of which one is over
             interview_id = n * 2 + k
             start = NOW + timedelta(hours=(n % 500) - 100 + 24 * k)

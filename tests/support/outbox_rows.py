@@ -1,5 +1,5 @@
-"""Outbox rows for the concurrency tests and the crash benchmark: one loop, and interviews
-whose reminders are due, without going through Slack."""
+"""Outbox rows for the concurrency tests and the benchmarks: loops, and interviews whose
+reminders are due, without going through Slack."""
 
 from __future__ import annotations
 
@@ -8,6 +8,25 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from db.models import Candidate, Interview, LoopStatus, Reminder, ReminderKind
+
+
+def candidate_row(n: int, created: datetime) -> dict:
+    """An open loop as a bulk-insert row (`insert(Candidate)`), for benchmarks seeding thousands."""
+    return dict(
+        id=n,
+        name=f"Candidate {n}",
+        pack="ml-engineer",
+        pack_version=1,
+        profile="balanced",
+        recruiter_id="U0R",
+        hiring_manager_id="U0M",
+        channel_id=f"C{n:08d}",
+        status="open",
+        problems=[],
+        created_by="U0R",
+        created_at=created,
+        updated_at=created,
+    )
 
 
 def add_loop(session: Session, name: str, channel_id: str, recruiter: str, manager: str) -> Candidate:
