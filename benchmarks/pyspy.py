@@ -1,4 +1,6 @@
-"""py-spy over running processes (load.py --profile): where their busy threads spend time.
+"""py-spy over running processes (load.py --profile): where their CPU goes. Only the thread
+holding the GIL is sampled (`--gil`), so a thread waiting on the database or a socket is not
+counted: without it, half the samples were psycopg waiting for PostgreSQL's answer.
 
 py-spy samples from outside the process, so the workers run unchanged; it is not a
 dependency (`pip install py-spy`), and without it the benchmark says so and goes on.
@@ -28,7 +30,7 @@ def start_profiles(pids: list[int], seconds: float, workdir: Path) -> list[tuple
     for pid in pids:
         out = workdir / f"profile-{pid}.txt"
         argv = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200"]
-        argv += ["--format", "raw", "--nonblocking", "--full-filenames", "--output", str(out)]
+        argv += ["--format", "raw", "--gil", "--nonblocking", "--full-filenames", "--output", str(out)]
         started.append((subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out))
     return started
 

@@ -35,6 +35,8 @@ INTERVIEW_KINDS = (ReminderKind.PREP_KIT, ReminderKind.SCORECARD_DUE, ReminderKi
 # A moved debrief moves the reveal too: the pre-read posted again at the new time plans it anew.
 DEBRIEF_KINDS = (ReminderKind.PRE_DEBRIEF_NUDGE, ReminderKind.DEBRIEF_SUMMARY, ReminderKind.VOTE_REVEAL)
 INVITE_KINDS = (ReminderKind.INVITE, ReminderKind.INVITE_CANCEL)
+# Feedback is in: no 'due' DM, chaser or escalation arrives after the fact (the prep kit has gone).
+STOPPED_BY_A_SCORECARD = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
 
 
 class Timed(Protocol):
@@ -187,23 +189,6 @@ class ReminderPlanner:
         )
         self.chase_at(session, interview, until, keep_existing=False)
         return until
-
-    def scorecard_submitted(self, session: Session, interview: Interview, now: datetime) -> None:
-        """Feedback is in: stop chasing, don't send a 'due' DM that arrives after the fact, and
-        tell the channel (through the outbox, so that a Slack outage delays the receipt, never loses it)."""
-        self.cancel_interview(
-            session, interview, (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER, ReminderKind.ESCALATION)
-        )
-        if interview.candidate.channel_id:
-            session.add(
-                Reminder(
-                    kind=ReminderKind.RECEIPT,
-                    candidate_id=interview.candidate_id,
-                    interview_id=interview.id,
-                    target_user_id=interview.candidate.channel_id,
-                    due_at=now,
-                )
-            )
 
     def plan_debrief(self, session: Session, candidate: Candidate) -> None:
         _cancel(session, Reminder.candidate_id == candidate.id, Reminder.kind.in_(DEBRIEF_KINDS))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.errors import InvalidInput
 from bot.fields import Field, evidence_field, flag_evidence_field, rating_field
 from bot.services.evidence_lint import impressions
-from db.models import RaisedRedFlag, Rating, Scorecard
+from db.models import Scorecard
 from rubrics.models import RATINGS, Recommendation, RubricPack, Stage
 
 TEXT_MAX = 3000
@@ -83,31 +84,54 @@ def normalised(form: ScorecardForm, stage: Stage) -> ScorecardForm:
     )
 
 
-def fill(scorecard: Scorecard, form: ScorecardForm, pack: RubricPack, stage: Stage, now: datetime) -> None:
+@dataclass(frozen=True)
+class FilledScorecard:
+    """A valid form as the rows it is stored as (scorecard_rows.py writes them)."""
+
+    pack: str
+    pack_version: int
+    recommendation: str
+    notes: str | None
+    at: datetime
+    # Each rating: competency_key, competency_name, rating, evidence, impression, in that
+    # order (scorecard_rows compares the values after the key with what is stored).
+    ratings: list[dict[str, Any]]
+    # Each red flag: flag_key, flag_label, evidence.
+    flags: list[dict[str, Any]]
+
+    def header(self) -> dict[str, Any]:
+        """The scorecard row's own columns that a submission sets."""
+        return {
+            "pack": self.pack,
+            "pack_version": self.pack_version,
+            "recommendation": self.recommendation,
+            "notes": self.notes,
+            "updated_at": self.at,
+        }
+
+
+def filled(form: ScorecardForm, pack: RubricPack, stage: Stage, now: datetime) -> FilledScorecard:
     clean = normalised(form, stage)
-    scorecard.pack = pack.pack
-    scorecard.pack_version = pack.version
-    scorecard.recommendation = clean.recommendation or ""
-    scorecard.notes = clean.notes or None
-    scorecard.updated_at = now
-    # Rows are updated in place by key: replacing them would insert before deleting and trip
-    # the (scorecard, competency) unique constraint on an edit.
-    ratings = {r.competency_key: r for r in scorecard.ratings}
     # Marked whether or not the wording was kept on a nudge: the mark says what the text is.
     impression_only = impressions(clean.evidence, pack, stage)
-    for key in stage.competencies:
-        rating = ratings.setdefault(key, Rating(competency_key=key))
-        rating.competency_name = pack.competency(key).name
-        rating.rating = int(clean.ratings[key] or 0)
-        rating.evidence = clean.evidence.get(key)
-        rating.impression = key in impression_only
-    scorecard.ratings = [ratings[k] for k in stage.competencies]
-    flags = {f.flag_key: f for f in scorecard.red_flags}
-    for key in clean.flags:
-        flag = flags.setdefault(key, RaisedRedFlag(flag_key=key))
-        flag.flag_label = pack.red_flag(key).label
-        flag.evidence = clean.flag_evidence[key]
-    scorecard.red_flags = [flags[k] for k in clean.flags]
+    ratings = [
+        {
+            "competency_key": key,
+            # Names as they are now: a later rename of the YAML keeps old scorecards readable.
+            "competency_name": pack.competency(key).name,
+            "rating": int(clean.ratings[key] or 0),
+            "evidence": clean.evidence.get(key),
+            "impression": key in impression_only,
+        }
+        for key in stage.competencies
+    ]
+    flags = [
+        {"flag_key": key, "flag_label": pack.red_flag(key).label, "evidence": clean.flag_evidence[key]}
+        for key in clean.flags
+    ]
+    return FilledScorecard(
+        pack.pack, pack.version, clean.recommendation or "", clean.notes or None, now, ratings, flags
+    )
 
 
 def form_of(scorecard: Scorecard) -> ScorecardForm:

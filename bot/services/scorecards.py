@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
 from bot.events import ScorecardSubmitted, record
+from bot.services import scorecard_rows as rows
 from bot.services.evidence_lint import lint
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
-from bot.services.scorecard_form import ScorecardForm, fill, form_of, normalised, validate
+from bot.services.scorecard_form import ScorecardForm, filled, form_of, normalised, validate
 from db.models import (
     AuditEvent,
     Candidate,
@@ -28,7 +29,6 @@ from db.models import (
     InterviewStatus,
     LoopStatus,
     Reminder,
-    Scorecard,
     ScorecardDraft,
 )
 from db.session import Database
@@ -192,69 +192,36 @@ class ScorecardService:
     def _store(self, interview_id: int, user_id: str, form: ScorecardForm, keep_wording: bool = False) -> SubmitResult:
         now = self.clock()
         with self.db.transaction() as session:
-            interview = self._lock(session, interview_id)
-            if author(interview) != user_id:
+            conn = session.connection()
+            interview = rows.lock(conn, interview_id)
+            if interview is None:
+                raise NotFound("That interview no longer exists.")
+            if interview.author != user_id:
                 self._assigned(session, interview_id, user_id)  # raises, and records the refusal
-            candidate = interview.candidate
-            if candidate.status is not LoopStatus.OPEN:
+            if interview.loop_status is not LoopStatus.OPEN:
                 raise PermissionDenied("This loop is closed; its scorecards can no longer change.")
-            pack = self.rubrics.get(candidate.pack)
+            pack = self.rubrics.get(interview.pack)
             stage = pack.stage(interview.stage_key)
             validate(form, pack, stage)
             existing = interview.scorecard
-            if existing is not None and form_of(existing) == normalised(form, stage):
-                return _result(existing, created=False, changed=False, amended=False, stage=stage)
+            if existing is not None and existing.form() == normalised(form, stage):
+                return _result(interview, existing.id, created=False, changed=False, amended=False, stage=stage)
             nudges = {} if keep_wording else lint(normalised(form, stage).evidence, pack, stage)
             if nudges:
-                raise EvidenceNudge(_context(interview, pack, form), nudges)
+                raise EvidenceNudge(_locked_context(interview, pack, form), nudges)
+            scorecard = filled(form, pack, stage, now)
+            amended = existing is not None and interview.debrief_posted
+            if existing is None:
+                scorecard_id = rows.insert_scorecard(conn, interview, user_id, scorecard)
+                rows.stop_chasing(conn, interview, now)
+            else:
+                scorecard_id = existing.id
+                rows.update_scorecard(conn, existing, scorecard, existing.amendments + int(amended))
             created = existing is None
-            scorecard = existing or Scorecard(interview=interview, interviewer_id=user_id, submitted_at=now)
-            amended = not created and candidate.debrief is not None and candidate.debrief.posted_at is not None
-            fill(scorecard, form, pack, stage, now)
-            if amended:
-                scorecard.amendments += 1
-            if created:
-                session.add(scorecard)
-                self.reminders.scorecard_submitted(session, interview, now)
-                drafts = session.scalars(select(ScorecardDraft).where(ScorecardDraft.interview_id == interview.id))
-                for draft in drafts:
-                    session.delete(draft)
-            session.flush()
             action = "scorecard.submitted" if created else ("scorecard.amended" if amended else "scorecard.edited")
-            session.add(
-                AuditEvent(
-                    actor_id=user_id,
-                    action=action,
-                    candidate_id=candidate.id,
-                    details={"interview": interview.id, "pack": pack.ref},
-                )
-            )
-            record(session, ScorecardSubmitted(candidate.id, user_id, created))
-            return _result(scorecard, created=created, changed=True, amended=amended, stage=stage)
-
-    def _lock(self, session: Session, interview_id: int) -> Interview:
-        """Serialise submissions for one interview (row lock on PostgreSQL; SQLite has one writer)."""
-        # One statement: the candidate, its debrief and any scorecard with its ratings and red
-        # flags (what an edit compares and rewrites) are joined; only the interview's row is
-        # locked (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
-        scorecard = joinedload(Interview.scorecard)
-        interview = (
-            session.scalars(
-                select(Interview)
-                .where(Interview.id == interview_id)
-                .with_for_update(of=Interview)
-                .options(
-                    joinedload(Interview.candidate, innerjoin=True).joinedload(Candidate.debrief),
-                    scorecard.joinedload(Scorecard.ratings),
-                    scorecard.joinedload(Scorecard.red_flags),
-                )
-            )
-            .unique()
-            .one_or_none()
-        )
-        if interview is None:
-            raise NotFound("That interview no longer exists.")
-        return interview
+            rows.audit(conn, user_id, action, interview.candidate_id, {"interview": interview.id, "pack": pack.ref})
+            record(session, ScorecardSubmitted(interview.candidate_id, user_id, created))
+            return _result(interview, scorecard_id, created=created, changed=True, amended=amended, stage=stage)
 
     def snooze(self, reminder_id: int, user_id: str, until_tomorrow: bool) -> datetime:
         """'Remind me later' from a reminder DM; only the person it chases may move it."""
@@ -330,16 +297,33 @@ def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft 
     )
 
 
-def _result(scorecard: Scorecard, *, created: bool, changed: bool, amended: bool, stage: Stage) -> SubmitResult:
+def _result(
+    interview: rows.LockedInterview, scorecard_id: int, *, created: bool, changed: bool, amended: bool, stage: Stage
+) -> SubmitResult:
     return SubmitResult(
-        scorecard_id=scorecard.id,
+        scorecard_id=scorecard_id,
         created=created,
         changed=changed,
         amended=amended,
-        candidate_id=scorecard.interview.candidate_id,
-        candidate_name=scorecard.interview.candidate.name,
-        channel_id=scorecard.interview.candidate.channel_id,
+        candidate_id=interview.candidate_id,
+        candidate_name=interview.candidate_name,
+        channel_id=interview.channel_id,
         stage_name=stage.name,
+    )
+
+
+def _locked_context(interview: rows.LockedInterview, pack: RubricPack, prefill: ScorecardForm) -> ScorecardContext:
+    return ScorecardContext(
+        interview_id=interview.id,
+        candidate_id=interview.candidate_id,
+        candidate_name=interview.candidate_name,
+        channel_id=interview.channel_id,
+        pack=pack,
+        stage=pack.stage(interview.stage_key),
+        starts_at=interview.starts_at,
+        zone=interview.timezone,
+        prefill=prefill,
+        submitted=interview.scorecard is not None,
     )
 
 

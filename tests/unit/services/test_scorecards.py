@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from db.models import AuditEvent, Interview, Scorecard
+from db.models import AuditEvent, Interview, RaisedRedFlag, Rating, Scorecard
 from tests.support.domain import at, form_for, new_loop, plan, submit
 from tests.support.fakes import MANAGER, OMAR, PRIYA, RECRUITER
 
@@ -49,6 +49,39 @@ def test_a_different_resubmission_is_an_edit_of_the_same_scorecard(world, loop):
     with world.db.transaction() as session:
         assert session.scalars(select(Scorecard)).one().recommendation == "strong_yes"
     assert _count(world, AuditEvent, action="scorecard.edited") == 1
+
+
+def _stored_rows(world):
+    with world.db.transaction() as session:
+        ratings = {r.competency_key: (r.id, r.rating, r.evidence) for r in session.scalars(select(Rating))}
+        flags = {f.flag_key: (f.id, f.evidence) for f in session.scalars(select(RaisedRedFlag))}
+        return ratings, flags
+
+
+def test_an_edit_rewrites_only_what_changed_and_keeps_every_row_it_keeps(world, loop):
+    _, coding, _ = loop
+    flagged = {"weak_engineering": "No tests at all.", "ignores_data_quality": "Dropped nulls silently."}
+    submit(world, coding, PRIYA, flags=sorted(flagged), flag_evidence=flagged)
+    ratings_before, flags_before = _stored_rows(world)
+    evidence = {"software_engineering": "Explained the trade-off with numbers.", "data_pipelines": "Wrote the backfill one day at a time and checked the row counts."}
+    edited = {"weak_engineering": "No tests, and no plan for them.", "framework_dependent": "Only knew the wrapper."}
+    result = submit(
+        world, coding, PRIYA, rating=2, evidence=evidence, flags=sorted(edited), flag_evidence=edited, notes="Re-read."
+    )
+    assert result.changed and not result.created
+    ratings, flags = _stored_rows(world)
+    # Ratings are updated in place (same ids); a kept flag too; a dropped flag goes, a new one comes.
+    assert ratings == {
+        "software_engineering": (ratings_before["software_engineering"][0], 2, evidence["software_engineering"]),
+        "data_pipelines": (ratings_before["data_pipelines"][0], 2, evidence["data_pipelines"]),
+    }
+    assert set(flags) == {"weak_engineering", "framework_dependent"}
+    assert flags["weak_engineering"] == (flags_before["weak_engineering"][0], edited["weak_engineering"])
+    assert flags["framework_dependent"][1] == edited["framework_dependent"]
+    panel = world.services.scorecards.panel(loop[0], RECRUITER)
+    (entry,) = panel.entries
+    assert entry.notes == "Re-read."
+    assert {evidence for _, evidence in entry.flags} == set(edited.values())
 
 
 def test_an_incomplete_scorecard_is_refused_field_by_field_and_nothing_is_stored(world, loop):
