@@ -25,8 +25,17 @@ class _App(App):
             return super().dispatch(req)
 
 
-def create_app(services: Services, *, process_before_response: bool = True, token_verification: bool = True) -> App:
+def create_app(
+    services: Services,
+    *,
+    process_before_response: bool = True,
+    token_verification: bool = True,
+    request_verification: bool = True,
+) -> App:
     """Build the Bolt app around already-wired services.
+
+    request_verification=False only behind bot/edge.py, which checks every request's
+    signature on the raw bytes before Bolt sees it.
 
     process_before_response=True: listeners ack synchronously and hand slow work to
     services.background, so Bolt never has to poll for the ack (its default mode does, in
@@ -38,6 +47,7 @@ def create_app(services: Services, *, process_before_response: bool = True, toke
         signing_secret=settings.slack_signing_secret or "socket-mode-does-not-sign",
         process_before_response=process_before_response,
         token_verification_enabled=token_verification,
+        request_verification_enabled=request_verification,
         client=services.slack.web_client,
         logger=bolt_logger(),
     )

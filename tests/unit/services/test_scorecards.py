@@ -63,7 +63,10 @@ def test_an_edit_rewrites_only_what_changed_and_keeps_every_row_it_keeps(world, 
     flagged = {"weak_engineering": "No tests at all.", "ignores_data_quality": "Dropped nulls silently."}
     submit(world, coding, PRIYA, flags=sorted(flagged), flag_evidence=flagged)
     ratings_before, flags_before = _stored_rows(world)
-    evidence = {"software_engineering": "Explained the trade-off with numbers.", "data_pipelines": "Wrote the backfill one day at a time and checked the row counts."}
+    evidence = {
+        "software_engineering": "Explained the trade-off with numbers.",
+        "data_pipelines": "Wrote the backfill one day at a time and checked the row counts.",
+    }
     edited = {"weak_engineering": "No tests, and no plan for them.", "framework_dependent": "Only knew the wrapper."}
     result = submit(
         world, coding, PRIYA, rating=2, evidence=evidence, flags=sorted(edited), flag_evidence=edited, notes="Re-read."

@@ -1,0 +1,35 @@
+"""bot/edge.py's own decoding of `payload=` bodies: the same text as the standard library's,
+or no answer at all (Bolt then parses the body as it came)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, urlencode
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.edge import payload_json
+
+
+@given(st.text())
+def test_a_payload_field_decodes_to_exactly_what_the_standard_library_reads(text: str) -> None:
+    for body in (urlencode({"payload": text}), urlencode({"payload": text}, quote_via=quote)):
+        assert payload_json(body.encode("ascii")) == dict(parse_qsl(body, keep_blank_values=True))["payload"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"command=%2Fhire&text=status",  # a slash command: Bolt's parse
+        b"payload=%7B%7D&extra=1",  # more than one field
+        b"payload=a=b",  # a raw '=' would read as an escape
+        b"payload=100%",  # a '%' without its two hex digits stays a '%' for the standard library
+        b"payload=%zz",
+        b"payload=line%0Abreak\n",  # a raw line break
+        b"payload=%FF%FE",  # not UTF-8 once decoded
+        b"payloadx=1",
+    ],
+)
+def test_any_other_body_is_left_to_bolt(body: bytes) -> None:
+    assert payload_json(body) is None
