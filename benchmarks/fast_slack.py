@@ -5,6 +5,10 @@ The emulator allows each token 5,000 calls an hour; twenty minutes of steady tra
 its card and Home refreshes and the reminders falling due, would pass that and turn into
 403s. The soak measures hirebot's processes over time, not Slack, so this answers instantly
 and counts the calls by method (chat.postMessage to a user id is a reminder DM delivered).
+
+A file's bytes are taken at the upload URL it hands out, as Slack's are: a stub that refused
+them made every dashboard refresh draw its charts again (a chart kept by Slack is drawn only
+when its numbers change), which the soak then measured as the web workers' growth.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class FastSlack:
         self.dms = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.uploads = 0
+        self.upload_base = "http://127.0.0.1:9/"  # set to this stub's own address while serving
 
     def trigger_id(self) -> str:
         return f"{next(self._ids)}.{TEAM}.soak"
@@ -51,7 +57,7 @@ class FastSlack:
             user = str(args.get("user", "U0"))
             return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user, "tz": "UTC"}}
         if method == "files.getUploadURLExternal":
-            return {"ok": True, "upload_url": "http://127.0.0.1:9/unused", "file_id": f"F{n:09d}"}
+            return {"ok": True, "upload_url": f"{self.upload_base}upload/F{n:09d}", "file_id": f"F{n:09d}"}
         return {"ok": True}
 
 
@@ -63,15 +69,23 @@ def serving(slack: FastSlack) -> Iterator[str]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/upload/"):
+                with slack._lock:
+                    slack.uploads += 1
+                self._send(b"OK - " + str(len(body)).encode(), "text/plain")
+                return
             method = self.path.rsplit("/", 1)[-1].split("?")[0]
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode(errors="replace")
+            raw = body.decode(errors="replace")
             try:
                 args = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw))
             except ValueError:
                 args = {}
-            data = json.dumps(slack.answer(method, args)).encode()
+            self._send(json.dumps(slack.answer(method, args)).encode(), "application/json")
+
+        def _send(self, data: bytes, content_type: str) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -81,6 +95,7 @@ def serving(slack: FastSlack) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    slack.upload_base = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

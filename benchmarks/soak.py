@@ -273,9 +273,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             for process in (scheduler, web):
                 stop(process, grace=20)
             engine.dispose()
-    print(
-        f"\nWeb API calls: {sum(slack.calls.values())} ({', '.join(f'{m} {n}' for m, n in slack.calls.most_common(6))})"
-    )
+    busiest = ", ".join(f"{m} {n}" for m, n in slack.calls.most_common(6))
+    print(f"\nWeb API calls: {sum(slack.calls.values())} ({busiest}); files received at upload URLs: {slack.uploads}")
     print(f"requests sent: {len(load.samples)}, errors: {sum(1 for s in load.samples if s.error)}")
     for name in ("web.log", "worker.log"):
         problems = [line for line in (workdir / name).read_text(errors="replace").splitlines() if " ERROR " in line]
