@@ -12,7 +12,6 @@ from typing import Any
 from bot.errors import InvalidInput
 from bot.fields import Field, evidence_field, flag_evidence_field, rating_field
 from bot.services.evidence_lint import impressions
-from db.models import Scorecard
 from rubrics.models import RATINGS, Recommendation, RubricPack, Stage
 
 TEXT_MAX = 3000
@@ -131,15 +130,4 @@ def filled(form: ScorecardForm, pack: RubricPack, stage: Stage, now: datetime) -
     ]
     return FilledScorecard(
         pack.pack, pack.version, clean.recommendation or "", clean.notes or None, now, ratings, flags
-    )
-
-
-def form_of(scorecard: Scorecard) -> ScorecardForm:
-    return ScorecardForm(
-        ratings={r.competency_key: r.rating for r in scorecard.ratings},
-        evidence={r.competency_key: r.evidence for r in scorecard.ratings if r.evidence},
-        flags=sorted(f.flag_key for f in scorecard.red_flags),
-        flag_evidence={f.flag_key: f.evidence for f in sorted(scorecard.red_flags, key=lambda f: f.flag_key)},
-        recommendation=scorecard.recommendation,
-        notes=scorecard.notes or "",
     )

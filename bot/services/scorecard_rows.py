@@ -48,9 +48,8 @@ _reminders = cast(Table, Reminder.__table__)
 _drafts = cast(Table, ScorecardDraft.__table__)
 _audit = cast(Table, AuditEvent.__table__)
 
-# One row per (rating, red flag) pair of the scorecard, or one row when there is none. Only
-# the interview's row is locked: PostgreSQL refuses FOR UPDATE on an outer join's nullable side.
-_LOCK = (
+# One row per (rating, red flag) pair of the scorecard, or one row when there is none.
+_READ = (
     select(
         _interviews.c.id,
         _interviews.c.candidate_id,
@@ -86,8 +85,10 @@ _LOCK = (
         .outerjoin(_flags, _flags.c.scorecard_id == _scorecards.c.id)
     )
     .where(_interviews.c.id == bindparam("interview_id"))
-    .with_for_update(of=_interviews)
 )
+# A submission's read: only the interview's row is locked (PostgreSQL refuses FOR UPDATE on an
+# outer join's nullable side), which serialises submissions for one interview.
+_LOCK = _READ.with_for_update(of=_interviews)
 
 _INSERT_SCORECARD = insert(_scorecards)
 _UPDATE_SCORECARD = update(_scorecards).where(_scorecards.c.id == bindparam("b_id"))
@@ -139,7 +140,7 @@ class StoredScorecard:
     flags: dict[str, tuple[str, str]]  # flag key -> (label, evidence)
 
     def form(self) -> ScorecardForm:
-        """As form_of (scorecard_form.py) reads an ORM scorecard, for comparing with a new submission."""
+        """The stored scorecard as a form: the modal's prefill, and what a new submission is compared with."""
         return ScorecardForm(
             ratings={k: r.rating for k, r in self.ratings.items()},
             evidence={k: r.evidence for k, r in self.ratings.items() if r.evidence},
@@ -151,8 +152,8 @@ class StoredScorecard:
 
 
 @dataclass(frozen=True)
-class LockedInterview:
-    """An interview, locked for the rest of the transaction, with what a submission decides on."""
+class InterviewState:
+    """An interview with what opening, drafting or submitting its scorecard decides on."""
 
     id: int
     candidate_id: int
@@ -170,16 +171,27 @@ class LockedInterview:
 
     @property
     def author(self) -> str:
-        """Whoever wrote the scorecard once it exists; the planned interviewer before (see scorecards.author)."""
+        """Who may open and edit the scorecard: whoever wrote it, once it exists.
+
+        The interview's own interviewer_id is the plan and could once be changed by a
+        reschedule; a submitted scorecard stays with (and stays visible to) its author."""
         return self.scorecard.interviewer_id if self.scorecard is not None else self.interviewer_id
 
 
-def lock(conn: Connection, interview_id: int) -> LockedInterview | None:
-    rows = conn.execute(_LOCK, {"interview_id": interview_id}).all()
+def read(conn: Connection, interview_id: int) -> InterviewState | None:
+    return _state(conn.execute(_READ, {"interview_id": interview_id}).all())
+
+
+def lock(conn: Connection, interview_id: int) -> InterviewState | None:
+    """As read, and the interview's row stays locked until the transaction ends."""
+    return _state(conn.execute(_LOCK, {"interview_id": interview_id}).all())
+
+
+def _state(rows: Sequence[Any]) -> InterviewState | None:
     if not rows:
         return None
     first = rows[0]
-    return LockedInterview(
+    return InterviewState(
         id=first.id,
         candidate_id=first.candidate_id,
         stage_key=first.stage_key,
@@ -214,7 +226,7 @@ def _stored(rows: Sequence[Any]) -> StoredScorecard | None:
     )
 
 
-def insert_scorecard(conn: Connection, interview: LockedInterview, author: str, filled: FilledScorecard) -> int:
+def insert_scorecard(conn: Connection, interview: InterviewState, author: str, filled: FilledScorecard) -> int:
     """A first submission: the scorecard, its ratings and red flags. Returns the scorecard's id."""
     result = conn.execute(
         _INSERT_SCORECARD,
@@ -282,7 +294,7 @@ def _write_changes(
         conn.execute(insert_, added)
 
 
-def stop_chasing(conn: Connection, interview: LockedInterview, now: datetime) -> None:
+def stop_chasing(conn: Connection, interview: InterviewState, now: datetime) -> None:
     """Cancel the interview's pending 'due' DM, chaser and escalation; queue the channel's
     receipt through the outbox (a Slack outage delays it, never loses it); drop any draft."""
     conn.execute(_STOP_CHASING, {"b_interview": interview.id})

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.errors import NotFound, PermissionDenied
@@ -21,9 +21,8 @@ from bot.services import scorecard_rows as rows
 from bot.services.evidence_lint import lint
 from bot.services.ports import Gateway
 from bot.services.reminders import ReminderPlanner
-from bot.services.scorecard_form import ScorecardForm, filled, form_of, normalised, validate
+from bot.services.scorecard_form import ScorecardForm, filled, normalised, validate
 from db.models import (
-    AuditEvent,
     Candidate,
     Interview,
     InterviewStatus,
@@ -114,42 +113,38 @@ class ScorecardService:
     def context(self, interview_id: int, user_id: str) -> ScorecardContext:
         with self.db.transaction() as session:
             interview = self._assigned(session, interview_id, user_id)
-            candidate = interview.candidate
-            pack = self.rubrics.get(candidate.pack)
+            pack = self.rubrics.get(interview.pack)
             prefill: ScorecardForm | None = None
             if interview.scorecard is not None:
-                prefill = form_of(interview.scorecard)
+                prefill = interview.scorecard.form()
             else:
                 draft = _draft(session, interview_id, user_id)
                 if draft is not None:
                     prefill = ScorecardForm.from_json(draft.values)
             return _context(interview, pack, prefill)
 
-    def _assigned(self, session: Session, interview_id: int, user_id: str) -> Interview:
-        interview = session.scalar(
-            select(Interview)
-            .where(Interview.id == interview_id)
-            .options(joinedload(Interview.candidate, innerjoin=True), joinedload(Interview.scorecard))
-        )
-        if interview is None or interview.candidate.status is LoopStatus.PURGED:
+    def _assigned(self, session: Session, interview_id: int, user_id: str) -> rows.InterviewState:
+        interview = rows.read(session.connection(), interview_id)
+        if interview is None:
             raise NotFound("That interview no longer exists.")
-        if author(interview) != user_id:
+        self._check_assigned(interview, user_id)
+        return interview
+
+    def _check_assigned(self, interview: rows.InterviewState, user_id: str) -> None:
+        """Only the scorecard's author (before it exists, the interview's interviewer) may open,
+        draft or submit it; a refusal is audited."""
+        if interview.loop_status is LoopStatus.PURGED:
+            raise NotFound("That interview no longer exists.")
+        if interview.author != user_id:
             # Ids only: this is a security signal, and ids are what an admin can act on.
-            log.warning("refused scorecard access: interview %d, user %s is not its interviewer", interview_id, user_id)
+            log.warning("refused scorecard access: interview %d, user %s is not its interviewer", interview.id, user_id)
             # Its own transaction: the caller's is about to roll back with the refusal.
             with self.db.transaction() as audit:
-                audit.add(
-                    AuditEvent(
-                        actor_id=user_id,
-                        action="scorecard.refused",
-                        candidate_id=interview.candidate_id,
-                        details={"interview": interview_id},
-                    )
-                )
+                details = {"interview": interview.id}
+                rows.audit(audit.connection(), user_id, "scorecard.refused", interview.candidate_id, details)
             raise PermissionDenied("Only the interviewer assigned to this interview can fill in its scorecard.")
         if interview.status is InterviewStatus.CANCELLED:
             raise NotFound("This interview was cancelled, so it has no scorecard.")
-        return interview
 
     # Drafts
 
@@ -197,7 +192,7 @@ class ScorecardService:
             if interview is None:
                 raise NotFound("That interview no longer exists.")
             if interview.author != user_id:
-                self._assigned(session, interview_id, user_id)  # raises, and records the refusal
+                self._check_assigned(interview, user_id)  # raises, and records the refusal
             if interview.loop_status is not LoopStatus.OPEN:
                 raise PermissionDenied("This loop is closed; its scorecards can no longer change.")
             pack = self.rubrics.get(interview.pack)
@@ -208,7 +203,7 @@ class ScorecardService:
                 return _result(interview, existing.id, created=False, changed=False, amended=False, stage=stage)
             nudges = {} if keep_wording else lint(normalised(form, stage).evidence, pack, stage)
             if nudges:
-                raise EvidenceNudge(_locked_context(interview, pack, form), nudges)
+                raise EvidenceNudge(_context(interview, pack, form), nudges)
             scorecard = filled(form, pack, stage, now)
             amended = existing is not None and interview.debrief_posted
             if existing is None:
@@ -265,30 +260,6 @@ class ScorecardService:
             return Panel(candidate_name=candidate.name, entries=entries, expected=len(interviews))
 
 
-def author(interview: Interview) -> str:
-    """Who may open and edit an interview's scorecard: whoever wrote it, once it exists.
-
-    The interview's own interviewer_id is the plan and could once be changed by a reschedule;
-    a submitted scorecard stays with (and stays visible to) the person who wrote it."""
-    return interview.scorecard.interviewer_id if interview.scorecard is not None else interview.interviewer_id
-
-
-def _context(interview: Interview, pack: RubricPack, prefill: ScorecardForm | None) -> ScorecardContext:
-    candidate = interview.candidate
-    return ScorecardContext(
-        interview_id=interview.id,
-        candidate_id=candidate.id,
-        candidate_name=candidate.name,
-        channel_id=candidate.channel_id,
-        pack=pack,
-        stage=pack.stage(interview.stage_key),
-        starts_at=interview.starts_at,
-        zone=interview.timezone,
-        prefill=prefill,
-        submitted=interview.scorecard is not None,
-    )
-
-
 def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft | None:
     return session.scalar(
         select(ScorecardDraft).where(
@@ -298,7 +269,7 @@ def _draft(session: Session, interview_id: int, user_id: str) -> ScorecardDraft 
 
 
 def _result(
-    interview: rows.LockedInterview, scorecard_id: int, *, created: bool, changed: bool, amended: bool, stage: Stage
+    interview: rows.InterviewState, scorecard_id: int, *, created: bool, changed: bool, amended: bool, stage: Stage
 ) -> SubmitResult:
     return SubmitResult(
         scorecard_id=scorecard_id,
@@ -312,7 +283,7 @@ def _result(
     )
 
 
-def _locked_context(interview: rows.LockedInterview, pack: RubricPack, prefill: ScorecardForm) -> ScorecardContext:
+def _context(interview: rows.InterviewState, pack: RubricPack, prefill: ScorecardForm | None) -> ScorecardContext:
     return ScorecardContext(
         interview_id=interview.id,
         candidate_id=interview.candidate_id,
