@@ -142,15 +142,7 @@ class ReminderPlanner:
         for chaser in pending:
             chaser.due_at = due
         if not pending:
-            session.add(
-                Reminder(
-                    kind=ReminderKind.CHASER,
-                    candidate_id=interview.candidate_id,
-                    interview_id=interview.id,
-                    target_user_id=interview.interviewer_id,
-                    due_at=due,
-                )
-            )
+            session.add(_chaser(interview, due))
 
     def chase_next(self, session: Session, due: dict[Interview, datetime]) -> None:
         """After a chaser went out: each interview's next chaser, unless one is pending already.
@@ -167,13 +159,7 @@ class ReminderPlanner:
             )
         )
         session.add_all(
-            Reminder(
-                kind=ReminderKind.CHASER,
-                candidate_id=interview.candidate_id,
-                interview_id=interview.id,
-                target_user_id=interview.interviewer_id,
-                due_at=at,
-            )
+            _chaser(interview, at)
             for interview, at in due.items()
             if interview.id not in pending
         )
@@ -260,6 +246,16 @@ class ReminderPlanner:
                     due_at=now,
                 )
             )
+
+
+def _chaser(interview: Interview, due: datetime) -> Reminder:
+    return Reminder(
+        kind=ReminderKind.CHASER,
+        candidate_id=interview.candidate_id,
+        interview_id=interview.id,
+        target_user_id=interview.interviewer_id,
+        due_at=due,
+    )
 
 
 def _cancel(session: Session, *where: ColumnElement[bool]) -> int:
