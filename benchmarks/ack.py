@@ -60,6 +60,7 @@ from slack_bolt import App, BoltRequest, BoltResponse  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
+from benchmarks.traffic import plan_interview  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.background import ThreadBackground  # noqa: E402
 from bot.bootstrap import Services, build_services  # noqa: E402
@@ -67,7 +68,7 @@ from bot.services.loops import NewLoop  # noqa: E402
 from bot.services.scorecards import ScorecardForm  # noqa: E402
 from bot.slack_gateway import RateLimiter, SlackGateway  # noqa: E402
 from db.migrate import downgrade, upgrade  # noqa: E402
-from db.models import Candidate, Interview, TeamMember, TeamRole  # noqa: E402
+from db.models import Candidate, Interview  # noqa: E402
 from db.session import Database, make_engine  # noqa: E402
 from handlers.builders import loops as loop_views  # noqa: E402
 from handlers.builders import scorecards as scorecard_views  # noqa: E402
@@ -295,20 +296,8 @@ class World:
             members = {m.user_id for m in candidate.team}
             for k in range(count):
                 who = self.people[INTERVIEWERS[k % len(INTERVIEWERS)]]
-                interview = Interview(
-                    candidate=candidate,
-                    stage_key=stages[k % len(stages)],
-                    interviewer_id=who,
-                    starts_at=start + timedelta(hours=k % 8),
-                    duration_minutes=60,
-                    timezone="Europe/London",
-                )
-                session.add(interview)
-                if who not in members:
-                    candidate.team.append(TeamMember(user_id=who, role=TeamRole.INTERVIEWER))
-                    members.add(who)
-                session.flush()
-                self.services.reminders.plan_interview(session, interview)
+                stage, starts_at = stages[k % len(stages)], start + timedelta(hours=k % 8)
+                interview = plan_interview(self.services, session, candidate, members, who, stage, starts_at)
                 ids.append((interview.id, who, interview.stage_key))
         for interview_id, who, stage in ids[:submitted]:
             self.services.scorecards.submit(interview_id, who, form_of(scorecard_values(self.pack, stage)))

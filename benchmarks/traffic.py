@@ -120,20 +120,8 @@ def seed(url: str, emulator: SlackEmulator, loops: int, token: str = BOT_TOKEN) 
                 members = {m.user_id for m in candidate.team}
                 for k in range(INTERVIEWS_PER_LOOP):
                     who = people[INTERVIEWERS[k]]
-                    interview = Interview(
-                        candidate=candidate,
-                        stage_key=stages[k % len(stages)],
-                        interviewer_id=who,
-                        starts_at=yesterday + timedelta(hours=k),
-                        duration_minutes=60,
-                        timezone="Europe/London",
-                    )
-                    session.add(interview)
-                    if who not in members:
-                        candidate.team.append(TeamMember(user_id=who, role=TeamRole.INTERVIEWER))
-                        members.add(who)
-                    session.flush()
-                    services.reminders.plan_interview(session, interview)
+                    stage, start = stages[k % len(stages)], yesterday + timedelta(hours=k)
+                    interview = plan_interview(services, session, candidate, members, who, stage, start)
                     interviews.append((interview.id, who, interview.stage_key))
             services.loops.refresh_card(candidate_id)
         modals = {
@@ -144,6 +132,27 @@ def seed(url: str, emulator: SlackEmulator, loops: int, token: str = BOT_TOKEN) 
         services.background.shutdown()  # type: ignore[attr-defined]
         engine.dispose()
     return Seeded(channels, interviews, modals, people)
+
+
+def plan_interview(
+    services: Any, session: Any, candidate: Candidate, members: set[str], who: str, stage: str, starts_at: datetime
+) -> Interview:
+    """An hour-long London interview with its reminders; `who` joins the team if new (members is updated)."""
+    interview = Interview(
+        candidate=candidate,
+        stage_key=stage,
+        interviewer_id=who,
+        starts_at=starts_at,
+        duration_minutes=60,
+        timezone="Europe/London",
+    )
+    session.add(interview)
+    if who not in members:
+        candidate.team.append(TeamMember(user_id=who, role=TeamRole.INTERVIEWER))
+        members.add(who)
+    session.flush()
+    services.reminders.plan_interview(session, interview)
+    return interview
 
 
 # Requests, signed as Slack signs them.
