@@ -1,28 +1,25 @@
-"""The tables. Times are stored in UTC and always come back timezone-aware, on SQLite too."""
+"""The tables. What they share (the base, the UTC time type, enums as strings) is db/base.py;
+import Base from here, where every table is on its metadata."""
 
 from __future__ import annotations
 
-import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from db.base import Base, enum_column, utcnow
 from db.vocabulary import (
     Decision,
     InterviewStatus,
@@ -33,49 +30,6 @@ from db.vocabulary import (
     TeamRole,
     TraineeMode,
 )
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Refuses naive datetimes going in; gives back aware UTC datetimes coming out."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-# Stable constraint names, so Alembic migrations behave the same on SQLite and PostgreSQL.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime()}
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Strings with a CHECK, not native PostgreSQL enums: adding a value stays a one-line migration.
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=24)
 
 
 class Candidate(Base):
@@ -96,10 +50,10 @@ class Candidate(Base):
     # whose creation may have happened even if its response was lost.
     channel_name: Mapped[str | None] = mapped_column(String(80))
     card_ts: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[LoopStatus] = mapped_column(_enum(LoopStatus, "loop_status"), default=LoopStatus.OPENING)
+    status: Mapped[LoopStatus] = mapped_column(enum_column(LoopStatus, "loop_status"), default=LoopStatus.OPENING)
     # Set-up steps that failed after the channel existed (an invite, the pin): shown on the card.
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
-    decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "decision"))
+    decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, "decision"))
     decision_rationale: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
     # What the pack's decision rule said when the decision was recorded, and why the people
@@ -135,7 +89,7 @@ class TeamMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(20))
-    role: Mapped[TeamRole] = mapped_column(_enum(TeamRole, "team_role"))
+    role: Mapped[TeamRole] = mapped_column(enum_column(TeamRole, "team_role"))
 
     candidate: Mapped[Candidate] = relationship(back_populates="team")
 
@@ -155,7 +109,7 @@ class Interview(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64))
     status: Mapped[InterviewStatus] = mapped_column(
-        _enum(InterviewStatus, "interview_status"), default=InterviewStatus.SCHEDULED
+        enum_column(InterviewStatus, "interview_status"), default=InterviewStatus.SCHEDULED
     )
     # The iCalendar SEQUENCE of its invite: 0 when planned, one more with each change after.
     invite_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -252,13 +206,13 @@ class Reminder(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind, "reminder_kind"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     target_user_id: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime]
     status: Mapped[ReminderStatus] = mapped_column(
-        _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+        enum_column(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
@@ -316,7 +270,7 @@ class PoolMember(Base):
     pack: Mapped[str] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(32))
-    role: Mapped[PoolRole] = mapped_column(_enum(PoolRole, "pool_role"))
+    role: Mapped[PoolRole] = mapped_column(enum_column(PoolRole, "pool_role"))
     added_by: Mapped[str] = mapped_column(String(32))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -330,7 +284,7 @@ class InterviewTrainee(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[str] = mapped_column(String(20))
-    mode: Mapped[TraineeMode] = mapped_column(_enum(TraineeMode, "trainee_mode"))
+    mode: Mapped[TraineeMode] = mapped_column(enum_column(TraineeMode, "trainee_mode"))
     added_by: Mapped[str] = mapped_column(String(20))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     interview: Mapped[Interview] = relationship()
