@@ -38,7 +38,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,8 +52,10 @@ from benchmarks.procs import (  # noqa: E402
     HOST,
     Memory,
     children,
+    cpu_seconds,
     database_url,
     free_port,
+    named,
     start_gunicorn,
     stop,
     wait_healthy,
@@ -94,6 +96,7 @@ class Phase:
     scrape: dict | None = None
     sent: Counter[str] | None = None
     profile: list[Path] | None = None
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the timed run, by whom
 
     @property
     def errors(self) -> int:
@@ -121,12 +124,15 @@ def run_phase(
         pack = RubricRegistry.from_directory().get(PACK)
         bare = wsgi == BARE_WSGI
         load = Load(port, seeded, emulator, pack, args.mix, Pacer(args.clicks_per_minute), bare=bare)
+        load.prepare()
         load.run(min(args.clients, 4), WARM_UP_SECONDS, record=False, seed_=10_000)
         time.sleep(1.0)
         before = Memory.of(process.pid)
         budget = None if bare else bot_budget(emulator)
         spies = start_profiles(children(process.pid), args.seconds, workdir) if args.profile and not bare else []
+        cpu = CpuMeter(workers=children(process.pid), database=named("postgres"))
         duration = load.run(args.clients, args.seconds)
+        used = cpu.used()
         after = Memory.of(process.pid)
         for spy, _ in spies:
             spy.wait(timeout=60)
@@ -147,7 +153,24 @@ def run_phase(
         scraped,
         load.sent,
         [out for _, out in spies],
+        used,
     )
+
+
+class CpuMeter:
+    """CPU used by the app's workers, PostgreSQL's processes (on this machine; none for SQLite)
+    and the clients (this process) between its start and used(). Per request, it is a steadier
+    figure than throughput on a shared machine: it does not depend on who else got the CPUs."""
+
+    def __init__(self, workers: list[int], database: list[int]):
+        self.pids = {"workers": workers, "database": database}
+        self.start = {who: cpu_seconds(pids) for who, pids in self.pids.items()}
+        self.start["clients"] = time.process_time()
+
+    def used(self) -> dict[str, float]:
+        used = {who: cpu_seconds(pids) - self.start[who] for who, pids in self.pids.items()}
+        used["clients"] = time.process_time() - self.start["clients"]
+        return used
 
 
 # What /metrics says (bot/metrics.py), scraped from whichever worker answers.
@@ -245,6 +268,23 @@ def table(phases: list[Phase]) -> None:
             print(f"  {phase.name} error: {what} x{n}")
 
 
+def cpu(phases: list[Phase]) -> None:
+    """CPU per request, in milliseconds: what each app costs the machine, whatever its share of it was."""
+    print("\nCPU per request (ms; user + system, over the timed run)")
+    print(f"  {'app':<9}{'workers':>9}{'database':>10}{'clients':>9}{'all':>8}")
+    for phase in phases:
+        n = len(phase.samples) or 1
+        ms = {who: seconds * 1000 / n for who, seconds in phase.cpu.items()}
+        print(
+            f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['clients']:>9.2f}"
+            f"{sum(ms.values()):>8.2f}"
+        )
+    bare, hirebot = phases
+    if bare.cpu.get("workers") and hirebot.samples:
+        per = [p.cpu["workers"] / len(p.samples) for p in phases]
+        print(f"  hirebot's workers use {per[1] / per[0]:.2f}x the bare app's CPU per request")
+
+
 def memory(phases: list[Phase]) -> None:
     mb = 1024.0
     print("\nworkers' resident memory (VmRSS, sum)   before     after    growth")
@@ -282,6 +322,7 @@ def report(args: argparse.Namespace, url: str, seeded_in: float, bare: Phase, hi
     )
     table([bare, hirebot])
     verdicts(bare, hirebot)
+    cpu([bare, hirebot])
     memory([bare, hirebot])
     if hirebot.calls is not None:
         print(f"\nWeb API calls hirebot made during its run: {hirebot.calls}")

@@ -97,6 +97,33 @@ def children(parent: int) -> list[int]:
     return sorted(found)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (their threads included)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def named(command: str) -> list[int]:
+    """The pids whose command name is `command` (PostgreSQL's server and backends: "postgres")."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == command:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
 def _status_field(pid: int, name: str) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:

@@ -11,7 +11,7 @@ import time
 from slack_bolt import BoltRequest
 
 from benchmarks.bare_app import bare_bolt
-from benchmarks.traffic import Seeded, check, click_body, command_body, submit_body
+from benchmarks.traffic import RATINGS, Load, Pacer, Seeded, check, click_body, command_body, submit_body
 from tests.support.loops import open_loop
 from tests.support.scorecards import interview_yesterday, open_scorecard
 from tests.support.slack import SIGNING_SECRET, sign
@@ -50,3 +50,23 @@ def test_hirebot_and_the_bare_app_answer_the_load_requests_as_the_benchmark_expe
     assert _answer(bare, "status", bodies["status"]) == "status: not a loop status"
     assert check("submit", 200, b'{"response_action": "errors"}', 0.01) == "submit: errors"
     assert check("status", 200, b"", 3.5, bare=True) == "ack later than 3 s"
+
+
+def test_the_clients_prepared_submissions_are_the_bodies_they_would_have_built(hirebot, emulator):
+    candidate = open_loop(hirebot)
+    interview = interview_yesterday(hirebot, candidate, "coding_round", "priya")
+    modal = open_scorecard(hirebot, interview, "priya")
+    seeded = Seeded(
+        [candidate.channel_id],
+        [(interview.id, hirebot.users["priya"], "coding_round")],
+        {interview.id: json.dumps(modal)},
+        hirebot.users,
+    )
+    pack = hirebot.services.rubrics.get("ml-engineer")
+    load = Load(0, seeded, emulator, pack, {"submit": 1}, Pacer(60))
+    load.prepare()
+    assert set(load.submissions) == {(interview.id, rating) for rating in RATINGS}
+    for (_, rating), body in load.submissions.items():
+        assert body == submit_body(seeded, pack, seeded.interviews[0], rating)
+    picked = {load.body("submit", random.Random(n)) for n in range(20)}
+    assert picked == set(load.submissions.values())  # taken from the prepared ones, both ratings
