@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import BlockAction, ViewSubmission
-from handlers.table import action, later, register_table, view
+from handlers.table import action, later, view
 
 
 def _decide(services: Services, ack: Ack, body: dict[str, Any]) -> None:
@@ -33,7 +33,3 @@ LISTENERS = [
     view(Callback.DECIDE, _decide),
     action(Action.ARCHIVE, later(_archive)),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from bot.services.people import HoursForm
@@ -14,7 +14,7 @@ from handlers.builders.hours import hours_modal
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import AppHomeOpened, BlockAction, ViewState, ViewSubmission
-from handlers.table import action, click, event, register_table, view
+from handlers.table import action, click, event, view
 
 
 def _hours(state: ViewState) -> HoursForm:
@@ -56,7 +56,3 @@ LISTENERS = [
     action(Action.MY_HOURS, click(_open_hours_modal, answer_in_channel=False)),
     view(Callback.MY_HOURS, _save_hours),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)

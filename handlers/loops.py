@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from bot.services.loops import InterviewPlan
@@ -17,7 +17,7 @@ from handlers.builders import loops as views
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
-from handlers.table import action, click, later, register_table, view
+from handlers.table import action, click, later, view
 from handlers.training import open_trainee_modal
 
 
@@ -176,7 +176,3 @@ LISTENERS = [
     view(Callback.EDIT_INTERVIEW, _save_interview),
     view(Callback.SET_DEBRIEF, _set_debrief),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from bot.services.pools import PoolKey, parse_role
@@ -13,7 +13,7 @@ from handlers.builders.pools import pool_modal
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, SlashCommand, ViewSubmission
-from handlers.table import action, click, register_table, view
+from handlers.table import action, click, view
 
 
 def open_pool(services: Services, cmd: SlashCommand) -> str:
@@ -71,7 +71,3 @@ LISTENERS = [
     action(element_id(Block.POOL_STAGE), click(_stage_picked, answer_in_channel=False)),
     action(Action.POOL_MEMBER, click(_member_changed, answer_in_channel=False)),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from bot.errors import HirebotError, InvalidInput
@@ -21,7 +21,7 @@ from handlers.builders.training import practice_modal
 from handlers.errors import after_ack
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
-from handlers.table import action, click, register_table, view, view_closed
+from handlers.table import action, click, view, view_closed
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,3 @@ LISTENERS = [
     action(Action.SNOOZE_TOMORROW, click(_snooze)),
     action(Action.PANEL_PAGE, click(_turn_panel_page, answer_in_channel=False)),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from bot.errors import HirebotError, InvalidInput
@@ -16,7 +16,7 @@ from handlers.errors import submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import BlockAction, ViewSubmission
 from handlers.scorecards import _beside_shown_blocks, scorecard_form
-from handlers.table import action, click, register_table, view
+from handlers.table import action, click, view
 
 
 def open_trainee_modal(services: Services, click: BlockAction, interview_id: int) -> None:
@@ -72,7 +72,3 @@ LISTENERS = [
     view(Callback.PRACTICE_SCORECARD, _submit_practice),
     action(Action.MARK_TRAINED, click(_mark_trained)),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.container import Services
 from handlers.builders import votes as views
 from handlers.errors import submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import BlockAction, ViewSubmission
-from handlers.table import action, click, register_table, view
+from handlers.table import action, click, view
 
 
 def _open_vote(services: Services, click: BlockAction) -> None:
@@ -32,7 +32,3 @@ LISTENERS = [
     action(Action.CAST_VOTE, click(_open_vote)),
     view(Callback.SEALED_VOTE, _cast),
 ]
-
-
-def register(app: App, services: Services) -> None:
-    register_table(app, services, LISTENERS)
