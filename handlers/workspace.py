@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.container import Services
 
@@ -30,18 +31,25 @@ def same_workspace(
     return bool(team) and team == expected_team
 
 
-def register(app: App, services: Services) -> None:
-    @app.middleware
-    def only_our_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+class OnlyOurWorkspace(Middleware):
+    """A Bolt middleware class rather than a function: Bolt calls a function middleware
+    through its argument injection, which builds every argument a listener could ask for on
+    every request; a class is called with the request as it is."""
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context = req.context
         installed = context.authorize_result
         if installed is not None and same_workspace(
             installed.team_id, installed.enterprise_id, context.team_id, context.enterprise_id
         ):
-            next()
-            return None
+            return next()
         log.warning(
             "refused a request from team %s (enterprise %s): not the workspace hirebot is installed in",
             context.team_id,
             context.enterprise_id,
         )
         return BoltResponse(status=403, body="")
+
+
+def register(app: App, services: Services) -> None:
+    app.middleware(OnlyOurWorkspace())

@@ -200,7 +200,14 @@ EVIDENCE = urlencode({"payload": json.dumps({"type": "view_submission", "note": 
         (b"command=%2Fhire&text=help", {"Content-Type": "application/json"}, 400),
         (b"[1, 2]", {"Content-Type": "application/json"}, 400),
         (b"payload=\xff\xfe", FORM, 400),  # not UTF-8
-        (b'{"type": "block_actions", "actions": []}', {"Content-Type": "application/json"}, 400),
+        # Our workspace's, so that it reaches Bolt's matching, which cannot read an empty list of actions.
+        (
+            b'{"type": "block_actions", "team": {"id": "T0TEAM"}, "actions": []}',
+            {"Content-Type": "application/json"},
+            400,
+        ),
+        # No workspace at all: refused before any listener looks at it.
+        (b'{"type": "block_actions", "actions": []}', {"Content-Type": "application/json"}, 403),
     ],
 )
 def test_a_signed_but_malformed_body_is_a_400(app, body: bytes, headers: dict[str, str], status: int) -> None:
@@ -336,3 +343,23 @@ def test_gunicorn_config_sets_the_metrics_directory_before_prometheus_client_is_
         [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
     )
     assert found.stdout.strip() == "MmapedValue"  # prometheus_client's multiprocess value
+
+
+@pytest.mark.parametrize(("setting", "written"), [(None, 0), ("0", 0), ("1", 1)])
+def test_gunicorns_access_line_is_built_only_when_hirebot_access_log_is_on(tmp_path, setting, written) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HIREBOT_ACCESS_LOG")}
+    if setting is not None:
+        env["HIREBOT_ACCESS_LOG"] = setting
+    probe = (
+        "import bot.gunicorn_conf as conf, shutil, os\n"
+        "from gunicorn import glogging\n"
+        "built = []\n"
+        "glogging.Logger.access = lambda self, *args: built.append(args)\n"  # gunicorn's own, which conf's wraps
+        "conf.Logger.access(object.__new__(conf.Logger), None, None, {}, None)\n"
+        "print(len(built))\n"
+        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.strip() == str(written)
