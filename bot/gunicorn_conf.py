@@ -27,6 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from gunicorn import glogging  # type: ignore[import-untyped]
+
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hirebot-metrics-")
@@ -39,6 +41,19 @@ from bot.startup import preflight  # noqa: E402
 
 _logs = load_log_settings()
 logconfig_dict = logging_config(_logs.log_level, _logs.log_format)
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, writing its access line only when HIREBOT_ACCESS_LOG is on. With a
+    logging config given, gunicorn builds that line's fields for every request even when
+    nothing would print it, so turning the logger's level up is not enough."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if _logs.access_log:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = Logger
 
 
 def on_starting(server: Any) -> None:

@@ -248,6 +248,7 @@ def test_two_gunicorn_workers_and_the_worker_report_consistent_metrics(hirebot, 
     assert " INFO gunicorn.error: Booting worker" in web_log, web_log
     assert "INFO bot.slack_gateway: slack views.open answered" in web_log, web_log
     assert BOLT_TOKEN_UNUSED not in web_log
+    assert "gunicorn.access" not in web_log  # off unless HIREBOT_ACCESS_LOG=1
     for line in web_log.splitlines():
         assert line[:4].isdigit() and line[10] == "T", line
 
