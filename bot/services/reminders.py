@@ -158,11 +158,7 @@ class ReminderPlanner:
                 )
             )
         )
-        session.add_all(
-            _chaser(interview, at)
-            for interview, at in due.items()
-            if interview.id not in pending
-        )
+        session.add_all(_chaser(interview, at) for interview, at in due.items() if interview.id not in pending)
 
     def snooze(self, session: Session, interview: Interview, now: datetime, until_tomorrow: bool) -> datetime:
         """Chase again in two working hours, or at chaser time on the next working day, their time."""
