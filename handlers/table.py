@@ -63,7 +63,7 @@ _ID_OF: dict[str, Callable[[dict[str, Any]], str]] = {
 
 def register_table(app: App, services: Services, table: Sequence[On]) -> None:
     """Register the whole table: one Bolt listener per kind, matching exactly its ids."""
-    routes: dict[str, dict[str, Callable[[Ack, dict[str, Any]], None]]] = {}
+    routes: dict[str, dict[str, Listener]] = {}
     for entry in table:
         if entry.kind not in _ID_OF:
             raise ValueError(f"no listener kind {entry.kind!r}")
@@ -71,26 +71,19 @@ def register_table(app: App, services: Services, table: Sequence[On]) -> None:
         if entry.id in by_id:
             # Bolt would have run the first and silently ignored the second.
             raise ValueError(f"two {entry.kind} listeners for {entry.id!r}")
-        by_id[entry.id] = _bound(entry.listener, services)
+        by_id[entry.id] = entry.listener
     for kind, by_id in routes.items():
         exactly = re.compile(r"\A(?:" + "|".join(map(re.escape, by_id)) + r")\Z")
-        getattr(app, kind)(exactly)(_router(_ID_OF[kind], by_id))
+        getattr(app, kind)(exactly)(_router(services, _ID_OF[kind], by_id))
 
 
 def _router(
-    id_of: Callable[[dict[str, Any]], str], by_id: dict[str, Callable[[Ack, dict[str, Any]], None]]
+    services: Services, id_of: Callable[[dict[str, Any]], str], by_id: dict[str, Listener]
 ) -> Callable[[Ack, dict[str, Any]], None]:
     def route(ack: Ack, body: dict[str, Any]) -> None:  # Bolt fills these two in by name
-        by_id[id_of(body)](ack, body)
+        by_id[id_of(body)](services, ack, body)
 
     return route
-
-
-def _bound(listener: Listener, services: Services) -> Callable[[Ack, dict[str, Any]], None]:
-    def run(ack: Ack, body: dict[str, Any]) -> None:  # Bolt fills these two in by name
-        listener(services, ack, body)
-
-    return run
 
 
 def click(work: ClickWork, *, answer_in_channel: bool = True) -> Listener:
