@@ -272,17 +272,17 @@ def cpu(phases: list[Phase]) -> None:
     """CPU per request, in milliseconds: what each app costs the machine, whatever its share of it was."""
     print("\nCPU per request (ms; user + system, over the timed run)")
     print(f"  {'app':<9}{'workers':>9}{'database':>10}{'clients':>9}{'all':>8}")
+    per_request = {}
     for phase in phases:
         n = len(phase.samples) or 1
-        ms = {who: seconds * 1000 / n for who, seconds in phase.cpu.items()}
+        ms = per_request[phase.name] = {who: seconds * 1000 / n for who, seconds in phase.cpu.items()}
         print(
             f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['clients']:>9.2f}"
             f"{sum(ms.values()):>8.2f}"
         )
-    bare, hirebot = phases
-    if bare.cpu.get("workers") and hirebot.samples:
-        per = [p.cpu["workers"] / len(p.samples) for p in phases]
-        print(f"  hirebot's workers use {per[1] / per[0]:.2f}x the bare app's CPU per request")
+    bare, hirebot = (per_request[phase.name]["workers"] for phase in phases)
+    if bare:
+        print(f"  hirebot's workers use {hirebot / bare:.2f}x the bare app's CPU per request")
 
 
 def memory(phases: list[Phase]) -> None:

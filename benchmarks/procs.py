@@ -80,47 +80,45 @@ def wait_healthy(port: int, process: subprocess.Popen, expect_workers: int = 2, 
     raise RuntimeError("gunicorn did not answer /healthz")
 
 
+def _pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat's fields after the command, which may hold spaces and parentheses
+    (so they start after the last ')'): field 3 of proc(5) is [0]. None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def children(parent: int) -> list[int]:
     """The pids whose parent is `parent` (gunicorn's workers)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # The command may hold spaces and parentheses: the fields after the last ')' are fixed.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found.append(int(entry))
-    return sorted(found)
+    return sorted(pid for pid in _pids() if (fields := _stat_fields(pid)) is not None and int(fields[1]) == parent)
 
 
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU the processes have used so far (their threads included)."""
     ticks = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        fields = _stat_fields(pid)
+        if fields is not None:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def named(command: str) -> list[int]:
     """The pids whose command name is `command` (PostgreSQL's server and backends: "postgres")."""
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == command:
-                        found.append(int(entry))
-            except OSError:
-                continue
+    for pid in _pids():
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == command:
+                    found.append(pid)
+        except OSError:
+            continue
     return found
 
 
