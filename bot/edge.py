@@ -36,8 +36,8 @@ MAX_BODY_BYTES = 1024 * 1024
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _PAYLOAD_FIELD = b"payload="
-# A '%' not followed by two hex digits: the standard library keeps it as it is, a2b_qp would not.
-_LOOSE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+# A form's '+' is a space and its '%XX' escapes are quoted-printable's '=XX'.
+_FORM_TO_QP = bytes.maketrans(b"+%", b" =")
 # What Bolt raises reading a signed body of an unexpected shape (JSON of any kind).
 MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
@@ -108,18 +108,28 @@ def payload_json(raw: bytes) -> str | None:
 
     A scorecard submission echoes the whole modal: 10 to 40 KB, thousands of percent escapes,
     which the standard library decodes one at a time in Python (0.44 ms for 15 KB).
-    binascii.a2b_qp decodes `=XX` escapes in C (0.03 ms), so each `%` becomes `=`. That is
+    binascii.a2b_qp decodes `=XX` escapes in C (0.03 ms), so each `%` becomes `=` (and `+` a space). That is
     only the same decoding when the field holds no raw `=`, `&`, line break or loose `%`, and
     the result is UTF-8: anything else goes to Bolt's parse as it came.
     """
     if not raw.startswith(_PAYLOAD_FIELD):
         return None
     value = raw[len(_PAYLOAD_FIELD) :]
-    if any(c in value for c in (b"=", b"&", b"\r", b"\n")) or _LOOSE_PERCENT.search(value):
+    if any(c in value for c in (b"=", b"&", b"\r", b"\n")):
         return None
     try:
-        return binascii.a2b_qp(value.replace(b"+", b" ").replace(b"%", b"=")).decode("utf-8")
-    except (UnicodeDecodeError, binascii.Error):
+        decoded = binascii.a2b_qp(value.translate(_FORM_TO_QP))
+    except binascii.Error:
+        return None
+    # Each escape a2b_qp decodes turns three bytes into one; a loose '%' (no two hex digits
+    # after it) shrinks by less, whatever a2b_qp makes of it. So the lengths add up only when
+    # every '%' was an escape, which is when both decodings agree. Counting is a pass in C,
+    # where looking for a loose '%' by pattern was most of this function's time.
+    if len(decoded) + 2 * value.count(b"%") != len(value):
+        return None
+    try:
+        return decoded.decode("utf-8")
+    except UnicodeDecodeError:
         return None
 
 

@@ -18,6 +18,24 @@ def test_a_payload_field_decodes_to_exactly_what_the_standard_library_reads(text
         assert payload_json(body.encode("ascii")) == dict(parse_qsl(body, keep_blank_values=True))["payload"]
 
 
+# Bytes that sit on the edges of both decodings: escapes valid and loose, '=' encoded both
+# ways, a field ending mid-escape, and bytes that are not UTF-8.
+_EDGY = st.lists(st.sampled_from([b"%", b"3", b"D", b"d", b"a", b"Z", b"+", b" ", b"%3D", b"%3d", b"%C3%A9", b"%FF", b"x"]))
+
+
+@given(_EDGY)
+def test_any_payload_field_decodes_as_the_standard_library_reads_it_or_not_at_all(parts: list[bytes]) -> None:
+    body = b"payload=" + b"".join(parts)
+    decoded = payload_json(body)
+    if decoded is not None:
+        assert decoded == dict(parse_qsl(body.decode("ascii"), keep_blank_values=True))["payload"]
+
+
+def test_a_loose_percent_anywhere_is_left_to_bolt() -> None:
+    for body in (b"payload=%", b"payload=a%", b"payload=%4", b"payload=%%3D", b"payload=%3%3D", b"payload=50%25%"):
+        assert payload_json(body) is None, body
+
+
 @pytest.mark.parametrize(
     "body",
     [
