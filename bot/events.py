@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.background import Background, in_job
-from db.session import record_after_commit
+from db.session import Statements, record_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,9 @@ def work_key(handler: Handler, event: object) -> tuple[str, tuple[int, Hashable]
     return handler.__qualname__, (id(handler), by(event) if by else event)
 
 
-def record(session: Session, event: object) -> None:
+def record(unit: Session | Statements, event: object) -> None:
     """Say what this transaction changed; it is published once the transaction commits."""
-    record_after_commit(session, event)
+    record_after_commit(unit, event)
 
 
 class Publisher(Protocol):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -20,7 +21,7 @@ from bot.services.ports import Gateway, LoopCard, Renderer
 from bot.services.readmodels import read_card
 from bot.services.suggestions import pick_warnings
 from db.models import Candidate, LoopStatus
-from db.session import Database
+from db.session import Database, Reader
 from rubrics.loader import RubricRegistry
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class LoopChannel:
             return self._posted(session, candidate_id)
 
     def _posted(self, session: Session, candidate_id: int) -> LoopCard:
-        card = self._read(session, candidate_id)
+        card = self._read(session.connection(), candidate_id)
         pack = queries.candidate(session, candidate_id).pack
         warnings = pick_warnings(session, card, pack, self.settings.timezone, self.settings.weekly_cap)
         coverage = panel_stats.card_coverage(session, self.rubrics, card, self.reliability)
@@ -197,11 +198,11 @@ class LoopChannel:
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
         """The loop card's contents, by loop id or by its channel: one statement (read_card)."""
-        with self.db.read() as session:
-            return self._read(session, candidate_id, channel_id)
+        with self.db.read() as reader:
+            return self._read(reader, candidate_id, channel_id)
 
-    def _read(self, session: Session, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
-        return read_card(session, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
+    def _read(self, db: Reader | Connection, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
+        return read_card(db, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
 
 
 def _apply_problems(candidate: Candidate, codes: dict[str, str | None]) -> None:

@@ -186,8 +186,8 @@ class ScorecardService:
 
     def _store(self, interview_id: int, user_id: str, form: ScorecardForm, keep_wording: bool = False) -> SubmitResult:
         now = self.clock()
-        with self.db.transaction() as session:
-            conn = session.connection()
+        with self.db.statements() as unit:
+            conn = unit.connection
             interview = rows.lock(conn, interview_id)
             if interview is None:
                 raise NotFound("That interview no longer exists.")
@@ -215,7 +215,7 @@ class ScorecardService:
             created = existing is None
             action = "scorecard.submitted" if created else ("scorecard.amended" if amended else "scorecard.edited")
             rows.audit(conn, user_id, action, interview.candidate_id, {"interview": interview.id, "pack": pack.ref})
-            record(session, ScorecardSubmitted(interview.candidate_id, user_id, created))
+            record(unit, ScorecardSubmitted(interview.candidate_id, user_id, created))
             return _result(interview, scorecard_id, created=created, changed=True, amended=amended, stage=stage)
 
     def snooze(self, reminder_id: int, user_id: str, until_tomorrow: bool) -> datetime:

@@ -10,13 +10,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.bootstrap import BACKGROUND_THREADS
 from db import session as db_session
 from db.models import AuditEvent
-from db.session import Database, make_engine
+from db.session import Database, make_engine, record_after_commit
 from tests.conftest import PG_URL
 
 CANARY = "Zelda Quux fumbled the join"
@@ -149,39 +149,58 @@ def test_a_connection_returned_a_moment_ago_is_handed_out_without_a_round_trip(
     engine.dispose()
 
 
-def _in_transaction(session) -> bool:
-    dbapi = session.connection().connection.dbapi_connection
+def _in_transaction(connection) -> bool:
+    dbapi = connection.connection.dbapi_connection
     if hasattr(dbapi, "info"):  # psycopg
         return dbapi.info.transaction_status.name != "IDLE"
     return dbapi.in_transaction  # sqlite3
 
 
+_COUNT = select(func.count()).select_from(AuditEvent)
+
+
 def test_a_read_sends_its_statement_without_begin_or_commit(database: Database) -> None:
-    with database.read() as session:
-        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
-        assert not _in_transaction(session)  # no BEGIN went before it, so no COMMIT follows
+    with database.read() as reader:
+        assert reader.execute(_COUNT).scalar() == 0
+        assert not _in_transaction(reader._connection)  # no BEGIN went before it, so no COMMIT follows
     if database.is_postgresql:  # (sqlite3 begins only before a write)
         with database.transaction() as session:
-            session.scalar(select(func.count()).select_from(AuditEvent))
-            assert _in_transaction(session)
+            session.scalar(_COUNT)
+            assert _in_transaction(session.connection())
 
 
 def test_a_read_refuses_to_write(database: Database) -> None:
-    with pytest.raises(RuntimeError, match="read-only"), database.read() as session:
-        session.add(AuditEvent(actor_id="U1", action="test", details={}))
-        session.flush()
+    with pytest.raises(TypeError, match="read-only"), database.read() as reader:
+        reader.execute(insert(AuditEvent).values(actor_id="U1", action="test", details={}))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="read-only"), database.read() as reader:
+        reader.execute(text("DELETE FROM audit_events"))  # type: ignore[arg-type]
     with database.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert session.scalar(_COUNT) == 0
 
 
 def test_a_connection_used_for_a_read_goes_back_to_transactions(database: Database) -> None:
     """The pool hands the same connection out next: a write there must still roll back whole."""
     for _ in range(3):
-        with database.read() as session:
-            session.scalar(select(func.count()).select_from(AuditEvent))
+        with database.read() as reader:
+            reader.execute(_COUNT)
     with pytest.raises(ZeroDivisionError), database.transaction() as session:
         session.add(AuditEvent(actor_id="U1", action="test", details={}))
         session.flush()
         _ = 1 / 0
-    with database.read() as session:
-        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    with database.read() as reader:
+        assert reader.execute(_COUNT).scalar() == 0
+
+
+def test_statements_publish_what_they_recorded_only_once_committed(database: Database) -> None:
+    published: list[object] = []
+    database.publish = published.extend
+    with database.statements() as unit:
+        unit.connection.execute(insert(AuditEvent).values(actor_id="U1", action="kept", details={}))
+        record_after_commit(unit, "kept")
+    with pytest.raises(ZeroDivisionError), database.statements() as unit:
+        unit.connection.execute(insert(AuditEvent).values(actor_id="U1", action="undone", details={}))
+        record_after_commit(unit, "undone")
+        _ = 1 / 0
+    assert published == ["kept"]
+    with database.read() as reader:
+        assert reader.execute(select(AuditEvent.action)).scalars().all() == ["kept"]
