@@ -20,7 +20,9 @@ def test_a_payload_field_decodes_to_exactly_what_the_standard_library_reads(text
 
 # Bytes that sit on the edges of both decodings: escapes valid and loose, '=' encoded both
 # ways, a field ending mid-escape, and bytes that are not UTF-8.
-_EDGY = st.lists(st.sampled_from([b"%", b"3", b"D", b"d", b"a", b"Z", b"+", b" ", b"%3D", b"%3d", b"%C3%A9", b"%FF", b"x"]))
+_EDGY = st.lists(
+    st.sampled_from([b"%", b"3", b"D", b"d", b"a", b"Z", b"+", b" ", b"%3D", b"%3d", b"%C3%A9", b"%FF", b"x"])
+)
 
 
 @given(_EDGY)
