@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -83,11 +82,28 @@ class OutboxSender:
                 stats.add(self._send_queue(token, queue, state))
         else:
             with ThreadPoolExecutor(SENDERS, thread_name_prefix="hirebot-send") as pool:
-                for tally in pool.map(partial(self._send_queue, token, state=state), queues):
-                    stats.add(tally)
+                started = []
+                for n, queue in enumerate(queues):
+                    try:
+                        started.append(pool.submit(self._send_queue, token, queue, state))
+                    except RuntimeError:
+                        # The process is exiting (gunicorn stopping a web worker) and Python
+                        # starts no new threads: what no thread took goes back to the outbox, due
+                        # now, for a sweep that can send it, instead of waiting out its lease.
+                        left = [item for rest in queues[n:] for item in rest]
+                        log.info("shutting down: %d messages handed back to the outbox", len(left))
+                        self._hand_back(token, left, stats)
+                        break
+                for sending in started:
+                    stats.add(sending.result())
         # The sweep is off the request path already: what follows it runs in it, before the next batch.
         for candidate_id in state.escalated:
             self.events.deliver(ReminderEscalated(candidate_id))
+
+    def _hand_back(self, token: str, outgoing: list[Outgoing], stats: SweepStats) -> None:
+        now = self.clock()
+        for item in outgoing:
+            self._unsent(token, item, Fence(True), stats, now)
 
     def _send_queue(self, token: str, queue: list[Outgoing], state: _Sending) -> SweepStats:
         stats = SweepStats()

@@ -21,7 +21,9 @@ def at(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=LONDON)
 
 
-def new_loop(world: FakeWorld, name: str = "Ada Candidate", team: tuple[str, ...] = (PRIYA, OMAR)) -> int:
+def new_loop(
+    world: FakeWorld, name: str = "Ada Candidate", team: tuple[str, ...] = (PRIYA, OMAR), view_id: str = "V0UNIT0001"
+) -> int:
     form = NewLoop(
         candidate_name=name,
         pack="ml-engineer",
@@ -33,7 +35,7 @@ def new_loop(world: FakeWorld, name: str = "Ada Candidate", team: tuple[str, ...
     )
     loops = world.services.loops
     loops.validate_new_loop(form)
-    candidate_id = loops.begin_loop(form, RECRUITER, "V0UNIT0001")
+    candidate_id = loops.begin_loop(form, RECRUITER, view_id)
     assert candidate_id is not None
     opened = loops.open_loop(candidate_id)
     assert opened is not None and not opened.refused, opened

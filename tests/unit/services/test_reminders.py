@@ -3,9 +3,12 @@ cancels, what a sweep sends, and when working hours hold a reminder back."""
 
 from __future__ import annotations
 
+import concurrent.futures.thread
+
 from sqlalchemy import select
 
 from bot.errors import SlackTargetGone, SlackTransientError
+from bot.services.delivery import SENDERS
 from bot.services.reminders import INVITE_KINDS
 from db.models import Reminder, ReminderKind, ReminderStatus
 from tests.support.domain import at, new_loop, pending_reminders, plan, submit
@@ -121,3 +124,27 @@ def test_a_debrief_time_plans_the_pre_read_and_the_nudge(world):
         ReminderKind.DEBRIEF_SUMMARY: ReminderStatus.PENDING,
         ReminderKind.PRE_DEBRIEF_NUDGE: ReminderStatus.PENDING,
     }
+
+
+def test_a_sweep_that_cannot_start_its_senders_hands_the_messages_back(world, monkeypatch):
+    """gunicorn stopping a web worker: Python refuses new threads while it exits, and a receipt
+    sweep still queued then must neither crash nor keep its claims for a lease (150 s)."""
+    interviews = []
+    for n in range(SENDERS + 1):
+        candidate_id = new_loop(world, name=f"Candidate {n}", view_id=f"V0UNIT00{n}")
+        interviews.append(world.services.loops.add_interview(candidate_id, plan(when="2030-03-06 14:00"), RECRUITER))
+    world.clock.set(at("2030-03-06 16:10"))
+    for interview_id in interviews:
+        submit(world, interview_id, PRIYA)  # each loop's channel gets a receipt: more channels than senders
+    monkeypatch.setattr(concurrent.futures.thread, "_shutdown", True)  # what interpreter exit sets
+    receipts_before = len(world.slack.called("post_message"))
+    world.services.background.drain()  # the receipts' own sweep, as the submission's follow-up
+    stats = world.services.dispatcher.sweep()
+    assert len(world.slack.called("post_message")) == receipts_before
+    assert stats.sent == 0
+    with world.db.transaction() as session:
+        receipts = session.scalars(select(Reminder).where(Reminder.kind == ReminderKind.RECEIPT)).all()
+        assert len(receipts) == SENDERS + 1
+        assert {(r.status, r.claim_token, r.attempts) for r in receipts} == {(ReminderStatus.PENDING, None, 0)}
+    monkeypatch.setattr(concurrent.futures.thread, "_shutdown", False)  # the other worker's sweep
+    assert world.services.dispatcher.sweep().sent >= SENDERS + 1
