@@ -7,10 +7,10 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from benchmarks.procs import free_port
-from benchmarks.soak import Row, verdicts
+from benchmarks.soak import ReminderFeed, Row, verdicts
 from benchmarks.soak_sampling import (
     LatestDue,
     Proc,
@@ -20,8 +20,9 @@ from benchmarks.soak_sampling import (
     own_engine,
     sample_process,
 )
+from benchmarks.traffic import INTERVIEWS_PER_LOOP
 from bot import metrics
-from db.models import Reminder, ReminderKind, ReminderStatus
+from db.models import Interview, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 from tests.support.outbox_rows import add_due, add_loop
 
@@ -94,3 +95,15 @@ def test_verdicts_pass_a_flat_run_and_name_each_growth():
     missed = [line.split()[0] for line in verdicts(leaking, warm_up=120) if line.endswith("MISSED")]
     assert missed == ["memory", "threads", "db", "oldest"]
     assert verdicts(flat[:2], warm_up=120) == ["too short: no sample after the warm-up to compare with"]
+
+
+def test_the_soak_feeds_reminders_on_loops_of_a_real_size(database: Database):
+    feed = ReminderFeed()
+    now = datetime.now(UTC)
+    for _ in range(5):
+        feed.add(database, 4, now)
+    with database.transaction() as session:
+        sizes = session.execute(select(Interview.candidate_id, func.count()).group_by(Interview.candidate_id)).all()
+        people = session.scalars(select(Reminder.target_user_id)).all()
+    assert sorted(size for _, size in sizes) == [INTERVIEWS_PER_LOOP] * (20 // INTERVIEWS_PER_LOOP)
+    assert len(people) == len(set(people)) == 20  # each reminder for someone new
