@@ -135,36 +135,40 @@ class Watched:
 # Reminders falling due.
 
 
-def feed_reminders(db: Database, stop_: threading.Event, every: float, batch: int) -> None:
+def feed_reminders(db: Database, stop_: threading.Event, every: float, batch: int, seconds: float) -> None:
     """Every `every` seconds, `batch` prep-kit reminders due now, each for someone new (one
     person gets at most one reminder DM per 15 minutes)."""
-    feed = ReminderFeed()
+    feed = ReminderFeed(db, people=int(seconds / every + 1) * batch)
     while not stop_.wait(every):
         feed.add(db, batch, datetime.now(UTC))
 
 
 class ReminderFeed:
-    """Each reminder's interview for a person never seen before, on a loop of its own size.
+    """Each reminder's interview for a person never seen before, on one of the loops opened at
+    the start, INTERVIEWS_PER_LOOP to a loop as the seeded ones have.
 
     Every interview once went on one loop, which grew by 24 a minute. The worker loads a
     loop's interviews with each reminder about it, so its read grew all run long, and the
     scheduler worker's memory with it: Python kept the arenas those growing reads needed
-    (`sys._debugmallocstats`: 73 to 75 arenas, the same bytes in use). No loop has hundreds of
-    interviews; these have INTERVIEWS_PER_LOOP, as the seeded ones do."""
+    (`sys._debugmallocstats`: 73 to 75 arenas, the same bytes in use). Opening a loop every
+    4 reminders instead changed the recruiters' dashboard every 10 s, so the web workers drew
+    its charts all run long: a workspace opens a few loops a day. So the loops are all opened
+    here, before the warm-up ends, and filled as the run goes."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database, people: int) -> None:
         self.people = 0
-        self.loop_id: int | None = None
+        with db.transaction() as session:
+            self.loops = [
+                add_loop(session, f"Soak Candidate {n}", f"C0SOAK{n:04d}", "U0SOAKREC1", "U0SOAKMGR1").id
+                for n in range(1, -(-people // INTERVIEWS_PER_LOOP) + 1)
+            ]
 
     def add(self, db: Database, count: int, now: datetime) -> None:
         with db.transaction() as session:
             for _ in range(count):
-                if self.loop_id is None or self.people % INTERVIEWS_PER_LOOP == 0:
-                    n = self.people // INTERVIEWS_PER_LOOP + 1
-                    loop = add_loop(session, f"Soak Candidate {n}", f"C0SOAK{n:04d}", "U0SOAKREC1", "U0SOAKMGR1")
-                    self.loop_id = loop.id
+                loop_id = self.loops[min(self.people // INTERVIEWS_PER_LOOP, len(self.loops) - 1)]
                 self.people += 1
-                loop = session.get(Candidate, self.loop_id)
+                loop = session.get(Candidate, loop_id)
                 add_due(session, loop, f"U9{self.people:08d}", ReminderKind.PREP_KIT, now + timedelta(hours=2), now)
 
 
@@ -290,7 +294,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             load = Load(port, seeded, slack, pack, args.mix, Pacer(args.clicks_per_minute), pause=args.pause)  # type: ignore[arg-type]
             seconds = args.minutes * 60
             traffic = threading.Thread(target=load.run, args=(args.clients, seconds + 5), kwargs={"stop": stop_})
-            feeder = threading.Thread(target=feed_reminders, args=(db, stop_, args.due_every, args.due_batch))
+            feeder = threading.Thread(
+                target=feed_reminders, args=(db, stop_, args.due_every, args.due_batch, seconds + 60)
+            )
             threading.Thread(target=watched.due.watch, args=(stop_,), daemon=True).start()
             traffic.start()
             feeder.start()

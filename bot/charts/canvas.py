@@ -2,8 +2,9 @@
 and labels that stay text.
 
 matplotlib is imported only inside the drawing functions (here and in the charts), never at
-module level: the web process never draws, and importing it costs about a third of a second
-that an ack does not need (tests/unit/test_charts.py checks that the app imports none of it).
+module level: no ack draws (a web worker draws the recruiters' dashboard after the ack, and
+only when its numbers changed), and importing it costs about a third of a second that an ack
+does not need (tests/unit/test_charts.py checks that the app imports none of it).
 
 Each picture is its own `Figure` on its own `FigureCanvasAgg`, so pyplot's global figure
 manager is never touched; matplotlib still keeps process-wide caches (fonts, mathtext), so the

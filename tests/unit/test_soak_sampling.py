@@ -22,7 +22,7 @@ from benchmarks.soak_sampling import (
 )
 from benchmarks.traffic import INTERVIEWS_PER_LOOP
 from bot import metrics
-from db.models import Interview, Reminder, ReminderKind, ReminderStatus
+from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 from tests.support.outbox_rows import add_due, add_loop
 
@@ -97,13 +97,20 @@ def test_verdicts_pass_a_flat_run_and_name_each_growth():
     assert verdicts(flat[:2], warm_up=120) == ["too short: no sample after the warm-up to compare with"]
 
 
-def test_the_soak_feeds_reminders_on_loops_of_a_real_size(database: Database):
-    feed = ReminderFeed()
+def test_the_soak_feeds_reminders_on_loops_of_a_real_size_opened_at_the_start(database: Database):
+    feed = ReminderFeed(database, people=20)
+    with database.transaction() as session:
+        opened = set(session.scalars(select(Candidate.id)).all())
     now = datetime.now(UTC)
     for _ in range(5):
         feed.add(database, 4, now)
+    feed.add(database, 1, now)  # past what it was opened for: the last loop takes it
     with database.transaction() as session:
-        sizes = session.execute(select(Interview.candidate_id, func.count()).group_by(Interview.candidate_id)).all()
+        sizes = dict(
+            session.execute(select(Interview.candidate_id, func.count()).group_by(Interview.candidate_id)).all()
+        )
         people = session.scalars(select(Reminder.target_user_id)).all()
-    assert sorted(size for _, size in sizes) == [INTERVIEWS_PER_LOOP] * (20 // INTERVIEWS_PER_LOOP)
-    assert len(people) == len(set(people)) == 20  # each reminder for someone new
+        assert set(session.scalars(select(Candidate.id)).all()) == opened  # no loop opened during the run
+    assert len(opened) == 20 // INTERVIEWS_PER_LOOP
+    assert sorted(sizes.values()) == [INTERVIEWS_PER_LOOP] * (len(opened) - 1) + [INTERVIEWS_PER_LOOP + 1]
+    assert len(people) == len(set(people)) == 21  # each reminder for someone new
