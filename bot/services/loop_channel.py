@@ -201,8 +201,8 @@ class LoopChannel:
         with self.db.read() as reader:
             return self._read(reader, candidate_id, channel_id)
 
-    def _read(self, db: Reader | Connection, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
-        return read_card(db, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
+    def _read(self, reader: Reader | Connection, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
+        return read_card(reader, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
 
 
 def _apply_problems(candidate: Candidate, codes: dict[str, str | None]) -> None:

@@ -69,7 +69,7 @@ def interview_line(
 
 
 def read_card(
-    db: Reader | Connection,
+    reader: Reader | Connection,
     rubrics: RubricRegistry,
     now: datetime,
     zone: str,
@@ -85,7 +85,7 @@ def read_card(
     """
     by_id, by_channel = _card_queries()
     query, key = (by_id, candidate_id) if channel_id is None else (by_channel, channel_id)
-    rows = db.execute(query, {"key": key}).all()
+    rows = reader.execute(query, {"key": key}).all()
     if not rows or rows[0].status is LoopStatus.PURGED:
         raise NotFound("That hiring loop no longer exists.")
     loop = rows[0]
