@@ -33,6 +33,7 @@ emptied and migrated afresh. Exits 0 whatever the numbers are.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -160,7 +161,7 @@ class ReminderFeed:
         with db.transaction() as session:
             self.loops = [
                 add_loop(session, f"Soak Candidate {n}", f"C0SOAK{n:04d}", "U0SOAKREC1", "U0SOAKMGR1").id
-                for n in range(1, -(-people // INTERVIEWS_PER_LOOP) + 1)
+                for n in range(1, math.ceil(people / INTERVIEWS_PER_LOOP) + 1)
             ]
 
     def add(self, db: Database, count: int, now: datetime) -> None:

@@ -108,9 +108,9 @@ def payload_json(raw: bytes) -> str | None:
 
     A scorecard submission echoes the whole modal: 10 to 40 KB, thousands of percent escapes,
     which the standard library decodes one at a time in Python (0.44 ms for 15 KB).
-    binascii.a2b_qp decodes `=XX` escapes in C (0.03 ms), so each `%` becomes `=` (and `+` a space). That is
-    only the same decoding when the field holds no raw `=`, `&`, line break or loose `%`, and
-    the result is UTF-8: anything else goes to Bolt's parse as it came.
+    binascii.a2b_qp decodes `=XX` escapes in C (0.03 ms), so each `%` becomes `=` (and `+` a
+    space). That is only the same decoding when the field holds no raw `=`, `&`, line break or
+    loose `%`, and the result is UTF-8: anything else goes to Bolt's parse as it came.
     """
     if not raw.startswith(_PAYLOAD_FIELD):
         return None
