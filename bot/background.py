@@ -76,14 +76,27 @@ class _Reporting:
 
 
 class ThreadBackground(_Reporting):
-    """The production runner: a small pool, so one slow Slack call does not block others.
+    """The production runner: two small pools, so one slow Slack call does not block others.
 
-    `depth` is how many jobs wait for a thread (not yet started); `on_depth` hears each change
-    of it (bot/metrics.py's gauge, so that a backlog after the acks shows on /metrics)."""
+    Follow-ups (keyed jobs: card, Home and pre-read refreshes) run apart from actions (a vote, a
+    decision, a loop to open: work a person was acked for and waits on). A refresh waits its
+    turn for Slack's per-method pace on its thread, so in a burst every follow-up thread can
+    be asleep with dozens queued behind; an action queued behind them waited minutes.
 
-    def __init__(self, notify: Notify | None = None, workers: int = 4, on_depth: Callable[[int], None] | None = None):
+    `depth` is how many jobs wait for a thread (not yet started), in both pools; `on_depth`
+    hears each change of it (bot/metrics.py's gauge, so that a backlog after the acks shows on
+    /metrics)."""
+
+    def __init__(
+        self,
+        notify: Notify | None = None,
+        follow_up_workers: int = 2,
+        action_workers: int = 2,
+        on_depth: Callable[[int], None] | None = None,
+    ):
         super().__init__(notify)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hirebot-bg")
+        self._follow_ups = ThreadPoolExecutor(max_workers=follow_up_workers, thread_name_prefix="hirebot-follow-up")
+        self._actions = ThreadPoolExecutor(max_workers=action_workers, thread_name_prefix="hirebot-action")
         self._futures: set[Future[None]] = set()
         self._waiting: set[Key] = set()
         self._lock = threading.Lock()
@@ -117,7 +130,8 @@ class ThreadBackground(_Reporting):
                 self._waiting.add(key)
         self._queued(+1)
         try:
-            future = self._pool.submit(self._start, key, job, user, channel, reply_url)
+            pool = self._actions if key is None else self._follow_ups
+            future = pool.submit(self._start, key, job, user, channel, reply_url)
         except RuntimeError:
             # The process is exiting (gunicorn stopping a worker): a follow-up of a change that
             # committed asks for more. What must reach a person is an outbox row the worker
@@ -149,7 +163,8 @@ class ThreadBackground(_Reporting):
                 self._futures.discard(future)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._actions.shutdown(wait=True)
+        self._follow_ups.shutdown(wait=True)
 
 
 class QueuedBackground(_Reporting):

@@ -160,14 +160,22 @@ def _training(
 
 
 # Threads for the work after the ack, per process. Each competes with the request threads for
-# the interpreter lock and the database; under load (make bench-load) 2 served more requests
-# than 4 did (252-258 against 228 req/s), and the coalesced refreshes they run only drop more
-# duplicates while they wait (bot/events.py). Two still let a slow Slack call block nothing.
-BACKGROUND_THREADS = 2
+# the interpreter lock and the database; under load (make bench-load) 2 follow-up threads served
+# more requests than 4 did (252-258 against 228 req/s), and the coalesced refreshes they run
+# only drop more duplicates while they wait (bot/events.py). Actions (what a person was acked
+# for) have threads of their own, idle under that load, so no refresh backlog delays them.
+FOLLOW_UP_THREADS = 2
+ACTION_THREADS = 2
+BACKGROUND_THREADS = FOLLOW_UP_THREADS + ACTION_THREADS
 
 
 def _metered_background(notify: Notify) -> Background:
-    return ThreadBackground(notify, workers=BACKGROUND_THREADS, on_depth=metrics.record_background_depth)
+    return ThreadBackground(
+        notify,
+        follow_up_workers=FOLLOW_UP_THREADS,
+        action_workers=ACTION_THREADS,
+        on_depth=metrics.record_background_depth,
+    )
 
 
 def _planner(settings: Settings, hours: WorkingHours, people: PeopleHours) -> ReminderPlanner:

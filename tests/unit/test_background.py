@@ -30,7 +30,7 @@ def test_once_a_keyed_job_has_started_a_new_change_queues_again():
         started.set()
         release.wait(5)
 
-    background = ThreadBackground(workers=1)
+    background = ThreadBackground(follow_up_workers=1)
     background.submit(slow, user=None, key=("loop", 7))
     assert started.wait(5)
     background.submit(slow, user=None, key=("loop", 7))  # the first is running: this one must run too
@@ -61,7 +61,7 @@ def test_a_domain_error_is_told_to_the_person_and_a_crash_is_not_leaked():
 def test_waiting_covers_the_jobs_a_job_submitted():
     """A change committed in a background job queues its follow-ups there; waiting for the job
     waits for them too (the benchmarks and tests read the result right after)."""
-    runner = ThreadBackground(workers=2)
+    runner = ThreadBackground(follow_up_workers=2)
     done = threading.Event()
 
     def follow_up() -> None:
@@ -86,18 +86,21 @@ def test_depth_counts_the_jobs_waiting_for_a_thread_and_reports_each_change():
         started.set()
         release.wait(5)
 
-    background = ThreadBackground(workers=1, on_depth=heard.append)
+    background = ThreadBackground(follow_up_workers=1, action_workers=1, on_depth=heard.append)
     background.submit(slow, user=None)
+    assert started.wait(5)
+    started.clear()
+    background.submit(slow, user=None, key=("home", None))
     assert started.wait(5)
     background.submit(lambda: None, user=None)
     background.submit(lambda: None, user=None, key=("card", 1))
     background.submit(lambda: None, user=None, key=("card", 1))  # a dropped twin does not count
-    assert background.depth == 2
+    assert background.depth == 2  # one in each pool
     release.set()
     background.wait()
     background.shutdown()
     assert background.depth == 0
-    assert heard == [1, 0, 1, 2, 1, 0]
+    assert heard[:6] == [1, 0, 1, 0, 1, 2] and heard[-1] == 0 and len(heard) == 8
 
 
 def test_a_coalescer_runs_once_for_requests_made_before_it_ran():
@@ -146,10 +149,29 @@ def test_a_failed_run_does_not_block_the_next_request():
 
 def test_a_job_submitted_while_the_process_exits_is_dropped_without_a_crash(caplog):
     """gunicorn stopping a worker: a follow-up's own follow-up finds the pool shut down."""
-    background = ThreadBackground(workers=1)
+    background = ThreadBackground(follow_up_workers=1)
     background.shutdown()
     with caplog.at_level(logging.INFO, logger="bot.background"):
         background.submit(lambda: None, user=None, key=("homes", None))
     assert background.depth == 0
     assert "a follow-up was not started" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_an_action_does_not_wait_behind_a_backlog_of_follow_ups():
+    """A vote or a decision a person was acked for runs at once, even while every follow-up thread
+    waits on Slack's pace for a card refresh (a hiring event's burst of changes)."""
+    release = threading.Event()
+    acted = threading.Event()
+    background = ThreadBackground(follow_up_workers=2)
+    try:
+        for loop_id in range(6):
+            background.submit(lambda: release.wait(5), user=None, key=("card", loop_id))
+        background.submit(acted.set, user="U_VOTER")
+        assert acted.wait(2), "the action waited for the follow-ups"
+        assert background.depth == 4  # the follow-ups beyond the two running still wait
+    finally:
+        release.set()
+        background.wait()
+        background.shutdown()
+    assert background.depth == 0
