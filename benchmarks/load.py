@@ -13,7 +13,8 @@ exactly (its gunicorn config, 2 gthread workers of 8 threads, bound to 127.0.0.1
 
 Each gets a 5 s warm-up, then the same --clients send signed requests (a mix of `/hire status`,
 scorecard submissions and *Submit scorecard* clicks) for --seconds. It prints throughput,
-p50/p99 and errors for both, hirebot's throughput as a ratio of the bare app's, the workers'
+p50/p99 and errors for both, hirebot's throughput as a ratio of the bare app's, the CPU each
+request cost (workers, PostgreSQL, clients) and the share of the machine left idle, the workers'
 memory, the Web API calls hirebot made and what its /metrics counted.
 
 The database: --database-url, else $HIREBOT_DATABASE_URL, else SQLite in a temporary folder
@@ -55,6 +56,8 @@ from benchmarks.procs import (  # noqa: E402
     cpu_seconds,
     database_url,
     free_port,
+    idle_share,
+    machine_times,
     named,
     start_gunicorn,
     stop,
@@ -97,6 +100,7 @@ class Phase:
     sent: Counter[str] | None = None
     profile: list[Path] | None = None
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the timed run, by whom
+    idle: float = 0.0  # the machine's share of CPU time left idle during the timed run
 
     @property
     def errors(self) -> int:
@@ -133,6 +137,7 @@ def run_phase(
         cpu = CpuMeter(workers=children(process.pid), database=named("postgres"))
         duration = load.run(args.clients, args.seconds)
         used = cpu.used()
+        idle = cpu.idle()
         after = Memory.of(process.pid)
         for spy, _ in spies:
             spy.wait(timeout=60)
@@ -154,6 +159,7 @@ def run_phase(
         load.sent,
         [out for _, out in spies],
         used,
+        idle,
     )
 
 
@@ -166,11 +172,17 @@ class CpuMeter:
         self.pids = {"workers": workers, "database": database}
         self.start = {who: cpu_seconds(pids) for who, pids in self.pids.items()}
         self.start["clients"] = time.process_time()
+        self.machine = machine_times()
 
     def used(self) -> dict[str, float]:
         used = {who: cpu_seconds(pids) - self.start[who] for who, pids in self.pids.items()}
         used["clients"] = time.process_time() - self.start["clients"]
         return used
+
+    def idle(self) -> float:
+        """How much of the machine's CPU nobody used since the start: an app that leaves cores
+        idle under the same clients is waiting on something other than the CPU."""
+        return idle_share(self.machine, machine_times())
 
 
 # What /metrics says (bot/metrics.py), scraped from whichever worker answers.
@@ -270,15 +282,15 @@ def table(phases: list[Phase]) -> None:
 
 def cpu(phases: list[Phase]) -> None:
     """CPU per request, in milliseconds: what each app costs the machine, whatever its share of it was."""
-    print("\nCPU per request (ms; user + system, over the timed run)")
-    print(f"  {'app':<9}{'workers':>9}{'database':>10}{'clients':>9}{'all':>8}")
+    print("\nCPU per request (ms; user + system, over the timed run), and the machine's idle share")
+    print(f"  {'app':<9}{'workers':>9}{'database':>10}{'clients':>9}{'all':>8}{'machine idle':>14}")
     per_request = {}
     for phase in phases:
         n = len(phase.samples) or 1
         ms = per_request[phase.name] = {who: seconds * 1000 / n for who, seconds in phase.cpu.items()}
         print(
             f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['clients']:>9.2f}"
-            f"{sum(ms.values()):>8.2f}"
+            f"{sum(ms.values()):>8.2f}{phase.idle:>13.0%}"
         )
     bare, hirebot = (per_request[phase.name]["workers"] for phase in phases)
     if bare:

@@ -109,6 +109,24 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_times(stat: str | None = None) -> tuple[int, int]:
+    """(idle, total) CPU time of the whole machine so far, in clock ticks, from /proc/stat's
+    first line (or `stat`, its text): idle counts `idle` and `iowait`, total every field but
+    the guest ones, which `user` and `nice` already include (proc(5))."""
+    if stat is None:
+        with open("/proc/stat") as f:
+            stat = f.read()
+    fields = [int(v) for v in stat.splitlines()[0].split()[1:]]
+    counted = fields[:8]  # user nice system idle iowait irq softirq steal
+    return counted[3] + counted[4], sum(counted)
+
+
+def idle_share(start: tuple[int, int], end: tuple[int, int]) -> float:
+    """The share of the machine's CPU time left idle between two machine_times() readings."""
+    total = end[1] - start[1]
+    return (end[0] - start[0]) / total if total > 0 else 0.0
+
+
 def named(command: str) -> list[int]:
     """The pids whose command name is `command` (PostgreSQL's server and backends: "postgres")."""
     found = []

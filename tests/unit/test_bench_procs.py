@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks.procs import cpu_seconds, named
+from benchmarks.procs import cpu_seconds, idle_share, machine_times, named
 
 
 def test_cpu_seconds_counts_a_busy_childs_cpu_and_nothing_for_an_idle_one() -> None:
@@ -38,3 +38,15 @@ def test_named_finds_processes_by_their_command_name() -> None:
         comm = f.read().strip()
     assert me in named(comm)
     assert named("no-such-command-here") == []
+
+
+def test_the_machine_idle_share_counts_idle_and_iowait_over_every_field_but_guest() -> None:
+    # user nice system idle iowait irq softirq steal guest guest_nice (proc(5)); guest time is
+    # already inside user and nice, so counting it again would dilute the idle share.
+    start = machine_times("cpu  100 0 50 800 50 0 0 0 30 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+    end = machine_times("cpu  400 0 150 1000 50 0 0 0 90 0\n")
+    assert start == (850, 1000) and end == (1050, 1600)
+    assert idle_share(start, end) == 200 / 600
+    assert idle_share(end, end) == 0.0  # no time passed: nothing to divide
+    live = machine_times()
+    assert 0 <= live[0] <= live[1]
