@@ -78,10 +78,11 @@ class _Reporting:
 class ThreadBackground(_Reporting):
     """The production runner: two small pools, so one slow Slack call does not block others.
 
-    Follow-ups (keyed jobs: card, Home and pre-read refreshes) run apart from actions (a vote, a
-    decision, a loop to open: work a person was acked for and waits on). A refresh waits its
-    turn for Slack's per-method pace on its thread, so in a burst every follow-up thread can
-    be asleep with dozens queued behind; an action queued behind them waited minutes.
+    Follow-ups (keyed jobs: what bot/events.py's table runs after a committed change, mostly
+    card, Home and pre-read refreshes) run apart from actions (a vote, a decision, a loop to
+    open: work a person was acked for and is waiting on). A refresh waits for Slack's
+    per-method pace on its thread, so in a burst every follow-up thread can be asleep with
+    dozens queued behind (59-108 in the soak); on one pool, an action waited behind them all.
 
     `depth` is how many jobs wait for a thread (not yet started), in both pools; `on_depth`
     hears each change of it (bot/metrics.py's gauge, so that a backlog after the acks shows on
