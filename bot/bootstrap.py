@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.container import Services, tell
 from bot.events import (
     DebriefScheduled,
+    DecisionDue,
     EventBus,
     InterviewCancelled,
     InterviewPlanned,
@@ -196,8 +197,9 @@ def subscriptions(services: Services) -> Subscriptions:
     The subscribers run after the change has committed (see bot/events.py). Refreshes of the
     card, the pre-read and the Home tab are cosmetic: a failure is logged, or told to the
     person who acted. What a person must receive goes through the outbox: a scorecard's
-    receipt and an interview's calendar invites are rows there before the event is recorded,
-    and the pre-read posted at its time is the outbox's own delivery of SummaryDue."""
+    receipt, an interview's calendar invites and a decision's announcement are rows there
+    before the event is recorded, and the pre-read posted at its time and the announcement are
+    the outbox's own deliveries of SummaryDue and DecisionDue."""
     then = FollowUps(services)
     board = then.refresh_dashboards  # recruiters' Homes: coalesced, so a burst publishes each once
     return {
@@ -209,11 +211,12 @@ def subscriptions(services: Services) -> Subscriptions:
         LoopOpened: [board],
         SetupRetried: [then.refresh_actor_home, board],
         WorkingHoursChanged: [then.refresh_actor_home],
-        LoopDecided: [then.announce, then.refresh_card, board, then.compare_practice, then.offer_graduation],
+        LoopDecided: [then.post_announcement, then.refresh_card, board, then.compare_practice, then.offer_graduation],
         TraineeAdded: [then.tell_trainee],
         ReminderEscalated: [then.refresh_card],
         ReminderFailed: [then.show_failure],
         SummaryDue: [then.post_preread],
+        DecisionDue: [then.announce],
     }
 
 
@@ -242,6 +245,11 @@ class FollowUps:
             self.dispatcher.post_receipts()
 
     @coalesce(by=lambda event: None)
+    def post_announcement(self, event: LoopDecided) -> None:
+        # The decision wrote its announcement to the outbox; it goes out now, not at the next sweep.
+        self.dispatcher.post_decisions()
+
+    @coalesce(by=lambda event: None)
     def send_invites(self, event: Any) -> None:
         # The plan change wrote its calendar invites to the outbox; they go out now, not at the next sweep.
         self.dispatcher.post_invites()
@@ -262,7 +270,7 @@ class FollowUps:
         if getattr(event, "previous_interviewer_id", None) != event.interviewer_id:
             self.loops.invite_interviewer(event.candidate_id, event.channel_id, event.interviewer_id)
 
-    def announce(self, event: LoopDecided) -> None:
+    def announce(self, event: DecisionDue) -> None:
         self.debrief.announce_decision(event.candidate_id, event.actor)
 
     def tell_trainee(self, event: TraineeAdded) -> None:

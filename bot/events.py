@@ -125,6 +125,15 @@ class SummaryDue:
     candidate_id: int
 
 
+@dataclass(frozen=True)
+class DecisionDue:
+    """The outbox's row announcing a decision is being sent (delivered inline, as SummaryDue):
+    a worker stopped between the decision and its announcement leaves the row for the next sweep."""
+
+    candidate_id: int
+    actor: str
+
+
 Handler = Callable[[Any], object]
 Subscriptions = Mapping[type, Sequence[Handler]]
 H = TypeVar("H", bound=Callable[..., object])

@@ -43,6 +43,8 @@ class ReminderKind(enum.StrEnum):
     # An .ics calendar invite (or its cancellation) DMed to target_user_id; no interview_id: the debrief's.
     INVITE = "invite"
     INVITE_CANCEL = "invite_cancel"
+    # The loop's decision, posted in its channel; target_user_id holds who decided.
+    DECISION = "decision"
 
 
 class ReminderStatus(enum.StrEnum):

@@ -203,6 +203,7 @@ class DebriefService:
             candidate.override_reason = override.strip() if against else None
             candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
             cancelled = self.reminders.cancel_loop(session, candidate_id)
+            self.reminders.announce_decision(session, candidate_id, actor, candidate.decided_at)
             details = {"decision": decision.value, "reminders_cancelled": cancelled, "override": against}
             session.add(queries.audit(actor, "loop.decided", candidate_id, details))
             record(session, LoopDecided(candidate_id, actor))

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.clock import Clock
-from bot.events import NoEvents, Publisher, SummaryDue
+from bot.events import DecisionDue, NoEvents, Publisher, SummaryDue
 from bot.mrkdwn import escape, mention
 from bot.services import notices
 from bot.services.delivery import OutboxSender
@@ -102,6 +102,10 @@ class ReminderDispatcher:
         """Right after a submission: its receipt now, not at the next sweep (which retries it if Slack is down)."""
         return self.sweep(kinds=(ReminderKind.RECEIPT,))
 
+    def post_decisions(self) -> SweepStats:
+        """Right after a decision: its announcement now (the next sweep retries it if Slack is down)."""
+        return self.sweep(kinds=(ReminderKind.DECISION,))
+
     def post_invites(self) -> SweepStats:
         """Right after a plan changed: its calendar invites now (the next sweep retries any that fail)."""
         return self.sweep(kinds=INVITE_KINDS)
@@ -128,7 +132,9 @@ class ReminderDispatcher:
         loaded.hours.update(self.people.load(session, {r.target_user_id for r in rows}))
         outgoing: list[Outgoing] = []
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
-            outgoing.extend(self._route(row, loaded, now, stats))
+            # A decision's row on its own: the decision closed the loop, which expires every other kind.
+            route = self._route_decision if row.kind is ReminderKind.DECISION else self._route
+            outgoing.extend(route(row, loaded, now, stats))
         for user, user_rows in loaded.scorecard_rows.items():
             hours = loaded.hours.get(user, self.people.defaults)
             outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats, hours))
@@ -166,6 +172,17 @@ class ReminderDispatcher:
         else:
             stats.finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
         return []
+
+    def _route_decision(self, row: Reminder, loaded: Loaded, _now: datetime, stats: SweepStats) -> list[Outgoing]:
+        candidate = loaded.candidates.get(row.candidate_id)
+        if candidate is None or candidate.status is not LoopStatus.DECIDED or candidate.channel_id is None:
+            stats.finish(row, ReminderStatus.EXPIRED, "no decision to announce in a channel")
+            return []
+        if not self.events.handles(DecisionDue):
+            stats.finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
+            return []
+        action = partial(self.events.deliver, DecisionDue(candidate.id, row.target_user_id))
+        return [Outgoing(candidate.channel_id, None, [row.id], candidate.id, row.kind, action=action)]
 
     @staticmethod
     def _route_vote(

@@ -26,6 +26,7 @@ UNSPACED = (
     ReminderKind.VOTE_REVEAL,
     ReminderKind.INVITE,
     ReminderKind.INVITE_CANCEL,
+    ReminderKind.DECISION,
 )
 
 

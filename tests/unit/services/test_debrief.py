@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.errors import InvalidInput, PermissionDenied
-from db.models import Candidate, Decision, LoopStatus, Reminder, ReminderStatus
+from bot.errors import InvalidInput, PermissionDenied, SlackTargetGone, SlackTransientError
+from db.models import Candidate, Decision, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from tests.support.domain import at, new_loop, plan, submit
 from tests.support.fakes import MANAGER, OMAR, PRIYA, RECRUITER
 
@@ -109,3 +109,53 @@ def test_a_decision_is_checked_and_made_only_once(world, loop):
         world.services.debrief.decide(candidate_id, RECRUITER, "hire", "Changed my mind.")
     world.services.background.drain()
     assert len(world.render.of("decision")) == 1
+
+
+def _decision_row(world, candidate_id: int) -> Reminder:
+    with world.db.transaction() as session:
+        return session.scalars(
+            select(Reminder).where(Reminder.candidate_id == candidate_id, Reminder.kind == ReminderKind.DECISION)
+        ).one()
+
+
+def test_a_decision_is_announced_even_when_its_worker_stopped_before_the_follow_ups(world, loop):
+    """The announcement is an outbox row written with the decision: a web worker stopped (a
+    deploy) between the ack and its follow-ups leaves it to the scheduler's next sweep."""
+    candidate_id, _, _ = loop
+    world.services.debrief.decide(candidate_id, MANAGER, "hire", "Strong evidence in both rounds.")
+    world.services.background.queue.clear()  # the worker stopped: its follow-ups never ran
+    assert world.render.of("decision") == []
+    world.services.dispatcher.sweep()
+    world.services.dispatcher.sweep()  # a second sweep finds it sent, and posts nothing more
+    [(decision, _, actor, archive_for)] = world.render.of("decision")
+    assert (decision, actor, archive_for) == (Decision.HIRE, MANAGER, candidate_id)
+    assert [m["channel"] for m in world.slack.called("post_message") if m["text"] == "decision"] == [
+        _channel(world, candidate_id)
+    ]
+    assert _decision_row(world, candidate_id).status is ReminderStatus.SENT
+
+
+def test_an_announcement_slack_refused_is_retried_and_one_that_cannot_go_is_shown_on_the_card(world, loop):
+    candidate_id, _, _ = loop
+    world.slack.fail("post_message", SlackTransientError("chat.postMessage", "internal_error"), times=1)
+    world.services.debrief.decide(candidate_id, RECRUITER, "no_hire", "Not enough depth in system design.")
+    world.services.background.drain()
+    row = _decision_row(world, candidate_id)
+    assert (row.status, row.attempts, row.last_error) == (ReminderStatus.PENDING, 1, "internal_error")
+    world.clock.set(row.due_at)  # the retry's time
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "channel_not_found"))
+    world.services.dispatcher.sweep()
+    world.services.background.drain()
+    assert _decision_row(world, candidate_id).status is ReminderStatus.FAILED
+    assert any("channel_not_found" in problem for problem in world.render.of("loop_card")[-1].problems)
+
+
+def test_a_loop_without_a_channel_has_no_announcement_to_post(world, loop):
+    candidate_id, _, _ = loop
+    with world.db.transaction() as session:
+        session.get(Candidate, candidate_id).channel_id = None  # its set-up never made one
+    world.services.debrief.decide(candidate_id, RECRUITER, "hire", "Strong evidence in both rounds.")
+    world.services.background.drain()
+    row = _decision_row(world, candidate_id)
+    assert (row.status, row.last_error) == (ReminderStatus.EXPIRED, "no decision to announce in a channel")
+    assert world.render.of("decision") == []

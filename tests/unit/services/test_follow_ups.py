@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.bootstrap import subscriptions
-from bot.events import InterviewPlanned, ReminderFailed, ScorecardSubmitted
+from bot.events import DecisionDue, InterviewPlanned, LoopDecided, ReminderFailed, ScorecardSubmitted
 from tests.support.domain import at, new_loop, plan, submit
 from tests.support.fakes import OMAR, PRIYA, RECRUITER
 
@@ -20,6 +20,9 @@ def test_the_table_says_what_follows_a_scorecard(world):
         "refresh_dashboards",
     ]
     assert [h.__name__ for h in table[ReminderFailed]] == ["show_failure"]
+    # The decision's announcement is its outbox row, sent at once; the sweep's delivery posts it.
+    assert [h.__name__ for h in table[LoopDecided]][0] == "post_announcement"
+    assert [h.__name__ for h in table[DecisionDue]] == ["announce"]
 
 
 def test_a_submission_refreshes_nothing_until_its_follow_ups_run(world):
