@@ -138,7 +138,7 @@ class ThreadBackground(_Reporting):
             # committed asks for more. What must reach a person is an outbox row the worker
             # sends; what is lost here is a refresh, which the next change or Home opening redoes.
             self._forget(key)
-            log.info("shutting down: a follow-up was not started")
+            log.info("shutting down: %s was not started", "an action" if key is None else "a follow-up")
             return
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)

@@ -153,8 +153,9 @@ def test_a_job_submitted_while_the_process_exits_is_dropped_without_a_crash(capl
     background.shutdown()
     with caplog.at_level(logging.INFO, logger="bot.background"):
         background.submit(lambda: None, user=None, key=("homes", None))
+        background.submit(lambda: None, user="U0RITA0001")  # an action (unkeyed) says which it was
     assert background.depth == 0
-    assert "a follow-up was not started" in caplog.text
+    assert "a follow-up was not started" in caplog.text and "an action was not started" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
