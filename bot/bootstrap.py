@@ -30,6 +30,7 @@ from bot.events import (
     Subscriptions,
     SummaryDue,
     TraineeAdded,
+    TraineeNoticeDue,
     WorkingHoursChanged,
     coalesce,
 )
@@ -197,9 +198,10 @@ def subscriptions(services: Services) -> Subscriptions:
     The subscribers run after the change has committed (see bot/events.py). Refreshes of the
     card, the pre-read and the Home tab are cosmetic: a failure is logged, or told to the
     person who acted. What a person must receive goes through the outbox: a scorecard's
-    receipt, an interview's calendar invites and a decision's announcement are rows there
-    before the event is recorded, and the pre-read posted at its time and the announcement are
-    the outbox's own deliveries of SummaryDue and DecisionDue."""
+    receipt, an interview's calendar invites, a decision's announcement and a trainee's notice
+    are rows there before the event is recorded; the pre-read posted at its time, the
+    announcement and the notice are the outbox's own deliveries of SummaryDue, DecisionDue and
+    TraineeNoticeDue."""
     then = FollowUps(services)
     board = then.refresh_dashboards  # recruiters' Homes: coalesced, so a burst publishes each once
     return {
@@ -212,11 +214,12 @@ def subscriptions(services: Services) -> Subscriptions:
         SetupRetried: [then.refresh_actor_home, board],
         WorkingHoursChanged: [then.refresh_actor_home],
         LoopDecided: [then.post_announcement, then.refresh_card, board, then.compare_practice, then.offer_graduation],
-        TraineeAdded: [then.tell_trainee],
+        TraineeAdded: [then.post_trainee_notice],
         ReminderEscalated: [then.refresh_card],
         ReminderFailed: [then.show_failure],
         SummaryDue: [then.post_preread],
         DecisionDue: [then.announce],
+        TraineeNoticeDue: [then.tell_trainee],
     }
 
 
@@ -250,6 +253,10 @@ class FollowUps:
         self.dispatcher.post_decisions()
 
     @coalesce(by=lambda event: None)
+    def post_trainee_notice(self, event: TraineeAdded) -> None:
+        self.dispatcher.post_trainee_notices()
+
+    @coalesce(by=lambda event: None)
     def send_invites(self, event: Any) -> None:
         # The plan change wrote its calendar invites to the outbox; they go out now, not at the next sweep.
         self.dispatcher.post_invites()
@@ -273,7 +280,7 @@ class FollowUps:
     def announce(self, event: DecisionDue) -> None:
         self.debrief.announce_decision(event.candidate_id, event.actor)
 
-    def tell_trainee(self, event: TraineeAdded) -> None:
+    def tell_trainee(self, event: TraineeNoticeDue) -> None:
         self.training.tell_trainee(event)
 
     def compare_practice(self, event: LoopDecided) -> None:

@@ -134,6 +134,14 @@ class DecisionDue:
     actor: str
 
 
+@dataclass(frozen=True)
+class TraineeNoticeDue:
+    """The outbox's row telling a trainee what they joined is being sent (delivered inline)."""
+
+    interview_id: int
+    trainee: str
+
+
 Handler = Callable[[Any], object]
 Subscriptions = Mapping[type, Sequence[Handler]]
 H = TypeVar("H", bound=Callable[..., object])

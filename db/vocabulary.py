@@ -45,6 +45,8 @@ class ReminderKind(enum.StrEnum):
     INVITE_CANCEL = "invite_cancel"
     # The loop's decision, posted in its channel; target_user_id holds who decided.
     DECISION = "decision"
+    # What a trainee joined (or their new mode): a DM to target_user_id, the trainee.
+    TRAINEE_NOTICE = "trainee_notice"
 
 
 class ReminderStatus(enum.StrEnum):

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.clock import Clock
-from bot.events import DecisionDue, NoEvents, Publisher, SummaryDue
+from bot.events import DecisionDue, NoEvents, Publisher, SummaryDue, TraineeNoticeDue
 from bot.mrkdwn import escape, mention
 from bot.services import notices
 from bot.services.delivery import OutboxSender
@@ -42,6 +42,13 @@ from rubrics.loader import RubricRegistry
 log = logging.getLogger(__name__)
 
 SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
+
+# Rows sent by an event's subscribers (bot/bootstrap.py's table), which render and post them.
+AS_EVENTS: dict[ReminderKind, Callable[[Reminder], object]] = {
+    ReminderKind.DEBRIEF_SUMMARY: lambda row: SummaryDue(row.candidate_id),
+    ReminderKind.DECISION: lambda row: DecisionDue(row.candidate_id, row.target_user_id),
+    ReminderKind.TRAINEE_NOTICE: lambda row: TraineeNoticeDue(row.interview_id, row.target_user_id),  # type: ignore[arg-type]
+}
 
 
 class ReminderDispatcher:
@@ -106,6 +113,10 @@ class ReminderDispatcher:
         """Right after a decision: its announcement now (the next sweep retries it if Slack is down)."""
         return self.sweep(kinds=(ReminderKind.DECISION,))
 
+    def post_trainee_notices(self) -> SweepStats:
+        """Right after a trainee joined an interview: their DM now (the next sweep retries it)."""
+        return self.sweep(kinds=(ReminderKind.TRAINEE_NOTICE,))
+
     def post_invites(self) -> SweepStats:
         """Right after a plan changed: its calendar invites now (the next sweep retries any that fail)."""
         return self.sweep(kinds=INVITE_KINDS)
@@ -157,9 +168,8 @@ class ReminderDispatcher:
             candidate.debrief is None or now >= candidate.debrief.scheduled_at
         ):
             stats.finish(row, ReminderStatus.EXPIRED, "debrief already held")
-        elif row.kind is ReminderKind.DEBRIEF_SUMMARY and self.events.handles(SummaryDue):
-            action = partial(self.events.deliver, SummaryDue(candidate.id))
-            return [Outgoing(row.target_user_id, None, [row.id], candidate.id, row.kind, action=action)]
+        elif row.kind in AS_EVENTS:
+            return self._as_event(row, row.target_user_id, stats)
         elif row.kind is ReminderKind.PRE_DEBRIEF_NUDGE:
             nudges = self._nudges(row, candidate, now)
             if not nudges:
@@ -178,11 +188,16 @@ class ReminderDispatcher:
         if candidate is None or candidate.status is not LoopStatus.DECIDED or candidate.channel_id is None:
             stats.finish(row, ReminderStatus.EXPIRED, "no decision to announce in a channel")
             return []
-        if not self.events.handles(DecisionDue):
+        return self._as_event(row, candidate.channel_id, stats)
+
+    def _as_event(self, row: Reminder, to: str, stats: SweepStats) -> list[Outgoing]:
+        """A row whose sending is its event's subscribers, run by the sweep (EventBus.deliver)."""
+        event = AS_EVENTS[row.kind](row)
+        if not self.events.handles(type(event)):
             stats.finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
             return []
-        action = partial(self.events.deliver, DecisionDue(candidate.id, row.target_user_id))
-        return [Outgoing(candidate.channel_id, None, [row.id], candidate.id, row.kind, action=action)]
+        action = partial(self.events.deliver, event)
+        return [Outgoing(to, None, [row.id], row.candidate_id, row.kind, action=action)]
 
     @staticmethod
     def _route_vote(

@@ -27,6 +27,7 @@ UNSPACED = (
     ReminderKind.INVITE,
     ReminderKind.INVITE_CANCEL,
     ReminderKind.DECISION,
+    ReminderKind.TRAINEE_NOTICE,
 )
 
 

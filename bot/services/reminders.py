@@ -117,6 +117,18 @@ class ReminderPlanner:
             )
         )
 
+    def tell_trainee(self, session: Session, interview: Interview, user: str, now: datetime) -> None:
+        """The trainee's DM saying what they joined, due now (sent after the ack, retried by sweeps)."""
+        session.add(
+            Reminder(
+                kind=ReminderKind.TRAINEE_NOTICE,
+                candidate_id=interview.candidate_id,
+                interview_id=interview.id,
+                target_user_id=user,
+                due_at=now,
+            )
+        )
+
     def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import HirebotError, InvalidInput, NotFound, PermissionDenied, SlackError
-from bot.events import TraineeAdded, record
+from bot.errors import InvalidInput, NotFound, PermissionDenied, SlackError
+from bot.events import TraineeAdded, TraineeNoticeDue, record
 from bot.fields import Field
 from bot.mrkdwn import mention
 from bot.services import queries
@@ -124,6 +124,7 @@ class TrainingService:
                 )
                 session.flush()
                 self.reminders.plan_trainee_kit(session, interview, user)
+            self.reminders.tell_trainee(session, interview, user, self.clock())
             details = {"interview": interview_id, "trainee": user, "mode": mode.value}
             session.add(queries.audit(actor, "trainee.added", candidate.id, details))
             record(session, TraineeAdded(candidate.id, interview_id, user, actor))
@@ -140,13 +141,17 @@ class TrainingService:
             raise InvalidInput({Field.TRAINEE: "This loop is closed; its interviews take no more trainees."})
         return interview
 
-    def tell_trainee(self, event: TraineeAdded) -> None:
-        """DM the trainee what they are joining, with their practice scorecard's button."""
+    def tell_trainee(self, event: TraineeNoticeDue) -> None:
+        """DM the trainee what they are joining, with their practice scorecard's button.
+
+        The outbox's delivery of its row: Slack's errors go to the outbox, which retries a
+        passing one and shows one for good on the card; whoever added the trainee hears of
+        that one too, as it is theirs to fix."""
         with self.db.transaction() as session:
             row = _trainee(session, event.interview_id, event.trainee)
             if row is None:
                 return
-            interview = row.interview
+            interview, added_by = row.interview, row.added_by
             pack = self.rubrics.get(interview.candidate.pack)
             notice = TraineeNotice(
                 trainee_id=row.user_id,
@@ -162,11 +167,19 @@ class TrainingService:
         try:
             self.slack.post_message(notice.trainee_id, message.text, message.blocks)
         except SlackError as exc:
-            log.warning("trainee notice not sent to %s: %s", notice.trainee_id, exc.code)
-            raise HirebotError(
-                f"I couldn't DM {mention(notice.trainee_id)} that they're training on this interview "
-                f"(Slack said {exc.code}). They are still on it: their prep kit brings the practice scorecard."
-            ) from exc
+            if not exc.retryable:
+                self._tell_adder(added_by, notice.trainee_id, exc.code)
+            raise
+
+    def _tell_adder(self, added_by: str, trainee: str, code: str) -> None:
+        sentence = (
+            f"I couldn't DM {mention(trainee)} that they're training on this interview (Slack said {code}). "
+            "They are still on it: their prep kit brings the practice scorecard."
+        )
+        try:
+            self.slack.post_message(added_by, sentence)
+        except SlackError as exc:  # the card still shows the failure
+            log.warning("could not tell %s that a trainee notice failed: %s", added_by, exc.code)
 
     # The practice scorecard
 

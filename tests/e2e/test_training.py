@@ -98,7 +98,7 @@ def test_a_practice_scorecard_is_absent_from_every_pre_read_tally_statistic_and_
     # The trainee is never chased for it, nor nudged before the debrief.
     with hirebot.services.db.transaction() as session:
         kinds = session.scalars(select(Reminder.kind).where(Reminder.target_user_id == hirebot.users["nora"])).all()
-    assert set(kinds) <= {ReminderKind.PREP_KIT}
+    assert set(kinds) <= {ReminderKind.PREP_KIT, ReminderKind.TRAINEE_NOTICE}
 
 
 def test_the_trainee_sees_the_panels_ratings_only_after_the_decision(hirebot):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.errors import HirebotError, InvalidInput, PermissionDenied, SlackTargetGone
+from bot.errors import HirebotError, InvalidInput, PermissionDenied, SlackTargetGone, SlackTransientError
 from bot.fields import Field
 from bot.services import pools
 from bot.services.loops import NewLoop
@@ -56,9 +56,15 @@ def decide(world: FakeWorld, candidate_id: int) -> None:
 def test_a_recruiter_adds_a_shadow_who_gets_the_prep_kit_and_nothing_that_chases(world: FakeWorld) -> None:
     _, interview_id = interview_on(world)
     world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.background.drain()  # the trainee's notice goes out right after the ack
     with world.db.transaction() as session:
         rows = session.scalars(select(Reminder).where(Reminder.target_user_id == TRAINEE)).all()
-        assert [(r.kind, r.status) for r in rows] == [(ReminderKind.PREP_KIT, ReminderStatus.PENDING)]
+        assert {(r.kind, r.status) for r in rows} == {
+            (ReminderKind.PREP_KIT, ReminderStatus.PENDING),
+            (ReminderKind.TRAINEE_NOTICE, ReminderStatus.SENT),
+        }
+    [notice] = [m for m in world.slack.called("post_message") if m["channel"] == TRAINEE]
+    assert "shadow" in notice["text"].lower()
     slot = world.services.training.slot(interview_id, MANAGER)
     assert slot.trainees == [(TRAINEE, TraineeMode.SHADOW)]
     # Again with the other mode: the same trainee, now leading.
@@ -72,7 +78,11 @@ def test_a_reschedule_keeps_the_trainees_prep_kit(world: FakeWorld) -> None:
     world.services.loops.reschedule(interview_id, plan(when="2030-03-07 10:00"), RECRUITER)
     with world.db.transaction() as session:
         kits = session.scalars(
-            select(Reminder).where(Reminder.target_user_id == TRAINEE, Reminder.status == ReminderStatus.PENDING)
+            select(Reminder).where(
+                Reminder.target_user_id == TRAINEE,
+                Reminder.kind == ReminderKind.PREP_KIT,
+                Reminder.status == ReminderStatus.PENDING,
+            )
         ).all()
         interview = session.get_one(Interview, interview_id)
         assert [k.due_at for k in kits] == [interview.starts_at - world.services.reminders.prep_kit_before]
@@ -219,3 +229,48 @@ def test_a_refused_mark_trained_offer_is_reported_not_lost_silently(world: FakeW
     with pytest.raises(HirebotError) as caught:
         world.services.graduation.offer_graduation(last)
     assert "1 Mark trained offer DM(s) could not be sent: Slack said account_inactive." == caught.value.user_message
+
+
+def _notice_row(world: FakeWorld) -> Reminder:
+    with world.db.transaction() as session:
+        return session.scalars(select(Reminder).where(Reminder.kind == ReminderKind.TRAINEE_NOTICE)).one()
+
+
+def test_a_trainee_is_told_even_when_the_worker_stopped_before_the_follow_ups(world: FakeWorld) -> None:
+    _, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.background.queue.clear()  # a deploy stopped the web worker after the ack
+    assert TRAINEE not in [m["channel"] for m in world.slack.called("post_message")]
+    world.services.dispatcher.sweep()  # the scheduler's next sweep
+    world.services.dispatcher.sweep()
+    assert [m["channel"] for m in world.slack.called("post_message")].count(TRAINEE) == 1
+    assert _notice_row(world).status is ReminderStatus.SENT
+
+
+def test_a_trainee_slack_will_not_dm_is_retried_or_reported_to_whoever_added_them(world: FakeWorld) -> None:
+    _, interview_id = interview_on(world)
+    world.slack.fail("post_message", SlackTransientError("chat.postMessage", "internal_error"), times=1)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.background.drain()
+    row = _notice_row(world)
+    assert (row.status, row.last_error) == (ReminderStatus.PENDING, "internal_error")  # a passing error: later
+    assert RECRUITER not in [m["channel"] for m in world.slack.called("post_message")]
+    world.clock.set(row.due_at)
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "user_disabled"), times=1)
+    world.services.dispatcher.sweep()
+    world.services.background.drain()
+    assert _notice_row(world).status is ReminderStatus.FAILED
+    [told] = [m["text"] for m in world.slack.called("post_message") if m["channel"] == RECRUITER]
+    assert "couldn't DM" in told and "user_disabled" in told and "prep kit" in told
+    assert any("user_disabled" in problem for problem in world.render.of("loop_card")[-1].problems)
+
+
+def test_no_notice_goes_to_a_trainee_of_an_interview_cancelled_meanwhile(world: FakeWorld) -> None:
+    _, interview_id = interview_on(world)
+    world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
+    world.services.background.queue.clear()
+    world.services.loops.cancel_interview(interview_id, RECRUITER)
+    world.services.background.drain()
+    world.services.dispatcher.sweep()
+    assert TRAINEE not in [m["channel"] for m in world.slack.called("post_message")]
+    assert _notice_row(world).status is ReminderStatus.CANCELLED
