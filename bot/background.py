@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
@@ -35,9 +36,10 @@ class Background(Protocol):
         key: Key | None = None,
         reply_url: str | None = None,
     ) -> None:
-        """Run `job` after the ack. With a `key`, a job whose twin is still waiting is dropped:
-        refreshing a card twice in a row says nothing the second refresh won't. A failure is
-        told to `user`: through `reply_url` (a slash command's response_url) when there is one."""
+        """Run `job` after the ack. A `key` marks a job that redoes its work from the database (a
+        refresh, an outbox sweep): one whose twin is still waiting is dropped, since refreshing a
+        card twice in a row says nothing the second refresh won't. A failure is told to `user`:
+        through `reply_url` (a slash command's response_url) when there is one."""
 
 
 _job = threading.local()
@@ -75,18 +77,43 @@ class _Reporting:
                 log.exception("could not tell the user about a failed background job")
 
 
+# Set when this process begins to stop (gunicorn's worker_exit hook): the time after which
+# work that is redone from the database is left for later. None while it runs.
+_redo_until: float | None = None
+
+
+def stopping(grace_seconds: float | None) -> None:
+    """This process is about to exit: keyed jobs (refreshes, outbox sweeps) not started within
+    `grace_seconds`, and outbox messages a sweep has not sent by then, are left to the next
+    change or sweep (see ThreadBackground and bot/services/delivery.py). None: running again."""
+    global _redo_until
+    _redo_until = None if grace_seconds is None else time.monotonic() + grace_seconds
+
+
+def past_grace() -> bool:
+    until = _redo_until
+    return until is not None and time.monotonic() > until
+
+
 class ThreadBackground(_Reporting):
     """The production runner: two small pools, so one slow Slack call does not block others.
 
-    Follow-ups (keyed jobs: what bot/events.py's table runs after a committed change, mostly
-    card, Home and pre-read refreshes) run apart from actions (a vote, a decision, a loop to
-    open: work a person was acked for and is waiting on). A refresh waits for Slack's
+    Follow-ups (keyed jobs: bot/events.py's coalesced subscribers, the card, Home and pre-read
+    refreshes and the outbox sweeps) run apart from actions (a vote, a decision, a loop to
+    open: work a person was acked for and is waiting on; and the table's other subscribers,
+    such as inviting an interviewer to the channel). A refresh waits for Slack's
     per-method pace on its thread, so in a burst every follow-up thread can be asleep with
     dozens queued behind (59-108 in the soak); on one pool, an action waited behind them all.
 
     `depth` is how many jobs wait for a thread (not yet started), in both pools; `on_depth`
     hears each change of it (bot/metrics.py's gauge, so that a backlog after the acks shows on
-    /metrics)."""
+    /metrics).
+
+    A worker that is stopping (a deploy) still runs what it has queued, as Python drains the
+    pools at exit, but keyed jobs not started within the grace `stopping()` gives are dropped:
+    each redoes its work from the database, so the next change, Home opening or scheduler
+    sweep does it instead. Under load, 60-100 queued refreshes paced by Slack held a stopping
+    worker past gunicorn's patience, to be killed with actions and messages still queued."""
 
     def __init__(
         self,
@@ -103,6 +130,7 @@ class ThreadBackground(_Reporting):
         self._lock = threading.Lock()
         self._depth = 0
         self._on_depth = on_depth
+        self.dropped = 0  # keyed jobs dropped while the process stops
 
     @property
     def depth(self) -> int:
@@ -147,6 +175,13 @@ class ThreadBackground(_Reporting):
         self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None
     ) -> None:
         self._forget(key)  # from here on, a new change needs a new run
+        if key is not None and past_grace():
+            with self._lock:
+                self.dropped += 1
+                first = self.dropped == 1
+            if first:
+                log.info("stopping: dropping the refreshes and outbox sweeps not started in time (redone later)")
+            return
         self._run(job, user, channel, reply_url)
 
     def _forget(self, key: Key | None) -> None:

@@ -151,9 +151,11 @@ _COALESCE_BY: dict[Callable[..., object], Callable[[Any], Hashable]] = {}
 
 
 def coalesce(by: Callable[[Any], Hashable]) -> Callable[[H], H]:
-    """Mark a subscriber whose work depends on `by(event)` only (a refresh reads the state it
-    shows when it runs): of two such jobs still waiting for a thread, the second is dropped,
-    as the first will show both changes. Unmarked subscribers are merged only for equal events.
+    """Mark a subscriber whose work depends on `by(event)` only and is redone from the database
+    (a refresh reads the state it shows when it runs; an outbox sweep sends whatever rows are
+    due): of two such jobs still waiting for a thread, the second is dropped, as the first will
+    show both changes, and a web worker that is stopping drops those it has not started in time
+    (bot/background.py). Unmarked subscribers (an invitation, a DM built from the event) always run.
 
     Under load this bounds the follow-ups to one waiting job per card, Home tab or outbox
     kind, where one job per submitted scorecard kept the background threads (and the
@@ -166,10 +168,11 @@ def coalesce(by: Callable[[Any], Hashable]) -> Callable[[H], H]:
     return mark
 
 
-def work_key(handler: Handler, event: object) -> tuple[str, tuple[int, Hashable]]:
-    """The background key of `handler` run for `event`: equal keys do the same work."""
+def work_key(handler: Handler, event: object) -> tuple[str, tuple[int, Hashable]] | None:
+    """The background key of a coalesced `handler` run for `event` (equal keys do the same
+    work); None for a subscriber that must run once per event."""
     by = _COALESCE_BY.get(getattr(handler, "__func__", handler))
-    return handler.__qualname__, (id(handler), by(event) if by else event)
+    return (handler.__qualname__, (id(handler), by(event))) if by else None
 
 
 def record(unit: Session | Statements, event: object) -> None:
@@ -206,7 +209,8 @@ class EventBus:
             return
         for event in events:
             for handler in self.table.get(type(event), ()):
-                # Keyed by what it is and what for: a twin still waiting would do the same work.
+                # A coalesced one is keyed by what it is and what for: a twin still waiting
+                # would do the same work.
                 self.background.submit(
                     _bind(handler, event), user=getattr(event, "actor", None), key=work_key(handler, event)
                 )

@@ -34,6 +34,7 @@ if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hirebot-metrics-")
 
 # bot.startup imports bot.metrics, hence prometheus_client: only after the line above.
+from bot.background import stopping  # noqa: E402
 from bot.config import ConfigError, load_log_settings, load_settings  # noqa: E402
 from bot.logs import logging_config  # noqa: E402
 from bot.memory import limit_malloc_arenas  # noqa: E402
@@ -67,6 +68,18 @@ def on_starting(server: Any) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink()
+
+
+# How long a stopping web worker keeps starting queued refreshes and outbox sweeps (the rest
+# are redone later; actions and messages built from an event all run). Well inside gunicorn's
+# graceful timeout (30 s), after which it kills the worker with whatever is left.
+EXIT_GRACE_SECONDS = 5.0
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """In the worker, once it has answered its last request and before Python drains its
+    background threads at exit (bot/background.py)."""
+    stopping(EXIT_GRACE_SECONDS)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.background import past_grace
 from bot.errors import SlackError, SlackRateLimited, SlackTransientError
 from bot.events import Publisher, ReminderEscalated, ReminderFailed
 from bot.services.outbox import RENEW_EVERY, Fence, fence, let_go, mark_sent, release_person, renew
@@ -44,6 +45,7 @@ class _Sending:
         self.renewed = renewed
         self.rate_limited: SlackRateLimited | None = None
         self.escalated: set[int] = set()
+        self.handed_back = False  # the process began to stop and its grace ran out
 
     def renew_due(self, now: datetime) -> bool:
         """True for the one caller that should renew the batch's lease now."""
@@ -113,6 +115,15 @@ class OutboxSender:
 
     def _send_one(self, token: str, item: Outgoing, stats: SweepStats, state: _Sending) -> None:
         now = self.clock()
+        if past_grace():
+            # This web worker is stopping: the rest go back to the outbox, due now, for the
+            # scheduler's next sweep, rather than keep the worker sending past gunicorn's patience.
+            with state.lock:
+                first, state.handed_back = not state.handed_back, True
+            if first:
+                log.info("stopping: handing the sweep's unsent messages back to the outbox")
+            self._unsent(token, item, Fence(True), stats, now)
+            return
         if state.rate_limited is not None:
             self._unsent(token, item, Fence(True), stats, now + timedelta(seconds=state.rate_limited.retry_after))
             return

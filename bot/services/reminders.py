@@ -139,9 +139,7 @@ class ReminderPlanner:
     def announce_decision(self, session: Session, candidate_id: int, actor: str, now: datetime) -> None:
         """The decision's post in the loop's channel, due now: a row written with the decision,
         so a worker stopped before posting it leaves it to the next sweep instead of losing it."""
-        session.add(
-            Reminder(kind=ReminderKind.DECISION, candidate_id=candidate_id, target_user_id=actor, due_at=now)
-        )
+        session.add(Reminder(kind=ReminderKind.DECISION, candidate_id=candidate_id, target_user_id=actor, due_at=now))
 
     def chase_at(self, session: Session, interview: Interview, due: datetime, *, keep_existing: bool) -> None:
         """Set when the interview's next chaser is due, creating it if there is none.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.background import Coalescer, QueuedBackground, ThreadBackground
+from bot.background import Coalescer, QueuedBackground, ThreadBackground, stopping
 from bot.errors import PermissionDenied
 
 
@@ -176,3 +176,39 @@ def test_an_action_does_not_wait_behind_a_backlog_of_follow_ups():
         background.wait()
         background.shutdown()
     assert background.depth == 0
+
+
+def test_a_stopping_worker_drops_the_refreshes_it_has_not_started_in_time_and_runs_the_rest():
+    """A deploy under load: the refreshes queued behind Slack's pace are redone by the next
+    change, so past the grace they are dropped; an action and a message built from an event
+    (unkeyed jobs) still run."""
+    release = threading.Event()
+    ran: list[str] = []
+    background = ThreadBackground(follow_up_workers=1, action_workers=1)
+    try:
+        background.submit(lambda: release.wait(5), user=None, key=("card", 1))  # the one running
+        background.submit(lambda: ran.append("card 2"), user=None, key=("card", 2))
+        background.submit(lambda: ran.append("invite"), user=None)
+        stopping(0.0)  # gunicorn's worker_exit, with no grace left
+        background.submit(lambda: ran.append("card 3"), user=None, key=("card", 3))
+        release.set()
+        background.wait()
+    finally:
+        stopping(None)
+        release.set()
+        background.shutdown()
+    assert ran == ["invite"]
+    assert background.dropped == 2 and background.depth == 0
+
+
+def test_within_the_grace_a_stopping_worker_still_refreshes():
+    ran: list[str] = []
+    background = ThreadBackground(follow_up_workers=1)
+    stopping(60.0)
+    try:
+        background.submit(lambda: ran.append("card"), user=None, key=("card", 1))
+        background.wait()
+    finally:
+        stopping(None)
+        background.shutdown()
+    assert ran == ["card"] and background.dropped == 0

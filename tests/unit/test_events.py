@@ -150,3 +150,23 @@ def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_ki
         "refresh_if_posted",
         "refresh_if_posted",
     ]
+
+
+def test_only_coalesced_subscribers_are_keyed_so_a_stopping_worker_drops_no_other():
+    """A key marks a job redone from the database, which a stopping worker may drop
+    (bot/background.py); inviting someone or a DM built from the event is not one of those."""
+    keys: list[object] = []
+
+    class Recording:
+        def submit(self, job, *, user, channel=None, key=None, reply_url=None):
+            keys.append(key)
+
+    @coalesce(by=lambda event: event.candidate_id)
+    def card(event):
+        pass
+
+    def invite(event):
+        pass
+
+    EventBus(Recording(), {LoopDecided: [card, invite]}).publish([LoopDecided(7, RECRUITER)])  # type: ignore[arg-type]
+    assert keys[0] is not None and keys[1] is None

@@ -345,6 +345,28 @@ def test_gunicorn_config_sets_the_metrics_directory_before_prometheus_client_is_
     assert found.stdout.strip() == "MmapedValue"  # prometheus_client's multiprocess value
 
 
+def test_gunicorns_worker_exit_hook_starts_the_background_runners_grace(tmp_path) -> None:
+    """worker_exit runs in the stopping worker before Python drains its background threads."""
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    probe = (
+        "import bot.gunicorn_conf as conf, shutil, os, threading\n"
+        "from bot.background import ThreadBackground\n"
+        "release, ran = threading.Event(), []\n"
+        "runner = ThreadBackground(follow_up_workers=1)\n"
+        "runner.submit(lambda: release.wait(5), user=None, key=('card', 1))\n"
+        "runner.submit(lambda: ran.append('card'), user=None, key=('card', 2))\n"
+        "conf.EXIT_GRACE_SECONDS = 0.0\n"
+        "conf.worker_exit(None, None)\n"
+        "release.set(); runner.wait(); runner.shutdown()\n"
+        "print(len(ran), runner.dropped)\n"
+        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.split() == ["0", "1"]
+
+
 @pytest.mark.parametrize(("setting", "written"), [(None, 0), ("0", 0), ("1", 1)])
 def test_gunicorns_access_line_is_built_only_when_hirebot_access_log_is_on(tmp_path, setting, written) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HIREBOT_ACCESS_LOG")}

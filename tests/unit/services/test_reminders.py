@@ -7,6 +7,7 @@ import concurrent.futures.thread
 
 from sqlalchemy import select
 
+from bot.background import stopping
 from bot.errors import SlackTargetGone, SlackTransientError
 from bot.services.delivery import SENDERS
 from bot.services.reminders import INVITE_KINDS
@@ -148,3 +149,35 @@ def test_a_sweep_that_cannot_start_its_senders_hands_the_messages_back(world, mo
         assert {(r.status, r.claim_token, r.attempts) for r in receipts} == {(ReminderStatus.PENDING, None, 0)}
     monkeypatch.setattr(concurrent.futures.thread, "_shutdown", False)  # the other worker's sweep
     assert world.services.dispatcher.sweep().sent >= SENDERS + 1
+
+
+def test_a_sweep_running_when_its_worker_stops_hands_back_what_it_has_not_sent(world, monkeypatch):
+    """A deploy under load: a receipt sweep holding many claimed rows would keep the worker
+    sending, one channel a second, past gunicorn's patience. Once the worker's grace runs out
+    it sends nothing more, and the rest are due at once for the scheduler's sweep."""
+    interviews = []
+    for n in range(3):
+        candidate_id = new_loop(world, name=f"Candidate {n}", view_id=f"V0STOP00{n}")
+        interviews.append(world.services.loops.add_interview(candidate_id, plan(when="2030-03-06 14:00"), RECRUITER))
+    world.clock.set(at("2030-03-06 16:10"))
+    for interview_id in interviews:
+        submit(world, interview_id, PRIYA)
+    world.services.background.queue.clear()  # the receipts wait in the outbox
+    post = world.slack.post_message
+
+    def worker_exit_during_the_first_send(*args, **kwargs):
+        stopping(0.0)  # gunicorn's worker_exit hook, with its grace already spent
+        return post(*args, **kwargs)
+
+    monkeypatch.setattr(world.slack, "post_message", worker_exit_during_the_first_send)
+    try:
+        stats = world.services.dispatcher.post_receipts()
+    finally:
+        stopping(None)
+        monkeypatch.undo()
+    assert (stats.claimed, stats.sent, stats.retried) == (3, 1, 2)
+    with world.db.transaction() as session:
+        receipts = session.scalars(select(Reminder).where(Reminder.kind == ReminderKind.RECEIPT)).all()
+        left = [(r.status, r.claim_token, r.attempts, r.due_at) for r in receipts if r.sent_at is None]
+    assert left == [(ReminderStatus.PENDING, None, 0, at("2030-03-06 16:10"))] * 2
+    assert world.services.dispatcher.post_receipts().sent == 2  # the scheduler's next sweep
