@@ -93,41 +93,15 @@ class ReminderPlanner:
         )
         # Trainees get the same prep kit, and nothing else: their scorecard is practice, never chased.
         rows += [(ReminderKind.PREP_KIT, interview.starts_at - self.prep_kit_before, user) for user in trainees]
-        for kind, due, target in rows:
-            session.add(
-                Reminder(
-                    kind=kind,
-                    candidate_id=interview.candidate_id,
-                    interview_id=interview.id,
-                    target_user_id=target,
-                    due_at=due,
-                )
-            )
+        session.add_all(_interview_row(interview, kind, target, due) for kind, due, target in rows)
 
     def plan_trainee_kit(self, session: Session, interview: Interview, user: str) -> None:
         """A trainee added to a planned interview: their prep kit, due when the interviewer's is."""
-        due = interview.starts_at - self.prep_kit_before
-        session.add(
-            Reminder(
-                kind=ReminderKind.PREP_KIT,
-                candidate_id=interview.candidate_id,
-                interview_id=interview.id,
-                target_user_id=user,
-                due_at=due,
-            )
-        )
+        session.add(_interview_row(interview, ReminderKind.PREP_KIT, user, interview.starts_at - self.prep_kit_before))
 
     def tell_trainee(self, session: Session, interview: Interview, user: str, now: datetime) -> None:
         """The trainee's DM saying what they joined, due now (sent after the ack, retried by sweeps)."""
-        session.add(
-            Reminder(
-                kind=ReminderKind.TRAINEE_NOTICE,
-                candidate_id=interview.candidate_id,
-                interview_id=interview.id,
-                target_user_id=user,
-                due_at=now,
-            )
-        )
+        session.add(_interview_row(interview, ReminderKind.TRAINEE_NOTICE, user, now))
 
     def cancel_interview(self, session: Session, interview: Interview, kinds=INTERVIEW_KINDS) -> None:
         _cancel(session, Reminder.interview_id == interview.id, Reminder.kind.in_(kinds))
@@ -261,14 +235,14 @@ class ReminderPlanner:
             )
 
 
-def _chaser(interview: Interview, due: datetime) -> Reminder:
+def _interview_row(interview: Interview, kind: ReminderKind, target: str, due: datetime) -> Reminder:
     return Reminder(
-        kind=ReminderKind.CHASER,
-        candidate_id=interview.candidate_id,
-        interview_id=interview.id,
-        target_user_id=interview.interviewer_id,
-        due_at=due,
+        kind=kind, candidate_id=interview.candidate_id, interview_id=interview.id, target_user_id=target, due_at=due
     )
+
+
+def _chaser(interview: Interview, due: datetime) -> Reminder:
+    return _interview_row(interview, ReminderKind.CHASER, interview.interviewer_id, due)
 
 
 def _cancel(session: Session, *where: ColumnElement[bool]) -> int:
