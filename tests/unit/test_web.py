@@ -329,27 +329,31 @@ def test_metrics_count_each_slack_request_by_kind_and_outcome(app, settings: Set
     assert 'hirebot_outbox_rows{status="pending"} 0.0' in page
 
 
+def _with_gunicorn_conf(tmp_path, probe: str, **settings: str) -> str:
+    """What `probe` prints, run in a fresh interpreter after `import bot.gunicorn_conf as conf`
+    (which picks its own metrics directory, removed afterwards), with `settings` in the environment."""
+    drop = ("PROMETHEUS_MULTIPROC_DIR", "HIREBOT_ACCESS_LOG")
+    env = {**{k: v for k, v in os.environ.items() if k not in drop}, **settings}
+    script = (
+        f"import bot.gunicorn_conf as conf, shutil, os\n{probe}shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    return found.stdout
+
+
 def test_gunicorn_config_sets_the_metrics_directory_before_prometheus_client_is_imported(tmp_path) -> None:
     """Imported later, prometheus_client keeps each worker's counts in its own memory and a
     scrape, which reads the directory, counts no request at all."""
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    probe = (
-        "import bot.gunicorn_conf, shutil, os\n"
-        "from prometheus_client import values\n"
-        "print(values.ValueClass.__name__)\n"
-        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
-    )
-    found = subprocess.run(
-        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
-    )
-    assert found.stdout.strip() == "MmapedValue"  # prometheus_client's multiprocess value
+    probe = "from prometheus_client import values\nprint(values.ValueClass.__name__)\n"
+    assert _with_gunicorn_conf(tmp_path, probe).strip() == "MmapedValue"  # prometheus_client's multiprocess value
 
 
 def test_gunicorns_worker_exit_hook_starts_the_background_runners_grace(tmp_path) -> None:
     """worker_exit runs in the stopping worker before Python drains its background threads."""
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     probe = (
-        "import bot.gunicorn_conf as conf, shutil, os, threading\n"
+        "import threading\n"
         "from bot.background import ThreadBackground\n"
         "release, ran = threading.Event(), []\n"
         "runner = ThreadBackground(follow_up_workers=1)\n"
@@ -359,29 +363,18 @@ def test_gunicorns_worker_exit_hook_starts_the_background_runners_grace(tmp_path
         "conf.worker_exit(None, None)\n"
         "release.set(); runner.wait(); runner.shutdown()\n"
         "print(len(ran), runner.dropped)\n"
-        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
-    )
-    assert found.stdout.split() == ["0", "1"]
+    assert _with_gunicorn_conf(tmp_path, probe).split() == ["0", "1"]
 
 
 @pytest.mark.parametrize(("setting", "written"), [(None, 0), ("0", 0), ("1", 1)])
 def test_gunicorns_access_line_is_built_only_when_hirebot_access_log_is_on(tmp_path, setting, written) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "HIREBOT_ACCESS_LOG")}
-    if setting is not None:
-        env["HIREBOT_ACCESS_LOG"] = setting
     probe = (
-        "import bot.gunicorn_conf as conf, shutil, os\n"
         "from gunicorn import glogging\n"
         "built = []\n"
         "glogging.Logger.access = lambda self, *args: built.append(args)\n"  # gunicorn's own, which conf's wraps
         "conf.Logger.access(object.__new__(conf.Logger), None, None, {}, None)\n"
         "print(len(built))\n"
-        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
-    )
-    assert found.stdout.strip() == str(written)
+    settings = {} if setting is None else {"HIREBOT_ACCESS_LOG": setting}
+    assert _with_gunicorn_conf(tmp_path, probe, **settings).strip() == str(written)
