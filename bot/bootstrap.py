@@ -15,9 +15,11 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.container import Services, tell
 from bot.events import (
+    ComparisonDue,
     DebriefScheduled,
     DecisionDue,
     EventBus,
+    GraduationOfferDue,
     InterviewCancelled,
     InterviewPlanned,
     InterviewRescheduled,
@@ -115,7 +117,7 @@ def build_services(
         votes=votes,
         pools=pools,
         suggestions=SuggestionService(db, people, loops.interviewer_zone, settings.timezone, cap, clock),
-        **_training(settings, db, slack, rubrics, clock, reminders, pools),
+        **_training(settings, db, slack, rubrics, clock, reminders, pools, debrief),
         **_homes(settings, db, slack, rubrics, clock, render, runner, loops),
     )
     bus.table = subscriptions(services)
@@ -152,12 +154,16 @@ def _training(
     clock: Clock,
     reminders: ReminderPlanner,
     pools: PoolService,
+    debrief: DebriefService,
 ) -> dict[str, Any]:
     """Shadows' practice scorecards and graduation share one renderer of their DMs."""
     trainees = BlockKitTrainingRenderer()
+    graduation = GraduationService(db, slack, rubrics, settings, pools, trainees)
+    # In the decision's own transaction: the trainees' comparisons and the offers are outbox rows.
+    debrief.decided_listeners.append(graduation.plan)
     return {
         "training": TrainingService(db, slack, rubrics, settings, clock, reminders, trainees),
-        "graduation": GraduationService(db, slack, rubrics, settings, pools, trainees),
+        "graduation": graduation,
     }
 
 
@@ -198,10 +204,10 @@ def subscriptions(services: Services) -> Subscriptions:
     The subscribers run after the change has committed (see bot/events.py). Refreshes of the
     card, the pre-read and the Home tab are cosmetic: a failure is logged, or told to the
     person who acted. What a person must receive goes through the outbox: a scorecard's
-    receipt, an interview's calendar invites, a decision's announcement and a trainee's notice
-    are rows there before the event is recorded; the pre-read posted at its time, the
-    announcement and the notice are the outbox's own deliveries of SummaryDue, DecisionDue and
-    TraineeNoticeDue."""
+    receipt, an interview's calendar invites, a decision's announcement, a trainee's notice
+    and, after the decision, their comparison and the recruiters' offers are rows there before
+    the event is recorded; the pre-read posted at its time and those four are the outbox's own
+    deliveries of SummaryDue, DecisionDue, TraineeNoticeDue, ComparisonDue and GraduationOfferDue."""
     then = FollowUps(services)
     board = then.refresh_dashboards  # recruiters' Homes: coalesced, so a burst publishes each once
     return {
@@ -213,13 +219,15 @@ def subscriptions(services: Services) -> Subscriptions:
         LoopOpened: [board],
         SetupRetried: [then.refresh_actor_home, board],
         WorkingHoursChanged: [then.refresh_actor_home],
-        LoopDecided: [then.post_announcement, then.refresh_card, board, then.compare_practice, then.offer_graduation],
+        LoopDecided: [then.post_announcement, then.refresh_card, board],
         TraineeAdded: [then.post_trainee_notice],
         ReminderEscalated: [then.refresh_card],
         ReminderFailed: [then.show_failure],
         SummaryDue: [then.post_preread],
         DecisionDue: [then.announce],
         TraineeNoticeDue: [then.tell_trainee],
+        ComparisonDue: [then.compare_practice],
+        GraduationOfferDue: [then.offer_graduation],
     }
 
 
@@ -249,7 +257,7 @@ class FollowUps:
 
     @coalesce(by=lambda event: None)
     def post_announcement(self, event: LoopDecided) -> None:
-        # The decision wrote its announcement to the outbox; it goes out now, not at the next sweep.
+        # The decision wrote its announcement and DMs to the outbox; they go out now, not at the next sweep.
         self.dispatcher.post_decisions()
 
     @coalesce(by=lambda event: None)
@@ -283,11 +291,11 @@ class FollowUps:
     def tell_trainee(self, event: TraineeNoticeDue) -> None:
         self.training.tell_trainee(event)
 
-    def compare_practice(self, event: LoopDecided) -> None:
-        self.graduation.send_comparisons(event.candidate_id)
+    def compare_practice(self, event: ComparisonDue) -> None:
+        self.graduation.send_comparison(event.interview_id, event.trainee)
 
-    def offer_graduation(self, event: LoopDecided) -> None:
-        self.graduation.offer_graduation(event.candidate_id)
+    def offer_graduation(self, event: GraduationOfferDue) -> None:
+        self.graduation.offer_graduation(event.candidate_id, event.recruiter)
 
     def show_failure(self, event: ReminderFailed) -> None:
         self.loops.reminder_failed(event.candidate_id, event.user, event.code)

@@ -142,6 +142,22 @@ class TraineeNoticeDue:
     trainee: str
 
 
+@dataclass(frozen=True)
+class ComparisonDue:
+    """The outbox's row DMing a trainee their practice beside the panel's is being sent (inline)."""
+
+    interview_id: int
+    trainee: str
+
+
+@dataclass(frozen=True)
+class GraduationOfferDue:
+    """The outbox's row DMing a recruiter the decision's *Mark trained* offers is being sent (inline)."""
+
+    candidate_id: int
+    recruiter: str
+
+
 Handler = Callable[[Any], object]
 Subscriptions = Mapping[type, Sequence[Handler]]
 H = TypeVar("H", bound=Callable[..., object])

@@ -47,6 +47,10 @@ class ReminderKind(enum.StrEnum):
     DECISION = "decision"
     # What a trainee joined (or their new mode): a DM to target_user_id, the trainee.
     TRAINEE_NOTICE = "trainee_notice"
+    # After the decision: a trainee's practice beside the panel's (interview_id: the one they practised
+    # on), and a recruiter's *Mark trained* offers for the trainees the decision made ready.
+    PRACTICE_COMPARISON = "practice_comparison"
+    GRADUATION_OFFER = "graduation_offer"
 
 
 class ReminderStatus(enum.StrEnum):

@@ -66,6 +66,8 @@ class DebriefService:
         self.pictures = PreReadPictures(slack, render)  # the heat map, uploaded and replaced with the pre-read
         # Called in the transaction that records a posting of the pre-read (sealed votes plan their DMs).
         self.posted_listeners: list[Callable[[Session, int], None]] = []
+        # Called in the decision's transaction (training plans its DMs: they are outbox rows too).
+        self.decided_listeners: list[Callable[[Session, int], None]] = []
         # Extra sections of the export, each read in the export's transaction.
         self.export_parts: dict[str, Callable[[Session, int], Any]] = {}
 
@@ -204,6 +206,8 @@ class DebriefService:
             candidate.decided_at, candidate.status = self.clock(), LoopStatus.DECIDED
             cancelled = self.reminders.cancel_loop(session, candidate_id)
             self.reminders.announce_decision(session, candidate_id, actor, candidate.decided_at)
+            for listener in self.decided_listeners:
+                listener(session, candidate_id)
             details = {"decision": decision.value, "reminders_cancelled": cancelled, "override": against}
             session.add(queries.audit(actor, "loop.decided", candidate_id, details))
             record(session, LoopDecided(candidate_id, actor))

@@ -23,7 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.clock import Clock
-from bot.events import DecisionDue, NoEvents, Publisher, SummaryDue, TraineeNoticeDue
+from bot.events import (
+    ComparisonDue,
+    DecisionDue,
+    GraduationOfferDue,
+    NoEvents,
+    Publisher,
+    SummaryDue,
+    TraineeNoticeDue,
+)
 from bot.mrkdwn import escape, mention
 from bot.services import notices
 from bot.services.delivery import OutboxSender
@@ -48,7 +56,12 @@ AS_EVENTS: dict[ReminderKind, Callable[[Reminder], object]] = {
     ReminderKind.DEBRIEF_SUMMARY: lambda row: SummaryDue(row.candidate_id),
     ReminderKind.DECISION: lambda row: DecisionDue(row.candidate_id, row.target_user_id),
     ReminderKind.TRAINEE_NOTICE: lambda row: TraineeNoticeDue(row.interview_id, row.target_user_id),  # type: ignore[arg-type]
+    ReminderKind.PRACTICE_COMPARISON: lambda row: ComparisonDue(row.interview_id, row.target_user_id),  # type: ignore[arg-type]
+    ReminderKind.GRADUATION_OFFER: lambda row: GraduationOfferDue(row.candidate_id, row.target_user_id),
 }
+
+# Written with a decision: the only rows a decided loop still sends.
+AFTER_DECISION = (ReminderKind.DECISION, ReminderKind.PRACTICE_COMPARISON, ReminderKind.GRADUATION_OFFER)
 
 
 class ReminderDispatcher:
@@ -110,8 +123,9 @@ class ReminderDispatcher:
         return self.sweep(kinds=(ReminderKind.RECEIPT,))
 
     def post_decisions(self) -> SweepStats:
-        """Right after a decision: its announcement now (the next sweep retries it if Slack is down)."""
-        return self.sweep(kinds=(ReminderKind.DECISION,))
+        """Right after a decision: its announcement, the trainees' comparisons and the recruiters'
+        offers now (the next sweep retries any Slack refused for the moment)."""
+        return self.sweep(kinds=AFTER_DECISION)
 
     def post_trainee_notices(self) -> SweepStats:
         """Right after a trainee joined an interview: their DM now (the next sweep retries it)."""
@@ -143,8 +157,8 @@ class ReminderDispatcher:
         loaded.hours.update(self.people.load(session, {r.target_user_id for r in rows}))
         outgoing: list[Outgoing] = []
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
-            # A decision's row on its own: the decision closed the loop, which expires every other kind.
-            route = self._route_decision if row.kind is ReminderKind.DECISION else self._route
+            # A decision's rows on their own: the decision closed the loop, which expires every other kind.
+            route = self._route_decided if row.kind in AFTER_DECISION else self._route
             outgoing.extend(route(row, loaded, now, stats))
         for user, user_rows in loaded.scorecard_rows.items():
             hours = loaded.hours.get(user, self.people.defaults)
@@ -183,10 +197,15 @@ class ReminderDispatcher:
             stats.finish(row, ReminderStatus.FAILED, f"no sender for {row.kind.value}")
         return []
 
-    def _route_decision(self, row: Reminder, loaded: Loaded, _now: datetime, stats: SweepStats) -> list[Outgoing]:
+    def _route_decided(self, row: Reminder, loaded: Loaded, _now: datetime, stats: SweepStats) -> list[Outgoing]:
         candidate = loaded.candidates.get(row.candidate_id)
-        if candidate is None or candidate.status is not LoopStatus.DECIDED or candidate.channel_id is None:
-            stats.finish(row, ReminderStatus.EXPIRED, "no decision to announce in a channel")
+        if candidate is None or candidate.status is not LoopStatus.DECIDED:
+            stats.finish(row, ReminderStatus.EXPIRED, "no decision")
+            return []
+        if row.kind is not ReminderKind.DECISION:  # a DM
+            return self._as_event(row, row.target_user_id, stats)
+        if candidate.channel_id is None:
+            stats.finish(row, ReminderStatus.EXPIRED, "no channel to announce the decision in")
             return []
         return self._as_event(row, candidate.channel_id, stats)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.config import Settings
-from bot.errors import HirebotError, InvalidInput, PermissionDenied, SlackError
+from bot.errors import InvalidInput, PermissionDenied
 from bot.fields import Field
 from bot.services import pools
 from bot.services.ports import Gateway
@@ -28,7 +28,16 @@ from bot.services.practice import (
     panel_medians,
 )
 from bot.services.scorecard_form import ScorecardForm
-from db.models import Candidate, Interview, InterviewStatus, InterviewTrainee, LoopStatus, Scorecard
+from db.models import (
+    Candidate,
+    Interview,
+    InterviewStatus,
+    InterviewTrainee,
+    LoopStatus,
+    Reminder,
+    ReminderKind,
+    Scorecard,
+)
 from db.session import Database
 from db.vocabulary import Decision, PoolRole, TraineeMode
 from rubrics.loader import RubricError, RubricRegistry
@@ -64,6 +73,38 @@ class GraduationService:
         self.settings = settings
         self.pool = pool
         self.render = render
+
+    # After the decision: rows in the outbox, written with it
+
+    def plan(self, session: Session, candidate_id: int) -> None:
+        """In the decision's transaction: a comparison for each practice scorecard, and an offer
+        for each recruiter when the decision made a trainee ready. They go out right after the
+        decision and are retried by the sweeps, so a worker stopped meanwhile loses neither."""
+        candidate = _decided_loop(session, candidate_id)
+        if candidate is None or candidate.decided_at is None:
+            return
+        practised = _practised(session, candidate)
+        due = candidate.decided_at
+        for done in practised:
+            session.add(
+                Reminder(
+                    kind=ReminderKind.PRACTICE_COMPARISON,
+                    candidate_id=candidate_id,
+                    interview_id=done.row.interview_id,
+                    target_user_id=done.row.user_id,
+                    due_at=due,
+                )
+            )
+        if self._ready(session, candidate, practised):
+            for recruiter in sorted(self.settings.recruiters):
+                session.add(
+                    Reminder(
+                        kind=ReminderKind.GRADUATION_OFFER,
+                        candidate_id=candidate_id,
+                        target_user_id=recruiter,
+                        due_at=due,
+                    )
+                )
 
     # The trainee's comparison
 
@@ -102,17 +143,22 @@ class GraduationService:
             agreement=done.agreement,
         )
 
-    def send_comparisons(self, candidate_id: int) -> None:
-        """DM each trainee of a decided loop their comparison; one refused DM does not stop the rest."""
-        failed: list[SlackError] = []
-        for comparison in self.comparisons(candidate_id):
+    def send_comparison(self, interview_id: int, trainee: str) -> None:
+        """DM a trainee their practice on one interview beside the panel's: the outbox's delivery
+        of its row, so Slack's errors reach the outbox (retried, or shown on the card)."""
+        with self.db.transaction() as session:
+            interview = session.get(Interview, interview_id)
+            candidate = _decided_loop(session, interview.candidate_id) if interview else None
+            if candidate is None:
+                return
+            found = [
+                self._comparison(candidate, done)
+                for done in _practised(session, candidate)
+                if (done.row.interview_id, done.row.user_id) == (interview_id, trainee)
+            ]
+        for comparison in found:  # one, or none if the practice was removed since
             message = self.render.comparison(comparison)
-            try:
-                self.slack.post_message(comparison.trainee_id, message.text, message.blocks)
-            except SlackError as exc:
-                log.warning("practice comparison not sent to %s: %s", comparison.trainee_id, exc.code)
-                failed.append(exc)
-        _raise_if(failed, "practice comparison")
+            self.slack.post_message(trainee, message.text, message.blocks)
 
     # Graduation
 
@@ -156,24 +202,22 @@ class GraduationService:
         """The trainees of a decided loop who have now done their pack's practice and are not trained yet."""
         with self.db.transaction() as session:
             candidate = _decided_loop(session, candidate_id)
-            if candidate is None or self.rubrics.get(candidate.pack).training is None:
-                return []
-            seen = {(p.row.interview.stage_key, p.row.user_id) for p in _practised(session, candidate)}
-            found = [self.progress(session, candidate.pack, stage, user) for stage, user in sorted(seen)]
+            return [] if candidate is None else self._ready(session, candidate, _practised(session, candidate))
+
+    def _ready(self, session: Session, candidate: Candidate, practised: list[Practised]) -> list[Progress]:
+        if not practised or self.rubrics.get(candidate.pack).training is None:
+            return []
+        seen = {(p.row.interview.stage_key, p.row.user_id) for p in practised}
+        found = [self.progress(session, candidate.pack, stage, user) for stage, user in sorted(seen)]
         return [p for p in found if p.ready and not p.trained]
 
-    def offer_graduation(self, candidate_id: int) -> None:
-        """DM every recruiter a *Mark trained* offer for each trainee this decision made ready."""
-        failed: list[SlackError] = []
-        for progress in self.offers(candidate_id):
-            message = self.render.graduation_offer(progress)
-            for recruiter in sorted(self.settings.recruiters):
-                try:
-                    self.slack.post_message(recruiter, message.text, message.blocks)
-                except SlackError as exc:
-                    log.warning("graduation offer not sent to %s: %s", recruiter, exc.code)
-                    failed.append(exc)
-        _raise_if(failed, "Mark trained offer")
+    def offer_graduation(self, candidate_id: int, recruiter: str) -> None:
+        """DM a recruiter the decision's *Mark trained* offers, in one message: the outbox's
+        delivery of its row. Nothing is sent if every trainee was marked trained meanwhile."""
+        offers = self.offers(candidate_id)
+        if offers:
+            message = self.render.graduation_offers(offers)
+            self.slack.post_message(recruiter, message.text, message.blocks)
 
     def mark_trained(self, actor: str, value: str) -> Progress:
         """The offer's button: the trainee becomes a trained member of the stage's pool."""
@@ -195,12 +239,6 @@ def _parse(value: str) -> tuple[str, str, str]:
     if len(parts) != 3 or not all(parts):
         raise InvalidInput({Field.POOL_STAGE: "That button is out of date; ask for a new offer."})
     return parts[0], parts[1], parts[2]
-
-
-def _raise_if(failed: list[SlackError], what: str) -> None:
-    if failed:
-        codes = ", ".join(sorted({f.code for f in failed}))
-        raise HirebotError(f"{len(failed)} {what} DM(s) could not be sent: Slack said {codes}.")
 
 
 def _decided_loop(session: Session, candidate_id: int) -> Candidate | None:
@@ -231,7 +269,9 @@ def _practised(session: Session, candidate: Candidate) -> list[Practised]:
             selectinload(InterviewTrainee.interview).selectinload(Interview.scorecard).selectinload(Scorecard.ratings),
         )
         .order_by(InterviewTrainee.id)
-    )
+    ).all()
+    if all(row.practice is None for row in rows):
+        return []
     medians = _medians(session, candidate.id)
     done = []
     for row in rows:

@@ -19,7 +19,8 @@ log = logging.getLogger("bot.services.dispatch")
 # Which of one person's due DMs goes first when only one may go now; the rest wait 15 minutes.
 RANK = {ReminderKind.PREP_KIT: 0, ReminderKind.PRE_DEBRIEF_NUDGE: 0, ReminderKind.CHASER: 1, ReminderKind.ESCALATION: 2}
 
-# Channel posts, and calendar invites (no nudge, and never to wait behind one).
+# Channel posts, calendar invites and what a change tells someone at once (no nudge, and never
+# to wait behind one).
 UNSPACED = (
     ReminderKind.RECEIPT,
     ReminderKind.DEBRIEF_SUMMARY,
@@ -28,6 +29,8 @@ UNSPACED = (
     ReminderKind.INVITE_CANCEL,
     ReminderKind.DECISION,
     ReminderKind.TRAINEE_NOTICE,
+    ReminderKind.PRACTICE_COMPARISON,
+    ReminderKind.GRADUATION_OFFER,
 )
 
 

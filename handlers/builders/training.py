@@ -17,6 +17,7 @@ from handlers.ids import Block as B
 from rubrics.models import Recommendation
 
 PRACTICE_LABEL = "Practice — not counted"
+OFFER_LIMIT = 45  # Mark trained offers in one DM, with room under Slack's 50 blocks
 MODES = {
     TraineeMode.SHADOW: ("Shadow", "Watches the interviewer lead; fills a practice scorecard"),
     TraineeMode.REVERSE_SHADOW: ("Reverse shadow", "Leads while the interviewer observes and scores"),
@@ -151,16 +152,29 @@ class BlockKitTrainingRenderer:
         text = f"Your practice ratings beside the panel's: {stage}, {name}"
         return Message(text=text, blocks=blocks)
 
-    def graduation_offer(self, progress: Progress) -> Message:
-        done = (
-            f"{progress.shadows} of {progress.shadows_needed} shadows and "
-            f"{progress.reverse_shadows} of {progress.reverse_shadows_needed} reverse shadows"
+    def graduation_offers(self, offers: list[Progress]) -> Message:
+        """One DM per decision, whoever it made ready: a section with its button for each."""
+        shown = offers[:OFFER_LIMIT]
+        blocks = [_offer(progress) for progress in shown]
+        if len(offers) > len(shown):
+            blocks.append(context(f"…and {len(offers) - len(shown)} more ready: mark them trained in `/hire pool`."))
+        first = offers[0]
+        plain = (
+            f"Ready to mark trained: {escape(first.stage_name)} ({escape(first.role_name)})"
+            if len(offers) == 1
+            else f"Ready to mark trained: {len(offers)} trainees"
         )
-        text = (
-            f"🎓 {mention(progress.user_id)} has done the practice for *{escape(progress.stage_name)}* "
-            f"({escape(progress.role_name)}): {done}, on decided loops.\n"
-            f"Agreement with the panel: {agreement_text(progress.agreement)}."
-        )
-        accessory = button("Mark trained", Action.MARK_TRAINED, progress.button_value, style="primary")
-        plain = f"Ready to mark trained: {escape(progress.stage_name)} ({escape(progress.role_name)})"
-        return Message(text=plain, blocks=[section(text, accessory=accessory)])
+        return Message(text=plain, blocks=blocks)
+
+
+def _offer(progress: Progress) -> Block:
+    done = (
+        f"{progress.shadows} of {progress.shadows_needed} shadows and "
+        f"{progress.reverse_shadows} of {progress.reverse_shadows_needed} reverse shadows"
+    )
+    text = (
+        f"🎓 {mention(progress.user_id)} has done the practice for *{escape(progress.stage_name)}* "
+        f"({escape(progress.role_name)}): {done}, on decided loops.\n"
+        f"Agreement with the panel: {agreement_text(progress.agreement)}."
+    )
+    return section(text, accessory=button("Mark trained", Action.MARK_TRAINED, progress.button_value, style="primary"))

@@ -73,25 +73,28 @@ class Call:
 @dataclass
 class RecordingGateway:
     """Records every call; answers with plausible ids. `fail(method, error)` makes the next
-    calls of that method raise `error` (all of them, or `times` of them)."""
+    calls of that method raise `error` (all of them, or `times` of them; with `to`, only those
+    to that channel or person)."""
 
     calls: list[Call] = field(default_factory=list)
     zones: dict[str, str] = field(default_factory=dict)  # user -> tz, for users.info
-    _failures: dict[str, tuple[SlackError, int | None]] = field(default_factory=dict)
+    _failures: dict[str, tuple[SlackError, int | None, str | None]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def fail(self, method: str, error: SlackError, times: int | None = None) -> None:
-        self._failures[method] = (error, times)
+    def fail(self, method: str, error: SlackError, times: int | None = None, to: str | None = None) -> None:
+        self._failures[method] = (error, times, to)
 
     def _record(self, method: str, **args: Any) -> None:
         self.calls.append(Call(method, args))
         if method in self._failures:
-            error, times = self._failures[method]
+            error, times, to = self._failures[method]
+            if to is not None and args.get("channel") != to:
+                return
             if times is not None:
                 if times <= 1:
                     del self._failures[method]
                 else:
-                    self._failures[method] = (error, times - 1)
+                    self._failures[method] = (error, times - 1, to)
             raise error
 
     def called(self, method: str) -> list[dict[str, Any]]:

@@ -157,5 +157,5 @@ def test_a_loop_without_a_channel_has_no_announcement_to_post(world, loop):
     world.services.debrief.decide(candidate_id, RECRUITER, "hire", "Strong evidence in both rounds.")
     world.services.background.drain()
     row = _decision_row(world, candidate_id)
-    assert (row.status, row.last_error) == (ReminderStatus.EXPIRED, "no decision to announce in a channel")
+    assert (row.status, row.last_error) == (ReminderStatus.EXPIRED, "no channel to announce the decision in")
     assert world.render.of("decision") == []

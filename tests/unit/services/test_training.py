@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.errors import HirebotError, InvalidInput, PermissionDenied, SlackTargetGone, SlackTransientError
+from bot.errors import InvalidInput, PermissionDenied, SlackTargetGone, SlackTransientError
 from bot.fields import Field
 from bot.services import pools
 from bot.services.loops import NewLoop
@@ -117,20 +117,34 @@ def test_only_the_trainee_fills_the_practice_scorecard_and_never_after_the_decis
         training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round"))
 
 
+def dms_to(world: FakeWorld, user: str) -> list[str]:
+    return [m["text"] for m in world.slack.called("post_message") if m["channel"] == user]
+
+
+def rows_of(world: FakeWorld, kind: ReminderKind) -> dict[str, Reminder]:
+    with world.db.transaction() as session:
+        return {r.target_user_id: r for r in session.scalars(select(Reminder).where(Reminder.kind == kind))}
+
+
 def test_the_comparison_exists_only_once_the_loop_is_decided(world: FakeWorld) -> None:
     candidate_id, interview_id = interview_on(world)
     world.services.training.add_trainee(interview_id, RECRUITER, TRAINEE, "shadow")
     world.services.training.submit_practice(interview_id, TRAINEE, form_for(world, "coding_round", rating=1))
     submit(world, interview_id, PRIYA, rating=3)
+    world.services.background.drain()
+    told = len(dms_to(world, TRAINEE))  # the trainee's notice
     graduation = world.services.graduation
     assert graduation.comparisons(candidate_id) == []
-    graduation.send_comparisons(candidate_id)
-    assert TRAINEE not in [c["channel"] for c in world.slack.called("post_message")]
+    graduation.send_comparison(interview_id, TRAINEE)
+    assert len(dms_to(world, TRAINEE)) == told and rows_of(world, ReminderKind.PRACTICE_COMPARISON) == {}
     decide(world, candidate_id)
     [comparison] = graduation.comparisons(candidate_id)
     assert comparison.trainee_id == TRAINEE and comparison.interviewer_id == PRIYA
     assert {(line.practice, line.interviewer, line.panel_median) for line in comparison.lines} == {(1, 3, 3.0)}
     assert (comparison.agreement.within_one, comparison.agreement.mean_difference) == (0, -2.0)
+    world.services.background.drain()  # the decision's follow-ups send its outbox rows
+    assert dms_to(world, TRAINEE)[told:] == ["Your practice ratings beside the panel's: Coding round, Ada Candidate"]
+    assert rows_of(world, ReminderKind.PRACTICE_COMPARISON)[TRAINEE].status is ReminderStatus.SENT
 
 
 def another_loop(world: FakeWorld, name: str) -> int:
@@ -176,8 +190,12 @@ def test_graduation_is_offered_at_two_shadows_and_one_reverse_shadow(world: Fake
     # Six coding-round competency ratings: 3, 4, 3 against a panel median of 3 each time.
     assert offer.agreement.share == 1.0
     assert offer.agreement.mean_difference == pytest.approx(2 / 6)
-    graduation.offer_graduation(undecided)
-    assert [c["channel"] for c in world.slack.called("post_message")][-1:] == [RECRUITER]
+    world.services.background.drain()
+    # Only the decision that made the trainee ready offers it: one DM, to the one recruiter.
+    assert [t for t in dms_to(world, RECRUITER) if t.startswith("Ready to mark trained")] == [
+        "Ready to mark trained: Coding round (Machine Learning Engineer)"
+    ]
+    assert list(rows_of(world, ReminderKind.GRADUATION_OFFER)) == [RECRUITER]
 
 
 def test_mark_trained_is_for_recruiters_and_flips_the_pool_role(world: FakeWorld) -> None:
@@ -195,17 +213,56 @@ def test_mark_trained_is_for_recruiters_and_flips_the_pool_role(world: FakeWorld
     assert member is not None and member.role is PoolRole.TRAINED
 
 
-def test_a_refused_comparison_dm_does_not_stop_the_others_and_is_reported(world: FakeWorld) -> None:
+def test_a_comparison_slack_refuses_for_good_is_on_the_card_and_the_other_trainee_gets_theirs(
+    world: FakeWorld,
+) -> None:
     candidate_id, interview_id = interview_on(world)
     for trainee in (TRAINEE, "U0TRAINEE2"):
         world.services.training.add_trainee(interview_id, RECRUITER, trainee, "shadow")
         world.services.training.submit_practice(interview_id, trainee, form_for(world, "coding_round"))
+    world.services.background.drain()
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "user_not_found"), to=TRAINEE)
     decide(world, candidate_id)
-    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "user_not_found"), times=1)
-    with pytest.raises(HirebotError) as caught:
-        world.services.graduation.send_comparisons(candidate_id)
-    assert "user_not_found" in caught.value.user_message
-    assert [c["channel"] for c in world.slack.called("post_message")][-1] == "U0TRAINEE2"
+    world.services.background.drain()
+    rows = rows_of(world, ReminderKind.PRACTICE_COMPARISON)
+    assert (rows[TRAINEE].status, rows[TRAINEE].last_error) == (ReminderStatus.FAILED, "user_not_found")
+    assert rows["U0TRAINEE2"].status is ReminderStatus.SENT
+    assert any(t.startswith("Your practice ratings") for t in dms_to(world, "U0TRAINEE2"))
+    assert any("user_not_found" in problem for problem in world.render.of("loop_card")[-1].problems)
+
+
+def test_the_comparison_and_the_offer_survive_a_worker_stopped_before_the_follow_ups(world: FakeWorld) -> None:
+    """Both are outbox rows written with the decision: a web worker stopped (a deploy) between
+    the ack and its follow-ups leaves them to the scheduler's next sweep, which sends each once."""
+    practice_loop(world, "shadow", 3, 11)
+    practice_loop(world, "shadow", 3, 12)
+    last = practice_loop(world, "reverse_shadow", 3, 13)
+    for candidate_id in range(1, last):
+        decide(world, candidate_id)
+    world.services.background.drain()
+    before = len(dms_to(world, TRAINEE)), len(dms_to(world, RECRUITER))
+    decide(world, last)
+    world.services.background.queue.clear()  # the worker stopped: its follow-ups never ran
+    world.services.dispatcher.sweep()
+    world.services.dispatcher.sweep()  # the second finds them sent
+    world.services.background.drain()
+    assert [t for t in dms_to(world, TRAINEE)[before[0] :] if t.startswith("Your practice")] == [
+        "Your practice ratings beside the panel's: Coding round, Candidate 13"
+    ]
+    assert [t for t in dms_to(world, RECRUITER)[before[1] :] if t.startswith("Ready")] == [
+        "Ready to mark trained: Coding round (Machine Learning Engineer)"
+    ]
+
+
+def test_a_trainee_marked_trained_before_the_offer_went_is_not_offered_again(world: FakeWorld) -> None:
+    for day, mode in ((11, "shadow"), (12, "shadow"), (13, "reverse_shadow")):
+        decide(world, practice_loop(world, mode, 3, day))
+        if day < 13:
+            world.services.background.drain()
+    world.services.background.queue.clear()
+    world.services.graduation.mark_trained(RECRUITER, f"{CODING[0]}|{CODING[1]}|{TRAINEE}")
+    world.services.dispatcher.sweep()
+    assert not any(t.startswith("Ready to mark trained") for t in dms_to(world, RECRUITER))
 
 
 def test_purging_a_loop_removes_its_trainees_and_practice_scorecards(world: FakeWorld) -> None:
@@ -219,16 +276,24 @@ def test_purging_a_loop_removes_its_trainees_and_practice_scorecards(world: Fake
         assert session.scalars(select(InterviewTrainee)).all() == []
 
 
-def test_a_refused_mark_trained_offer_is_reported_not_lost_silently(world: FakeWorld) -> None:
+def test_an_offer_slack_refuses_is_retried_and_one_refused_for_good_is_on_the_card(world: FakeWorld) -> None:
     practice_loop(world, "shadow", 3, 11)
     practice_loop(world, "shadow", 3, 12)
     last = practice_loop(world, "reverse_shadow", 3, 13)
-    for candidate_id in range(1, last + 1):
+    for candidate_id in range(1, last):
         decide(world, candidate_id)
-    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "account_inactive"))
-    with pytest.raises(HirebotError) as caught:
-        world.services.graduation.offer_graduation(last)
-    assert "1 Mark trained offer DM(s) could not be sent: Slack said account_inactive." == caught.value.user_message
+    world.services.background.drain()
+    world.slack.fail("post_message", SlackTransientError("chat.postMessage", "internal_error"), times=1, to=RECRUITER)
+    decide(world, last)
+    world.services.background.drain()
+    row = rows_of(world, ReminderKind.GRADUATION_OFFER)[RECRUITER]
+    assert (row.status, row.attempts, row.last_error) == (ReminderStatus.PENDING, 1, "internal_error")
+    world.clock.set(row.due_at)
+    world.slack.fail("post_message", SlackTargetGone("chat.postMessage", "account_inactive"), to=RECRUITER)
+    world.services.dispatcher.sweep()
+    world.services.background.drain()
+    assert rows_of(world, ReminderKind.GRADUATION_OFFER)[RECRUITER].status is ReminderStatus.FAILED
+    assert any("account_inactive" in problem for problem in world.render.of("loop_card")[-1].problems)
 
 
 def _notice_row(world: FakeWorld) -> Reminder:

@@ -66,12 +66,27 @@ def test_the_dms_escape_names_and_fit_slack() -> None:
     progress = Progress(
         "U0T1", "ml-engineer", "coding_round", HOSTILE[:60], HOSTILE[:60], 2, 1, 2, 1, Agreement(), False
     )
-    for message in (render.trainee_notice(notice), render.comparison(comparison), render.graduation_offer(progress)):
+    for message in (render.trainee_notice(notice), render.comparison(comparison), render.graduation_offers([progress])):
         check_message(message.text, message.blocks)
         assert "<!channel>" not in texts(message) and "<@U0EVIL>" not in texts(message)
     body = texts(render.comparison(comparison))
     assert "you *1* · interviewer *3* · panel median *2.5*" in body and "interviewer *–* · panel median *–*" in body
-    assert "no competency to compare" in texts(render.graduation_offer(progress))
+    assert "no competency to compare" in texts(render.graduation_offers([progress]))
+
+
+def test_one_offer_dm_per_decision_holds_every_trainee_it_made_ready_within_slacks_blocks() -> None:
+    def ready(n: int) -> Progress:
+        return Progress(f"U0T{n:04d}", "ml-engineer", "coding_round", "MLE", "Coding", 2, 1, 2, 1, Agreement(), False)
+
+    two = render.graduation_offers([ready(1), ready(2)])
+    assert two.text == "Ready to mark trained: 2 trainees"
+    assert [b["accessory"]["value"] for b in two.blocks] == [
+        "ml-engineer|coding_round|U0T0001",
+        "ml-engineer|coding_round|U0T0002",
+    ]
+    many = render.graduation_offers([ready(n) for n in range(60)])
+    check_message(many.text, many.blocks)
+    assert len(many.blocks) == 46 and "15 more ready" in texts(many) and "/hire pool" in texts(many)
 
 
 def test_agreement_reads_as_a_share_and_a_signed_lean() -> None:
