@@ -43,6 +43,7 @@ from bot.services.graduation import GraduationService
 from bot.services.homes import HomeService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
+from bot.services.mending import Mender, mark_cards
 from bot.services.people import PeopleHours, PeopleService
 from bot.services.pools import PoolService
 from bot.services.ports import Renderer
@@ -119,10 +120,24 @@ def build_services(
         suggestions=SuggestionService(db, people, loops.interviewer_zone, settings.timezone, cap, clock),
         **_training(settings, db, slack, rubrics, clock, reminders, pools, debrief),
         **_homes(settings, db, slack, rubrics, clock, render, runner, loops),
+        mender=Mender(db, loops, debrief),
     )
-    bus.table = subscriptions(services)
-    db.publish = bus.publish
+    _wire(db, bus, services)
     return services
+
+
+def _wire(db: Database, bus: EventBus, services: Services) -> None:
+    """The subscription table, run once a change has committed; and, before it commits, the
+    cards its events will refresh marked as changed (so that a lost refresh is mended)."""
+    bus.table = subscriptions(services)
+    db.before_commit = mark_cards(
+        frozenset(
+            kind
+            for kind, handlers in bus.table.items()
+            if any(getattr(handler, "__func__", None) is FollowUps.refresh_card for handler in handlers)
+        )
+    )
+    db.publish = bus.publish
 
 
 def _gateway(settings: Settings) -> SlackGateway:

@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
 
     services = build_services(settings)
     app = create_app(services, token_verification=False)
-    scheduler = sweeping.build_scheduler(services.dispatcher, settings.sweep_seconds)
+    scheduler = sweeping.build_scheduler(services.dispatcher, settings.sweep_seconds, services.mender)
     stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
     log.info("hirebot connecting over Socket Mode; reminders sweep every %d s", settings.sweep_seconds)
@@ -113,7 +113,7 @@ def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     preflight(settings, needs=("SLACK_BOT_TOKEN",), serves=False)
     services = build_services(settings)
-    scheduler = sweeping.build_scheduler(services.dispatcher, settings.sweep_seconds)
+    scheduler = sweeping.build_scheduler(services.dispatcher, settings.sweep_seconds, services.mender)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

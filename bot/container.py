@@ -20,6 +20,7 @@ from bot.services.graduation import GraduationService
 from bot.services.homes import HomeService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
+from bot.services.mending import Mender
 from bot.services.pools import PoolService
 from bot.services.reminders import ReminderPlanner
 from bot.services.scorecards import ScorecardService
@@ -54,6 +55,7 @@ class Services:
     graduation: GraduationService
     dashboards: DashboardService
     homes: HomeService
+    mender: Mender
 
     def tell(self, user: str, sentence: str, channel: str | None = None, reply_url: str | None = None) -> None:
         tell(self.slack, user, sentence, channel, reply_url)

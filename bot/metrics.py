@@ -38,6 +38,7 @@ from db.session import Database
 
 if TYPE_CHECKING:
     from bot.services.dispatch import SweepStats
+    from bot.services.mending import MendStats
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,12 @@ REMINDERS = Counter(
     ["outcome"],
 )
 SWEEP_FAILURES = Counter("hirebot_reminder_sweep_failures", "Reminder sweeps that crashed (retried next sweep)")
+MENDS = Counter(
+    "hirebot_mends",
+    "Loop cards and pre-reads the scheduler refreshed because their own refresh was lost, by outcome "
+    "(mended; failed: tried again next minute; given_up: Slack refused for good)",
+    ["outcome"],
+)
 SLACK_CALLS = Counter("hirebot_slack_calls", "Slack Web API calls made, by method", ["method"])
 SLACK_RATE_LIMITED = Counter("hirebot_slack_rate_limited", "HTTP 429 answers from Slack, by method", ["method"])
 SLACK_ERRORS = Counter(
@@ -94,6 +101,13 @@ def record_sweep(stats: SweepStats) -> None:
         count = getattr(stats, outcome)
         if count:
             REMINDERS.labels(outcome).inc(count)
+
+
+def record_mend(stats: MendStats) -> None:
+    for outcome in ("mended", "failed", "given_up"):
+        count = getattr(stats, outcome)
+        if count:
+            MENDS.labels(outcome).inc(count)
 
 
 def record_slack_call(method: str) -> None:

@@ -1,4 +1,5 @@
-"""The APScheduler side: one interval job that sweeps the reminder outbox.
+"""The APScheduler side: an interval job that sweeps the reminder outbox, and one that mends
+loop cards and pre-reads whose refresh was lost (bot/services/mending.py).
 
 The scheduler holds no state of its own: every reminder is a database row, so a restart
 loses nothing and the next sweep picks up whatever fell due meanwhile.
@@ -20,17 +21,21 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import metrics
 from bot.services.dispatch import ReminderDispatcher
+from bot.services.mending import MEND_SECONDS, Mender
 from bot.services.outbox import CLAIM_BATCH
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB_ID = "hirebot.reminders.sweep"
+MEND_JOB_ID = "hirebot.cards.mend"
 SWEEP_SECONDS = 30
 # Brought forward to a row's due time, the job still waits this long: never a busy loop.
 MIN_WAKE_SECONDS = 1.0
 
 
-def build_scheduler(dispatcher: ReminderDispatcher, interval_seconds: int = SWEEP_SECONDS) -> BackgroundScheduler:
+def build_scheduler(
+    dispatcher: ReminderDispatcher, interval_seconds: int = SWEEP_SECONDS, mender: Mender | None = None
+) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
     pacing = _Pacing(interval_seconds)
     scheduler.add_job(
@@ -48,7 +53,29 @@ def build_scheduler(dispatcher: ReminderDispatcher, interval_seconds: int = SWEE
         misfire_grace_time=interval_seconds,
     )
     pacing.scheduler = scheduler
+    if mender is not None:
+        # Its first look only notes what is behind: a mend needs two looks a minute apart.
+        scheduler.add_job(
+            _mend,
+            "interval",
+            args=[mender],
+            seconds=MEND_SECONDS,
+            next_run_time=datetime.now(UTC),
+            id=MEND_JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=MEND_SECONDS,
+        )
     return scheduler
+
+
+def _mend(mender: Mender) -> None:
+    try:
+        stats = mender.mend()
+    except Exception:  # the next pass looks again
+        log.exception("mending cards and pre-reads failed")
+        return
+    metrics.record_mend(stats)
 
 
 class _Pacing:

@@ -125,19 +125,22 @@ class Database:
     """The session factory handed to services. `with db.transaction() as s:` commits or rolls back.
 
     What a transaction recorded (`record_after_commit`) goes to `publish` once it has
-    committed; a rollback drops it with the changes it described."""
+    committed; a rollback drops it with the changes it described. `before_commit` sees it
+    first, inside the transaction, to write what must commit with it."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.publish: Callable[[Sequence[object]], None] | None = None
+        self.before_commit: Callable[[Session | Connection, Sequence[object]], None] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with self._sessions() as session:
             with session.begin():
                 yield session
+                self._before_commit(session, session.info)
             recorded = session.info.pop(_AFTER_COMMIT, [])
         self._published(recorded)
 
@@ -149,7 +152,13 @@ class Database:
         with self.engine.begin() as connection:
             unit = Statements(connection)
             yield unit
+            self._before_commit(connection, unit.info)
         self._published(unit.info.pop(_AFTER_COMMIT, []))
+
+    def _before_commit(self, executor: Session | Connection, info: dict[str, Any]) -> None:
+        recorded = info.get(_AFTER_COMMIT)
+        if recorded and self.before_commit is not None:
+            self.before_commit(executor, recorded)
 
     def _published(self, recorded: list[object]) -> None:
         if recorded and self.publish is not None:

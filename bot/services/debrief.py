@@ -162,12 +162,7 @@ class DebriefService:
             debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one_or_none()
             if debrief is None or debrief.summary_ts is None:
                 return
-            cards = session.execute(
-                select(Scorecard.id, Scorecard.amendments)
-                .join(Interview, Interview.id == Scorecard.interview_id)
-                .where(Interview.candidate_id == candidate_id)
-            ).all()
-            behind = {str(card_id): amendments for card_id, amendments in cards} != debrief.summarised
+            behind = queries.scorecards_now(session, [candidate_id]).get(candidate_id, {}) != debrief.summarised
         if behind:
             self.post(candidate_id)
 

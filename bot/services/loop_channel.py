@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -20,7 +20,7 @@ from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
 from bot.services.readmodels import read_card
 from bot.services.suggestions import pick_warnings
-from db.models import Candidate, LoopStatus
+from db.models import Candidate, CardChange, LoopStatus
 from db.session import Database, Reader
 from rubrics.loader import RubricRegistry
 
@@ -132,6 +132,9 @@ class LoopChannel:
         One transaction reads, one records the post's outcome (its ts at once, so that a crash
         after the post never posts a second card), one the pin's: none is open during a Slack call."""
         with self.db.transaction() as session:
+            # Before the card: a change committed in between is drawn, or left behind to mend;
+            # never counted as drawn and missing.
+            drawn = session.scalar(select(func.max(CardChange.id)).where(CardChange.candidate_id == candidate_id))
             card = self._posted(session, candidate_id)
             ts = queries.candidate(session, candidate_id).card_ts
         if card.channel_id is None:
@@ -147,7 +150,7 @@ class LoopChannel:
             # With no card to show it on, the person who acted is told (the background runner DMs them).
             self.set_problem(candidate_id, "card", exc.code)
             raise
-        self._record_card(candidate_id, ts, {"card": None})
+        self._record_card(candidate_id, ts, {"card": None}, drawn=drawn)
         if pin:
             self._pin(candidate_id, card.channel_id, ts)
 
@@ -161,10 +164,16 @@ class LoopChannel:
             message = self.render.loop_card(self.posted_card(candidate_id))
             self.slack.update_message(channel, ts, message.text, message.blocks)
 
-    def _record_card(self, candidate_id: int, ts: str, codes: dict[str, str | None]) -> None:
+    def _record_card(self, candidate_id: int, ts: str, codes: dict[str, str | None], drawn: int | None = None) -> None:
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             candidate.card_ts = ts
+            if drawn is not None:
+                # max(): a slower refresh of an older change never marks a newer one drawn.
+                candidate.card_shown = max(candidate.card_shown, drawn)
+                session.execute(
+                    delete(CardChange).where(CardChange.candidate_id == candidate_id, CardChange.id < drawn)
+                )
             _apply_problems(candidate, codes)
 
     def invite(self, candidate_id: int, channel: str, user: str) -> None:

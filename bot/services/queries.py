@@ -44,3 +44,18 @@ def load_loop(session: Session, candidate_id: int) -> Candidate:
     if found is None or found.status is LoopStatus.PURGED:
         raise NotFound("That hiring loop no longer exists.")
     return found
+
+
+def scorecards_now(session: Session, candidate_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each loop's scorecards as a posted pre-read records them (`Debrief.summarised`): id -> amendments."""
+    now: dict[int, dict[str, int]] = {}
+    if not candidate_ids:
+        return now
+    rows = session.execute(
+        select(Interview.candidate_id, Scorecard.id, Scorecard.amendments)
+        .join(Interview, Interview.id == Scorecard.interview_id)
+        .where(Interview.candidate_id.in_(candidate_ids))
+    )
+    for candidate_id, card_id, amendments in rows:
+        now.setdefault(candidate_id, {})[str(card_id)] = amendments
+    return now

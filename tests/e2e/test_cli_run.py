@@ -22,6 +22,7 @@ def test_run_migrates_builds_the_app_and_starts_the_scheduler(emulator, monkeypa
             scheduler = built[0]
             started["running"] = scheduler.running
             started["job"] = scheduler.get_job("hirebot.reminders.sweep") is not None
+            started["mend"] = scheduler.get_job("hirebot.cards.mend") is not None
 
     import slack_bolt.adapter.socket_mode as socket_mode
 
@@ -31,8 +32,8 @@ def test_run_migrates_builds_the_app_and_starts_the_scheduler(emulator, monkeypa
 
     real_build = scheduler_module.build_scheduler
 
-    def spy(dispatcher, interval_seconds=30):
-        scheduler = real_build(dispatcher, interval_seconds)
+    def spy(dispatcher, interval_seconds=30, mender=None):
+        scheduler = real_build(dispatcher, interval_seconds, mender)
         built.append(scheduler)
         return scheduler
 
@@ -51,5 +52,5 @@ def test_run_migrates_builds_the_app_and_starts_the_scheduler(emulator, monkeypa
     assert cli.main(["run"]) == 0
     assert started["token"] == "xapp-1-test"
     assert "candidates" in inspect(create_engine(f"sqlite:///{db}")).get_table_names()
-    assert len(built) == 1 and started["running"] is True and started["job"] is True
+    assert len(built) == 1 and started["running"] is True and started["job"] is True and started["mend"]
     assert not built[0].running  # shut down when the Socket Mode handler returned

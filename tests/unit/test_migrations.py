@@ -84,6 +84,7 @@ def test_the_models_define_the_expected_tables() -> None:
         "interview_trainees",
         "practice_scorecards",
         "audit_events",
+        "card_changes",
     }
 
 

@@ -1,5 +1,6 @@
 """What bot/scheduler.py decides: one sweep job, its id and interval, that it sweeps the
-dispatcher it was given, and that a failing sweep is logged rather than raised.
+dispatcher it was given, and that a failing sweep is logged rather than raised; and, given a
+mender, the job that mends lost card and pre-read refreshes.
 
 The job's function is called directly: whether APScheduler fires an interval job on time is
 APScheduler's to test, not ours."""
@@ -12,10 +13,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.scheduler import MIN_WAKE_SECONDS, SWEEP_JOB_ID, SWEEP_SECONDS, _sweep, build_scheduler
+from bot.scheduler import (
+    MEND_JOB_ID,
+    MIN_WAKE_SECONDS,
+    SWEEP_JOB_ID,
+    SWEEP_SECONDS,
+    _mend,
+    _sweep,
+    build_scheduler,
+)
 from bot.services.dispatch import SweepStats
+from bot.services.mending import MEND_SECONDS
 from bot.services.outbox import CLAIM_BATCH
-from tests.support.domain import at, new_loop, plan
+from tests.support.domain import at, form_for, new_loop, plan
 from tests.support.fakes import PRIYA, RECRUITER, MutableClock, fake_services
 
 
@@ -147,3 +157,27 @@ def test_nothing_due_before_the_next_run_leaves_the_interval_alone(due_in):
     planned = job.next_run_time
     job.func(*job.args)
     assert _only_job(scheduler).next_run_time == planned
+
+
+def test_given_a_mender_it_mends_every_minute_counts_what_it_mended_and_survives_a_crash(caplog):
+    world = fake_services(MutableClock(at("2030-03-04 09:00")))
+    scheduler = build_scheduler(Dispatcher(), mender=world.services.mender)
+    job = scheduler.get_job(MEND_JOB_ID)
+    assert job.trigger.interval.total_seconds() == MEND_SECONDS == 60 and job.max_instances == 1
+    candidate_id = new_loop(world)
+    interview_id = world.services.loops.add_interview(candidate_id, plan(), RECRUITER)
+    world.services.background.drain()
+    world.services.scorecards.submit(interview_id, PRIYA, form_for(world, "coding_round"))
+    world.services.background.queue.clear()  # its refresh was lost
+    before = counted("hirebot_mends_total", outcome="mended")
+    job.func(*job.args)
+    job.func(*job.args)
+    assert counted("hirebot_mends_total", outcome="mended") == before + 1
+
+    class Broken:
+        def mend(self):
+            raise RuntimeError("database went away")
+
+    with caplog.at_level(logging.ERROR):
+        _mend(Broken())  # type: ignore[arg-type]
+    assert "mending cards and pre-reads failed" in caplog.text
