@@ -51,7 +51,8 @@ def mark_cards(card_events: frozenset[type]) -> Callable[[Session | Connection, 
     def mark(executor: Session | Connection, recorded: Sequence[object]) -> None:
         ids = sorted({event.candidate_id for event in recorded if type(event) in card_events})  # type: ignore[attr-defined]
         if ids:
-            executor.execute(insert(_CHANGES), [{"candidate_id": candidate_id} for candidate_id in ids])
+            # One INSERT … VALUES statement (an execute, not an executemany: one loop is the rule).
+            executor.execute(insert(_CHANGES).values([{"candidate_id": candidate_id} for candidate_id in ids]))
 
     return mark
 
