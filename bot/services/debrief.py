@@ -26,6 +26,7 @@ from bot.services.summary import CardInput, ExpectedInput, LoopInput, Summary, s
 from db.models import (
     AuditEvent,
     Candidate,
+    CardChange,
     Debrief,
     Decision,
     Interview,
@@ -299,6 +300,7 @@ class DebriefService:
             session.execute(delete(Debrief).where(Debrief.candidate_id == candidate_id))
             session.execute(delete(SealedVote).where(SealedVote.candidate_id == candidate_id))
             session.execute(delete(AuditEvent).where(AuditEvent.candidate_id == candidate_id))
+            session.execute(delete(CardChange).where(CardChange.candidate_id == candidate_id))
             candidate.name, candidate.resume_url, candidate.decision_rationale = "(purged)", None, None
             candidate.override_reason = None
             candidate.recruiter_id = candidate.hiring_manager_id = candidate.created_by = "purged"

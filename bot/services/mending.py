@@ -121,7 +121,7 @@ class Mender:
             query: Any = (
                 select(CardChange.candidate_id, last.label("last"))
                 .join(Candidate, Candidate.id == CardChange.candidate_id)
-                .where(Candidate.card_ts.is_not(None))
+                .where(Candidate.card_ts.is_not(None), Candidate.status != LoopStatus.PURGED)
                 .group_by(CardChange.candidate_id, Candidate.card_shown)
                 .having(last > Candidate.card_shown)
             )

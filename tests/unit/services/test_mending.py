@@ -138,3 +138,13 @@ def test_only_events_that_change_the_card_mark_it(world: FakeWorld, loop) -> Non
     assert changes(world) == before
     submit(world, interview_id, PRIYA)
     assert changes(world) == before + 1
+
+
+def test_a_purged_loop_leaves_nothing_to_mend(world: FakeWorld, loop) -> None:
+    candidate_id, interview_id = loop
+    submit(world, interview_id, PRIYA)
+    world.services.debrief.decide(candidate_id, RECRUITER, "hire", "Strong.", override="Test.")
+    lost(world)
+    world.services.debrief.purge(candidate_id)
+    assert changes(world) == 0
+    assert (mend(world).behind, mend(world).behind) == (0, 0)
