@@ -173,6 +173,18 @@ def practice_loop(world: FakeWorld, mode: str, rating: int, day: int) -> int:
     return candidate_id
 
 
+def one_decision_from_ready(world: FakeWorld) -> int:
+    """Two shadows decided and their follow-ups run; returns the undecided reverse shadow's loop,
+    whose decision makes the trainee ready for the coding round."""
+    practice_loop(world, "shadow", 3, 11)
+    practice_loop(world, "shadow", 3, 12)
+    last = practice_loop(world, "reverse_shadow", 3, 13)
+    for candidate_id in range(1, last):
+        decide(world, candidate_id)
+    world.services.background.drain()
+    return last
+
+
 def test_graduation_is_offered_at_two_shadows_and_one_reverse_shadow(world: FakeWorld) -> None:
     graduation = world.services.graduation
     first = practice_loop(world, "shadow", 3, 11)
@@ -234,12 +246,7 @@ def test_a_comparison_slack_refuses_for_good_is_on_the_card_and_the_other_traine
 def test_the_comparison_and_the_offer_survive_a_worker_stopped_before_the_follow_ups(world: FakeWorld) -> None:
     """Both are outbox rows written with the decision: a web worker stopped (a deploy) between
     the ack and its follow-ups leaves them to the scheduler's next sweep, which sends each once."""
-    practice_loop(world, "shadow", 3, 11)
-    practice_loop(world, "shadow", 3, 12)
-    last = practice_loop(world, "reverse_shadow", 3, 13)
-    for candidate_id in range(1, last):
-        decide(world, candidate_id)
-    world.services.background.drain()
+    last = one_decision_from_ready(world)
     before = len(dms_to(world, TRAINEE)), len(dms_to(world, RECRUITER))
     decide(world, last)
     world.services.background.queue.clear()  # the worker stopped: its follow-ups never ran
@@ -255,10 +262,7 @@ def test_the_comparison_and_the_offer_survive_a_worker_stopped_before_the_follow
 
 
 def test_a_trainee_marked_trained_before_the_offer_went_is_not_offered_again(world: FakeWorld) -> None:
-    for day, mode in ((11, "shadow"), (12, "shadow"), (13, "reverse_shadow")):
-        decide(world, practice_loop(world, mode, 3, day))
-        if day < 13:
-            world.services.background.drain()
+    decide(world, one_decision_from_ready(world))
     world.services.background.queue.clear()
     world.services.graduation.mark_trained(RECRUITER, f"{CODING[0]}|{CODING[1]}|{TRAINEE}")
     world.services.dispatcher.sweep()
@@ -277,12 +281,7 @@ def test_purging_a_loop_removes_its_trainees_and_practice_scorecards(world: Fake
 
 
 def test_an_offer_slack_refuses_is_retried_and_one_refused_for_good_is_on_the_card(world: FakeWorld) -> None:
-    practice_loop(world, "shadow", 3, 11)
-    practice_loop(world, "shadow", 3, 12)
-    last = practice_loop(world, "reverse_shadow", 3, 13)
-    for candidate_id in range(1, last):
-        decide(world, candidate_id)
-    world.services.background.drain()
+    last = one_decision_from_ready(world)
     world.slack.fail("post_message", SlackTransientError("chat.postMessage", "internal_error"), times=1, to=RECRUITER)
     decide(world, last)
     world.services.background.drain()
