@@ -8,6 +8,7 @@ only (the arguments may hold candidate data) and the person is told it failed.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -26,6 +27,15 @@ Notify = Callable[[str, str, "str | None", "str | None"], None]
 Key = tuple[str, Any]
 
 
+class Lane(enum.Enum):
+    """Which threads an unkeyed job waits for (keyed jobs are follow-ups, on threads of their own)."""
+
+    ACTION = "action"  # what a person was acked for and is waiting on: a vote, a decision, a plan change
+    # A loop's channel set-up: paced by conversations.create's Tier 2 (about 20 a minute), so a
+    # burst of new loops sleeps on the rate limiter for minutes; never ahead of a vote.
+    SETUP = "setup"
+
+
 class Background(Protocol):
     def submit(
         self,
@@ -35,11 +45,13 @@ class Background(Protocol):
         channel: str | None = None,
         key: Key | None = None,
         reply_url: str | None = None,
+        lane: Lane = Lane.ACTION,
     ) -> None:
         """Run `job` after the ack. A `key` marks a job that redoes its work from the database (a
         refresh, an outbox sweep): one whose twin is still waiting is dropped, since refreshing a
         card twice in a row says nothing the second refresh won't. A failure is told to `user`:
-        through `reply_url` (a slash command's response_url) when there is one."""
+        through `reply_url` (a slash command's response_url) when there is one. `lane` says
+        which threads an unkeyed job runs on."""
 
 
 _job = threading.local()
@@ -96,14 +108,16 @@ def past_grace() -> bool:
 
 
 class ThreadBackground(_Reporting):
-    """The production runner: two small pools, so one slow Slack call does not block others.
+    """The production runner: three small pools, so one slow Slack call does not block others.
 
     Follow-ups (keyed jobs: bot/events.py's coalesced subscribers, the card, Home and pre-read
-    refreshes and the outbox sweeps) run apart from actions (a vote, a decision, a loop to
-    open: work a person was acked for and is waiting on; and the table's other subscribers,
-    such as inviting an interviewer to the channel). A refresh waits for Slack's
+    refreshes and the outbox sweeps) run apart from actions (a vote, a decision: work a person
+    was acked for and is waiting on; and the table's other subscribers, such as inviting an
+    interviewer to the channel), and both apart from loop set-ups. A refresh waits for Slack's
     per-method pace on its thread, so in a burst every follow-up thread can be asleep with
     dozens queued behind (59-108 in the soak); on one pool, an action waited behind them all.
+    A set-up waits for conversations.create's pace the same way: fifty `/hire new` in an hour's
+    hiring event held both action threads for the two and a half minutes Tier 2 needs.
 
     `depth` is how many jobs wait for a thread (not yet started), in both pools; `on_depth`
     hears each change of it (bot/metrics.py's gauge, so that a backlog after the acks shows on
@@ -120,11 +134,15 @@ class ThreadBackground(_Reporting):
         notify: Notify | None = None,
         follow_up_workers: int = 2,
         action_workers: int = 2,
+        setup_workers: int = 1,
         on_depth: Callable[[int], None] | None = None,
     ):
         super().__init__(notify)
         self._follow_ups = ThreadPoolExecutor(max_workers=follow_up_workers, thread_name_prefix="hirebot-follow-up")
-        self._actions = ThreadPoolExecutor(max_workers=action_workers, thread_name_prefix="hirebot-action")
+        self._lanes = {
+            Lane.ACTION: ThreadPoolExecutor(max_workers=action_workers, thread_name_prefix="hirebot-action"),
+            Lane.SETUP: ThreadPoolExecutor(max_workers=setup_workers, thread_name_prefix="hirebot-setup"),
+        }
         self._futures: set[Future[None]] = set()
         self._waiting: set[Key] = set()
         self._lock = threading.Lock()
@@ -151,6 +169,7 @@ class ThreadBackground(_Reporting):
         channel: str | None = None,
         key: Key | None = None,
         reply_url: str | None = None,
+        lane: Lane = Lane.ACTION,
     ) -> None:
         if key is not None:
             with self._lock:
@@ -159,7 +178,7 @@ class ThreadBackground(_Reporting):
                 self._waiting.add(key)
         self._queued(+1)
         try:
-            pool = self._actions if key is None else self._follow_ups
+            pool = self._lanes[lane] if key is None else self._follow_ups
             future = pool.submit(self._start, key, job, user, channel, reply_url)
         except RuntimeError:
             # The process is exiting (gunicorn stopping a worker): a follow-up of a change that
@@ -199,7 +218,8 @@ class ThreadBackground(_Reporting):
                 self._futures.discard(future)
 
     def shutdown(self) -> None:
-        self._actions.shutdown(wait=True)
+        for pool in self._lanes.values():
+            pool.shutdown(wait=True)
         self._follow_ups.shutdown(wait=True)
 
 
@@ -209,6 +229,7 @@ class QueuedBackground(_Reporting):
     def __init__(self, notify: Notify | None = None):
         super().__init__(notify)
         self.queue: list[tuple[Callable[[], Any], str | None, str | None, str | None, Key | None]] = []
+        self.lanes: list[Lane] = []  # each submission's lane, for tests of where work waits
 
     def submit(
         self,
@@ -218,7 +239,9 @@ class QueuedBackground(_Reporting):
         channel: str | None = None,
         key: Key | None = None,
         reply_url: str | None = None,
+        lane: Lane = Lane.ACTION,
     ) -> None:
+        self.lanes.append(lane)
         if key is not None and any(queued_key == key for *_, queued_key in self.queue):
             return
         self.queue.append((job, user, channel, reply_url, key))

@@ -186,10 +186,12 @@ def _training(
 # the interpreter lock and the database; under load (make bench-load) 2 follow-up threads served
 # more requests than 4 did (252-258 against 228 req/s), and the coalesced refreshes they run
 # only drop more duplicates while they wait (bot/events.py). Actions (what a person was acked
-# for) have threads of their own, idle under that load, so no refresh backlog delays them.
+# for) have threads of their own, idle under that load, so no refresh backlog delays them, and
+# loop set-ups one more, as each sleeps on conversations.create's Tier 2 pace (bot/background.py).
 FOLLOW_UP_THREADS = 2
 ACTION_THREADS = 2
-BACKGROUND_THREADS = FOLLOW_UP_THREADS + ACTION_THREADS
+SETUP_THREADS = 1
+BACKGROUND_THREADS = FOLLOW_UP_THREADS + ACTION_THREADS + SETUP_THREADS
 
 
 def _metered_background(notify: Notify) -> Background:
@@ -197,6 +199,7 @@ def _metered_background(notify: Notify) -> Background:
         notify,
         follow_up_workers=FOLLOW_UP_THREADS,
         action_workers=ACTION_THREADS,
+        setup_workers=SETUP_THREADS,
         on_depth=metrics.record_background_depth,
     )
 

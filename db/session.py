@@ -23,11 +23,11 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 5
 # How long a request waits for a free connection from the pool.
 POOL_TIMEOUT_SECONDS = 10
 # Connections kept open per process. A web worker runs 8 request threads (the Procfile's
-# gthread) and 4 background threads (bot/bootstrap.py), each holding at most one connection
+# gthread) and 5 background threads (bot/bootstrap.py), each holding at most one connection
 # at a time, and the outbox's senders a few more: with fewer kept, every checkout past the
 # pool's size opened a new PostgreSQL connection and closed it again on return (a backend
 # started per request under load). Connections are opened as needed, not up front.
-POOL_SIZE = 12
+POOL_SIZE = 13
 MAX_OVERFLOW = 8
 # A pooled connection idle for longer than this is checked (one round trip) before it is
 # handed out, so a database restart or a dropped idle connection costs no request. One

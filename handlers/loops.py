@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
+from bot.background import Lane
 from bot.container import Services
 from bot.services.loops import InterviewPlan
 from bot.services.opening import NewLoop, Opened
@@ -79,6 +80,7 @@ def _new_loop_submitted(services: Services, ack: Ack, body: dict[str, Any]) -> N
             user=user,
             channel=origin,
             reply_url=reply_url,
+            lane=Lane.SETUP,
         )
 
 
@@ -166,7 +168,7 @@ LISTENERS = [
     action(Action.ADD_INTERVIEW, click(_open_interview_modal)),
     action(Action.SET_DEBRIEF, click(_open_debrief_modal)),
     action(Action.STATUS, click(_show_status)),
-    action(Action.RETRY_SETUP, later(_retry_setup)),
+    action(Action.RETRY_SETUP, later(_retry_setup, Lane.SETUP)),
     action(Action.INTERVIEW_MENU, click(_interview_menu)),
     *(
         action(element_id(block), click(_plan_changed, answer_in_channel=False))

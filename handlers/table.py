@@ -20,6 +20,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.background import Lane
 from bot.container import Services
 from handlers.errors import after_ack
 from handlers.parsing import BlockAction
@@ -99,13 +100,15 @@ def click(work: ClickWork, *, answer_in_channel: bool = True) -> Listener:
     return listener
 
 
-def later(work: ClickWork) -> Listener:
+def later(work: ClickWork, lane: Lane = Lane.ACTION) -> Listener:
     """Ack, parse the click, and hand `work` to the background runner (it captures the parsed
     click, never the raw payload): for work that may outlast Slack's 3 seconds."""
 
     def listener(services: Services, ack: Ack, body: dict[str, Any]) -> None:
         ack()
         clicked = BlockAction.model_validate(body)
-        services.background.submit(lambda: work(services, clicked), user=clicked.user_id, channel=clicked.channel_id)
+        services.background.submit(
+            lambda: work(services, clicked), user=clicked.user_id, channel=clicked.channel_id, lane=lane
+        )
 
     return listener

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from bot.background import Lane
 from bot.errors import SlackSetupError, SlackTransientError
 from db.models import Candidate, LoopStatus
 from handlers.ids import Action, Block, Callback
@@ -123,6 +124,7 @@ def test_a_second_modal_for_the_same_candidate_is_a_second_loop(hirebot):
 def test_a_lost_create_response_leaves_a_saved_loop_that_retry_opens(hirebot, monkeypatch):
     name = unique_name("Ines")
     submit_new(hirebot, name)
+    assert hirebot.services.background.lanes[-1] is Lane.SETUP  # never ahead of a vote (bot/background.py)
     slack_fails(hirebot, monkeypatch, after_create=True)
     hirebot.run_background()
     loop = loop_named(hirebot, name)
@@ -134,6 +136,7 @@ def test_a_lost_create_response_leaves_a_saved_loop_that_retry_opens(hirebot, mo
     status = status_outside_a_channel(hirebot)
     assert retry_buttons(status["blocks"]) == [str(loop.id)]
     hirebot.slack.click(hirebot.users["rita"], Action.RETRY_SETUP, str(loop.id))
+    assert hirebot.services.background.lanes[-1] is Lane.SETUP
     hirebot.run_background()
 
     loop = loop_named(hirebot, name)

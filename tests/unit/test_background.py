@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.background import Coalescer, QueuedBackground, ThreadBackground, stopping
+from bot.background import Coalescer, Lane, QueuedBackground, ThreadBackground, stopping
 from bot.errors import PermissionDenied
 
 
@@ -176,6 +176,28 @@ def test_an_action_does_not_wait_behind_a_backlog_of_follow_ups():
         background.wait()
         background.shutdown()
     assert background.depth == 0
+
+
+def test_a_vote_does_not_wait_behind_a_burst_of_loop_set_ups():
+    """Fifty `/hire new` in a hiring event sleep on conversations.create's Tier 2 pace for minutes;
+    a vote or a decision cast meanwhile runs at once, and the set-ups still all run, in order."""
+    release = threading.Event()
+    acted = threading.Event()
+    opened: list[int] = []
+    background = ThreadBackground(action_workers=2, setup_workers=1)
+    try:
+        for loop_id in range(5):
+            background.submit(
+                lambda loop_id=loop_id: (release.wait(5), opened.append(loop_id)), user=None, lane=Lane.SETUP
+            )
+        background.submit(acted.set, user="U_VOTER")
+        assert acted.wait(2), "the vote waited for the loop set-ups"
+        assert background.depth == 4  # one set-up runs, four wait
+    finally:
+        release.set()
+        background.wait()
+        background.shutdown()
+    assert opened == [0, 1, 2, 3, 4]
 
 
 def test_a_stopping_worker_drops_the_refreshes_it_has_not_started_in_time_and_runs_the_rest():
