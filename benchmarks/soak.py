@@ -64,6 +64,7 @@ from benchmarks.soak_sampling import (  # noqa: E402
     Proc,
     background_depth,
     db_connections,
+    mends,
     own_engine,
     sample_process,
 )
@@ -302,6 +303,11 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             traffic.start()
             feeder.start()
             sample_loop(watched, load, slack, seconds, args)
+            mended = mends(watched.worker_metrics)
+            print(
+                "cards and pre-reads the worker mended (their refresh was lost): "
+                + (", ".join(f"{outcome} {count:.0f}" for outcome, count in sorted(mended.items())) or "none")
+            )
         finally:
             stop_.set()
             for process in (scheduler, web):

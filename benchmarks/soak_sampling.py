@@ -88,13 +88,19 @@ class LatestDue:
         return max(highest, now)
 
 
-def background_depth(metrics_url: str) -> float:
-    """hirebot_background_jobs_waiting from one /metrics page (a gunicorn scrape sums its workers)."""
+def _samples(metrics_url: str, name: str) -> list[tuple[dict[str, str], float]]:
     with urllib.request.urlopen(metrics_url, timeout=10) as r:
         page = r.read().decode()
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(page)
-        for s in family.samples
-        if s.name == "hirebot_background_jobs_waiting"
-    )
+    return [
+        (s.labels, s.value) for family in text_string_to_metric_families(page) for s in family.samples if s.name == name
+    ]
+
+
+def background_depth(metrics_url: str) -> float:
+    """hirebot_background_jobs_waiting from one /metrics page (a gunicorn scrape sums its workers)."""
+    return sum(value for _, value in _samples(metrics_url, "hirebot_background_jobs_waiting"))
+
+
+def mends(metrics_url: str) -> dict[str, float]:
+    """The worker's hirebot_mends_total by outcome: cards and pre-reads whose own refresh was lost."""
+    return {labels["outcome"]: value for labels, value in _samples(metrics_url, "hirebot_mends_total")}

@@ -16,12 +16,14 @@ from benchmarks.soak_sampling import (
     Proc,
     background_depth,
     db_connections,
+    mends,
     oldest_due_seconds,
     own_engine,
     sample_process,
 )
 from benchmarks.traffic import INTERVIEWS_PER_LOOP
 from bot import metrics
+from bot.services.mending import MendStats
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 from tests.support.outbox_rows import add_due, add_loop
@@ -81,6 +83,18 @@ def test_the_background_depth_is_read_from_a_metrics_page():
         assert background_depth(f"http://127.0.0.1:{port}/metrics") == 5
     finally:
         metrics.record_background_depth(0)
+        stop()
+
+
+def test_the_mends_are_read_by_outcome_from_a_metrics_page():
+    port = free_port()
+    stop = metrics.serve(port, addr="127.0.0.1")
+    try:
+        before = mends(f"http://127.0.0.1:{port}/metrics").get("given_up", 0)
+        metrics.record_mend(MendStats(behind=3, mended=2, given_up=1))
+        after = mends(f"http://127.0.0.1:{port}/metrics")
+        assert after["given_up"] == before + 1 and after["mended"] >= 2
+    finally:
         stop()
 
 
