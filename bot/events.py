@@ -36,6 +36,12 @@ class ScorecardSubmitted:
     interviewer_id: str
     created: bool  # a first submission (its receipt waits in the outbox), not an edit
 
+    @property
+    def changes_card(self) -> bool:
+        """The loop card shows whether a scorecard is in, never what it says: an edit leaves it
+        as it was, so there is nothing for bot/services/mending.py to mend after one."""
+        return self.created
+
 
 @dataclass(frozen=True)
 class InterviewPlanned:

@@ -86,14 +86,16 @@ def test_an_edit_slack_fails_is_tried_again_and_one_refused_for_good_waits_for_t
     assert mend(world).failed == 1
     assert mend(world).mended == 1  # the next minute
 
-    submit(world, interview_id, PRIYA, rating=2)
+    design = world.services.loops.add_interview(
+        candidate_id, plan("ml_system_design", OMAR, "2030-03-07 10:00"), RECRUITER
+    )
     lost(world)
     mend(world)
     world.slack.fail("update_message", SlackTargetGone("chat.update", "is_archived"), times=1)
     assert mend(world).given_up == 1
     edits = card_edits(world, candidate_id)
     assert mend(world).given_up == 0 and card_edits(world, candidate_id) == edits  # not hammered
-    submit(world, interview_id, PRIYA, rating=4)  # a new change is tried afresh
+    submit(world, design, OMAR, stage_key="ml_system_design")  # a new change is tried afresh
     lost(world)
     mend(world)
     assert mend(world).mended == 1
@@ -137,6 +139,8 @@ def test_only_events_that_change_the_card_mark_it(world: FakeWorld, loop) -> Non
     world.services.background.drain()
     assert changes(world) == before
     submit(world, interview_id, PRIYA)
+    assert changes(world) == before + 1
+    submit(world, interview_id, PRIYA, rating=2)  # an edit: the card shows only that it is in
     assert changes(world) == before + 1
 
 
