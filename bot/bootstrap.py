@@ -260,9 +260,11 @@ class FollowUps:
     # The refreshes read the card, pre-read or Home as it stands when they run, and the outbox
     # sweeps send every due row of their kind: a waiting twin does the same work (bot/events.py).
 
-    @coalesce(by=lambda event: event.candidate_id)
+    # Keyed by whether the event changes the card too: a waiting no-op (an edit) never absorbs a change.
+    @coalesce(by=lambda event: (event.candidate_id, getattr(event, "changes_card", True)))
     def refresh_card(self, event: Any) -> None:
-        self.loops.refresh_card(event.candidate_id)
+        if getattr(event, "changes_card", True):  # an edited scorecard leaves the card as it was
+            self.loops.refresh_card(event.candidate_id)
 
     @coalesce(by=lambda event: event.candidate_id)
     def refresh_preread(self, event: ScorecardSubmitted) -> None:

@@ -39,7 +39,7 @@ class ScorecardSubmitted:
     @property
     def changes_card(self) -> bool:
         """The loop card shows whether a scorecard is in, never what it says: an edit leaves it
-        as it was, so there is nothing for bot/services/mending.py to mend after one."""
+        as it was, so it neither refreshes the card nor marks a change to mend (mending.py)."""
         return self.created
 
 

@@ -152,3 +152,15 @@ def test_a_purged_loop_leaves_nothing_to_mend(world: FakeWorld, loop) -> None:
     world.services.debrief.purge(candidate_id)
     assert changes(world) == 0
     assert (mend(world).behind, mend(world).behind) == (0, 0)
+
+
+def test_an_edited_scorecard_neither_refreshes_the_card_nor_leaves_it_to_mend(world: FakeWorld, loop) -> None:
+    candidate_id, interview_id = loop
+    edits = card_edits(world, candidate_id)
+    submit(world, interview_id, PRIYA)
+    world.services.background.drain()
+    assert card_edits(world, candidate_id) == edits + 1  # in: the card says so
+    submit(world, interview_id, PRIYA, rating=2)
+    world.services.background.drain()
+    assert card_edits(world, candidate_id) == edits + 1  # what it says is not on the card
+    assert (mend(world).behind, mend(world).behind) == (0, 0)
