@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -378,3 +379,17 @@ def test_gunicorns_access_line_is_built_only_when_hirebot_access_log_is_on(tmp_p
     )
     settings = {} if setting is None else {"HIREBOT_ACCESS_LOG": setting}
     assert _with_gunicorn_conf(tmp_path, probe, **settings).strip() == str(written)
+
+
+def test_the_procfiles_web_workers_take_no_more_connections_than_they_have_threads() -> None:
+    """With keep-alive, a load's 16 connections split unevenly between 2 workers at connect time
+    and stayed so: the run's tail was the busier worker's queue (p99 72.7-107.8 ms in one
+    machine's runs against 61.7-73.9 ms with this cap; make bench-load)."""
+    web = next(
+        line for line in (Path(__file__).parents[2] / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    args = shlex.split(web.removeprefix("web:"))
+    option = {name: value for name, value in zip(args, args[1:], strict=False) if name.startswith("--")}
+    assert option["--worker-class"] == "gthread"
+    assert option["--worker-connections"] == option["--threads"]
+    assert option["--keep-alive"] == "0"  # gthread keeps none alive at that cap; saying so keeps it from warning
