@@ -382,9 +382,9 @@ def test_gunicorns_access_line_is_built_only_when_hirebot_access_log_is_on(tmp_p
 
 
 def test_the_procfiles_web_workers_take_no_more_connections_than_they_have_threads() -> None:
-    """With keep-alive, a load's 16 connections split unevenly between 2 workers at connect time
-    and stayed so: the run's tail was the busier worker's queue (p99 72.7-107.8 ms in one
-    machine's runs against 61.7-73.9 ms with this cap; make bench-load)."""
+    """With keep-alive, a load's 16 connections are split between 2 workers at connect time and
+    stay so for the run, and an uneven split queues the busier worker's requests throughout
+    (p99 72.7-107.8 ms in one machine's runs, 61.7-73.9 ms with this cap; make bench-load)."""
     web = next(
         line for line in (Path(__file__).parents[2] / "Procfile").read_text().splitlines() if line.startswith("web:")
     )
