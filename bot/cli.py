@@ -108,6 +108,10 @@ def _stop(scheduler) -> None:
     log.info("reminder scheduler stopped")
 
 
+# How often the worker's main thread wakes to run a signal handler another thread received.
+STOP_POLL_SECONDS = 0.5
+
+
 def _worker(args: argparse.Namespace) -> int:
     """HTTP mode's single scheduler process (the Procfile's `worker:`): sweeps reminders, serves nothing."""
     settings = load_settings()
@@ -120,7 +124,11 @@ def _worker(args: argparse.Namespace) -> int:
     stop_metrics = _serve_metrics(settings, services)
     scheduler.start()
     log.info("hirebot worker sweeping reminders every %d s", settings.sweep_seconds)
-    stop.wait()
+    # Not one wait without a timeout: the kernel may hand SIGTERM to a scheduler thread, and
+    # Python runs the handler only when the main thread runs again; blocked in a lock with no
+    # timeout, it never did (1 worker in 18 started and stopped at once, in parallel, hung).
+    while not stop.wait(timeout=STOP_POLL_SECONDS):
+        pass
     _stop(scheduler)
     stop_metrics()
     return 0
