@@ -35,6 +35,7 @@ from bot.events import (
     TraineeNoticeDue,
     WorkingHoursChanged,
     coalesce,
+    shows_on_card,
 )
 from bot.services.dashboard_data import DashboardService
 from bot.services.debrief import DebriefService
@@ -261,9 +262,9 @@ class FollowUps:
     # sweeps send every due row of their kind: a waiting twin does the same work (bot/events.py).
 
     # Keyed by whether the event changes the card too: a waiting no-op (an edit) never absorbs a change.
-    @coalesce(by=lambda event: (event.candidate_id, getattr(event, "changes_card", True)))
+    @coalesce(by=lambda event: (event.candidate_id, shows_on_card(event)))
     def refresh_card(self, event: Any) -> None:
-        if getattr(event, "changes_card", True):  # an edited scorecard leaves the card as it was
+        if shows_on_card(event):  # an edited scorecard leaves the card as it was
             self.loops.refresh_card(event.candidate_id)
 
     @coalesce(by=lambda event: event.candidate_id)

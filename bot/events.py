@@ -164,6 +164,11 @@ class GraduationOfferDue:
     recruiter: str
 
 
+def shows_on_card(event: object) -> bool:
+    """Whether an event changes what its loop's card shows: all do but an edited scorecard."""
+    return bool(getattr(event, "changes_card", True))
+
+
 Handler = Callable[[Any], object]
 Subscriptions = Mapping[type, Sequence[Handler]]
 H = TypeVar("H", bound=Callable[..., object])

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.errors import HirebotError, SlackError
+from bot.events import shows_on_card
 from bot.services import queries
 from bot.services.debrief import DebriefService
 from bot.services.loops import LoopService
@@ -53,7 +54,7 @@ def mark_cards(card_events: frozenset[type]) -> Callable[[Session | Connection, 
             {
                 event.candidate_id  # type: ignore[attr-defined]
                 for event in recorded
-                if type(event) in card_events and getattr(event, "changes_card", True)
+                if type(event) in card_events and shows_on_card(event)
             }
         )
         if ids:
