@@ -3,13 +3,20 @@ or no answer at all (Bolt then parses the body as it came)."""
 
 from __future__ import annotations
 
+import io
+import json
+import time
 from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from slack_bolt.request import request as bolt_request
+from slack_sdk.signature import SignatureVerifier
 
-from bot.edge import payload_json
+from bot.edge import RequestGuard, decoded_payload, payload_json
+
+SECRET = "edge-test-secret"
 
 
 @given(st.text())
@@ -53,3 +60,60 @@ def test_a_loose_percent_anywhere_is_left_to_bolt() -> None:
 )
 def test_any_other_body_is_left_to_bolt(body: bytes) -> None:
     assert payload_json(body) is None
+
+
+# JSON as Slack sends it: objects of strings, numbers, booleans, nulls, lists and objects.
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(), _JSON, max_size=6))
+def test_a_payload_object_is_read_as_the_standard_library_reads_it(obj: dict) -> None:
+    for ascii_only in (True, False):
+        body = urlencode({"payload": json.dumps(obj, ensure_ascii=ascii_only)}).encode("ascii")
+        assert decoded_payload(body) == json.loads(dict(parse_qsl(body.decode(), keep_blank_values=True))["payload"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"payload=%5B1%2C2%5D", b"payload=1", b"payload=%7Bnot-json", b"payload=NaN", b"command=%2Fhire&text=status"],
+)
+def test_a_payload_that_is_no_json_object_is_left_to_bolt(body: bytes) -> None:
+    assert decoded_payload(body) is None
+
+
+def _signed_environ(body: bytes) -> dict:
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body.decode())
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
+        "HTTP_X_SLACK_SIGNATURE": signature,
+        "wsgi.input": io.BytesIO(body),
+    }
+
+
+def test_bolt_gets_a_submissions_payload_already_read_and_parses_nothing(monkeypatch) -> None:
+    view = {"type": "modal", "callback_id": "scorecard", "private_metadata": '{"interview": 7}', "title": "é & <b>"}
+    payload = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "view": view}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+
+    def no_parsing(*_args: object) -> None:
+        raise AssertionError("Bolt parsed a body the edge had read")
+
+    monkeypatch.setattr(bolt_request, "parse_body", no_parsing)
+    request = RequestGuard(SECRET).admit(_signed_environ(body))
+    assert request.body == payload
+    assert request.context.user_id == "U1"  # Bolt's context is built from the object
+
+
+def test_a_slash_command_is_still_parsed_by_bolt() -> None:
+    body = urlencode({"command": "/hire", "text": "status", "user_id": "U1", "team_id": "T1"}).encode()
+    request = RequestGuard(SECRET).admit(_signed_environ(body))
+    assert request.body["text"] == "status" and request.context.user_id == "U1"
