@@ -50,8 +50,6 @@ class Candidate(Base):
     # whose creation may have happened even if its response was lost.
     channel_name: Mapped[str | None] = mapped_column(String(80))
     card_ts: Mapped[str | None] = mapped_column(String(32))
-    # The last card_changes row the card in Slack was drawn after (0: none yet).
-    card_shown: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[LoopStatus] = mapped_column(enum_column(LoopStatus, "loop_status"), default=LoopStatus.OPENING)
     # Set-up steps that failed after the channel existed (an invite, the pin): shown on the card.
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -350,9 +348,9 @@ class SealedVote(Base):
 class CardChange(Base):
     """A change its loop's card must show, written in the change's own transaction.
 
-    A refresh records the last one it drew in `Candidate.card_shown` and deletes those before
-    it; a card behind for a minute lost its refresh (a stopped worker, a Slack error) and the
-    scheduler mends it (bot/services/mending.py). Rows are only ever inserted by a change, never
+    A refresh deletes the rows it saw before it read the card, so a row left is a change the
+    card in Slack has not drawn; a card behind for a minute lost its refresh (a stopped worker,
+    a Slack error) and the scheduler mends it (bot/services/mending.py). Rows are only ever inserted by a change, never
     updated: marking a card cannot make a change wait on another transaction's lock."""
 
     __tablename__ = "card_changes"

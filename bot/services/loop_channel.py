@@ -7,9 +7,10 @@ and a retry re-runs just those. The card is posted once and edited in place afte
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -132,9 +133,10 @@ class LoopChannel:
         One transaction reads, one records the post's outcome (its ts at once, so that a crash
         after the post never posts a second card), one the pin's: none is open during a Slack call."""
         with self.db.transaction() as session:
-            # Before the card: a change committed in between is drawn, or left behind to mend;
-            # never counted as drawn and missing.
-            drawn = session.scalar(select(func.max(CardChange.id)).where(CardChange.candidate_id == candidate_id))
+            # Before the card, and by id: a change committed in between is drawn or left to
+            # mend, and one committed late with a lower id (two changes' commits can cross) is
+            # not taken for drawn, as it was when the newest id stood for all before it.
+            drawn = list(session.scalars(select(CardChange.id).where(CardChange.candidate_id == candidate_id)))
             card = self._posted(session, candidate_id)
             ts = queries.candidate(session, candidate_id).card_ts
         if card.channel_id is None:
@@ -164,16 +166,12 @@ class LoopChannel:
             message = self.render.loop_card(self.posted_card(candidate_id))
             self.slack.update_message(channel, ts, message.text, message.blocks)
 
-    def _record_card(self, candidate_id: int, ts: str, codes: dict[str, str | None], drawn: int | None = None) -> None:
+    def _record_card(self, candidate_id: int, ts: str, codes: dict[str, str | None], drawn: Sequence[int] = ()) -> None:
         with self.db.transaction() as session:
             candidate = queries.candidate(session, candidate_id)
             candidate.card_ts = ts
-            if drawn is not None:
-                # max(): a slower refresh of an older change never marks a newer one drawn.
-                candidate.card_shown = max(candidate.card_shown, drawn)
-                session.execute(
-                    delete(CardChange).where(CardChange.candidate_id == candidate_id, CardChange.id < drawn)
-                )
+            if drawn:
+                session.execute(delete(CardChange).where(CardChange.id.in_(drawn)))
             _apply_problems(candidate, codes)
 
     def invite(self, candidate_id: int, channel: str, user: str) -> None:

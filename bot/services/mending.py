@@ -6,7 +6,7 @@ them waiting (a deploy past its grace) or an edit Slack failed left the card and
 showing an older state until the loop's next change, which might be the debrief itself.
 
 Now every change the card shows inserts a `card_changes` row in the change's own transaction
-(`mark_cards`, on `Database.before_commit`), and a refresh records the last one it drew. Once a
+(`mark_cards`, on `Database.before_commit`), and a refresh deletes the rows it drew. Once a
 minute the scheduler's worker looks for cards and pre-reads behind, and mends those that were
 already behind, in the same state, at its previous look: a refresh that is merely queued is
 left to the web worker, which gets there within seconds (make bench-soak).
@@ -120,17 +120,17 @@ class Mender:
             stats.failed += 1
             return
         stats.mended += 1
+        # Drawn now: a change that comes next is new, even where SQLite reuses the row's id.
+        self.seen.pop(key, None)
 
     def _cards(self) -> dict[Key, object]:
-        """Posted cards with a change after the last one they drew: candidate id -> that change."""
-        last = func.max(CardChange.id)
+        """Posted cards with a change they have not drawn: candidate id -> the newest such change."""
         with self.db.read() as reader:
             query: Any = (
-                select(CardChange.candidate_id, last.label("last"))
+                select(CardChange.candidate_id, func.max(CardChange.id).label("last"))
                 .join(Candidate, Candidate.id == CardChange.candidate_id)
                 .where(Candidate.card_ts.is_not(None), Candidate.status != LoopStatus.PURGED)
-                .group_by(CardChange.candidate_id, Candidate.card_shown)
-                .having(last > Candidate.card_shown)
+                .group_by(CardChange.candidate_id)
             )
             return {(CARD, row.candidate_id): row.last for row in reader.execute(query)}
 

@@ -61,7 +61,25 @@ def test_a_card_its_own_follow_up_refreshed_is_never_touched_and_its_changes_are
         world.services.background.drain()
     edits = card_edits(world, candidate_id)
     assert (mend(world).behind, mend(world).mended) == (0, 0) and card_edits(world, candidate_id) == edits
-    assert changes(world) == 1  # the last change drawn is kept; the ones before it are deleted
+    assert changes(world) == 0  # every change drawn is deleted
+
+
+def test_a_change_that_commits_after_a_later_ones_refresh_read_is_still_mended(world: FakeWorld, loop) -> None:
+    # Two changes to one loop whose commits cross: the later one (the higher id) committed and
+    # its refresh read the loop before the earlier one committed, and the earlier one's own
+    # refresh was then lost. Its row, with the lower id, arrives after a refresh drew a higher one.
+    candidate_id, interview_id = loop
+    submit(world, interview_id, PRIYA)  # the later change: marked, then refreshed
+    with world.db.transaction() as session:
+        later = session.scalar(select(func.max(CardChange.id)))
+    world.services.background.drain()
+    with world.db.transaction() as session:
+        session.add(CardChange(id=later - 1, candidate_id=candidate_id))  # the earlier one commits
+    lost(world)
+    edits = card_edits(world, candidate_id)
+    mend(world)
+    assert mend(world).mended == 1 and card_edits(world, candidate_id) == edits + 1
+    assert changes(world) == 0
 
 
 def test_a_loop_that_changes_again_between_looks_waits_for_the_next(world: FakeWorld, loop) -> None:
