@@ -350,8 +350,9 @@ class CardChange(Base):
 
     A refresh deletes the rows it saw before it read the card, so a row left is a change the
     card in Slack has not drawn; a card behind for a minute lost its refresh (a stopped worker,
-    a Slack error) and the scheduler mends it (bot/services/mending.py). Rows are only ever inserted by a change, never
-    updated: marking a card cannot make a change wait on another transaction's lock."""
+    a Slack error) and the scheduler mends it (bot/services/mending.py). Rows are only ever
+    inserted by a change, never updated: marking a card cannot make a change wait on another
+    transaction's lock."""
 
     __tablename__ = "card_changes"
 

@@ -134,8 +134,8 @@ class LoopChannel:
         after the post never posts a second card), one the pin's: none is open during a Slack call."""
         with self.db.transaction() as session:
             # Before the card, and by id: a change committed in between is drawn or left to
-            # mend, and one committed late with a lower id (two changes' commits can cross) is
-            # not taken for drawn, as it was when the newest id stood for all before it.
+            # mend, and one that commits late with a lower id (two changes' commits can cross)
+            # is never taken for drawn.
             drawn = list(session.scalars(select(CardChange.id).where(CardChange.candidate_id == candidate_id)))
             card = self._posted(session, candidate_id)
             ts = queries.candidate(session, candidate_id).card_ts
