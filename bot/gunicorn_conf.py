@@ -37,7 +37,7 @@ if _OWN_METRICS_DIR:
 from bot.background import stopping  # noqa: E402
 from bot.config import ConfigError, load_log_settings, load_settings  # noqa: E402
 from bot.logs import logging_config  # noqa: E402
-from bot.memory import limit_malloc_arenas  # noqa: E402
+from bot.memory import limit_malloc_arenas, settle_garbage_collector  # noqa: E402
 from bot.startup import preflight  # noqa: E402
 
 _logs = load_log_settings()
@@ -68,6 +68,11 @@ def on_starting(server: Any) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink()
+
+
+def post_worker_init(worker: Any) -> None:
+    """In each worker, once it has loaded the app and before it takes a request (bot/memory.py)."""
+    settle_garbage_collector()
 
 
 # How long a stopping web worker keeps starting queued refreshes and outbox sweeps (the rest

@@ -38,3 +38,20 @@ def test_the_gunicorn_master_sets_it_for_the_workers_it_forks() -> None:
     source = open(os.path.join(os.path.dirname(cli.__file__), "gunicorn_conf.py"), encoding="utf-8").read()
     on_starting = source[source.index("def on_starting") :]
     assert on_starting.splitlines()[1].strip().startswith("limit_malloc_arenas()")
+
+
+def test_a_web_worker_freezes_what_it_loaded_and_collects_its_young_less_often() -> None:
+    """gunicorn's post_worker_init: the app's long-lived objects leave the collector's walk,
+    and young collections run at YOUNG_THRESHOLD, not Python's default 700."""
+    probe = (
+        "import gc, os, shutil\n"
+        "import bot.gunicorn_conf as conf\n"
+        "from bot.memory import YOUNG_THRESHOLD\n"
+        "before = gc.get_freeze_count()\n"
+        "conf.post_worker_init(None)\n"
+        "print(before, gc.get_freeze_count() > 10_000, gc.get_threshold()[0] == YOUNG_THRESHOLD)\n"
+        "shutil.rmtree(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["0", "True", "True"], done.stderr
