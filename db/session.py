@@ -104,6 +104,36 @@ class Statements:
     connection: Connection
     info: dict[str, Any] = field(default_factory=dict)
 
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Writes sent together: on PostgreSQL, the statements executed in this block go out
+        without waiting for one another's answers (psycopg's pipeline mode) and are answered
+        in one round trip when it ends; elsewhere they run one by one as usual.
+
+        Only for statements whose answer nobody reads: UPDATE, DELETE, and INSERT built with
+        `.inline()` (a plain single-row INSERT asks for its new id back). A failure among them
+        is raised when the block ends, still inside the transaction, which then rolls back:
+        nothing after the block runs and nothing is half-written."""
+        driver = self.connection.connection.driver_connection
+        if driver is None or self.connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
+            yield
+            return
+        dialect = self.connection.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        try:
+            with driver.pipeline():
+                yield
+        except dbapi_error as error:
+            # Raised by the pipeline's sync, outside SQLAlchemy's execute: wrapped as SQLAlchemy
+            # wraps any driver error (callers catch IntegrityError and OperationalError), and a
+            # dropped connection is invalidated so that the pool does not hand it out again.
+            lost = dialect.is_disconnect(error, driver, None)
+            if lost:
+                self.connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                None, None, error, dbapi_error, hide_parameters=True, connection_invalidated=lost, dialect=dialect
+            ) from error
+
 
 class Reader:
     """One read-only SELECT, sent without BEGIN and COMMIT (Database.read())."""

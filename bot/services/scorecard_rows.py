@@ -91,8 +91,10 @@ _READ = (
 _LOCK = _READ.with_for_update(of=_interviews)
 
 _INSERT_SCORECARD = insert(_scorecards)
+# The INSERTs below are written inside Statements.together() (sent without waiting for an
+# answer), so they are inline: without the RETURNING of new ids SQLAlchemy otherwise adds.
 _UPDATE_SCORECARD = update(_scorecards).where(_scorecards.c.id == bindparam("b_id"))
-_INSERT_RATINGS = insert(_ratings)
+_INSERT_RATINGS = insert(_ratings).inline()
 _UPDATE_RATING = update(_ratings).where(
     _ratings.c.scorecard_id == bindparam("b_scorecard"), _ratings.c.competency_key == bindparam("b_key")
 )
@@ -100,7 +102,7 @@ _DELETE_RATINGS = delete(_ratings).where(
     _ratings.c.scorecard_id == bindparam("b_scorecard"),
     _ratings.c.competency_key.in_(bindparam("b_keys", expanding=True)),
 )
-_INSERT_FLAGS = insert(_flags)
+_INSERT_FLAGS = insert(_flags).inline()
 _UPDATE_FLAG = update(_flags).where(
     _flags.c.scorecard_id == bindparam("b_scorecard"), _flags.c.flag_key == bindparam("b_key")
 )
@@ -116,9 +118,9 @@ _STOP_CHASING = (
     )
     .values(status=ReminderStatus.CANCELLED)
 )
-_INSERT_REMINDER = insert(_reminders)
+_INSERT_REMINDER = insert(_reminders).inline()
 _DELETE_DRAFTS = delete(_drafts).where(_drafts.c.interview_id == bindparam("b_interview"))
-_INSERT_AUDIT = insert(_audit)
+_INSERT_AUDIT = insert(_audit).inline()
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ def _stored(rows: Sequence[Any]) -> StoredScorecard | None:
 
 
 def insert_scorecard(conn: Connection, interview: InterviewState, author: str, filled: FilledScorecard) -> int:
-    """A first submission: the scorecard, its ratings and red flags. Returns the scorecard's id."""
+    """A first submission's own row; returns its id, which insert_answers needs."""
     result = conn.execute(
         _INSERT_SCORECARD,
         {
@@ -240,11 +242,14 @@ def insert_scorecard(conn: Connection, interview: InterviewState, author: str, f
     )
     key = result.inserted_primary_key
     assert key is not None
-    scorecard_id = int(key[0])
+    return int(key[0])
+
+
+def insert_answers(conn: Connection, scorecard_id: int, filled: FilledScorecard) -> None:
+    """A first submission's ratings and red flags."""
     conn.execute(_INSERT_RATINGS, [{"scorecard_id": scorecard_id, **r} for r in filled.ratings])
     if filled.flags:
         conn.execute(_INSERT_FLAGS, [{"scorecard_id": scorecard_id, **f} for f in filled.flags])
-    return scorecard_id
 
 
 def update_scorecard(conn: Connection, stored: StoredScorecard, filled: FilledScorecard, amendments: int) -> None:

@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.bootstrap import BACKGROUND_THREADS
 from db import session as db_session
@@ -204,3 +204,60 @@ def test_statements_publish_what_they_recorded_only_once_committed(database: Dat
     assert published == ["kept"]
     with database.read() as reader:
         assert reader.execute(select(AuditEvent.action)).scalars().all() == ["kept"]
+
+
+_AUDIT = insert(AuditEvent).inline()  # no RETURNING: nothing reads an answer inside together()
+
+
+def test_writes_sent_together_are_pipelined_on_postgresql_and_commit_whole(database: Database) -> None:
+    from psycopg import pq
+
+    modes: list[str] = []
+
+    def sent(conn, _cursor, statement, *_args) -> None:
+        driver = conn.connection.driver_connection
+        modes.append(pq.PipelineStatus(driver.pgconn.pipeline_status).name if database.is_postgresql else "n/a")
+
+    event.listen(database.engine, "before_cursor_execute", sent)
+    try:
+        with database.statements() as unit:
+            assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
+            with unit.together():
+                unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "one", "details": {}})
+                unit.connection.execute(_AUDIT, [{"actor_id": "U2", "action": "two", "details": {}}] * 2)
+                unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", sent)
+    expected = "ON" if database.is_postgresql else "n/a"
+    assert modes[1:] and all(mode == expected for mode in modes[1:]), modes
+    assert modes[0] != "ON"
+    with database.read() as reader:
+        assert sorted(reader.execute(select(AuditEvent.action)).scalars()) == ["first", "two", "two"]
+
+
+def test_a_write_that_fails_among_those_sent_together_rolls_the_whole_transaction_back(database: Database) -> None:
+    after: list[str] = []
+    with pytest.raises(IntegrityError), database.statements() as unit:
+        unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "before", "details": {}})
+        with unit.together():
+            unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "inside", "details": {}})
+            unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": None, "details": {}})  # NOT NULL
+        after.append("ran")  # never: on PostgreSQL the failure is raised as the block ends
+    assert after == []
+    with database.statements() as unit:  # the pooled connection works again
+        assert unit.connection.execute(_COUNT).scalar() == 0
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_a_connection_lost_while_writes_are_sent_together_is_not_handed_out_again() -> None:
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)  # type: ignore[arg-type]
+    database = Database(engine)
+    lost = _backend_pid(engine)
+    with pytest.raises(DBAPIError) as raised, database.statements() as unit:
+        assert unit.connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == lost
+        _terminate(lost)
+        with unit.together():
+            unit.connection.execute(text("UPDATE audit_events SET action = 'x' WHERE id < 0"))
+    assert raised.value.connection_invalidated
+    assert _backend_pid(engine) != lost
+    engine.dispose()
