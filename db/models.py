@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -194,6 +195,9 @@ class ScorecardDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+ESCALATIONS_SENT = f"kind = '{ReminderKind.ESCALATION.value}' AND status = '{ReminderStatus.SENT.value}'"
+
+
 class Reminder(Base):
     """A durable outbox row: written with the change that causes it, sent by the dispatcher."""
 
@@ -203,6 +207,14 @@ class Reminder(Base):
         Index("ix_reminders_status_due_at", "status", "due_at"),
         Index("ix_reminders_interview_id", "interview_id"),
         Index("ix_reminders_candidate_id", "candidate_id"),
+        # The loop card's "escalated" mark, read by every /hire status. Without it, PostgreSQL
+        # sometimes planned that check as a scan of every sent reminder (each DM ever sent).
+        Index(
+            "ix_reminders_escalations_sent",
+            "interview_id",
+            postgresql_where=text(ESCALATIONS_SENT),
+            sqlite_where=text(ESCALATIONS_SENT),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
