@@ -13,6 +13,7 @@ The outbox gauges are not counted at all: they are read from the database at scr
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -159,12 +160,32 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+# A process's counts file starts with the 4-byte length of what it holds.
+_SIZED = 8
+
+
+class _WrittenFiles(multiprocess.MultiProcessCollector):
+    """prometheus_client's collector, leaving out a counts file a starting process has created
+    but not yet sized: read in that instant, it raised struct.error and /metrics answered 500
+    (seen once, in a soak's first scrape). Its counts are in the next scrape."""
+
+    def collect(self) -> Iterator[Metric]:
+        files = []
+        for path in glob.glob(os.path.join(self._path, "*.db")):
+            try:
+                if os.path.getsize(path) >= _SIZED:
+                    files.append(path)
+            except OSError:  # a dead process's file, removed since the listing
+                continue
+        return self.merge(files, accumulate=True)
+
+
 def build_registry(db: Database | None = None, clock: Clock = utc_now) -> CollectorRegistry:
     """What a scrape returns: every process's counters in multiprocess mode, else this one's;
     plus the outbox gauges when there is a database to read them from."""
     registry = CollectorRegistry()
     if multiprocess_dir():
-        multiprocess.MultiProcessCollector(registry)
+        _WrittenFiles(registry)
     else:
         registry.register(_ThisProcess())
     if db is not None:

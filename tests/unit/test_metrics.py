@@ -153,3 +153,15 @@ def test_the_background_queue_depth_is_a_gauge_on_the_scrape() -> None:
     }
     metrics.record_background_depth(0)
     assert scraped["hirebot_background_jobs_waiting"] == 3
+
+
+def test_a_scrape_while_a_process_is_creating_its_counts_file_counts_the_others(tmp_path) -> None:
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+    written = MmapedDict(str(tmp_path / "counter_101.db"))
+    key = mmap_key("hirebot_requests", "hirebot_requests_total", ["outcome"], ["ok"], "requests")
+    written.write_value(key, 3.0, 0.0)
+    written.close()
+    (tmp_path / "counter_102.db").touch()  # a worker that has opened its file and not yet sized it
+    found = {s.name: s.value for m in metrics._WrittenFiles(None, path=str(tmp_path)).collect() for s in m.samples}
+    assert found == {"hirebot_requests_total": 3.0}
