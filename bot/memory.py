@@ -45,7 +45,7 @@ def settle_garbage_collector(young: int = YOUNG_THRESHOLD) -> None:
     of dicts and lists: at Python's default young threshold a collection ran every few
     requests and promoted the objects of the requests then in flight, which fed the full
     collections. Under the load benchmark this took each worker's collector from 1.14 s to
-    0.06 s in a run, and the workers' growth over the run from +41 MB to +3 MB."""
+    0.06 s in a run, and the workers' growth over the run from +41 MB to +2.5-9.2 MB."""
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(young, middle, old)

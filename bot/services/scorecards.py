@@ -211,7 +211,8 @@ class ScorecardService:
             if existing is None:
                 scorecard_id = rows.insert_scorecard(conn, interview, user_id, scorecard)
             # Every write after that needs no answer: on PostgreSQL they go in one round trip
-            # (an edit's had taken four), each a database's work as well as the worker's.
+            # (an edit's had taken three, a first submission's five or six), and each round
+            # trip is the database's work as well as the worker's.
             with unit.together():
                 if existing is None:
                     rows.insert_answers(conn, scorecard_id, scorecard)
