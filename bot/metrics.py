@@ -160,7 +160,7 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-# A process's counts file starts with the 4-byte length of what it holds.
+# A process's counts file starts with an 8-byte header: the 4-byte length in use, then padding.
 _SIZED = 8
 
 

@@ -208,8 +208,9 @@ class ScorecardService:
             amended = existing is not None and interview.debrief_posted
             created = existing is None
             action = "scorecard.submitted" if created else ("scorecard.amended" if amended else "scorecard.edited")
-            if existing is None:
-                scorecard_id = rows.insert_scorecard(conn, interview, user_id, scorecard)
+            scorecard_id = (
+                rows.insert_scorecard(conn, interview, user_id, scorecard) if existing is None else existing.id
+            )
             # Every write after that needs no answer: on PostgreSQL they go in one round trip
             # (an edit's had taken three, a first submission's five or six), and each round
             # trip is the database's work as well as the worker's.
@@ -218,7 +219,6 @@ class ScorecardService:
                     rows.insert_answers(conn, scorecard_id, scorecard)
                     rows.stop_chasing(conn, interview, now)
                 else:
-                    scorecard_id = existing.id
                     rows.update_scorecard(conn, existing, scorecard, existing.amendments + int(amended))
                 details = {"interview": interview.id, "pack": pack.ref}
                 rows.audit(conn, user_id, action, interview.candidate_id, details)
