@@ -3,7 +3,8 @@
 Lines go to stdout with a UTC timestamp, the process id (several gunicorn workers write to one
 stream) and the logger's name, as text or as one JSON object a line (HIREBOT_LOG_FORMAT=json).
 Libraries' routine chatter is turned down here, and slack_sdk/slack_bolt are pinned at INFO
-whatever the level: at DEBUG they log request bodies, which hold candidate data.
+whatever the level: at DEBUG they log request bodies, which hold candidate data. What a
+database error quotes of the data it refused is withheld from every line (bot/logsafety.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 
 from bot.config import LogSettings, load_log_settings
-from bot.logsafety import quiet_bolt_logger
+from bot.logsafety import WithholdDatabaseDetail, quiet_bolt_logger
 
 TEXT_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
@@ -96,7 +97,9 @@ def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"hirebot": formatter},
-        "handlers": {"stdout": {"()": StdoutHandler, "formatter": "hirebot"}},
+        # Every line, ours and the libraries', passes here: no database error's quoted data.
+        "filters": {"database_detail": {"()": WithholdDatabaseDetail}},
+        "handlers": {"stdout": {"()": StdoutHandler, "formatter": "hirebot", "filters": ["database_detail"]}},
         "root": {"level": level, "handlers": ["stdout"]},
         "loggers": loggers,
     }
