@@ -112,10 +112,6 @@ class Phase:
     def throughput(self) -> float:
         return len(self.samples) / self.duration if self.duration else 0.0
 
-    @property
-    def requests(self) -> int:
-        return len(self.samples)
-
     def cpu_ms(self, who: str) -> float:
         """CPU per request, in milliseconds, of `who` (workers, database, clients)."""
         return self.cpu.get(who, 0.0) * 1000 / (len(self.samples) or 1)
@@ -296,8 +292,7 @@ def cpu(phases: list[Phase]) -> None:
     print(f"  {'app':<9}{'workers':>9}{'database':>10}{'clients':>9}{'all':>8}{'machine idle':>14}")
     per_request = {}
     for phase in phases:
-        n = len(phase.samples) or 1
-        ms = per_request[phase.name] = {who: seconds * 1000 / n for who, seconds in phase.cpu.items()}
+        ms = per_request[phase.name] = {who: phase.cpu_ms(who) for who in phase.cpu}
         print(
             f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['clients']:>9.2f}"
             f"{sum(ms.values()):>8.2f}{phase.idle:>13.0%}"

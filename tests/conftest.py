@@ -137,3 +137,11 @@ def restore_logging_setup() -> Iterator[None]:
     root.handlers[:] = saved[1]
     for name, level in saved[2].items():
         logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture
+def no_log_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """No HIREBOT_LOG_* from the environment, and no stray .env, for tests of the logging set-up."""
+    for name in ("HIREBOT_LOG_LEVEL", "HIREBOT_LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)

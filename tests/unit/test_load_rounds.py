@@ -13,7 +13,6 @@ class FakeRun:
     throughput: float
     p99: float = 20.0
     errors: int = 0
-    requests: int = 1000
     workers_ms: float = 1.0
 
     def p(self, q: float, kind: str | None = None) -> float:

@@ -4,7 +4,6 @@ a database refused."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,12 +19,8 @@ from db.session import Database, make_engine
 from handlers.workspace import same_workspace
 from tests.conftest import PG_URL
 
-
-@pytest.fixture(autouse=True)
-def no_log_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("HIREBOT_LOG_LEVEL", "HIREBOT_LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env
+# Logging reads its level and format from the environment (and a .env in the working folder).
+pytestmark = pytest.mark.usefixtures("no_log_env")
 
 
 BODY = '{"view": {"state": {"values": {"notes": "Zelda Quux fumbled the join"}}}}'

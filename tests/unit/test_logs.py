@@ -19,12 +19,8 @@ from bot import cli
 from bot.config import ConfigError, LogSettings, load_log_settings
 from bot.logs import BOLT_TOKEN_UNUSED, bolt_logger, configure_logging
 
-
-@pytest.fixture(autouse=True)
-def no_log_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("HIREBOT_LOG_LEVEL", "HIREBOT_LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env
+# Logging reads its level and format from the environment (and a .env in the working folder).
+pytestmark = pytest.mark.usefixtures("no_log_env")
 
 
 def test_text_lines_go_to_stdout_with_a_utc_timestamp_the_pid_and_the_logger(capsys) -> None:
