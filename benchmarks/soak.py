@@ -12,7 +12,9 @@ would run out), with:
   - steady mixed traffic: --clients each sending a signed `/hire status`, scorecard
     submission or *Submit scorecard* click, then pausing --pause seconds;
   - reminders falling due: every --due-every seconds, --due-batch prep-kit reminders due
-    now, each for a different person, for the worker's sweep (every 30 s) to send.
+    now, for the worker's sweep (every 30 s) to send, round a roster of a steady size (400
+    interviewers at the defaults: each comes round again a little after the 15 minutes
+    between one person's reminder DMs).
 
 Every --interval seconds it samples, and prints as it goes: each process's resident memory
 and threads (/proc), the database connections open (pg_stat_activity on PostgreSQL, open
@@ -78,11 +80,12 @@ from benchmarks.traffic import (  # noqa: E402
     seed,
     server_env,
 )
-from db.models import Candidate, ReminderKind  # noqa: E402
+from bot.services.outbox import DM_SPACING  # noqa: E402
+from db.models import Reminder, ReminderKind  # noqa: E402
 from db.session import Database  # noqa: E402
 from rubrics.loader import RubricRegistry  # noqa: E402
 from tests.support.emulator import start_emulator  # noqa: E402
-from tests.support.outbox_rows import add_due, add_loop  # noqa: E402
+from tests.support.outbox_rows import add_interview, add_loop  # noqa: E402
 from tests.support.procfile import procfile  # noqa: E402
 
 # Pools fill on demand (gunicorn's gthread workers start threads as requests overlap; the
@@ -137,41 +140,63 @@ class Watched:
 # Reminders falling due.
 
 
-def feed_reminders(db: Database, stop_: threading.Event, every: float, batch: int, seconds: float) -> None:
-    """Every `every` seconds, `batch` prep-kit reminders due now, each for someone new (one
-    person gets at most one reminder DM per 15 minutes)."""
-    feed = ReminderFeed(db, people=int(seconds / every + 1) * batch)
+def feed_reminders(db: Database, stop_: threading.Event, every: float, batch: int) -> None:
+    """Every `every` seconds, `batch` prep-kit reminders due now, round the roster."""
+    feed = ReminderFeed(db, people=roster_size(every, batch), starts_at=datetime.now(UTC) + timedelta(days=1))
     while not stop_.wait(every):
         feed.add(db, batch, datetime.now(UTC))
 
 
+def roster_size(every: float, batch: int) -> int:
+    """Enough people that each comes round again a little after DM_SPACING (one reminder DM per
+    person per 15 minutes): a sweep never holds a reminder back for spacing, and the workspace
+    stays the same size all run long (400 people at the defaults, each reminded every 1,000 s)."""
+    rounds = math.ceil(DM_SPACING.total_seconds() / every) + 10
+    return INTERVIEWS_PER_LOOP * math.ceil(rounds * batch / INTERVIEWS_PER_LOOP)
+
+
 class ReminderFeed:
-    """Each reminder's interview for a person never seen before, on one of the loops opened at
-    the start, INTERVIEWS_PER_LOOP to a loop as the seeded ones have.
+    """A workspace of a steady size: `people` interviewers, each with one interview on loops of
+    INTERVIEWS_PER_LOOP opened at the start, reminded in turn.
 
-    Every interview once went on one loop, which grew by 24 a minute. The worker loads a
-    loop's interviews with each reminder about it, so its read grew all run long, and the
-    scheduler worker's memory with it: Python kept the arenas those growing reads needed
-    (`sys._debugmallocstats`: 73 to 75 arenas, the same bytes in use). Opening a loop every
-    4 reminders instead changed the recruiters' dashboard every 10 s, so the web workers drew
-    its charts all run long: a workspace opens a few loops a day. So the loops are all opened
-    here, before the warm-up ends, and filled as the run goes."""
+    What a week of real use looks like: the same panel, reminded again and again. Two earlier
+    feeders measured growth of the data instead of the service's:
+    - every interview on one loop, which grew by 24 a minute, and the worker's read of it grew
+      with it;
+    - then a new person and a new interview for every reminder: 1,440 people an hour, so the
+      recruiters' dashboard (every interviewer's load and numbers) grew all run long, and the
+      web workers' memory followed (+15 and +21 MB in an hour, in steps at each new measure of
+      the ratings; benchmarks/HISTORY.md)."""
 
-    def __init__(self, db: Database, people: int) -> None:
-        self.people = 0
+    def __init__(self, db: Database, people: int, starts_at: datetime) -> None:
+        self.turn = 0
         with db.transaction() as session:
-            self.loops = [
-                add_loop(session, f"Soak Candidate {n}", f"C0SOAK{n:04d}", "U0SOAKREC1", "U0SOAKMGR1").id
+            loops = [
+                add_loop(session, f"Soak Candidate {n}", f"C0SOAK{n:04d}", "U0SOAKREC1", "U0SOAKMGR1")
                 for n in range(1, math.ceil(people / INTERVIEWS_PER_LOOP) + 1)
+            ]
+            self.interviews = [
+                (interview.candidate_id, interview.id, interview.interviewer_id)
+                for interview in (
+                    add_interview(session, loops[n // INTERVIEWS_PER_LOOP], f"U9{n + 1:08d}", starts_at)
+                    for n in range(people)
+                )
             ]
 
     def add(self, db: Database, count: int, now: datetime) -> None:
         with db.transaction() as session:
             for _ in range(count):
-                loop_id = self.loops[min(self.people // INTERVIEWS_PER_LOOP, len(self.loops) - 1)]
-                self.people += 1
-                loop = session.get(Candidate, loop_id)
-                add_due(session, loop, f"U9{self.people:08d}", ReminderKind.PREP_KIT, now + timedelta(hours=2), now)
+                candidate_id, interview_id, person = self.interviews[self.turn % len(self.interviews)]
+                self.turn += 1
+                session.add(
+                    Reminder(
+                        kind=ReminderKind.PREP_KIT,
+                        candidate_id=candidate_id,
+                        interview_id=interview_id,
+                        target_user_id=person,
+                        due_at=now,
+                    )
+                )
 
 
 # The report.
@@ -296,9 +321,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             load = Load(port, seeded, slack, pack, args.mix, Pacer(args.clicks_per_minute), pause=args.pause)  # type: ignore[arg-type]
             seconds = args.minutes * 60
             traffic = threading.Thread(target=load.run, args=(args.clients, seconds + 5), kwargs={"stop": stop_})
-            feeder = threading.Thread(
-                target=feed_reminders, args=(db, stop_, args.due_every, args.due_batch, seconds + 60)
-            )
+            feeder = threading.Thread(target=feed_reminders, args=(db, stop_, args.due_every, args.due_batch))
             threading.Thread(target=watched.due.watch, args=(stop_,), daemon=True).start()
             traffic.start()
             feeder.start()

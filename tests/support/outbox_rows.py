@@ -46,10 +46,8 @@ def add_loop(session: Session, name: str, channel_id: str, recruiter: str, manag
     return candidate
 
 
-def add_due(
-    session: Session, candidate: Candidate, person: str, kind: ReminderKind, starts_at: datetime, due_at: datetime
-) -> None:
-    """A coding-round interview for `person` and one reminder of `kind` about it, due at `due_at`."""
+def add_interview(session: Session, candidate: Candidate, person: str, starts_at: datetime) -> Interview:
+    """A coding-round interview for `person` on `candidate`'s loop."""
     interview = Interview(
         candidate_id=candidate.id,
         stage_key="coding_round",
@@ -60,6 +58,14 @@ def add_due(
     )
     session.add(interview)
     session.flush()
+    return interview
+
+
+def add_due(
+    session: Session, candidate: Candidate, person: str, kind: ReminderKind, starts_at: datetime, due_at: datetime
+) -> None:
+    """A coding-round interview for `person` and one reminder of `kind` about it, due at `due_at`."""
+    interview = add_interview(session, candidate, person, starts_at)
     session.add(
         Reminder(
             kind=kind,

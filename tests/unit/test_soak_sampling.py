@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from benchmarks.procs import free_port
-from benchmarks.soak import ReminderFeed, Row, verdicts
+from benchmarks.soak import ReminderFeed, Row, roster_size, verdicts
 from benchmarks.soak_sampling import (
     LatestDue,
     Proc,
@@ -24,6 +25,7 @@ from benchmarks.soak_sampling import (
 from benchmarks.traffic import INTERVIEWS_PER_LOOP
 from bot import metrics
 from bot.services.mending import MendStats
+from bot.services.outbox import DM_SPACING
 from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 from tests.support.outbox_rows import add_due, add_loop
@@ -111,20 +113,28 @@ def test_verdicts_pass_a_flat_run_and_name_each_growth():
     assert verdicts(flat[:2], warm_up=120) == ["too short: no sample after the warm-up to compare with"]
 
 
-def test_the_soak_feeds_reminders_on_loops_of_a_real_size_opened_at_the_start(database: Database):
-    feed = ReminderFeed(database, people=20)
+def test_the_soak_reminds_a_roster_of_a_steady_size_on_loops_opened_at_the_start(database: Database):
+    feed = ReminderFeed(database, people=20, starts_at=datetime.now(UTC) + timedelta(days=1))
     with database.transaction() as session:
         opened = set(session.scalars(select(Candidate.id)).all())
+        interviews = session.scalar(select(func.count()).select_from(Interview))
     now = datetime.now(UTC)
-    for _ in range(5):
-        feed.add(database, 4, now)
-    feed.add(database, 1, now)  # past what it was opened for: the last loop takes it
+    for _ in range(11):
+        feed.add(database, 4, now)  # 44 reminders: round the roster twice and 4 more
     with database.transaction() as session:
         sizes = dict(
             session.execute(select(Interview.candidate_id, func.count()).group_by(Interview.candidate_id)).all()
         )
-        people = session.scalars(select(Reminder.target_user_id)).all()
+        reminded = Counter(session.scalars(select(Reminder.target_user_id)).all())
         assert set(session.scalars(select(Candidate.id)).all()) == opened  # no loop opened during the run
-    assert len(opened) == 20 // INTERVIEWS_PER_LOOP
-    assert sorted(sizes.values()) == [INTERVIEWS_PER_LOOP] * (len(opened) - 1) + [INTERVIEWS_PER_LOOP + 1]
-    assert len(people) == len(set(people)) == 21  # each reminder for someone new
+        assert session.scalar(select(func.count()).select_from(Interview)) == interviews == 20  # nor interviews
+    assert sorted(sizes.values()) == [INTERVIEWS_PER_LOOP] * (20 // INTERVIEWS_PER_LOOP)
+    assert len(reminded) == 20 and sorted(reminded.values()) == [2] * 16 + [3] * 4  # in turn, none skipped
+
+
+def test_the_roster_comes_round_only_after_the_dm_spacing():
+    for every, batch in ((10.0, 4), (5.0, 8), (30.0, 1)):
+        people = roster_size(every, batch)
+        assert people % INTERVIEWS_PER_LOOP == 0
+        assert people / batch * every > DM_SPACING.total_seconds()  # seconds before someone's next turn
+    assert roster_size(10.0, 4) == 400
