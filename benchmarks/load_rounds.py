@@ -8,7 +8,6 @@ the median round's ratio, the worst round's p99 and every round's errors.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -65,8 +64,9 @@ def rounds_table(rounds: Sequence[Round]) -> list[str]:
         )
     if len(rounds) > 1:
         ratios = [r.ratio for r in rounds]
+        lower = "the lower middle of an even count; " if len(rounds) % 2 == 0 else ""
         lines.append(
-            f"median ratio {statistics.median(ratios):.2f}x (range {min(ratios):.2f}x to {max(ratios):.2f}x "
+            f"median ratio {median_round(rounds).ratio:.2f}x ({lower}range {min(ratios):.2f}x to {max(ratios):.2f}x "
             f"over {len(rounds)} rounds)"
         )
     return lines

@@ -52,5 +52,8 @@ def test_the_table_has_a_row_per_round_and_the_spread() -> None:
     lines = rounds_table([_round(1000, 300), _round(1000, 450)])
     assert len(lines) == 2 + 2 + 1
     assert "0.30x" in lines[2] and "0.45x" in lines[3]
-    assert lines[-1] == "median ratio 0.38x (range 0.30x to 0.45x over 2 rounds)"
+    # The same median the verdicts judge: a round that was run, not the mean of two.
+    assert lines[-1] == "median ratio 0.30x (the lower middle of an even count; range 0.30x to 0.45x over 2 rounds)"
+    three = rounds_table([_round(1000, 300), _round(1000, 450), _round(1000, 400)])
+    assert three[-1] == "median ratio 0.40x (range 0.30x to 0.45x over 3 rounds)"
     assert len(rounds_table([_round(1000, 300)])) == 3  # one round: no spread line
