@@ -53,6 +53,9 @@ class Background(Protocol):
         through `reply_url` (a slash command's response_url) when there is one. `lane` says
         which threads an unkeyed job runs on."""
 
+    def after(self, seconds: float, submit: Callable[[], None]) -> None:
+        """Call `submit` in `seconds`, off the caller's thread: a spaced follow-up's next run (Coalescer)."""
+
 
 _job = threading.local()
 
@@ -190,6 +193,11 @@ class ThreadBackground(_Reporting):
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
 
+    def after(self, seconds: float, submit: Callable[[], None]) -> None:
+        timer = threading.Timer(seconds, submit)
+        timer.daemon = True  # what it submits is redone from the database: no reason to keep a process alive
+        timer.start()
+
     def _start(
         self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None
     ) -> None:
@@ -230,6 +238,7 @@ class QueuedBackground(_Reporting):
         super().__init__(notify)
         self.queue: list[tuple[Callable[[], Any], str | None, str | None, str | None, Key | None]] = []
         self.lanes: list[Lane] = []  # each submission's lane, for tests of where work waits
+        self.waits: list[float] = []  # each `after`'s seconds
 
     def submit(
         self,
@@ -246,6 +255,11 @@ class QueuedBackground(_Reporting):
             return
         self.queue.append((job, user, channel, reply_url, key))
 
+    def after(self, seconds: float, submit: Callable[[], None]) -> None:
+        """At once: a test's time passes only as it says (tests/unit/test_background.py moves it by hand)."""
+        self.waits.append(seconds)
+        submit()
+
     def drain(self) -> int:
         ran = 0
         while self.queue:
@@ -261,13 +275,27 @@ class Coalescer:
 
     A request while a run is waiting joins it; a request while it runs asks for one more run after it
     (whose read sees everything committed so far). So a burst costs at most one run in progress and
-    one waiting, however many events it holds."""
+    one waiting, however many events it holds.
 
-    def __init__(self, background: Background, job: Callable[[], Any], key: Key):
+    `spacing` seconds at least between the starts of two runs: the first request after a quiet spell
+    runs at once, and a steady stream of them runs once per `spacing`. Without it, a run that asks
+    for another while it runs follows itself back to back as long as the stream lasts."""
+
+    def __init__(
+        self,
+        background: Background,
+        job: Callable[[], Any],
+        key: Key,
+        spacing: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        later: Callable[[float, Callable[[], None]], None] | None = None,
+    ):
         self.background, self.job, self.key = background, job, key
+        self.spacing, self._clock, self._later = spacing, clock, later or background.after
         self._lock = threading.Lock()
         self._wanted = False  # a request not yet covered by a run that started after it
-        self._queued = False  # a run is waiting or running
+        self._queued = False  # a run is waiting (perhaps for its spacing) or running
+        self._started: float | None = None  # when the last run started
 
     def request(self) -> None:
         with self._lock:
@@ -275,24 +303,34 @@ class Coalescer:
             if self._queued:
                 return
             self._queued = True
+            wait = self._wait()
+        self._submit(wait)
+
+    def _wait(self) -> float:
+        if self._started is None:
+            return 0.0
+        return max(0.0, self._started + self.spacing - self._clock())
+
+    def _submit(self, wait: float) -> None:
+        if wait > 0:
+            self._later(wait, self._submit_now)
+        else:
+            self._submit_now()
+
+    def _submit_now(self) -> None:
         self.background.submit(self._run, user=None, key=self.key)
 
-    def _take(self) -> bool:
-        with self._lock:
-            if not self._wanted:
-                self._queued = False
-                return False
-            self._wanted = False
-            return True
-
     def _run(self) -> None:
+        with self._lock:
+            self._wanted = False
+            self._started = self._clock()
         try:
-            while self._take():
-                self.job()
-        except BaseException:
+            self.job()
+        finally:
+            # Asked for while this run ran (or failed): that request still deserves a run.
             with self._lock:
-                self._queued = False
                 again = self._wanted
-            if again:  # asked for while the failed run ran: that request still deserves a run
-                self.request()
-            raise
+                self._queued = again
+                wait = self._wait()
+            if again:
+                self._submit(wait)

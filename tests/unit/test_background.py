@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from bot.background import Coalescer, Lane, QueuedBackground, ThreadBackground, stopping
 from bot.errors import PermissionDenied
@@ -126,7 +127,94 @@ def test_a_request_during_a_run_gets_one_more_run_after_it():
 
     coalesced = Coalescer(background, job, key=("homes", None))
     coalesced.request()
-    assert background.drain() == 1  # the second run happens inside the same job
+    assert background.drain() == 2  # the second run is a job of its own: the thread is free between
+    assert runs == [1, 1]
+
+
+class Timers:
+    """Coalescer's `later` and `clock`, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waiting: list[tuple[float, Callable[[], None]]] = []
+
+    def later(self, delay: float, submit: Callable[[], None]) -> None:
+        self.waiting.append((self.now + delay, submit))
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        due = [submit for at, submit in self.waiting if at <= self.now]
+        self.waiting = [(at, submit) for at, submit in self.waiting if at > self.now]
+        for submit in due:
+            submit()
+
+
+def test_a_spaced_coalescer_runs_at_once_after_a_quiet_spell_and_then_once_per_spacing():
+    background, timers = QueuedBackground(), Timers()
+    runs: list[float] = []
+    coalesced = Coalescer(
+        background,
+        lambda: runs.append(timers.now),
+        key=("homes", None),
+        spacing=10,
+        clock=lambda: timers.now,
+        later=timers.later,
+    )
+    coalesced.request()
+    assert background.drain() == 1 and runs == [100.0]  # the first change shows at once
+    for _ in range(3):  # a steady stream: one request a second
+        timers.advance(1)
+        coalesced.request()
+        assert background.drain() == 0  # waiting for its spacing, not queued on a thread
+    assert [at for at, _ in timers.waiting] == [110.0]  # one run waits, however many asked
+    timers.advance(6)
+    assert background.drain() == 0
+    timers.advance(1)
+    assert background.drain() == 1 and runs == [100.0, 110.0]
+    timers.advance(60)  # quiet: the next request runs at once again
+    coalesced.request()
+    assert background.drain() == 1 and runs == [100.0, 110.0, 170.0]
+
+
+def test_a_request_during_a_spaced_run_waits_for_the_spacing_from_that_runs_start():
+    background, timers = QueuedBackground(), Timers()
+    runs: list[float] = []
+
+    def job() -> None:
+        runs.append(timers.now)
+        timers.now += 4  # a slow read and publish
+        if len(runs) == 1:
+            coalesced.request()
+
+    coalesced = Coalescer(
+        background, job, key=("homes", None), spacing=10, clock=lambda: timers.now, later=timers.later
+    )
+    coalesced.request()
+    assert background.drain() == 1
+    assert [at for at, _ in timers.waiting] == [110.0]  # 10 s after the first run started, not ended
+    timers.advance(6)
+    assert background.drain() == 1 and runs == [100.0, 110.0]
+    assert not timers.waiting
+
+
+def test_the_spacing_timer_submits_the_waiting_run_once():
+    background = ThreadBackground(follow_up_workers=1)
+    done = threading.Event()
+    runs: list[int] = []
+
+    def job() -> None:
+        runs.append(1)
+        if len(runs) == 2:
+            done.set()
+
+    coalesced = Coalescer(background, job, key=("homes", None), spacing=0.05)
+    coalesced.request()
+    background.wait()
+    for _ in range(5):
+        coalesced.request()
+    assert done.wait(5)
+    background.wait()
+    background.shutdown()
     assert runs == [1, 1]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import SlackTransientError
+from bot.services.homes import DASHBOARD_SPACING_SECONDS
 from tests.support.domain import new_loop, plan
 from tests.support.fakes import MutableClock, fake_services, unit_settings
 
@@ -30,3 +31,15 @@ def test_nobody_is_refreshed_when_there_are_no_recruiters():
     world = fake_services(MutableClock(), unit_settings().model_copy(update={"recruiters": frozenset()}))
     world.services.homes.refresh_dashboards()
     assert world.services.background.drain() == 0
+
+
+def test_a_steady_stream_of_changes_republishes_recruiters_homes_once_per_spacing():
+    world = fake_services(MutableClock(), unit_settings().model_copy(update={"recruiters": frozenset({RITA})}))
+    background = world.services.background
+    world.services.homes.refresh_dashboards()  # the first change after a quiet spell
+    assert background.drain() == 1 and background.waits == []  # shows at once
+    for _ in range(3):  # then two more changes in the same breath, while the next run waits
+        world.services.homes.refresh_dashboards()
+    assert len(background.waits) == 1  # one run waits for its spacing, however many asked
+    assert 0 < background.waits[0] <= DASHBOARD_SPACING_SECONDS
+    assert background.drain() == 1
