@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.charts.canvas import OKABE_ITO, box, figure, literal, png, short
+from bot.charts.canvas import OKABE_ITO, box, drawn, figure, literal, png, short
 from bot.services.agreement import RELIABLE, TENTATIVE, Agreement, Verdict
 from bot.services.ports import Picture
 
@@ -33,6 +33,7 @@ class LoopAge:
     days_open: int
 
 
+@drawn
 def loop_ages(loops: Sequence[LoopAge], target_weeks: tuple[int, int]) -> Picture:
     """Days open per loop, oldest first, with the target band shaded between its two ends."""
     low, high = target_weeks[0] * 7, target_weeks[1] * 7
@@ -76,6 +77,7 @@ _BAR = {
 }
 
 
+@drawn
 def agreement(rows: Sequence[Agreement]) -> Picture:
     """Alpha per competency, with lines at 0.667 (tentative) and 0.80 (reliable). A competency
     without a number (not enough data, no variation) gets a row that says so instead of a bar."""

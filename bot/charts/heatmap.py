@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.charts.canvas import HEAT_COLOURMAP, OKABE_ITO, box, figure, literal, png, short, text_colour
+from bot.charts.canvas import HEAT_COLOURMAP, OKABE_ITO, box, drawn, figure, literal, png, short, text_colour
 from bot.services.ports import Picture
 from bot.services.summary import DISAGREEMENT_SPREAD, Summary
 from rubrics.models import RATINGS
@@ -43,6 +43,7 @@ def size(rows: int, columns: int) -> tuple[int, int]:
     return LEFT + max(1, columns) * CELL_WIDTH + RIGHT, TOP + max(1, rows) * CELL_HEIGHT + BOTTOM
 
 
+@drawn
 def heat_map(rows: Sequence[HeatRow], columns: Sequence[str], alt_text: str, title: str = TITLE) -> Picture:
     """Draw the grid. Labels are drawn as typed (never as mathtext) and cut to one short line."""
     if not rows or not columns or any(len(r.cells) != len(columns) for r in rows):

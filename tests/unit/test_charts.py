@@ -3,6 +3,7 @@ cells for what nobody rated, labels drawn as typed, and alt text that says what 
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import sys
@@ -207,6 +208,31 @@ def test_alpha_per_competency_against_the_thresholds():
 def test_a_heat_map_needs_cells_that_match_its_columns(bad):
     with pytest.raises(ValueError):
         heat_map(bad, [] if not bad else ["x", "y"], "alt")
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: heat_map(grid(), columns(), "alt"),
+        lambda: loop_ages([LoopAge(f"Candidate {n}", n * 3) for n in range(12)], (4, 6)),
+        lambda: agreement([_agreement("Coding", 0.85), _agreement("Design", 0.5)]),
+    ],
+    ids=["heat map", "loop ages", "agreement"],
+)
+def test_a_drawings_figure_is_freed_when_it_returns(draw):
+    """A figure is all reference cycles: left to the collector, which a web worker runs seldom,
+    each drawing stayed in memory for a while and the worker grew (bot/charts/canvas.py)."""
+    from matplotlib.figure import Figure
+
+    draw()  # fonts and colour maps load once
+    gc.disable()  # as good as a web worker's rare full collections
+    try:
+        gc.collect()
+        assert draw().png
+        alive = [o for o in gc.get_objects() if isinstance(o, Figure)]
+    finally:
+        gc.enable()
+    assert alive == []
 
 
 def test_the_web_process_does_not_import_matplotlib():
