@@ -140,7 +140,8 @@ def run_phase(
         before = Memory.of(process.pid)
         budget = None if bare else bot_budget(emulator)
         spies = start_profiles(children(process.pid), args.seconds, workdir) if args.profile and not bare else []
-        cpu = CpuMeter(workers=children(process.pid), database=named("postgres"))
+        web_api = [emulator.process.pid, *children(emulator.process.pid)]
+        cpu = CpuMeter(workers=children(process.pid), database=named("postgres"), web_api=web_api)
         duration = load.run(args.clients, args.seconds)
         used = cpu.used()
         idle = cpu.idle()
@@ -170,12 +171,13 @@ def run_phase(
 
 
 class CpuMeter:
-    """CPU used by the app's workers, PostgreSQL's processes (on this machine; none for SQLite)
+    """CPU used by the app's workers, PostgreSQL's processes (on this machine; none for SQLite),
+    the Slack emulator serving the Web API (a cost of this rig: Slack's own servers do that work)
     and the clients (this process) between its start and used(). Per request, it is a steadier
     figure than throughput on a shared machine: it does not depend on who else got the CPUs."""
 
-    def __init__(self, workers: list[int], database: list[int]):
-        self.pids = {"workers": workers, "database": database}
+    def __init__(self, workers: list[int], database: list[int], web_api: list[int]):
+        self.pids = {"workers": workers, "database": database, "web API": web_api}
         self.start = {who: cpu_seconds(pids) for who, pids in self.pids.items()}
         self.start["clients"] = time.process_time()
         self.machine = machine_times()
@@ -289,12 +291,12 @@ def table(phases: list[Phase]) -> None:
 def cpu(phases: list[Phase]) -> None:
     """CPU per request, in milliseconds: what each app costs the machine, whatever its share of it was."""
     print("\nCPU per request (ms; user + system, over the timed run), and the machine's idle share")
-    print(f"  {'app':<9}{'workers':>9}{'database':>10}{'clients':>9}{'all':>8}{'machine idle':>14}")
+    print(f"  {'app':<9}{'workers':>9}{'database':>10}{'web API':>9}{'clients':>9}{'all':>8}{'machine idle':>14}")
     per_request = {}
     for phase in phases:
         ms = per_request[phase.name] = {who: phase.cpu_ms(who) for who in phase.cpu}
         print(
-            f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['clients']:>9.2f}"
+            f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['web API']:>9.2f}{ms['clients']:>9.2f}"
             f"{sum(ms.values()):>8.2f}{phase.idle:>13.0%}"
         )
     bare, hirebot = (per_request[phase.name]["workers"] for phase in phases)
