@@ -81,11 +81,11 @@ from benchmarks.traffic import (  # noqa: E402
     server_env,
 )
 from bot.services.outbox import DM_SPACING  # noqa: E402
-from db.models import Reminder, ReminderKind  # noqa: E402
+from db.models import ReminderKind  # noqa: E402
 from db.session import Database  # noqa: E402
 from rubrics.loader import RubricRegistry  # noqa: E402
 from tests.support.emulator import start_emulator  # noqa: E402
-from tests.support.outbox_rows import add_interview, add_loop  # noqa: E402
+from tests.support.outbox_rows import add_interview, add_loop, add_reminder  # noqa: E402
 from tests.support.procfile import procfile  # noqa: E402
 
 # Pools fill on demand (gunicorn's gthread workers start threads as requests overlap; the
@@ -188,15 +188,7 @@ class ReminderFeed:
             for _ in range(count):
                 candidate_id, interview_id, person = self.interviews[self.turn % len(self.interviews)]
                 self.turn += 1
-                session.add(
-                    Reminder(
-                        kind=ReminderKind.PREP_KIT,
-                        candidate_id=candidate_id,
-                        interview_id=interview_id,
-                        target_user_id=person,
-                        due_at=now,
-                    )
-                )
+                add_reminder(session, candidate_id, interview_id, person, ReminderKind.PREP_KIT, now)
 
 
 # The report.

@@ -61,17 +61,18 @@ def add_interview(session: Session, candidate: Candidate, person: str, starts_at
     return interview
 
 
+def add_reminder(
+    session: Session, candidate_id: int, interview_id: int, person: str, kind: ReminderKind, due_at: datetime
+) -> None:
+    """One reminder of `kind` to `person` about an interview, due at `due_at`."""
+    session.add(
+        Reminder(kind=kind, candidate_id=candidate_id, interview_id=interview_id, target_user_id=person, due_at=due_at)
+    )
+
+
 def add_due(
     session: Session, candidate: Candidate, person: str, kind: ReminderKind, starts_at: datetime, due_at: datetime
 ) -> None:
     """A coding-round interview for `person` and one reminder of `kind` about it, due at `due_at`."""
     interview = add_interview(session, candidate, person, starts_at)
-    session.add(
-        Reminder(
-            kind=kind,
-            candidate_id=candidate.id,
-            interview_id=interview.id,
-            target_user_id=person,
-            due_at=due_at,
-        )
-    )
+    add_reminder(session, candidate.id, interview.id, person, kind, due_at)
