@@ -14,8 +14,8 @@ A figure is a web of reference cycles (figure, canvas, axes, artists, callbacks)
 its drawing until a full collection, and a web worker runs few of those (bot/memory.py): one
 drawing after another then grew a worker by megabytes each, 146 to 221 MB over 50 pairs of the
 dashboard's charts, and the soak saw a step at each redraw. So each drawing function is `drawn`:
-a full collection once it returns (10-15 ms after a drawing of about 160 ms, off the request
-path) left the same 50 pairs at 141 to 145 MB.
+a full collection once it returns (10-15 ms, after the ack like the drawing) left the same 50
+pairs at 141 to 145 MB.
 """
 
 from __future__ import annotations
