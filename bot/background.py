@@ -288,10 +288,9 @@ class Coalescer:
         key: Key,
         spacing: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
-        later: Callable[[float, Callable[[], None]], None] | None = None,
     ):
         self.background, self.job, self.key = background, job, key
-        self.spacing, self._clock, self._later = spacing, clock, later or background.after
+        self.spacing, self._clock = spacing, clock
         self._lock = threading.Lock()
         self._wanted = False  # a request not yet covered by a run that started after it
         self._queued = False  # a run is waiting (perhaps for its spacing) or running
@@ -313,7 +312,7 @@ class Coalescer:
 
     def _submit(self, wait: float) -> None:
         if wait > 0:
-            self._later(wait, self._submit_now)
+            self.background.after(wait, self._submit_now)
         else:
             self._submit_now()
 

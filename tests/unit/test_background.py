@@ -131,15 +131,16 @@ def test_a_request_during_a_run_gets_one_more_run_after_it():
     assert runs == [1, 1]
 
 
-class Timers:
-    """Coalescer's `later` and `clock`, moved by hand."""
+class TimedBackground(QueuedBackground):
+    """A queued runner whose `after` waits on a clock the test moves by hand."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.now = 100.0
         self.waiting: list[tuple[float, Callable[[], None]]] = []
 
-    def later(self, delay: float, submit: Callable[[], None]) -> None:
-        self.waiting.append((self.now + delay, submit))
+    def after(self, seconds: float, submit: Callable[[], None]) -> None:
+        self.waiting.append((self.now + seconds, submit))
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -150,51 +151,44 @@ class Timers:
 
 
 def test_a_spaced_coalescer_runs_at_once_after_a_quiet_spell_and_then_once_per_spacing():
-    background, timers = QueuedBackground(), Timers()
+    background = TimedBackground()
     runs: list[float] = []
     coalesced = Coalescer(
-        background,
-        lambda: runs.append(timers.now),
-        key=("homes", None),
-        spacing=10,
-        clock=lambda: timers.now,
-        later=timers.later,
+        background, lambda: runs.append(background.now), key=("homes", None), spacing=10, clock=lambda: background.now
     )
     coalesced.request()
     assert background.drain() == 1 and runs == [100.0]  # the first change shows at once
     for _ in range(3):  # a steady stream: one request a second
-        timers.advance(1)
+        background.advance(1)
         coalesced.request()
         assert background.drain() == 0  # waiting for its spacing, not queued on a thread
-    assert [at for at, _ in timers.waiting] == [110.0]  # one run waits, however many asked
-    timers.advance(6)
+    assert [at for at, _ in background.waiting] == [110.0]  # one run waits, however many asked
+    background.advance(6)
     assert background.drain() == 0
-    timers.advance(1)
+    background.advance(1)
     assert background.drain() == 1 and runs == [100.0, 110.0]
-    timers.advance(60)  # quiet: the next request runs at once again
+    background.advance(60)  # quiet: the next request runs at once again
     coalesced.request()
     assert background.drain() == 1 and runs == [100.0, 110.0, 170.0]
 
 
 def test_a_request_during_a_spaced_run_waits_for_the_spacing_from_that_runs_start():
-    background, timers = QueuedBackground(), Timers()
+    background = TimedBackground()
     runs: list[float] = []
 
     def job() -> None:
-        runs.append(timers.now)
-        timers.now += 4  # a slow read and publish
+        runs.append(background.now)
+        background.now += 4  # a slow read and publish
         if len(runs) == 1:
             coalesced.request()
 
-    coalesced = Coalescer(
-        background, job, key=("homes", None), spacing=10, clock=lambda: timers.now, later=timers.later
-    )
+    coalesced = Coalescer(background, job, key=("homes", None), spacing=10, clock=lambda: background.now)
     coalesced.request()
     assert background.drain() == 1
-    assert [at for at, _ in timers.waiting] == [110.0]  # 10 s after the first run started, not ended
-    timers.advance(6)
+    assert [at for at, _ in background.waiting] == [110.0]  # 10 s after the first run started, not ended
+    background.advance(6)
     assert background.drain() == 1 and runs == [100.0, 110.0]
-    assert not timers.waiting
+    assert not background.waiting
 
 
 def test_the_spacing_timer_submits_the_waiting_run_once():
