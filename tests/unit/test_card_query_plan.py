@@ -45,10 +45,8 @@ def _loop(connection, n: int, interviews: int) -> list[int]:
     return list(connection.execute(insert(Interview).returning(Interview.id), rows).scalars())
 
 
-@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
-def test_the_cards_escalation_check_reads_only_its_own_interviews_reminders(database: Database) -> None:
-    if not database.is_postgresql:
-        pytest.skip("PostgreSQL's plan (SQLite plans this query per row in any case)")
+def _workspace(database: Database) -> int:
+    """40 older loops with their DMs, and loop 99 (channel C00000099), whose id is returned."""
     with database.engine.begin() as connection:
         for n in range(1, 41):  # 40 older loops, each with DMs, receipts and escalations sent
             for interview in _loop(connection, n, 4):
@@ -69,6 +67,14 @@ def test_the_cards_escalation_check_reads_only_its_own_interviews_reminders(data
         # Statistics as a young workspace leaves them: the loops' tables analysed, the reminders
         # not since they filled up (autovacuum's threshold is a share of the table's size).
         connection.execute(text("ANALYZE candidates, interviews"))
+        return connection.execute(text("SELECT id FROM candidates WHERE channel_id = 'C00000099'")).scalar_one()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_the_cards_escalation_check_reads_only_its_own_interviews_reminders(database: Database) -> None:
+    if not database.is_postgresql:
+        pytest.skip("PostgreSQL's plan (SQLite plans this query per row in any case)")
+    _workspace(database)
     by_channel = _card_queries()[1]
     compiled = by_channel.compile(dialect=database.engine.dialect)
     with database.engine.connect() as connection:
@@ -81,6 +87,31 @@ def test_the_cards_escalation_check_reads_only_its_own_interviews_reminders(data
     assert not [
         node for node in _nodes(plan) if node.get("Relation Name") == "reminders" and "Seq" in node["Node Type"]
     ]
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+@pytest.mark.parametrize("by", ["id", "channel"])
+def test_the_card_is_planned_once_per_connection_not_on_every_status(database: Database, by: str) -> None:
+    """The driver prepares a statement it has run 5 times on a connection; PostgreSQL then plans
+    the first 5 runs of it for their own values (custom plans) and afterwards keeps one generic
+    plan, unless that one looks dearer. Looked up by channel, the card never got there and each
+    `/hire status` paid the planning again: 3.5 times the database CPU of the lookup by id."""
+    if not database.is_postgresql:
+        pytest.skip("PostgreSQL's plan cache (SQLite's driver keeps no prepared statements between runs)")
+    loop_id = _workspace(database)
+    by_id, by_channel = _card_queries()
+    query, key = (by_id, loop_id) if by == "id" else (by_channel, "C00000099")
+    with database.engine.connect() as connection:
+        for _ in range(15):
+            assert len(connection.execute(query, {"key": key}).all()) == 4
+        generic, custom = connection.execute(
+            text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE NOT from_sql AND statement LIKE :card"
+            ),
+            {"card": "SELECT candidates.id, candidates.name%"},
+        ).one()
+    assert custom <= 5 and generic >= 5, (generic, custom)
 
 
 def _nodes(plan: object) -> list[dict]:
