@@ -15,7 +15,7 @@ its drawing until a full collection, and a web worker runs few of those (bot/mem
 drawing after another then grew a worker by megabytes each, 146 to 221 MB over 50 pairs of the
 dashboard's charts, and the soak saw a step at each redraw. So each drawing function is `drawn`:
 a full collection once it returns (10-15 ms, after the ack like the drawing) left the same 50
-pairs at 141 to 145 MB.
+pairs at 141 to 145 MB. `figure()` refuses to start a figure outside a `drawn` function.
 """
 
 from __future__ import annotations
@@ -69,22 +69,36 @@ def literal(texts: Iterable[Text]) -> None:
         text.set_usetex(False)
 
 
+# How many `drawn` functions this thread is inside: figure() is refused outside one.
+_drawing = threading.local()
+
+
 def drawn(draw: Callable[P, R]) -> Callable[P, R]:
     """A drawing function whose figure is freed when it returns, not at some later collection."""
 
     @functools.wraps(draw)
     def drawing(*args: P.args, **kwargs: P.kwargs) -> R:
+        _drawing.depth = getattr(_drawing, "depth", 0) + 1
         try:
             return draw(*args, **kwargs)
         finally:
-            gc.collect()  # its frame is gone: the figure is unreachable, cycles and all
+            _drawing.depth -= 1
+            if not _drawing.depth:
+                gc.collect()  # its frame is gone: the figure is unreachable, cycles and all
 
     return drawing
 
 
 @contextmanager
 def figure(width_px: int, height_px: int) -> Iterator[Figure]:
-    """A blank figure of exactly this many pixels, drawn on Agg, under the drawing lock."""
+    """A blank figure of exactly this many pixels, drawn on Agg, under the drawing lock.
+
+    Only inside a `drawn` function: the collection that frees the figure runs when that function
+    returns, and it cannot run here, because the caller still holds the figure when this block
+    ends. Refusing it elsewhere makes a drawing function that forgot `@drawn` fail in its tests,
+    not grow a worker in production."""
+    if not getattr(_drawing, "depth", 0):
+        raise RuntimeError("figure() outside a @drawn function: nothing would free its figure")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

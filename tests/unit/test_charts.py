@@ -235,6 +235,30 @@ def test_a_drawings_figure_is_freed_when_it_returns(draw):
     assert alive == []
 
 
+def test_a_figure_is_started_only_inside_a_drawn_function():
+    """A new drawing function that forgot `@drawn` fails here and in its own tests, rather than
+    leaving its figures for a collection a web worker seldom runs."""
+    from bot.charts.canvas import drawn, figure, png
+
+    with pytest.raises(RuntimeError, match="@drawn"):
+        with figure(40, 20):
+            pass
+
+    @drawn
+    def outer() -> bytes:
+        return inner()
+
+    @drawn
+    def inner() -> bytes:
+        with figure(40, 20) as fig:
+            return png(fig)
+
+    assert outer().startswith(b"\x89PNG")
+    with pytest.raises(RuntimeError, match="@drawn"):  # the count came back to zero
+        with figure(40, 20):
+            pass
+
+
 def test_the_web_process_does_not_import_matplotlib():
     """Drawing happens after the ack, in background jobs: importing the app costs no matplotlib."""
     code = "import bot.app, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))"
