@@ -4,7 +4,8 @@ Each statement is a round trip to the database while a Slack client waits for th
 the counts are pinned here: a change that adds one to `/hire status`, a scorecard
 submission or the *Submit scorecard* click fails this test instead of slipping into the
 load figures unseen. The numbers are upper bounds (PostgreSQL batches the ratings'
-inserts into one statement where SQLite sends one each)."""
+inserts into one statement where SQLite sends one each). On PostgreSQL each of those
+statements must also keep one plan, not be planned afresh on every request."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pytest
 from sqlalchemy import Engine, event
 
 from handlers.ids import rating_block
 from tests.support.loops import open_loop
 from tests.support.scorecards import coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json
+from tests.support.workspace import older_loops
 
 
 @dataclass
@@ -83,3 +86,46 @@ def test_the_loads_requests_stay_within_their_statement_budget(hirebot):
     with counted(engine) as again:
         ack_json(hirebot.slack.submit(hirebot.users["priya"], view, edit))
     assert len(again.statements) == 1, again.statements  # the same form again: read, compared, nothing written
+
+
+def test_the_loads_statements_each_keep_one_plan_on_postgresql(hirebot):
+    """PostgreSQL plans a prepared statement for its values five times, then keeps one generic
+    plan unless that one looks dearer; a statement that never gets there is planned again on
+    every request, which was 70% of `/hire status`'s cost to the database until its card read
+    was reshaped (tests/unit/test_card_query_plan.py). Which plan looks dearer depends on the
+    data, so the workspace has history first (40 older loops and their DMs). The driver prepares
+    what a connection has run five times, so after fifteen of each request every statement it
+    prepared for them must have settled on a generic plan."""
+    if not hirebot.services.db.is_postgresql:
+        pytest.skip("PostgreSQL's plan cache (SQLite's driver keeps no prepared statements between runs)")
+    older_loops(hirebot.services.db, hirebot.clock(), "ml-engineer", "coding_round")
+    candidate = open_loop(hirebot)
+    coding = interview_yesterday(hirebot, candidate, "coding_round", "priya")
+    hirebot.run_background()
+    forms = [coding_values(), coding_values(**{rating_block("software_engineering"): radio("2")})]
+    for n in range(15):
+        assert hirebot.slack.command(hirebot.users["rita"], "status", channel=candidate.channel_id).status == 200
+        view = open_scorecard(hirebot, coding, "priya")
+        assert ack_json(hirebot.slack.submit(hirebot.users["priya"], view, forms[n % 2]))["response_action"] == "update"
+        hirebot.run_background()
+
+    engine = hirebot.services.db.engine
+    idle = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+    plans: list[tuple[str, int, int]] = []
+    try:
+        for connection in idle:
+            cursor = connection.cursor()
+            cursor.execute(
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql"
+            )
+            plans += cursor.fetchall()
+            cursor.close()
+    finally:
+        for connection in idle:
+            connection.close()
+    settled = [statement for statement, generic, custom in plans if generic + custom > 5]
+    card = [s for s in settled if s.startswith("SELECT candidates.id") and "JOIN debriefs" in s]
+    assert card, plans  # the card read got there
+    assert any(statement.startswith("SELECT interviews.id") for statement in settled), plans  # the locked read
+    replanned = [statement for statement, generic, custom in plans if custom > 5 and generic == 0]
+    assert replanned == [], replanned

@@ -4,69 +4,24 @@ history grows: every DM hirebot ever sent stays a 'sent' reminder."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from bot.services.readmodels import _card_queries
-from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStatus
 from db.session import Database
 from tests.conftest import PG_URL
+from tests.support.workspace import loop_rows, older_loops
 
 NOW = datetime(2030, 3, 4, 9, tzinfo=UTC)
 
 
-def _loop(connection, n: int, interviews: int) -> list[int]:
-    candidate = connection.execute(
-        insert(Candidate).returning(Candidate.id),
-        {
-            "name": f"Candidate {n}",
-            "pack": "mle",
-            "pack_version": 1,
-            "profile": "balanced",
-            "recruiter_id": "URITA",
-            "hiring_manager_id": "UHANK",
-            "channel_id": f"C{n:08d}",
-            "created_by": "URITA",
-        },
-    ).scalar_one()
-    rows = [
-        {
-            "candidate_id": candidate,
-            "stage_key": "coding",
-            "interviewer_id": "UPRIYA",
-            "starts_at": NOW - timedelta(days=1, hours=k),
-            "duration_minutes": 60,
-            "timezone": "Europe/London",
-        }
-        for k in range(interviews)
-    ]
-    return list(connection.execute(insert(Interview).returning(Interview.id), rows).scalars())
-
-
 def _workspace(database: Database) -> int:
     """40 older loops with their DMs, and loop 99 (channel C00000099), whose id is returned."""
+    older_loops(database, NOW, "mle", "coding")
     with database.engine.begin() as connection:
-        for n in range(1, 41):  # 40 older loops, each with DMs, receipts and escalations sent
-            for interview in _loop(connection, n, 4):
-                kinds = (ReminderKind.RECEIPT, ReminderKind.CHASER, ReminderKind.ESCALATION) * 6
-                sent = [
-                    {
-                        "kind": kind,
-                        "candidate_id": 1,
-                        "interview_id": interview,
-                        "target_user_id": "UPRIYA",
-                        "due_at": NOW - timedelta(days=30),
-                        "status": ReminderStatus.SENT,
-                    }
-                    for kind in kinds
-                ]
-                connection.execute(insert(Reminder), sent)
-        _loop(connection, 99, 4)
-        # Statistics as a young workspace leaves them: the loops' tables analysed, the reminders
-        # not since they filled up (autovacuum's threshold is a share of the table's size).
-        connection.execute(text("ANALYZE candidates, interviews"))
+        loop_rows(connection, 99, 4, NOW, "mle", "coding")
         return connection.execute(text("SELECT id FROM candidates WHERE channel_id = 'C00000099'")).scalar_one()
 
 
