@@ -536,6 +536,8 @@ def measure_bare(app: App, bodies: list[str]) -> list[float]:
 
 def count_queries(world: World, label: str, body: str) -> tuple[int, int, int, int]:
     background: ThreadBackground = world.services.background  # type: ignore[assignment]
+    # What earlier requests left running would be counted as this one's background work.
+    background.wait()
     PROBE.reset()
     PROBE.armed = True
     world.app.dispatch(request(body))
@@ -583,7 +585,11 @@ def query_counts(world: World) -> list[tuple[str, tuple[int, ...], tuple[int, ..
                 Block.RESUME_URL: text_input("https://ats.example.com/candidates/42"),
             }
         )
-        per_size[size]["new"] = count_queries(world, "new", submission_body(people["rita"], new_modal, values, "VQ3"))
+        # A view of its own for each: a second submission of the same view is a replay, which
+        # hirebot answers from the loop it already wrote (one lookup, nothing in the background).
+        per_size[size]["new"] = count_queries(
+            world, "new", submission_body(people["rita"], new_modal, values, f"VQ3-{size}")
+        )
     labels = {
         "status": "/hire status",
         "button": "Submit scorecard button",
