@@ -11,8 +11,8 @@ from db.models import Candidate, Interview, Reminder, ReminderKind, ReminderStat
 from db.session import Database
 
 
-def loop_rows(connection, n: int, interviews: int, now: datetime, pack: str, stage: str) -> list[int]:
-    """Loop n (channel C0000000n) with its interviews, a day old; their ids."""
+def loop_rows(connection, n: int, interviews: int, now: datetime, pack: str, stage: str) -> tuple[int, list[int]]:
+    """Loop n (channel C0000000n) with its interviews, a day old: the loop's id and theirs."""
     candidate = connection.execute(
         insert(Candidate).returning(Candidate.id),
         {
@@ -37,7 +37,7 @@ def loop_rows(connection, n: int, interviews: int, now: datetime, pack: str, sta
         }
         for k in range(interviews)
     ]
-    return list(connection.execute(insert(Interview).returning(Interview.id), rows).scalars())
+    return candidate, list(connection.execute(insert(Interview).returning(Interview.id), rows).scalars())
 
 
 def older_loops(database: Database, now: datetime, pack: str, stage: str, loops: int = 40) -> None:
@@ -46,12 +46,13 @@ def older_loops(database: Database, now: datetime, pack: str, stage: str, loops:
     not since they filled up (autovacuum's threshold is a share of the table's size)."""
     with database.engine.begin() as connection:
         for n in range(1, loops + 1):
-            for interview in loop_rows(connection, n, 4, now, pack, stage):
+            candidate, interviews = loop_rows(connection, n, 4, now, pack, stage)
+            for interview in interviews:
                 kinds = (ReminderKind.RECEIPT, ReminderKind.CHASER, ReminderKind.ESCALATION) * 6
                 sent = [
                     {
                         "kind": kind,
-                        "candidate_id": 1,
+                        "candidate_id": candidate,
                         "interview_id": interview,
                         "target_user_id": "UPRIYA",
                         "due_at": now - timedelta(days=30),

@@ -21,8 +21,7 @@ def _workspace(database: Database) -> int:
     """40 older loops with their DMs, and loop 99 (channel C00000099), whose id is returned."""
     older_loops(database, NOW, "mle", "coding")
     with database.engine.begin() as connection:
-        loop_rows(connection, 99, 4, NOW, "mle", "coding")
-        return connection.execute(text("SELECT id FROM candidates WHERE channel_id = 'C00000099'")).scalar_one()
+        return loop_rows(connection, 99, 4, NOW, "mle", "coding")[0]
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
