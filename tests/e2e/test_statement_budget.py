@@ -18,9 +18,9 @@ from sqlalchemy import Engine, event
 
 from handlers.ids import rating_block
 from tests.support.loops import open_loop
+from tests.support.outbox_rows import older_loops
 from tests.support.scorecards import coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json
-from tests.support.workspace import older_loops
 
 
 @dataclass
@@ -98,7 +98,7 @@ def test_the_loads_statements_each_keep_one_plan_on_postgresql(hirebot):
     prepared for them must have settled on a generic plan."""
     if not hirebot.services.db.is_postgresql:
         pytest.skip("PostgreSQL's plan cache (SQLite's driver keeps no prepared statements between runs)")
-    older_loops(hirebot.services.db, hirebot.clock(), "ml-engineer", "coding_round")
+    older_loops(hirebot.services.db, hirebot.clock())
     candidate = open_loop(hirebot)
     coding = interview_yesterday(hirebot, candidate, "coding_round", "priya")
     hirebot.run_background()

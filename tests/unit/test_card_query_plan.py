@@ -4,7 +4,7 @@ history grows: every DM hirebot ever sent stays a 'sent' reminder."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -12,16 +12,19 @@ from sqlalchemy import text
 from bot.services.readmodels import _card_queries
 from db.session import Database
 from tests.conftest import PG_URL
-from tests.support.workspace import loop_rows, older_loops
+from tests.support.outbox_rows import add_interview, add_loop, older_loops
 
 NOW = datetime(2030, 3, 4, 9, tzinfo=UTC)
 
 
 def _workspace(database: Database) -> int:
     """40 older loops with their DMs, and loop 99 (channel C00000099), whose id is returned."""
-    older_loops(database, NOW, "mle", "coding")
-    with database.engine.begin() as connection:
-        return loop_rows(connection, 99, 4, NOW, "mle", "coding")[0]
+    older_loops(database, NOW)
+    with database.transaction() as session:
+        loop = add_loop(session, "Candidate 99", "C00000099", "URITA", "UHANK")
+        for k in range(4):
+            add_interview(session, loop, "UPRIYA", NOW - timedelta(days=1, hours=k))
+        return loop.id
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
