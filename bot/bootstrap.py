@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -44,7 +44,7 @@ from bot.services.graduation import GraduationService
 from bot.services.homes import HomeService
 from bot.services.load import LoadService
 from bot.services.loops import LoopService
-from bot.services.mending import Mender, mark_cards
+from bot.services.mending import Mender, cards_changed, mark_cards
 from bot.services.people import PeopleHours, PeopleService
 from bot.services.pools import PoolService
 from bot.services.ports import Renderer
@@ -55,6 +55,7 @@ from bot.services.training import TrainingService
 from bot.services.votes import VoteService
 from bot.services.workhours import WorkingHours
 from bot.slack_gateway import RateLimiter, SlackGateway
+from db.card_watch import CardWatch
 from db.session import Database, make_engine
 from handlers.builders import BlockKitRenderer
 from handlers.builders.training import BlockKitTrainingRenderer
@@ -128,17 +129,27 @@ def build_services(
 
 
 def _wire(db: Database, bus: EventBus, services: Services) -> None:
-    """The subscription table, run once a change has committed; and, before it commits, the
-    cards its events will refresh marked as changed (so that a lost refresh is mended)."""
+    """The subscription table, run once a change has committed; before it commits, the cards
+    its events will refresh marked as changed (so that a lost refresh is mended); once it has,
+    those cards' kept rows dropped at once, before PostgreSQL's notice comes back; and on
+    PostgreSQL, the listener for the notices of changes made anywhere (db/card_watch.py)."""
     bus.table = subscriptions(services)
-    db.before_commit = mark_cards(
-        frozenset(
-            kind
-            for kind, handlers in bus.table.items()
-            if any(getattr(handler, "__func__", None) is FollowUps.refresh_card for handler in handlers)
-        )
+    card_events = frozenset(
+        kind
+        for kind, handlers in bus.table.items()
+        if any(getattr(handler, "__func__", None) is FollowUps.refresh_card for handler in handlers)
     )
-    db.publish = bus.publish
+    db.before_commit = mark_cards(card_events)
+    cards = services.loops.channel.cards
+
+    def published(recorded: Sequence[object]) -> None:
+        for loop_id in cards_changed(card_events, recorded):
+            cards.changed(loop_id)
+        bus.publish(recorded)
+
+    db.publish = published
+    if services.settings.card_cache and db.is_postgresql:
+        services.loops.channel.watch = CardWatch(db.engine, cards.changed, cards.listening)
 
 
 def _gateway(settings: Settings) -> SlackGateway:

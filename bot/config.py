@@ -90,6 +90,8 @@ class Settings(LogSettings):
     # chat.postMessage's workspace-wide pace, per process (bot/slack_gateway/tiers.py): with two workers
     # sweeping one workspace, give each its share.
     slack_messages_per_minute: int = Field(default=300, ge=1, le=6000, alias="HIREBOT_SLACK_MESSAGES_PER_MINUTE")
+    # Keep loop cards' rows in each process until PostgreSQL says they changed (db/card_watch.py).
+    card_cache: bool = Field(default=True, alias="HIREBOT_CARD_CACHE")
     # How often the scheduler looks for due reminders.
     sweep_seconds: int = Field(default=30, ge=1, le=3600, alias="HIREBOT_SWEEP_SECONDS")
     # The worker's (and Socket Mode's) Prometheus port; the web process serves /metrics on its own port.

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, enum_column, utcnow
+from db.card_watch import install_on_create
 from db.vocabulary import (
     Decision,
     InterviewStatus,
@@ -385,3 +386,8 @@ class AuditEvent(Base):
     # Not a foreign key: the audit line outlives a purged candidate.
     candidate_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# PostgreSQL notifies every change a loop card shows (db/card_watch.py): databases made with
+# create_all get the triggers as migrated ones do (migration 0016).
+install_on_create(Base.metadata)

@@ -107,6 +107,8 @@ def hirebot(
     bot = Hirebot(services, driver, emulator, client, clock, waits)
     yield bot
     driver.stop()
+    if services.loops.channel.watch is not None:
+        services.loops.channel.watch.stop(wait=False)
     assert not client.violations, "payloads Slack would refuse:\n" + "\n".join(client.violations)
     # Every calendar invite sent in the end-to-end run is parsed and checked against its database.
     check_invites(client, emulator, database, against_db=bot.invites_match_db)

@@ -17,10 +17,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import ChannelNameTaken, SlackError
 from bot.services import panel_stats, queries
+from bot.services.card_cache import CardCache
 from bot.services.naming import channel_name
 from bot.services.ports import Gateway, LoopCard, Renderer
-from bot.services.readmodels import read_card
+from bot.services.readmodels import card_from_rows, card_rows, read_card
 from bot.services.suggestions import pick_warnings
+from db.card_watch import CardWatch
 from db.models import Candidate, CardChange, LoopStatus
 from db.session import Database, Reader
 from rubrics.loader import RubricRegistry
@@ -47,6 +49,10 @@ class LoopChannel:
         self.settings = settings
         self.clock = clock
         self.reliability = panel_stats.ReliabilityCache(clock)
+        # Serves nothing until `watch` says it is listening (set by bootstrap.py on PostgreSQL,
+        # started by the first card read: processes that show no card hold no extra connection).
+        self.cards = CardCache()
+        self.watch: CardWatch | None = None
 
     def ensure_channel(self, candidate_id: int) -> str:
         """Create the loop's private channel, once, and return its id.
@@ -204,9 +210,17 @@ class LoopChannel:
         return replace(card, coverage=coverage, warnings=warnings)
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
-        """The loop card's contents, by loop id or by its channel: one statement (read_card)."""
-        with self.db.read() as reader:
-            return self._read(reader, candidate_id, channel_id)
+        """The loop card's contents, by loop id or by its channel: one statement (read_card), or
+        none while the loop's rows are kept unchanged (card_cache.py)."""
+        if self.watch is not None:
+            self.watch.start()
+        rows = self.cards.get(candidate_id, channel_id)
+        if rows is None:
+            ticket = self.cards.ticket()
+            with self.db.read() as reader:
+                rows = card_rows(reader, candidate_id, channel_id)
+            self.cards.keep(ticket, rows)
+        return card_from_rows(rows, self.rubrics, self.clock(), self.settings.timezone)
 
     def _read(self, reader: Reader | Connection, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
         return read_card(reader, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)

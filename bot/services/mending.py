@@ -50,18 +50,23 @@ def mark_cards(card_events: frozenset[type]) -> Callable[[Session | Connection, 
     those reminders; taking the loop's row here as well would let the two deadlock."""
 
     def mark(executor: Session | Connection, recorded: Sequence[object]) -> None:
-        ids = sorted(
-            {
-                event.candidate_id  # type: ignore[attr-defined]
-                for event in recorded
-                if type(event) in card_events and shows_on_card(event)
-            }
-        )
+        ids = cards_changed(card_events, recorded)
         if ids:
             # One INSERT … VALUES statement (an execute, not an executemany: one loop is the rule).
             executor.execute(insert(_CHANGES).values([{"candidate_id": candidate_id} for candidate_id in ids]))
 
     return mark
+
+
+def cards_changed(card_events: frozenset[type], recorded: Sequence[object]) -> list[int]:
+    """The loops whose cards the recorded events change."""
+    return sorted(
+        {
+            event.candidate_id  # type: ignore[attr-defined]
+            for event in recorded
+            if type(event) in card_events and shows_on_card(event)
+        }
+    )
 
 
 @dataclass

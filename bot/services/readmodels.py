@@ -5,6 +5,7 @@ They say whether a scorecard is in, never what it says: blind feedback holds her
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
@@ -29,6 +30,8 @@ from db.models import (
 from db.session import Reader
 from rubrics.loader import RubricRegistry
 from rubrics.models import RubricPack
+
+Rows = Sequence[Any]
 
 # A scorecard is due when the interview ends, and overdue a day later.
 OVERDUE_AFTER = timedelta(hours=24)
@@ -83,9 +86,18 @@ def read_card(
     runs a statement built once (0.9 ms of CPU became 0.5 ms), on a Database.read() or
     inside a transaction's connection.
     """
+    return card_from_rows(card_rows(reader, candidate_id, channel_id), rubrics, now, zone)
+
+
+def card_rows(reader: Reader | Connection, candidate_id: int | None = None, channel_id: str | None = None) -> Rows:
+    """read_card's statement: one row per interview, or one for a loop with none; none for no loop."""
     by_id, by_channel = _card_queries()
     query, key = (by_id, candidate_id) if channel_id is None else (by_channel, channel_id)
-    rows = reader.execute(query, {"key": key}).all()
+    return tuple(reader.execute(query, {"key": key}).all())
+
+
+def card_from_rows(rows: Rows, rubrics: RubricRegistry, now: datetime, zone: str) -> LoopCard:
+    """The card those rows show at `now` (what is overdue, how long the loop has been open)."""
     if not rows or rows[0].status is LoopStatus.PURGED:
         raise NotFound("That hiring loop no longer exists.")
     loop = rows[0]

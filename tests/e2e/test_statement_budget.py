@@ -103,7 +103,11 @@ def test_the_loads_statements_each_keep_one_plan_on_postgresql(hirebot):
     coding = interview_yesterday(hirebot, candidate, "coding_round", "priya")
     hirebot.run_background()
     forms = [coding_values(), coding_values(**{rating_block("software_engineering"): radio("2")})]
+    cards = hirebot.services.loops.channel.cards
     for n in range(15):
+        # The card is read from the database after each change to its loop; here, every time
+        # (its rows kept between changes are card_cache.py's, tests/e2e/test_card_cache.py).
+        cards.changed(candidate.id)
         assert hirebot.slack.command(hirebot.users["rita"], "status", channel=candidate.channel_id).status == 200
         view = open_scorecard(hirebot, coding, "priya")
         assert ack_json(hirebot.slack.submit(hirebot.users["priya"], view, forms[n % 2]))["response_action"] == "update"
