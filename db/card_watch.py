@@ -38,32 +38,25 @@ RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 _NOTIFY = f"""
 CREATE OR REPLACE FUNCTION hirebot_card_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    changed jsonb;
     loop_id text;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         PERFORM pg_notify('{CHANNEL}', '*');
         RETURN NULL;
     END IF;
-    -- TG_ARGV[0]: the column holding the loop's id; 'interview_id' for a scorecard, whose loop
-    -- is its interview's.
-    IF TG_OP <> 'INSERT' THEN
-        loop_id := to_jsonb(OLD) ->> TG_ARGV[0];
+    -- The row before and after (OLD is NULL for an INSERT, NEW for a DELETE). TG_ARGV[0] names
+    -- the column holding the loop's id; a scorecard's loop is its interview's.
+    FOREACH changed IN ARRAY ARRAY[to_jsonb(OLD), to_jsonb(NEW)] LOOP
+        CONTINUE WHEN changed IS NULL;
+        loop_id := changed ->> TG_ARGV[0];
         IF TG_ARGV[0] = 'interview_id' THEN
             SELECT candidate_id::text INTO loop_id FROM interviews WHERE id = loop_id::bigint;
         END IF;
         IF loop_id IS NOT NULL THEN
             PERFORM pg_notify('{CHANNEL}', loop_id);
         END IF;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        loop_id := to_jsonb(NEW) ->> TG_ARGV[0];
-        IF TG_ARGV[0] = 'interview_id' THEN
-            SELECT candidate_id::text INTO loop_id FROM interviews WHERE id = loop_id::bigint;
-        END IF;
-        IF loop_id IS NOT NULL THEN
-            PERFORM pg_notify('{CHANNEL}', loop_id);
-        END IF;
-    END IF;
+    END LOOP;
     RETURN NULL;
 END $$
 """

@@ -54,8 +54,7 @@ class Heard:
         return taken
 
 
-@pytest.fixture
-def heard(database: Database):
+def listening(database: Database) -> tuple[Heard, CardWatch]:
     if not database.is_postgresql:
         pytest.skip("PostgreSQL's LISTEN/NOTIFY")
     heard = Heard()
@@ -63,6 +62,12 @@ def heard(database: Database):
     watch.start()
     assert heard.wait_for(lambda h: h.states[-1:] == [True])
     heard.take()
+    return heard, watch
+
+
+@pytest.fixture
+def heard(database: Database):
+    heard, watch = listening(database)
     yield heard
     watch.stop()
 
@@ -168,12 +173,7 @@ def test_without_the_triggers_the_cache_is_never_switched_on(database: Database,
 
 
 def test_a_notice_naming_no_loop_drops_everything_and_stopping_serves_nothing(database: Database) -> None:
-    if not database.is_postgresql:
-        pytest.skip("PostgreSQL's LISTEN/NOTIFY")
-    heard = Heard()
-    watch = CardWatch(database.engine, heard.change, heard.state)
-    watch.start()
-    assert heard.wait_for(lambda h: h.states[-1:] == [True])
+    heard, watch = listening(database)
     run(database, "SELECT pg_notify('hirebot_cards', 'not a loop')")
     assert heard.wait_for(lambda h: None in h.changes)
     watch.stop()
