@@ -22,8 +22,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import DDL, Engine, event, text
+from sqlalchemy import DDL, Engine, MetaData, event, text
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def drop_ddl() -> list[str]:
     return [*statements, "DROP FUNCTION IF EXISTS hirebot_card_changed()"]
 
 
-def install_on_create(table_metadata) -> None:
+def install_on_create(table_metadata: MetaData) -> None:
     """Databases made with metadata.create_all (the tests, `hirebot` on a fresh SQLite file) get
     the triggers too; migrated ones get them from migration 0016."""
     for statement in trigger_ddl():
@@ -140,7 +141,7 @@ class CardWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._connection = None
+        self._connection: Any = None  # the driver's connection while listening
         self._told_unwatched = False
 
     def start(self) -> None:
