@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -24,7 +24,7 @@ from bot.services.readmodels import card_from_rows, card_rows, read_card
 from bot.services.suggestions import pick_warnings
 from db.card_watch import CardWatch
 from db.models import Candidate, CardChange, LoopStatus
-from db.session import Database, Reader
+from db.session import Database
 from rubrics.loader import RubricRegistry
 
 log = logging.getLogger(__name__)
@@ -203,14 +203,14 @@ class LoopChannel:
             return self._posted(session, candidate_id)
 
     def _posted(self, session: Session, candidate_id: int) -> LoopCard:
-        card = self._read(session.connection(), candidate_id)
+        card = read_card(session.connection(), self.rubrics, self.clock(), self.settings.timezone, candidate_id)
         pack = queries.candidate(session, candidate_id).pack
         warnings = pick_warnings(session, card, pack, self.settings.timezone, self.settings.weekly_cap)
         coverage = panel_stats.card_coverage(session, self.rubrics, card, self.reliability)
         return replace(card, coverage=coverage, warnings=warnings)
 
     def card(self, candidate_id: int | None = None, *, channel_id: str | None = None) -> LoopCard:
-        """The loop card's contents, by loop id or by its channel: one statement (read_card), or
+        """The loop card's contents, by loop id or by its channel: one statement (card_rows), or
         none while the loop's rows are kept unchanged (card_cache.py)."""
         if self.watch is not None:
             self.watch.start()
@@ -221,9 +221,6 @@ class LoopChannel:
                 rows = card_rows(reader, candidate_id, channel_id)
             self.cards.keep(ticket, rows)
         return card_from_rows(rows, self.rubrics, self.clock(), self.settings.timezone)
-
-    def _read(self, reader: Reader | Connection, candidate_id: int | None, channel_id: str | None = None) -> LoopCard:
-        return read_card(reader, self.rubrics, self.clock(), self.settings.timezone, candidate_id, channel_id)
 
 
 def _apply_problems(candidate: Candidate, codes: dict[str, str | None]) -> None:

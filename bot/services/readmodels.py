@@ -71,26 +71,20 @@ def interview_line(
     )
 
 
-def read_card(
-    reader: Reader | Connection,
-    rubrics: RubricRegistry,
-    now: datetime,
-    zone: str,
-    candidate_id: int | None = None,
-    channel_id: str | None = None,
-) -> LoopCard:
-    """The loop card's contents in one SELECT: the loop, its debrief, each interview with
-    whether its scorecard is in (an id, never the content) and whether it was escalated.
-
-    This is /hire status's whole database cost, so it skips the ORM's object loading, and
-    runs a statement built once (0.9 ms of CPU became 0.5 ms), on a Database.read() or
-    inside a transaction's connection.
-    """
-    return card_from_rows(card_rows(reader, candidate_id, channel_id), rubrics, now, zone)
+def read_card(connection: Connection, rubrics: RubricRegistry, now: datetime, zone: str, candidate_id: int) -> LoopCard:
+    """The loop card's contents, read inside a transaction (the card posted in the channel);
+    /hire status reads the same rows through the card cache (LoopChannel.card)."""
+    return card_from_rows(card_rows(connection, candidate_id), rubrics, now, zone)
 
 
 def card_rows(reader: Reader | Connection, candidate_id: int | None = None, channel_id: str | None = None) -> Rows:
-    """read_card's statement: one row per interview, or one for a loop with none; none for no loop."""
+    """The card's rows in one SELECT: the loop, its debrief, each interview with whether its
+    scorecard is in (an id, never the content) and whether it was escalated; one row for a loop
+    with no interviews, none for no loop.
+
+    This is /hire status's whole database cost when it reads, so it skips the ORM's object
+    loading and runs a statement built once (0.9 ms of CPU became 0.5 ms), on a Database.read()
+    or inside a transaction's connection."""
     by_id, by_channel = _card_queries()
     query, key = (by_id, candidate_id) if channel_id is None else (by_channel, channel_id)
     return tuple(reader.execute(query, {"key": key}).all())
