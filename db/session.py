@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, Engine, Select, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.cursor import Cursor
+
 # A database that stops answering must not hold a request (or a worker thread) for minutes.
 CONNECT_TIMEOUT_SECONDS = 5
 # Per statement, PostgreSQL side. hirebot's statements take milliseconds; a lock wait or a
@@ -46,7 +48,11 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
+    connect_args = {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        "cursor_factory": Cursor,  # descriptions built only when read (db/cursor.py)
+    }
     if statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     if kwargs.get("poolclass") is None:
