@@ -35,6 +35,7 @@ from bot.events import (
     TraineeNoticeDue,
     WorkingHoursChanged,
     coalesce,
+    only_for,
     shows_on_card,
 )
 from bot.services.dashboard_data import DashboardService
@@ -272,20 +273,20 @@ class FollowUps:
     # The refreshes read the card, pre-read or Home as it stands when they run, and the outbox
     # sweeps send every due row of their kind: a waiting twin does the same work (bot/events.py).
 
-    # Keyed by whether the event changes the card too: a waiting no-op (an edit) never absorbs a change.
-    @coalesce(by=lambda event: (event.candidate_id, shows_on_card(event)))
+    @only_for(shows_on_card)  # an edited scorecard leaves the card as it was
+    @coalesce(by=lambda event: event.candidate_id)
     def refresh_card(self, event: Any) -> None:
-        if shows_on_card(event):  # an edited scorecard leaves the card as it was
-            self.loops.refresh_card(event.candidate_id)
+        self.loops.refresh_card(event.candidate_id)
 
     @coalesce(by=lambda event: event.candidate_id)
     def refresh_preread(self, event: ScorecardSubmitted) -> None:
         self.debrief.refresh_if_posted(event.candidate_id)
 
-    @coalesce(by=lambda event: event.created)
+    @only_for(lambda event: event.created)  # an edit has no receipt
+    @coalesce(by=lambda event: None)
     def post_receipt(self, event: ScorecardSubmitted) -> None:
-        if event.created:  # its row is already in the outbox; post it now rather than at the next sweep
-            self.dispatcher.post_receipts()
+        # Its row is already in the outbox; post it now rather than at the next sweep.
+        self.dispatcher.post_receipts()
 
     @coalesce(by=lambda event: None)
     def post_announcement(self, event: LoopDecided) -> None:

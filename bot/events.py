@@ -175,6 +175,8 @@ H = TypeVar("H", bound=Callable[..., object])
 
 # Subscriber function -> what of an event its work depends on (see `coalesce`).
 _COALESCE_BY: dict[Callable[..., object], Callable[[Any], Hashable]] = {}
+# Subscriber function -> which events it has work for (see `only_for`).
+_ONLY_FOR: dict[Callable[..., object], Callable[[Any], bool]] = {}
 
 
 def coalesce(by: Callable[[Any], Hashable]) -> Callable[[H], H]:
@@ -193,6 +195,24 @@ def coalesce(by: Callable[[Any], Hashable]) -> Callable[[H], H]:
         return handler
 
     return mark
+
+
+def only_for(wanted: Callable[[Any], bool]) -> Callable[[H], H]:
+    """Mark a subscriber that has nothing to do for an event `wanted` declines (an edited
+    scorecard posts no receipt and leaves the card as it was): it is not run, nor queued as a
+    job. Queuing the no-op was most of a submission's hand-off to the background threads."""
+
+    def mark(handler: H) -> H:
+        _ONLY_FOR[handler] = wanted
+        return handler
+
+    return mark
+
+
+def wants(handler: Handler, event: object) -> bool:
+    """Whether `handler` has work for `event` (see `only_for`)."""
+    wanted = _ONLY_FOR.get(getattr(handler, "__func__", handler))
+    return wanted is None or wanted(event)
 
 
 def work_key(handler: Handler, event: object) -> tuple[str, tuple[int, Hashable]] | None:
@@ -235,7 +255,7 @@ class EventBus:
                 self._run_each(event)
             return
         for event in events:
-            for handler in self.table.get(type(event), ()):
+            for handler in self._for(event):
                 # A coalesced one is keyed by what it is and what for: a twin still waiting
                 # would do the same work.
                 self.background.submit(
@@ -243,13 +263,16 @@ class EventBus:
                 )
 
     def deliver(self, event: object) -> None:
-        for handler in self.table.get(type(event), ()):
+        for handler in self._for(event):
             handler(event)
+
+    def _for(self, event: object) -> list[Handler]:
+        return [h for h in self.table.get(type(event), ()) if wants(h, event)]
 
     def _run_each(self, event: object) -> None:
         """Every subscriber runs; the first failure is raised once they all have."""
         failure: Exception | None = None
-        for handler in self.table.get(type(event), ()):
+        for handler in self._for(event):
             try:
                 handler(event)
             except Exception as exc:  # raised below, after the other subscribers have run

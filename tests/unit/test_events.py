@@ -16,6 +16,7 @@ from bot.events import (
     ScorecardSubmitted,
     SummaryDue,
     coalesce,
+    only_for,
     record,
 )
 from db.models import AuditEvent
@@ -150,6 +151,47 @@ def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_ki
         "refresh_if_posted",
         "refresh_if_posted",
     ]
+
+
+def test_a_subscriber_with_nothing_to_do_for_an_event_is_neither_queued_nor_run():
+    ran: list[tuple[str, int]] = []
+
+    @only_for(lambda event: event.created)
+    def receipt(event):
+        ran.append(("receipt", event.candidate_id))
+
+    def home(event):
+        ran.append(("home", event.candidate_id))
+
+    background = QueuedBackground()
+    bus = EventBus(background, {ScorecardSubmitted: [receipt, home]})
+    bus.publish([ScorecardSubmitted(1, PRIYA, created=False), ScorecardSubmitted(2, PRIYA, created=True)])
+    assert len(background.queue) == 1 + 2  # the edit queues its Home only
+    background.drain()
+    assert sorted(ran) == [("home", 1), ("home", 2), ("receipt", 2)]
+    ran.clear()
+    bus.deliver(ScorecardSubmitted(3, PRIYA, created=False))  # inline, as the outbox delivers
+    background.submit(lambda: bus.publish([ScorecardSubmitted(4, PRIYA, created=False)]), user=PRIYA)
+    background.drain()  # committed inside a job: its follow-ups run in that job
+    assert ran == [("home", 3), ("home", 4)]
+
+
+def test_an_edited_scorecard_queues_no_receipt_and_no_card_refresh():
+    """As wired: an edit changes what the pre-read and the Homes show, never the card or the outbox."""
+    calls: list[str] = []
+
+    class Recorder:
+        def __getattr__(self, name):
+            return lambda *args: calls.append(name)
+
+    services = SimpleNamespace(
+        **{n: Recorder() for n in ("loops", "debrief", "dispatcher", "training", "graduation", "homes")}
+    )
+    background = QueuedBackground()
+    bus = EventBus(background, subscriptions(services))  # type: ignore[arg-type]
+    bus.publish([ScorecardSubmitted(1, PRIYA, created=False)])
+    assert background.drain() == 3
+    assert sorted(calls) == ["refresh_dashboards", "refresh_homes", "refresh_if_posted"]
 
 
 def test_only_coalesced_subscribers_are_keyed_so_a_stopping_worker_drops_no_other():
