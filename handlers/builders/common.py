@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -196,6 +197,9 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+# Remembered: a status lists the same interview times request after request, and formatting
+# each in its zone was a percent of the workers' CPU under load. Equal instants give equal text.
+@lru_cache(maxsize=4096)
 def when(moment: datetime, fallback_zone: str) -> str:
     """A time Slack shows in each reader's own time zone; the fallback is for old clients and screen text."""
     fallback = moment.astimezone(ZoneInfo(fallback_zone)).strftime("%a %d %b %H:%M %Z")
