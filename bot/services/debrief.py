@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
@@ -42,6 +42,9 @@ from rubrics.loader import RubricRegistry
 from rubrics.models import Recommendation, RubricPack
 
 log = logging.getLogger(__name__)
+
+# Whether a loop's pre-read has been posted (refresh_if_posted's first question).
+_POSTED = select(Debrief.id).where(Debrief.candidate_id == bindparam("candidate_id"), Debrief.summary_ts.is_not(None))
 
 OVERRIDE_MAX = 3000
 
@@ -159,6 +162,12 @@ class DebriefService:
 
         Only when the posting is behind: a second refresh for the same scorecard (a repeated
         submission, a retried job) would edit it again and drop its 'updated: …' line."""
+        # Every submission asks, and most come before any pre-read is posted: one statement
+        # answers that, without the session, BEGIN and COMMIT the comparison below needs.
+        with self.db.read() as reader:
+            posted = reader.execute(_POSTED, {"candidate_id": candidate_id}).first()
+        if posted is None:
+            return
         with self.db.transaction() as session:
             debrief = session.scalars(select(Debrief).where(Debrief.candidate_id == candidate_id)).one_or_none()
             if debrief is None or debrief.summary_ts is None:

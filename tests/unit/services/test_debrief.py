@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.errors import InvalidInput, PermissionDenied, SlackTargetGone, SlackTransientError
 from db.models import Candidate, Decision, LoopStatus, Reminder, ReminderKind, ReminderStatus
@@ -64,6 +64,32 @@ def test_a_late_scorecard_edits_the_posted_pre_read_in_place_and_says_what_chang
     # Nothing new: a second refresh (a retried job) leaves the posting alone.
     world.services.debrief.refresh_if_posted(candidate_id)
     assert len(_pre_reads(world, candidate_id, "update_message")) == 1
+
+
+def test_before_the_pre_read_is_posted_a_refresh_is_one_question_and_changes_nothing(world, loop):
+    """What each submission's follow-up asks first: one statement, no transaction."""
+    candidate_id, _, _ = loop
+    statements: list[str] = []
+    commits: list[object] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    def committed(conn) -> None:
+        commits.append(conn)
+
+    engine = world.db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    event.listen(engine, "commit", committed)
+    try:
+        world.services.debrief.refresh_if_posted(candidate_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+        event.remove(engine, "commit", committed)
+    assert len(statements) == 1 and "debriefs" in statements[0]
+    assert commits == []  # no transaction to commit
+    assert _pre_reads(world, candidate_id, "post_message") == []
+    assert _pre_reads(world, candidate_id, "update_message") == []
 
 
 def test_only_the_people_running_the_loop_post_the_pre_read_or_decide(world, loop):
