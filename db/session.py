@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +109,40 @@ class Statements:
 
     connection: Connection
     info: dict[str, Any] = field(default_factory=dict)
+    # What closes a together() left open by together_with_commit(), after the commit.
+    _until_commit: ExitStack = field(default_factory=ExitStack)
+    _commit_sent_together: bool = False
+
+    def together_with_commit(self) -> None:
+        """Every statement from here to the end of the transaction, and its COMMIT, sent
+        together: on PostgreSQL one round trip for the writes and the COMMIT, where together()
+        and a COMMIT after it took two. The same rules as together(): only statements whose
+        answer nobody reads. A failure among them is raised by the commit, which then does not
+        happen, and the transaction rolls back."""
+        if not self._commit_sent_together:
+            self._until_commit.enter_context(self.together())
+            self._commit_sent_together = True
+
+    def _commit(self) -> None:
+        """The COMMIT of together_with_commit(): inside psycopg's pipeline it is queued behind
+        the writes and the whole is sent and answered once (engine.begin() then has nothing
+        left to commit)."""
+        try:
+            self.connection.commit()
+        except exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                self._end_failed_transaction()
+            raise
+
+    def _end_failed_transaction(self) -> None:
+        """A COMMIT on its own that fails ends its transaction. Queued behind a write that
+        failed, psycopg never sends it: the transaction stays open, in error, and SQLAlchemy,
+        believing it ended, would return the connection to the pool that way. So it is rolled
+        back here, and a connection that cannot even do that is not pooled again."""
+        try:
+            self.connection.connection.rollback()
+        except Exception as error:  # the connection is in no state to be used again
+            self.connection.invalidate(error)
 
     @contextmanager
     def together(self) -> Iterator[None]:
@@ -187,8 +221,11 @@ class Database:
         that load no objects were a third of that write's own CPU under load."""
         with self.engine.begin() as connection:
             unit = Statements(connection)
-            yield unit
-            self._before_commit(connection, unit.info)
+            with unit._until_commit:
+                yield unit
+                self._before_commit(connection, unit.info)
+                if unit._commit_sent_together:
+                    unit._commit()
         self._published(unit.info.pop(_AFTER_COMMIT, []))
 
     def _before_commit(self, executor: Session | Connection, info: dict[str, Any]) -> None:

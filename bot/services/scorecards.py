@@ -211,17 +211,18 @@ class ScorecardService:
             scorecard_id = (
                 rows.insert_scorecard(conn, interview, user_id, scorecard) if existing is None else existing.id
             )
-            # Every write after that needs no answer: on PostgreSQL they go in one round trip
-            # (an edit's had taken three, a first submission's five or six), and each round
-            # trip is the database's work as well as the worker's.
-            with unit.together():
-                if existing is None:
-                    rows.insert_answers(conn, scorecard_id, scorecard)
-                    rows.stop_chasing(conn, interview, now)
-                else:
-                    rows.update_scorecard(conn, existing, scorecard, existing.amendments + int(amended))
-                details = {"interview": interview.id, "pack": pack.ref}
-                rows.audit(conn, user_id, action, interview.candidate_id, details)
+            # Every write after that needs no answer: on PostgreSQL they go with the COMMIT in
+            # one round trip (an edit's writes had taken three and the COMMIT a fourth, a first
+            # submission's five or six), and each round trip is the database's work as well as
+            # the worker's.
+            unit.together_with_commit()
+            if existing is None:
+                rows.insert_answers(conn, scorecard_id, scorecard)
+                rows.stop_chasing(conn, interview, now)
+            else:
+                rows.update_scorecard(conn, existing, scorecard, existing.amendments + int(amended))
+            details = {"interview": interview.id, "pack": pack.ref}
+            rows.audit(conn, user_id, action, interview.candidate_id, details)
             record(unit, ScorecardSubmitted(interview.candidate_id, user_id, created))
             return _result(interview, scorecard_id, created=created, changed=True, amended=amended, stage=stage)
 

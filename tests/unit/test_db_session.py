@@ -248,16 +248,99 @@ def test_a_write_that_fails_among_those_sent_together_rolls_the_whole_transactio
         assert unit.connection.execute(_COUNT).scalar() == 0
 
 
+def _in_a_block(unit, statement) -> None:
+    with unit.together():
+        unit.connection.execute(statement)
+
+
+def _with_the_commit(unit, statement) -> None:
+    unit.together_with_commit()
+    unit.connection.execute(statement)
+
+
 @pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
-def test_a_connection_lost_while_writes_are_sent_together_is_not_handed_out_again() -> None:
+@pytest.mark.parametrize("send", [_in_a_block, _with_the_commit])
+def test_a_connection_lost_while_writes_are_sent_together_is_not_handed_out_again(send) -> None:
     engine = make_engine(PG_URL, pool_size=1, max_overflow=0)  # type: ignore[arg-type]
     database = Database(engine)
     lost = _backend_pid(engine)
     with pytest.raises(DBAPIError) as raised, database.statements() as unit:
         assert unit.connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == lost
         _terminate(lost)
-        with unit.together():
-            unit.connection.execute(text("UPDATE audit_events SET action = 'x' WHERE id < 0"))
+        send(unit, text("UPDATE audit_events SET action = 'x' WHERE id < 0"))
     assert raised.value.connection_invalidated
     assert _backend_pid(engine) != lost
     engine.dispose()
+
+
+def _pipeline_modes(database: Database, seen: list[str]):
+    """An engine listener noting, per statement and at the COMMIT, whether psycopg's pipeline
+    was on ("n/a" on SQLite)."""
+    from psycopg import pq
+
+    def mode(conn) -> str:
+        if not database.is_postgresql:
+            return "n/a"
+        return pq.PipelineStatus(conn.connection.driver_connection.pgconn.pipeline_status).name
+
+    def statement(conn, _cursor, sql, *_args) -> None:
+        seen.append(f"{sql.split()[0]} {mode(conn)}")
+
+    def commit(conn) -> None:
+        seen.append(f"COMMIT {mode(conn)}")
+
+    return statement, commit
+
+
+def test_writes_sent_with_the_commit_go_in_one_pipeline_with_it(database: Database) -> None:
+    seen: list[str] = []
+    statement, commit = _pipeline_modes(database, seen)
+    event.listen(database.engine, "before_cursor_execute", statement)
+    event.listen(database.engine, "commit", commit)
+    published: list[object] = []
+    database.publish = published.extend
+    try:
+        with database.statements() as unit:
+            assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
+            unit.together_with_commit()
+            unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "one", "details": {}})
+            unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
+            record_after_commit(unit, "stored")
+    finally:
+        event.remove(database.engine, "before_cursor_execute", statement)
+        event.remove(database.engine, "commit", commit)
+    on = "ON" if database.is_postgresql else "n/a"
+    assert seen == [
+        f"SELECT {'OFF' if database.is_postgresql else 'n/a'}",
+        f"INSERT {on}",
+        f"UPDATE {on}",
+        f"COMMIT {on}",
+    ]
+    assert published == ["stored"]
+    with database.read() as reader:
+        assert reader.execute(select(AuditEvent.action)).scalars().all() == ["first"]
+    with database.statements() as unit:  # the connection went back to the pool out of pipeline mode
+        assert unit.connection.execute(_COUNT).scalar() == 1
+
+
+def test_a_write_that_fails_among_those_sent_with_the_commit_commits_nothing(database: Database) -> None:
+    published: list[object] = []
+    database.publish = published.extend
+    with pytest.raises(IntegrityError), database.statements() as unit:
+        unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "before", "details": {}})
+        unit.together_with_commit()
+        unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "inside", "details": {}})
+        unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": None, "details": {}})  # NOT NULL
+        record_after_commit(unit, "never published")
+    assert published == []
+    with database.statements() as unit:  # nothing was written, and the pooled connection works again
+        assert unit.connection.execute(_COUNT).scalar() == 0
+
+
+def test_an_exception_after_writes_sent_with_the_commit_rolls_them_back(database: Database) -> None:
+    with pytest.raises(ZeroDivisionError), database.statements() as unit:
+        unit.together_with_commit()
+        unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "undone", "details": {}})
+        _ = 1 / 0
+    with database.read() as reader:
+        assert reader.execute(_COUNT).scalar() == 0

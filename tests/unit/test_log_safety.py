@@ -4,6 +4,7 @@ a database refused."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -130,16 +131,26 @@ def test_a_line_whose_arguments_do_not_fit_still_reaches_the_handler(capsys) -> 
 _AUDIT = insert(AuditEvent).inline()
 
 
-@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
-def test_a_pipelined_write_refused_while_the_block_fails_logs_no_candidate_data(capsys) -> None:
-    """psycopg logs the refused write itself (its text holds the whole row) when the pipelined
-    block is already leaving on another exception."""
-    engine = make_engine(PG_URL)  # type: ignore[arg-type]
+# A write PostgreSQL refuses (NOT NULL), whose row holds candidate data.
+_REFUSED_ROW = {"actor_id": "U1", "action": None, "details": {"note": "Zelda Quux fumbled the join"}}
+
+
+@pytest.fixture
+def pg_database() -> Iterator[Database]:
+    if not PG_URL:
+        pytest.skip("needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+    engine = make_engine(PG_URL)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
-    database = Database(engine)
     configure_logging()
-    row = {"actor_id": "U1", "action": None, "details": {"note": "Zelda Quux fumbled the join"}}  # NOT NULL
+    yield Database(engine)
+    engine.dispose()
+
+
+def test_a_pipelined_write_refused_while_the_block_fails_logs_no_candidate_data(pg_database, capsys) -> None:
+    """psycopg logs the refused write itself (its text holds the whole row) when the pipelined
+    block is already leaving on another exception."""
+    database, row = pg_database, _REFUSED_ROW
     with pytest.raises(RuntimeError), database.statements() as unit, unit.together():
         unit.connection.execute(_AUDIT, row)
         raise RuntimeError("the block failed first")
@@ -148,8 +159,23 @@ def test_a_pipelined_write_refused_while_the_block_fails_logs_no_candidate_data(
             unit.connection.execute(_AUDIT, row)
     except IntegrityError:
         logging.getLogger("bot.example").exception("storing failed")
-    engine.dispose()
     written = _written(capsys)
     assert "error ignored" in written  # psycopg's own line was written, and the traceback
+    assert "null value in column" in written and "storing failed" in written
+    assert "Zelda" not in written
+
+
+def test_a_write_refused_with_the_commit_sent_together_logs_no_candidate_data(pg_database, capsys) -> None:
+    database, row = pg_database, _REFUSED_ROW
+    for leaving in (None, RuntimeError("the block failed first")):
+        try:
+            with database.statements() as unit:
+                unit.together_with_commit()
+                unit.connection.execute(_AUDIT, row)
+                if leaving is not None:
+                    raise leaving
+        except (IntegrityError, RuntimeError):
+            logging.getLogger("bot.example").exception("storing failed")
+    written = _written(capsys)
     assert "null value in column" in written and "storing failed" in written
     assert "Zelda" not in written
