@@ -212,9 +212,9 @@ class ScorecardService:
                 rows.insert_scorecard(conn, interview, user_id, scorecard) if existing is None else existing.id
             )
             # Every write after that needs no answer: on PostgreSQL they go with the COMMIT in
-            # one round trip (an edit's writes had taken three and the COMMIT a fourth, a first
-            # submission's five or six), and each round trip is the database's work as well as
-            # the worker's.
+            # one round trip, so an edit is 3 round trips in all and a first submission 4 (its
+            # scorecard's INSERT answers with the id the rest need). Each round trip is the
+            # database's work as well as the worker's.
             unit.together_with_commit()
             if existing is None:
                 rows.insert_answers(conn, scorecard_id, scorecard)

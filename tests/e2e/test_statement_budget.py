@@ -9,11 +9,12 @@ statements must also keep one plan, not be planned afresh on every request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from psycopg import pq
 from sqlalchemy import Engine, event
 
 from handlers.ids import rating_block
@@ -30,6 +31,17 @@ class Count:
 
 
 @contextmanager
+def listening(engine: Engine, **listeners: Callable[..., None]) -> Iterator[None]:
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+
+@contextmanager
 def counted(engine: Engine) -> Iterator[Count]:
     count = Count()
 
@@ -39,13 +51,8 @@ def counted(engine: Engine) -> Iterator[Count]:
     def begin(_conn):
         count.transactions += 1
 
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "begin", begin)
-    try:
+    with listening(engine, before_cursor_execute=statement, begin=begin):
         yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "begin", begin)
 
 
 def test_the_loads_requests_stay_within_their_statement_budget(hirebot):
@@ -133,3 +140,52 @@ def test_the_loads_statements_each_keep_one_plan_on_postgresql(hirebot):
     assert any(statement.startswith("SELECT interviews.id") for statement in settled), plans  # the locked read
     replanned = [statement for statement, generic, custom in plans if custom > 5 and generic == 0]
     assert replanned == [], replanned
+
+
+@contextmanager
+def round_trips(engine: Engine) -> Iterator[list[str]]:
+    """Each statement as sent: 'answered' (a round trip of its own) or 'sent together' (in
+    psycopg's pipeline, answered with the rest at its sync); and the COMMIT, either way."""
+    sent: list[str] = []
+
+    def how(conn) -> str:
+        status = conn.connection.driver_connection.pgconn.pipeline_status
+        return "sent together" if status != pq.PipelineStatus.OFF else "answered"
+
+    def statement(conn, _cursor, sql, *_):
+        sent.append(f"{sql.split()[0]} {how(conn)}")
+
+    def commit(conn):
+        sent.append(f"COMMIT {how(conn)}")
+
+    with listening(engine, before_cursor_execute=statement, commit=commit):
+        yield sent
+
+
+def test_a_submission_waits_on_postgresql_for_its_read_and_its_commit_only(hirebot):
+    """Round trips, not statements: BEGIN goes with the first statement's wait, then the locked
+    read and (first submission) the scorecard's INSERT, whose new id the rest need, are answered
+    one at a time; everything else is written with the COMMIT and answered once. An edit is 3
+    round trips, a first submission 4."""
+    if not hirebot.services.db.is_postgresql:
+        pytest.skip("psycopg's pipeline is PostgreSQL's")
+    candidate = open_loop(hirebot)
+    coding = interview_yesterday(hirebot, candidate, "coding_round", "priya")
+    hirebot.run_background()
+    engine = hirebot.services.db.engine
+    view = open_scorecard(hirebot, coding, "priya")
+
+    with round_trips(engine) as first:
+        assert (
+            ack_json(hirebot.slack.submit(hirebot.users["priya"], view, coding_values()))["response_action"] == "update"
+        )
+    assert first[:2] == ["SELECT answered", "INSERT answered"], first
+    assert first[-1] == "COMMIT sent together" and len(first) > 3, first
+    assert all(step.endswith("sent together") for step in first[2:]), first
+    hirebot.run_background()
+
+    edit = coding_values(**{rating_block("software_engineering"): radio("2")})
+    with round_trips(engine) as edited:
+        assert ack_json(hirebot.slack.submit(hirebot.users["priya"], view, edit))["response_action"] == "update"
+    assert edited[0] == "SELECT answered" and edited[-1] == "COMMIT sent together", edited
+    assert all(step.endswith("sent together") for step in edited[1:]), edited
