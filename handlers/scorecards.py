@@ -59,6 +59,16 @@ def _beside_shown_blocks(errors: dict[str, str], view: dict[str, Any]) -> dict[s
     return placed
 
 
+def refuse_scorecard(ack: Ack, sub: ViewSubmission, refusal: HirebotError) -> None:
+    """Answer a refused scorecard (a real or a practice one) in its modal: InvalidInput beside
+    the fields it names, any other refusal beside the first field."""
+    if isinstance(refusal, InvalidInput):
+        ack_with(ack, response_action="errors", errors=_beside_shown_blocks(refusal.errors, sub.view))
+    else:
+        first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
+        ack_with(ack, response_action="errors", errors={first: refusal.user_message})
+
+
 def _nudged(nudge: EvidenceNudge, submitted: dict[str, Any]) -> dict[str, Any]:
     """The same modal with every submitted value kept; `update` replaces the whole view, so the
     submitted private_metadata is carried over as it was."""
@@ -118,12 +128,8 @@ def _submit_scorecard(services: Services, ack: Ack, body: dict[str, Any]) -> Non
     except EvidenceNudge as nudge:
         ack_with(ack, response_action="update", view=_nudged(nudge, sub.view))
         return
-    except InvalidInput as exc:
-        ack_with(ack, response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
-        return
     except HirebotError as exc:
-        first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
-        ack_with(ack, response_action="errors", errors={first: exc.user_message})
+        refuse_scorecard(ack, sub, exc)
         return
     ack_with(ack, response_action="update", view=views.submitted_view(result))
 

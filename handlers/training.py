@@ -8,14 +8,14 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.container import Services
-from bot.errors import HirebotError, InvalidInput
+from bot.errors import HirebotError
 from bot.mrkdwn import escape, mention
 from handlers.builders import training as views
 from handlers.builders.training import agreement_text
 from handlers.errors import ack_with, submit
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import BlockAction, ViewSubmission
-from handlers.scorecards import _beside_shown_blocks, scorecard_form
+from handlers.scorecards import refuse_scorecard, scorecard_form
 from handlers.table import action, click, view
 
 
@@ -45,12 +45,8 @@ def _submit_practice(services: Services, ack: Ack, body: dict[str, Any]) -> None
         return
     try:
         saved = services.training.submit_practice(int(interview_id), sub.user_id, scorecard_form(sub.state))
-    except InvalidInput as exc:
-        ack_with(ack, response_action="errors", errors=_beside_shown_blocks(exc.errors, sub.view))
-        return
     except HirebotError as exc:
-        first = next(iter(sub.state.raw()), Block.RECOMMENDATION)
-        ack_with(ack, response_action="errors", errors={first: exc.user_message})
+        refuse_scorecard(ack, sub, exc)
         return
     ack_with(ack, response_action="update", view=views.practice_saved_view(saved))
 
