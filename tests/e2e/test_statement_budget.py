@@ -9,36 +9,25 @@ statements must also keep one plan, not be planned afresh on every request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from psycopg import pq
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from handlers.ids import rating_block
 from tests.support.loops import open_loop
 from tests.support.outbox_rows import older_loops
 from tests.support.scorecards import coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json
+from tests.support.statements import listening, round_trips
 
 
 @dataclass
 class Count:
     statements: list[str] = field(default_factory=list)
     transactions: int = 0
-
-
-@contextmanager
-def listening(engine: Engine, **listeners: Callable[..., None]) -> Iterator[None]:
-    for name, listener in listeners.items():
-        event.listen(engine, name, listener)
-    try:
-        yield
-    finally:
-        for name, listener in listeners.items():
-            event.remove(engine, name, listener)
 
 
 @contextmanager
@@ -140,26 +129,6 @@ def test_the_loads_statements_each_keep_one_plan_on_postgresql(hirebot):
     assert any(statement.startswith("SELECT interviews.id") for statement in settled), plans  # the locked read
     replanned = [statement for statement, generic, custom in plans if custom > 5 and generic == 0]
     assert replanned == [], replanned
-
-
-@contextmanager
-def round_trips(engine: Engine) -> Iterator[list[str]]:
-    """Each statement as sent: 'answered' (a round trip of its own) or 'sent together' (in
-    psycopg's pipeline, answered with the rest at its sync); and the COMMIT, either way."""
-    sent: list[str] = []
-
-    def how(conn) -> str:
-        status = conn.connection.driver_connection.pgconn.pipeline_status
-        return "sent together" if status != pq.PipelineStatus.OFF else "answered"
-
-    def statement(conn, _cursor, sql, *_):
-        sent.append(f"{sql.split()[0]} {how(conn)}")
-
-    def commit(conn):
-        sent.append(f"COMMIT {how(conn)}")
-
-    with listening(engine, before_cursor_execute=statement, commit=commit):
-        yield sent
 
 
 def test_a_submission_waits_on_postgresql_for_its_read_and_its_commit_only(hirebot):

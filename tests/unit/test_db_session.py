@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.bootstrap import BACKGROUND_THREADS
@@ -18,6 +18,7 @@ from db import session as db_session
 from db.models import AuditEvent
 from db.session import Database, make_engine, record_after_commit
 from tests.conftest import PG_URL
+from tests.support.statements import round_trips
 
 CANARY = "Zelda Quux fumbled the join"
 
@@ -210,27 +211,17 @@ _AUDIT = insert(AuditEvent).inline()  # no RETURNING: nothing reads an answer in
 
 
 def test_writes_sent_together_are_pipelined_on_postgresql_and_commit_whole(database: Database) -> None:
-    from psycopg import pq
-
-    modes: list[str] = []
-
-    def sent(conn, _cursor, statement, *_args) -> None:
-        driver = conn.connection.driver_connection
-        modes.append(pq.PipelineStatus(driver.pgconn.pipeline_status).name if database.is_postgresql else "n/a")
-
-    event.listen(database.engine, "before_cursor_execute", sent)
-    try:
+    with round_trips(database.engine) as sent:
         with database.statements() as unit:
             assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
             with unit.together():
                 unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "one", "details": {}})
                 unit.connection.execute(_AUDIT, [{"actor_id": "U2", "action": "two", "details": {}}] * 2)
                 unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
-    finally:
-        event.remove(database.engine, "before_cursor_execute", sent)
-    expected = "ON" if database.is_postgresql else "n/a"
-    assert modes[1:] and all(mode == expected for mode in modes[1:]), modes
-    assert modes[0] != "ON"
+    together = "sent together" if database.is_postgresql else "answered"
+    statements = [step for step in sent if not step.startswith("COMMIT")]
+    assert statements[1:] and all(step.endswith(together) for step in statements[1:]), sent
+    assert statements[0] == "SELECT answered"
     with database.read() as reader:
         assert sorted(reader.execute(select(AuditEvent.action)).scalars()) == ["first", "two", "two"]
 
@@ -273,49 +264,18 @@ def test_a_connection_lost_while_writes_are_sent_together_is_not_handed_out_agai
     engine.dispose()
 
 
-def _pipeline_modes(database: Database, seen: list[str]):
-    """An engine listener noting, per statement and at the COMMIT, whether psycopg's pipeline
-    was on ("n/a" on SQLite)."""
-    from psycopg import pq
-
-    def mode(conn) -> str:
-        if not database.is_postgresql:
-            return "n/a"
-        return pq.PipelineStatus(conn.connection.driver_connection.pgconn.pipeline_status).name
-
-    def statement(conn, _cursor, sql, *_args) -> None:
-        seen.append(f"{sql.split()[0]} {mode(conn)}")
-
-    def commit(conn) -> None:
-        seen.append(f"COMMIT {mode(conn)}")
-
-    return statement, commit
-
-
 def test_writes_sent_with_the_commit_go_in_one_pipeline_with_it(database: Database) -> None:
-    seen: list[str] = []
-    statement, commit = _pipeline_modes(database, seen)
-    event.listen(database.engine, "before_cursor_execute", statement)
-    event.listen(database.engine, "commit", commit)
     published: list[object] = []
     database.publish = published.extend
-    try:
+    with round_trips(database.engine) as sent:
         with database.statements() as unit:
             assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
             unit.together_with_commit()
             unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "one", "details": {}})
             unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
             record_after_commit(unit, "stored")
-    finally:
-        event.remove(database.engine, "before_cursor_execute", statement)
-        event.remove(database.engine, "commit", commit)
-    on = "ON" if database.is_postgresql else "n/a"
-    assert seen == [
-        f"SELECT {'OFF' if database.is_postgresql else 'n/a'}",
-        f"INSERT {on}",
-        f"UPDATE {on}",
-        f"COMMIT {on}",
-    ]
+    together = "sent together" if database.is_postgresql else "answered"
+    assert sent == ["SELECT answered", f"INSERT {together}", f"UPDATE {together}", f"COMMIT {together}"]
     assert published == ["stored"]
     with database.read() as reader:
         assert reader.execute(select(AuditEvent.action)).scalars().all() == ["first"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.errors import InvalidInput, PermissionDenied, SlackTargetGone, SlackTransientError
 from db.models import Candidate, Decision, LoopStatus, Reminder, ReminderKind, ReminderStatus
 from tests.support.domain import at, new_loop, plan, submit
 from tests.support.fakes import MANAGER, OMAR, PRIYA, RECRUITER
+from tests.support.statements import listening
 
 
 @pytest.fixture
@@ -78,14 +79,8 @@ def test_before_the_pre_read_is_posted_a_refresh_is_one_question_and_changes_not
     def committed(conn) -> None:
         commits.append(conn)
 
-    engine = world.db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    event.listen(engine, "commit", committed)
-    try:
+    with listening(world.db.engine, before_cursor_execute=seen, commit=committed):
         world.services.debrief.refresh_if_posted(candidate_id)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-        event.remove(engine, "commit", committed)
     assert len(statements) == 1 and "debriefs" in statements[0]
     assert commits == []  # no transaction to commit
     assert _pre_reads(world, candidate_id, "post_message") == []
