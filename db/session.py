@@ -115,34 +115,31 @@ class Statements:
 
     def together_with_commit(self) -> None:
         """Every statement from here to the end of the transaction, and its COMMIT, sent
-        together: on PostgreSQL one round trip for the writes and the COMMIT, where together()
-        and a COMMIT after it took two. The same rules as together(): only statements whose
-        answer nobody reads. A failure among them is raised by the commit, which then does not
-        happen, and the transaction rolls back."""
+        together: on PostgreSQL one round trip for the writes and the COMMIT. The same rules as
+        together(): only statements whose answer nobody reads. A failure among them is raised
+        as the transaction ends; the COMMIT behind it is then never run, and the transaction
+        rolls back."""
         if not self._commit_sent_together:
             self._until_commit.enter_context(self.together())
             self._commit_sent_together = True
 
-    def _commit(self) -> None:
-        """The COMMIT of together_with_commit(): inside psycopg's pipeline it is queued behind
-        the writes and the whole is sent and answered once (engine.begin() then has nothing
-        left to commit)."""
-        try:
-            self.connection.commit()
-        except exc.DBAPIError as error:
-            if not error.connection_invalidated:
-                self._end_failed_transaction()
-            raise
+    def _queue_commit(self) -> None:
+        """The COMMIT of together_with_commit(), queued behind the writes in psycopg's pipeline:
+        leaving the pipeline sends them all with one Sync and waits once for every answer.
+        (`connection.commit()` there would sync on its own, and leaving the pipeline would then
+        sync again: two waits where one will do.) SQLAlchemy's own commit, when engine.begin()
+        ends, then finds the transaction over and sends nothing. Elsewhere (SQLite, no
+        pipeline) engine.begin() commits as usual."""
+        driver = self._pipeline_driver()
+        if driver is not None:
+            driver.execute("COMMIT")
 
-    def _end_failed_transaction(self) -> None:
-        """A COMMIT on its own that fails ends its transaction. Queued behind a write that
-        failed, psycopg never sends it: the transaction stays open, in error, and SQLAlchemy,
-        believing it ended, would return the connection to the pool that way. So it is rolled
-        back here, and a connection that cannot even do that is not pooled again."""
-        try:
-            self.connection.connection.rollback()
-        except Exception as error:  # the connection is in no state to be used again
-            self.connection.invalidate(error)
+    def _pipeline_driver(self) -> Any | None:
+        """The psycopg connection, where the statements can go in its pipeline; None elsewhere."""
+        driver = self.connection.connection.driver_connection
+        if driver is None or self.connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
+            return None
+        return driver
 
     @contextmanager
     def together(self) -> Iterator[None]:
@@ -154,8 +151,8 @@ class Statements:
         `.inline()` (a plain single-row INSERT asks for its new id back). A failure among them
         is raised when the block ends, still inside the transaction, which then rolls back:
         nothing after the block runs and nothing is half-written."""
-        driver = self.connection.connection.driver_connection
-        if driver is None or self.connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
+        driver = self._pipeline_driver()
+        if driver is None:
             yield
             return
         dialect = self.connection.dialect
@@ -225,7 +222,7 @@ class Database:
                 yield unit
                 self._before_commit(connection, unit.info)
                 if unit._commit_sent_together:
-                    unit._commit()
+                    unit._queue_commit()
         self._published(unit.info.pop(_AFTER_COMMIT, []))
 
     def _before_commit(self, executor: Session | Connection, info: dict[str, Any]) -> None:

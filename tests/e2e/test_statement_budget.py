@@ -21,7 +21,7 @@ from tests.support.loops import open_loop
 from tests.support.outbox_rows import older_loops
 from tests.support.scorecards import coding_values, interview_yesterday, open_scorecard, radio
 from tests.support.slack import ack_json
-from tests.support.statements import listening, round_trips
+from tests.support.statements import listening
 
 
 @dataclass
@@ -129,32 +129,3 @@ def test_the_loads_statements_each_keep_one_plan_on_postgresql(hirebot):
     assert any(statement.startswith("SELECT interviews.id") for statement in settled), plans  # the locked read
     replanned = [statement for statement, generic, custom in plans if custom > 5 and generic == 0]
     assert replanned == [], replanned
-
-
-def test_a_submission_waits_on_postgresql_for_its_read_and_its_commit_only(hirebot):
-    """Round trips, not statements: BEGIN goes with the first statement's wait, then the locked
-    read and (first submission) the scorecard's INSERT, whose new id the rest need, are answered
-    one at a time; everything else is written with the COMMIT and answered once. An edit is 3
-    round trips, a first submission 4."""
-    if not hirebot.services.db.is_postgresql:
-        pytest.skip("psycopg's pipeline is PostgreSQL's")
-    candidate = open_loop(hirebot)
-    coding = interview_yesterday(hirebot, candidate, "coding_round", "priya")
-    hirebot.run_background()
-    engine = hirebot.services.db.engine
-    view = open_scorecard(hirebot, coding, "priya")
-
-    with round_trips(engine) as first:
-        assert (
-            ack_json(hirebot.slack.submit(hirebot.users["priya"], view, coding_values()))["response_action"] == "update"
-        )
-    assert first[:2] == ["SELECT answered", "INSERT answered"], first
-    assert first[-1] == "COMMIT sent together" and len(first) > 3, first
-    assert all(step.endswith("sent together") for step in first[2:]), first
-    hirebot.run_background()
-
-    edit = coding_values(**{rating_block("software_engineering"): radio("2")})
-    with round_trips(engine) as edited:
-        assert ack_json(hirebot.slack.submit(hirebot.users["priya"], view, edit))["response_action"] == "update"
-    assert edited[0] == "SELECT answered" and edited[-1] == "COMMIT sent together", edited
-    assert all(step.endswith("sent together") for step in edited[1:]), edited

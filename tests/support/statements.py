@@ -1,5 +1,6 @@
 """Watching what an engine sends: its events for the length of a block, and whether each
-statement (and the COMMIT) waited for its own answer or went in psycopg's pipeline."""
+statement waited for its own answer or went in psycopg's pipeline. How often the app waited
+in all (BEGIN and the pipeline's sync included) is counted on the wire: tests/support/wire.py."""
 
 from __future__ import annotations
 
@@ -30,16 +31,12 @@ def _how(conn) -> str:
 
 
 @contextmanager
-def round_trips(engine: Engine) -> Iterator[list[str]]:
-    """Each statement as sent, its first word and how ('SELECT answered', 'INSERT sent
-    together'), and the COMMIT either way."""
+def how_sent(engine: Engine) -> Iterator[list[str]]:
+    """Each statement as sent, its first word and how: 'SELECT answered', 'INSERT sent together'."""
     sent: list[str] = []
 
     def statement(conn, _cursor, sql, *_):
         sent.append(f"{sql.split()[0]} {_how(conn)}")
 
-    def commit(conn):
-        sent.append(f"COMMIT {_how(conn)}")
-
-    with listening(engine, before_cursor_execute=statement, commit=commit):
+    with listening(engine, before_cursor_execute=statement):
         yield sent

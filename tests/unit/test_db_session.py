@@ -18,7 +18,8 @@ from db import session as db_session
 from db.models import AuditEvent
 from db.session import Database, make_engine, record_after_commit
 from tests.conftest import PG_URL
-from tests.support.statements import round_trips
+from tests.support.statements import how_sent
+from tests.support.wire import Wire
 
 CANARY = "Zelda Quux fumbled the join"
 
@@ -211,7 +212,7 @@ _AUDIT = insert(AuditEvent).inline()  # no RETURNING: nothing reads an answer in
 
 
 def test_writes_sent_together_are_pipelined_on_postgresql_and_commit_whole(database: Database) -> None:
-    with round_trips(database.engine) as sent:
+    with how_sent(database.engine) as sent:
         with database.statements() as unit:
             assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
             with unit.together():
@@ -219,9 +220,8 @@ def test_writes_sent_together_are_pipelined_on_postgresql_and_commit_whole(datab
                 unit.connection.execute(_AUDIT, [{"actor_id": "U2", "action": "two", "details": {}}] * 2)
                 unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
     together = "sent together" if database.is_postgresql else "answered"
-    statements = [step for step in sent if not step.startswith("COMMIT")]
-    assert statements[1:] and all(step.endswith(together) for step in statements[1:]), sent
-    assert statements[0] == "SELECT answered"
+    assert sent[1:] and all(step.endswith(together) for step in sent[1:]), sent
+    assert sent[0] == "SELECT answered"
     with database.read() as reader:
         assert sorted(reader.execute(select(AuditEvent.action)).scalars()) == ["first", "two", "two"]
 
@@ -264,23 +264,48 @@ def test_a_connection_lost_while_writes_are_sent_together_is_not_handed_out_agai
     engine.dispose()
 
 
+def _read_then_write_with_the_commit(database: Database) -> None:
+    with database.statements() as unit:
+        assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
+        unit.together_with_commit()
+        unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "one", "details": {}})
+        unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
+        record_after_commit(unit, "stored")
+
+
 def test_writes_sent_with_the_commit_go_in_one_pipeline_with_it(database: Database) -> None:
     published: list[object] = []
     database.publish = published.extend
-    with round_trips(database.engine) as sent:
-        with database.statements() as unit:
-            assert unit.connection.execute(_COUNT).scalar() == 0  # a read before: answered at once
-            unit.together_with_commit()
-            unit.connection.execute(_AUDIT, {"actor_id": "U1", "action": "one", "details": {}})
-            unit.connection.execute(update(AuditEvent).where(AuditEvent.actor_id == "U1").values(action="first"))
-            record_after_commit(unit, "stored")
+    with how_sent(database.engine) as sent:
+        _read_then_write_with_the_commit(database)
     together = "sent together" if database.is_postgresql else "answered"
-    assert sent == ["SELECT answered", f"INSERT {together}", f"UPDATE {together}", f"COMMIT {together}"]
+    assert sent == ["SELECT answered", f"INSERT {together}", f"UPDATE {together}"]
     assert published == ["stored"]
     with database.read() as reader:
         assert reader.execute(select(AuditEvent.action)).scalars().all() == ["first"]
     with database.statements() as unit:  # the connection went back to the pool out of pipeline mode
         assert unit.connection.execute(_COUNT).scalar() == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_URL (PostgreSQL)")
+def test_writes_sent_with_the_commit_wait_on_postgresql_once_with_it(database: Database) -> None:
+    """On the wire: BEGIN, the read, then the writes and the COMMIT answered together. Leaving
+    the pipeline syncs; a commit of its own inside it had synced first, a fourth wait."""
+    if not database.is_postgresql:
+        pytest.skip("psycopg's pipeline is PostgreSQL's")
+    wire = Wire(PG_URL)  # type: ignore[arg-type]
+    wired = Database(make_engine(wire.url, pool_size=1, max_overflow=0))
+    try:
+        with wired.statements() as unit:  # connected, and psycopg's first-use work done
+            unit.connection.execute(_COUNT)
+        with wire.counting() as waits:
+            _read_then_write_with_the_commit(wired)
+        assert waits == [3]
+        with wired.read() as reader:
+            assert reader.execute(select(AuditEvent.action)).scalars().all() == ["first"]
+    finally:
+        wired.engine.dispose()
+        wire.close()
 
 
 def test_a_write_that_fails_among_those_sent_with_the_commit_commits_nothing(database: Database) -> None:
