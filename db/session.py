@@ -109,7 +109,8 @@ class Statements:
 
     connection: Connection
     info: dict[str, Any] = field(default_factory=dict)
-    # What closes a together() left open by together_with_commit(), after the commit.
+    # What closes the together() that together_with_commit() left open: leaving it sends the
+    # queued COMMIT with the writes.
     _until_commit: ExitStack = field(default_factory=ExitStack)
     _commit_sent_together: bool = False
 

@@ -25,9 +25,8 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs HIREBOT_TEST_DATABASE_
 
 @pytest.fixture
 def wire() -> Iterator[Wire]:
-    relay = Wire(PG_URL)  # type: ignore[arg-type]
-    yield relay
-    relay.close()
+    with Wire(PG_URL) as relay:  # type: ignore[arg-type]
+        yield relay
 
 
 @pytest.fixture

@@ -293,19 +293,18 @@ def test_writes_sent_with_the_commit_wait_on_postgresql_once_with_it(database: D
     the pipeline syncs; a commit of its own inside it had synced first, a fourth wait."""
     if not database.is_postgresql:
         pytest.skip("psycopg's pipeline is PostgreSQL's")
-    wire = Wire(PG_URL)  # type: ignore[arg-type]
-    wired = Database(make_engine(wire.url, pool_size=1, max_overflow=0))
-    try:
-        with wired.statements() as unit:  # connected, and psycopg's first-use work done
-            unit.connection.execute(_COUNT)
-        with wire.counting() as waits:
-            _read_then_write_with_the_commit(wired)
-        assert waits == [3]
-        with wired.read() as reader:
-            assert reader.execute(select(AuditEvent.action)).scalars().all() == ["first"]
-    finally:
-        wired.engine.dispose()
-        wire.close()
+    with Wire(PG_URL) as wire:  # type: ignore[arg-type]
+        wired = Database(make_engine(wire.url, pool_size=1, max_overflow=0))
+        try:
+            with wired.statements() as unit:  # connected, and psycopg's first-use work done
+                unit.connection.execute(_COUNT)
+            with wire.counting() as waits:
+                _read_then_write_with_the_commit(wired)
+            assert waits == [3]
+            with wired.read() as reader:
+                assert reader.execute(select(AuditEvent.action)).scalars().all() == ["first"]
+        finally:
+            wired.engine.dispose()
 
 
 def test_a_write_that_fails_among_those_sent_with_the_commit_commits_nothing(database: Database) -> None:
