@@ -9,6 +9,8 @@ only (the arguments may hold candidate data) and the person is told it failed.
 from __future__ import annotations
 
 import enum
+import heapq
+import itertools
 import logging
 import threading
 import time
@@ -152,6 +154,7 @@ class ThreadBackground(_Reporting):
         self._depth = 0
         self._on_depth = on_depth
         self.dropped = 0  # keyed jobs dropped while the process stops
+        self._later = _Later()
 
     @property
     def depth(self) -> int:
@@ -194,9 +197,7 @@ class ThreadBackground(_Reporting):
         future.add_done_callback(self._futures.discard)
 
     def after(self, seconds: float, submit: Callable[[], None]) -> None:
-        timer = threading.Timer(seconds, submit)
-        timer.daemon = True  # what it submits is redone from the database: no reason to keep a process alive
-        timer.start()
+        self._later.call(seconds, submit)
 
     def _start(
         self, key: Key | None, job: Callable[[], Any], user: str | None, channel: str | None, reply_url: str | None
@@ -229,6 +230,41 @@ class ThreadBackground(_Reporting):
         for pool in self._lanes.values():
             pool.shutdown(wait=True)
         self._follow_ups.shutdown(wait=True)
+
+
+class _Later:
+    """Calls made a few seconds from now, all on one thread: a spaced Coalescer's next run.
+
+    A thread per call (threading.Timer) was one thread per spaced Home, each living up to its
+    spacing; with a Home per interviewer spaced, a burst of scorecards would have been as many
+    threads. The thread is a daemon: what it submits is redone from the database, so nothing
+    is lost when the process exits before it runs."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()  # equal times run in the order asked
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def call(self, seconds: float, submit: Callable[[], None]) -> None:
+        with self._changed:
+            heapq.heappush(self._due, (self._clock() + seconds, next(self._order), submit))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="hirebot-later", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > self._clock():
+                    self._changed.wait(None if not self._due else self._due[0][0] - self._clock())
+                _, _, submit = heapq.heappop(self._due)
+            try:
+                submit()
+            except Exception as exc:  # the thread must outlive one failed call; the type only (candidate data)
+                log.error("a delayed follow-up could not be queued: %s", type(exc).__name__)
 
 
 class QueuedBackground(_Reporting):

@@ -305,7 +305,7 @@ class FollowUps:
     @coalesce(by=lambda event: (getattr(event, "previous_interviewer_id", None), event.interviewer_id))
     def refresh_homes(self, event: Any) -> None:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
-        self.homes.refresh_homes(*(p for p in people if p))
+        self.homes.follow_changes(*(p for p in people if p))  # spaced per person (bot/services/homes.py)
 
     def refresh_actor_home(self, event: SetupRetried | WorkingHoursChanged) -> None:
         self.homes.refresh_homes(event.actor)

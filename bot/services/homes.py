@@ -17,11 +17,20 @@ and a steady stream of them does so once every DASHBOARD_SPACING_SECONDS (the fi
 quiet spell shows at once). Under the soak's steady traffic (8 scorecards a second) the dashboard was
 otherwise read and published back to back, all the time, on a thread the interviewers' own Home
 refreshes queue for.
+
+An interviewer's own Home follows the changes that concern them (a scorecard of theirs, an interview
+planned, moved or cancelled) the same way, one Coalescer per person, spaced HOME_SPACING_SECONDS: the
+first change after a quiet spell shows at once, and a burst shows once more when it ends. Each
+refresh reads their interviews, loops and ratings and publishes the whole Home: under the soak's
+steady traffic every scorecard had republished its author's Home, and the four interviewers' Homes
+took views.publish's whole Tier 4 pace all hour. Opening the Home still publishes it at once
+(handlers/home.py).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
@@ -39,6 +48,8 @@ log = logging.getLogger(__name__)
 
 # A recruiter's dashboard trails a steady stream of changes by at most this much.
 DASHBOARD_SPACING_SECONDS = 10.0
+# And a person's own Home the changes that concern them.
+HOME_SPACING_SECONDS = 10.0
 
 Extras = tuple[Charts, LoadReport | None]  # what every recruiter's dashboard shows beside the numbers
 
@@ -58,9 +69,14 @@ class HomeService:
         self.db, self.slack, self.render = db, slack, render
         self.dashboards, self.personal, self.recruiters = dashboards, personal, frozenset(recruiters)
         self.load, self.pictures = load, DashboardPictures(slack, render)
+        self.background = background
         self._recruiters_homes = Coalescer(
             background, self._publish_recruiters, key=("recruiter homes", None), spacing=DASHBOARD_SPACING_SECONDS
         )
+        # One per person whose Home a change has concerned: as many as the workspace has
+        # interviewers and recruiters, a few hundred bytes each.
+        self._homes: dict[str, Coalescer] = {}
+        self._homes_lock = threading.Lock()
 
     def home(self, user_id: str, board: Dashboard | None = None, extras: Extras | None = None) -> PersonalStatus:
         """What `user_id` may see in their Home; `board` (and `extras`) already read for recruiters."""
@@ -92,8 +108,28 @@ class HomeService:
             log.warning("slack refused the dashboard's pictures; the Home goes without them")
             self.slack.publish_home(user_id, self.render.home(replace(status, charts={})))
 
+    def follow_changes(self, *users: str) -> None:
+        """A change concerns these people: their Homes are refreshed, at once after a quiet spell
+        and at most once per HOME_SPACING_SECONDS while the changes keep coming."""
+        for user in dict.fromkeys(users):
+            self._home_of(user).request()
+
+    def _home_of(self, user: str) -> Coalescer:
+        with self._homes_lock:
+            home = self._homes.get(user)
+            if home is None:
+                # Its own key: "home" is the key of an opened Home's immediate publish (handlers/home.py).
+                home = Coalescer(
+                    self.background,
+                    lambda: self.refresh_homes(user),
+                    key=("followed home", user),
+                    spacing=HOME_SPACING_SECONDS,
+                )
+                self._homes[user] = home
+            return home
+
     def refresh_homes(self, *users: str) -> None:
-        """Keep the App Home of the people a change concerns current; a failure here is cosmetic."""
+        """Publish the App Home of these people now; a failure here is cosmetic."""
         for user in dict.fromkeys(users):
             try:
                 if user in self.recruiters:

@@ -212,6 +212,35 @@ def test_the_spacing_timer_submits_the_waiting_run_once():
     assert runs == [1, 1]
 
 
+def test_delayed_calls_run_in_the_order_of_their_time_on_one_thread_however_many(caplog):
+    background = ThreadBackground()
+    before = threading.active_count()
+    done = threading.Event()
+    ran: list[tuple[str, str]] = []
+
+    def call(name: str) -> Callable[[], None]:
+        def submit() -> None:
+            ran.append((name, threading.current_thread().name))
+            if name == "last":
+                done.set()
+
+        return submit
+
+    def broken() -> None:
+        raise RuntimeError("candidate Jane Roe")
+
+    background.after(0.30, call("last"))
+    background.after(0.05, broken)  # a failed call is logged by its type, and the thread goes on
+    for n in range(20):
+        background.after(0.10 + n / 1000, call(f"spaced {n}"))
+    assert done.wait(5)
+    background.shutdown()
+    assert [name for name, _ in ran] == [f"spaced {n}" for n in range(20)] + ["last"]
+    assert {thread for _, thread in ran} == {"hirebot-later"}
+    assert threading.active_count() <= before + 1  # one thread for them all, not one per call
+    assert "RuntimeError" in caplog.text and "Jane Roe" not in caplog.text
+
+
 def test_a_failed_run_does_not_block_the_next_request():
     background = QueuedBackground()
     outcomes: list[str] = []

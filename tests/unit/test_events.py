@@ -143,11 +143,11 @@ def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_ki
     bus.publish([ScorecardSubmitted(n % 2, PRIYA, created=True) for n in range(10)])
     assert background.drain() == 1 + 2 + 2 + 1 + 1
     assert sorted(name for name, _ in calls) == [
+        "follow_changes",
         "post_receipts",
         "refresh_card",
         "refresh_card",
         "refresh_dashboards",
-        "refresh_homes",
         "refresh_if_posted",
         "refresh_if_posted",
     ]
@@ -191,7 +191,7 @@ def test_an_edited_scorecard_queues_no_receipt_and_no_card_refresh():
     bus = EventBus(background, subscriptions(services))  # type: ignore[arg-type]
     bus.publish([ScorecardSubmitted(1, PRIYA, created=False)])
     assert background.drain() == 3
-    assert sorted(calls) == ["refresh_dashboards", "refresh_homes", "refresh_if_posted"]
+    assert sorted(calls) == ["follow_changes", "refresh_dashboards", "refresh_if_posted"]
 
 
 def test_only_coalesced_subscribers_are_keyed_so_a_stopping_worker_drops_no_other():
