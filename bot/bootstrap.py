@@ -34,6 +34,7 @@ from bot.events import (
     TraineeAdded,
     TraineeNoticeDue,
     WorkingHoursChanged,
+    asks_only,
     coalesce,
     only_for,
     shows_on_card,
@@ -302,15 +303,15 @@ class FollowUps:
         # The plan change wrote its calendar invites to the outbox; they go out now, not at the next sweep.
         self.dispatcher.post_invites()
 
-    @coalesce(by=lambda event: (getattr(event, "previous_interviewer_id", None), event.interviewer_id))
+    @asks_only  # each person's Home is spaced by a Coalescer of its own (bot/services/homes.py)
     def refresh_homes(self, event: Any) -> None:
         people = [getattr(event, "previous_interviewer_id", None), getattr(event, "interviewer_id", None)]
-        self.homes.follow_changes(*(p for p in people if p))  # spaced per person (bot/services/homes.py)
+        self.homes.follow_changes(*(p for p in people if p))
 
     def refresh_actor_home(self, event: SetupRetried | WorkingHoursChanged) -> None:
         self.homes.refresh_homes(event.actor)
 
-    @coalesce(by=lambda event: None)
+    @asks_only  # the recruiters' Homes are one spaced Coalescer (bot/services/homes.py)
     def refresh_dashboards(self, event: Any) -> None:
         self.homes.refresh_dashboards()
 

@@ -177,6 +177,8 @@ H = TypeVar("H", bound=Callable[..., object])
 _COALESCE_BY: dict[Callable[..., object], Callable[[Any], Hashable]] = {}
 # Subscriber function -> which events it has work for (see `only_for`).
 _ONLY_FOR: dict[Callable[..., object], Callable[[Any], bool]] = {}
+# Subscriber functions that only ask a Coalescer for a run (see `asks_only`).
+_ASKS_ONLY: set[Callable[..., object]] = set()
 
 
 def coalesce(by: Callable[[Any], Hashable]) -> Callable[[H], H]:
@@ -207,6 +209,21 @@ def only_for(wanted: Callable[[Any], bool]) -> Callable[[H], H]:
         return handler
 
     return mark
+
+
+def asks_only(handler: H) -> H:
+    """Mark a subscriber that does no work itself: it asks a Coalescer (bot/background.py) for
+    a run, which queues that work, spaced, or joins a run already waiting. It is called in the
+    thread that published, not queued as a job: queued, it was a hand-off to a background
+    thread (and a wake-up of that thread) per event, to set a flag that was mostly set already;
+    two of an edited scorecard's three follow-ups were such asks. Keep it to that: anything
+    that reads, writes or calls Slack would run before the ack."""
+    _ASKS_ONLY.add(handler)
+    return handler
+
+
+def _asks_only(handler: Handler) -> bool:
+    return getattr(handler, "__func__", handler) in _ASKS_ONLY
 
 
 def wants(handler: Handler, event: object) -> bool:
@@ -256,11 +273,21 @@ class EventBus:
             return
         for event in events:
             for handler in self._for(event):
+                if _asks_only(handler):
+                    self._ask(handler, event)
+                    continue
                 # A coalesced one is keyed by what it is and what for: a twin still waiting
                 # would do the same work.
                 self.background.submit(
                     _bind(handler, event), user=getattr(event, "actor", None), key=work_key(handler, event)
                 )
+
+    @staticmethod
+    def _ask(handler: Handler, event: object) -> None:
+        try:
+            handler(event)
+        except Exception as exc:  # the change has committed: a lost refresh is cosmetic, the request goes on
+            log.error("a follow-up could not be asked for: %s", type(exc).__name__)
 
     def deliver(self, event: object) -> None:
         for handler in self._for(event):

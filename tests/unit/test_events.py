@@ -15,6 +15,7 @@ from bot.events import (
     LoopDecided,
     ScorecardSubmitted,
     SummaryDue,
+    asks_only,
     coalesce,
     only_for,
     record,
@@ -141,13 +142,16 @@ def test_the_follow_ups_of_many_scorecards_wait_once_per_card_home_and_outbox_ki
     background = QueuedBackground()
     bus = EventBus(background, subscriptions(services))  # type: ignore[arg-type]
     bus.publish([ScorecardSubmitted(n % 2, PRIYA, created=True) for n in range(10)])
-    assert background.drain() == 1 + 2 + 2 + 1 + 1
+    # The Homes' subscribers only ask their Coalescers (which keep one run per person and one
+    # for the recruiters): asked at once, per event, and never queued themselves.
+    asked = sorted(name for name, _ in calls)
+    assert asked == ["follow_changes"] * 10 + ["refresh_dashboards"] * 10
+    calls.clear()
+    assert background.drain() == 1 + 2 + 2
     assert sorted(name for name, _ in calls) == [
-        "follow_changes",
         "post_receipts",
         "refresh_card",
         "refresh_card",
-        "refresh_dashboards",
         "refresh_if_posted",
         "refresh_if_posted",
     ]
@@ -190,7 +194,8 @@ def test_an_edited_scorecard_queues_no_receipt_and_no_card_refresh():
     background = QueuedBackground()
     bus = EventBus(background, subscriptions(services))  # type: ignore[arg-type]
     bus.publish([ScorecardSubmitted(1, PRIYA, created=False)])
-    assert background.drain() == 3
+    assert sorted(calls) == ["follow_changes", "refresh_dashboards"]  # asked at once, not queued
+    assert background.drain() == 1
     assert sorted(calls) == ["follow_changes", "refresh_dashboards", "refresh_if_posted"]
 
 
@@ -212,3 +217,25 @@ def test_only_coalesced_subscribers_are_keyed_so_a_stopping_worker_drops_no_othe
 
     EventBus(Recording(), {LoopDecided: [card, invite]}).publish([LoopDecided(7, RECRUITER)])  # type: ignore[arg-type]
     assert keys[0] is not None and keys[1] is None
+
+
+def test_a_subscriber_that_only_asks_runs_as_it_is_published_and_its_failure_stays_there(caplog):
+    ran: list[str] = []
+
+    @asks_only
+    def ask(event):
+        ran.append(f"ask {event.candidate_id}")
+        if event.candidate_id == 2:
+            raise RuntimeError("candidate Jane Roe")
+
+    def refresh(event):
+        ran.append(f"refresh {event.candidate_id}")
+
+    background = QueuedBackground()
+    bus = EventBus(background, {ScorecardSubmitted: [ask, refresh]})
+    bus.publish([ScorecardSubmitted(1, PRIYA, created=False), ScorecardSubmitted(2, PRIYA, created=False)])
+    assert ran == ["ask 1", "ask 2"]  # in the publishing thread, before anything queued runs
+    assert len(background.queue) == 2  # only the real work is a job
+    background.drain()
+    assert ran == ["ask 1", "ask 2", "refresh 1", "refresh 2"]  # the failed ask stopped nothing
+    assert "RuntimeError" in caplog.text and "Jane Roe" not in caplog.text

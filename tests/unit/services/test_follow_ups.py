@@ -32,9 +32,10 @@ def test_a_submission_refreshes_nothing_until_its_follow_ups_run(world):
     cards, homes = len(world.render.of("loop_card")), len(world.render.of("home"))
     submit(world, interview_id, PRIYA)
     assert (len(world.render.of("loop_card")), len(world.render.of("home"))) == (cards, homes)
-    # Five subscribers, the recruiters' Homes the dashboard's subscriber asked for, and Priya's
-    # own Home, which her Home's subscriber asked for (spaced per person: bot/services/homes.py).
-    assert world.services.background.drain() == 7
+    # Three subscribers' jobs (the receipt, the card, the pre-read), the recruiters' Homes and
+    # Priya's own, which the two Homes' subscribers asked their Coalescers for as the
+    # submission was published (bot/services/homes.py).
+    assert world.services.background.drain() == 5
     assert len(world.render.of("loop_card")) == cards + 1
     assert sorted(h.user_id for h in world.render.of("home")[homes:]) == sorted([PRIYA, RECRUITER])
     # An unchanged resubmission records nothing, so nothing follows it.
