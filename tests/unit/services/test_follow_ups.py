@@ -37,7 +37,7 @@ def test_a_submission_refreshes_nothing_until_its_follow_ups_run(world):
     # submission was published (bot/services/homes.py).
     assert world.services.background.drain() == 5
     assert len(world.render.of("loop_card")) == cards + 1
-    assert sorted(h.user_id for h in world.render.of("home")[homes:]) == sorted([PRIYA, RECRUITER])
+    assert [h.user_id for h in world.render.of("home")[homes:]] == [PRIYA, RECRUITER]
     # An unchanged resubmission records nothing, so nothing follows it.
     submit(world, interview_id, PRIYA)
     assert world.services.background.drain() == 0
