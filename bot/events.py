@@ -222,20 +222,25 @@ def asks_only(handler: H) -> H:
     return handler
 
 
+def _marked(handler: Handler) -> Callable[..., object]:
+    """The function a mark was put on: a bound method's, as the table holds FollowUps' methods."""
+    return getattr(handler, "__func__", handler)
+
+
 def _asks_only(handler: Handler) -> bool:
-    return getattr(handler, "__func__", handler) in _ASKS_ONLY
+    return _marked(handler) in _ASKS_ONLY
 
 
 def wants(handler: Handler, event: object) -> bool:
     """Whether `handler` has work for `event` (see `only_for`)."""
-    wanted = _ONLY_FOR.get(getattr(handler, "__func__", handler))
+    wanted = _ONLY_FOR.get(_marked(handler))
     return wanted is None or wanted(event)
 
 
 def work_key(handler: Handler, event: object) -> tuple[str, tuple[int, Hashable]] | None:
     """The background key of a coalesced `handler` run for `event` (equal keys do the same
     work); None for a subscriber that must run once per event."""
-    by = _COALESCE_BY.get(getattr(handler, "__func__", handler))
+    by = _COALESCE_BY.get(_marked(handler))
     return (handler.__qualname__, (id(handler), by(event))) if by else None
 
 
