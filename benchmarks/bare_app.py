@@ -1,34 +1,50 @@
-"""The load benchmark's baseline: a Bolt app whose listeners only ack, as a WSGI app for gunicorn.
+"""The load benchmark's baselines: Bolt apps under the same gunicorn, as WSGI apps.
 
     gunicorn --config python:bot.gunicorn_conf ... 'benchmarks.bare_app:create_wsgi()'
+    gunicorn --config python:bot.gunicorn_conf ... 'benchmarks.bare_app:create_storing_wsgi()'
 
-It answers the same signed requests as hirebot (the slash command, the *Submit scorecard*
-button, the scorecard and new-loop submissions) with Bolt's own work only: the signature
-check, parsing, middleware and routing. Like hirebot it runs listeners before answering
-(process_before_response) and checks no token per worker. /healthz answers as hirebot's does,
-so the benchmark starts both the same way.
+Both answer the same signed requests as hirebot (the slash command, the *Submit scorecard*
+button, the scorecard and new-loop submissions) with empty acks. Like hirebot they run
+listeners before answering (process_before_response) and check no token per worker. /healthz
+answers as hirebot's does, so the benchmark starts all three the same way.
+
+- bare: Bolt's own work only (the signature check, parsing, middleware and routing).
+- storing: the bare app, except that a scorecard submission is stored before its ack, in the
+  plainest way SQLAlchemy offers and on hirebot's engine settings (`db.session.make_engine`):
+  one transaction that locks the interview's row and appends one row. Any Bolt app that keeps
+  a submission durably before answering pays at least that, so hirebot's distance from it is
+  what hirebot's own rules cost, and its distance from the bare app what storing costs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from sqlalchemy import Engine, Table, bindparam, insert, select
 
+from db.models import AuditEvent, Interview
+from db.session import make_engine
 from handlers.ids import COMMAND, Action, Callback
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+_interviews = cast(Table, Interview.__table__)
+_audit = cast(Table, AuditEvent.__table__)
+_LOCK = select(_interviews.c.candidate_id).where(_interviews.c.id == bindparam("interview_id")).with_for_update()
+STORED = "bench.stored"  # the action of the rows the storing app appends
 
 
 def just_ack(ack: Ack) -> None:
     ack()
 
 
-def bare_bolt(signing_secret: str, token: str, api_url: str) -> App:
+def bare_bolt(signing_secret: str, token: str, api_url: str, store: Callable[..., None] | None = None) -> App:
     app = App(
         signing_secret=signing_secret,
         process_before_response=True,
@@ -37,17 +53,26 @@ def bare_bolt(signing_secret: str, token: str, api_url: str) -> App:
     )
     app.command(COMMAND)(just_ack)
     app.action(Action.OPEN_SCORECARD)(just_ack)
-    app.view(Callback.SCORECARD)(just_ack)
+    app.view(Callback.SCORECARD)(store or just_ack)
     app.view(Callback.NEW_LOOP)(just_ack)
     return app
 
 
-def create_wsgi() -> WSGIApp:
-    app = bare_bolt(
-        os.environ["SLACK_SIGNING_SECRET"],
-        os.environ["SLACK_BOT_TOKEN"],
-        os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
-    )
+def storing_listener(engine: Engine) -> Callable[..., None]:
+    """A scorecard submission's listener that stores it, then acks."""
+
+    def store(ack: Ack, body: dict[str, Any]) -> None:
+        interview_id = int(json.loads(body["view"]["private_metadata"])["interview_id"])
+        with engine.begin() as connection:
+            candidate_id = connection.execute(_LOCK, {"interview_id": interview_id}).scalar_one()
+            row = {"actor_id": body["user"]["id"], "action": STORED, "candidate_id": candidate_id}
+            connection.execute(insert(_audit), {**row, "details": {"interview": interview_id}})
+        ack()
+
+    return store
+
+
+def _wsgi(app: App) -> WSGIApp:
     handler = SlackRequestHandler(app)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -57,3 +82,17 @@ def create_wsgi() -> WSGIApp:
         return handler(environ, start_response)
 
     return application
+
+
+def _settings() -> tuple[str, str, str]:
+    api_url = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+    return os.environ["SLACK_SIGNING_SECRET"], os.environ["SLACK_BOT_TOKEN"], api_url
+
+
+def create_wsgi() -> WSGIApp:
+    return _wsgi(bare_bolt(*_settings()))
+
+
+def create_storing_wsgi() -> WSGIApp:
+    engine = make_engine(os.environ["DATABASE_URL"])
+    return _wsgi(bare_bolt(*_settings(), store=storing_listener(engine)))

@@ -1,23 +1,26 @@
-"""HTTP mode under load, beside a bare Bolt app: the same clients, the same gunicorn, one run.
+"""HTTP mode under load, beside two baseline Bolt apps: the same clients, the same gunicorn, one run.
 
     .venv/bin/python benchmarks/load.py [--database-url URL] [--seconds 30] [--clients 16]
                                         [--loops 200] [--mix status:45,submit:45,click:10]
                                         [--clicks-per-minute 90] [--rounds 1] [--profile]
 
 Starts the Slack emulator (emulate@0.12.2), seeds loops in the database through the services
-layer (traffic.py), then serves two apps in turn, each under the Procfile's `web:` command
+layer (traffic.py), then serves three apps in turn, each under the Procfile's `web:` command
 exactly (its gunicorn config, 2 gthread workers of 8 threads, bound to 127.0.0.1):
 
   1. bare:    a Bolt app whose listeners only ack (bare_app.py);
-  2. hirebot: `bot.web:create_wsgi()`.
+  2. storing: the bare app, storing each scorecard submission before its ack the plainest way
+              (one SQLAlchemy transaction: the interview's row locked, one row appended);
+  3. hirebot: `bot.web:create_wsgi()`.
 
 Each gets a 5 s warm-up, then the same --clients send signed requests (a mix of `/hire status`,
-scorecard submissions and *Submit scorecard* clicks) for --seconds. --rounds N runs the pair N
-times, alternating, on the same database, and judges the median round (load_rounds.py): one pair
+scorecard submissions and *Submit scorecard* clicks) for --seconds. --rounds N runs the three N
+times, in turn, on the same database, and judges the median round (load_rounds.py): one run
 on a shared machine is a noisy reading. It prints throughput,
-p50/p99 and errors for both, hirebot's throughput as a ratio of the bare app's, the CPU each
-request cost (workers, PostgreSQL, clients) and the share of the machine left idle, the workers'
-memory, the Web API calls hirebot made and what its /metrics counted.
+p50/p99 and errors for each, hirebot's throughput as a ratio of the bare app's (the goal) and of
+the storing app's (what storing costs any app, and what hirebot's own rules cost beyond it), the
+CPU each request cost (workers, PostgreSQL, clients) and the share of the machine left idle, the
+workers' memory, the Web API calls hirebot made and what its /metrics counted.
 
 The database: --database-url, else $HIREBOT_DATABASE_URL, else SQLite in a temporary folder
 (with a warning; the README quotes PostgreSQL). It is emptied and migrated afresh.
@@ -49,11 +52,12 @@ sys.path.insert(0, str(ROOT))
 
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from benchmarks.load_rounds import Round, median_round, rounds_table, verdicts  # noqa: E402
+from benchmarks.load_rounds import Round, median_round, rounds_table, storing_lines, verdicts  # noqa: E402
 from benchmarks.procs import (  # noqa: E402
     BARE_WSGI,
     HIREBOT_WSGI,
     HOST,
+    STORING_WSGI,
     Memory,
     children,
     cpu_seconds,
@@ -132,7 +136,7 @@ def run_phase(
     try:
         wait_healthy(port, process)
         pack = RubricRegistry.from_directory().get(PACK)
-        bare = wsgi == BARE_WSGI
+        bare = wsgi != HIREBOT_WSGI  # a baseline: empty acks, no Slack calls, no /metrics
         load = Load(port, seeded, emulator, pack, args.mix, Pacer(args.clicks_per_minute), bare=bare)
         load.prepare()
         load.run(min(args.clients, 4), WARM_UP_SECONDS, record=False, seed_=10_000)
@@ -299,9 +303,11 @@ def cpu(phases: list[Phase]) -> None:
             f"  {phase.name:<9}{ms['workers']:>9.2f}{ms['database']:>10.2f}{ms['web API']:>9.2f}{ms['clients']:>9.2f}"
             f"{sum(ms.values()):>8.2f}{phase.idle:>13.0%}"
         )
-    bare, hirebot = (per_request[phase.name]["workers"] for phase in phases)
-    if bare:
-        print(f"  hirebot's workers use {hirebot / bare:.2f}x the bare app's CPU per request")
+    bare = per_request[phases[0].name]["workers"]
+    for phase in phases[1:]:
+        if bare:
+            workers = per_request[phase.name]["workers"]
+            print(f"  {phase.name}'s workers use {workers / bare:.2f}x the bare app's CPU per request")
 
 
 def memory(phases: list[Phase]) -> None:
@@ -314,7 +320,8 @@ def memory(phases: list[Phase]) -> None:
 
 def report(args: argparse.Namespace, url: str, seeded_in: float, rounds: list[Round]) -> None:
     middle = median_round(rounds)
-    bare, hirebot = middle.bare, middle.hirebot
+    hirebot = middle.hirebot
+    phases = middle.runs
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(
         f"\nThe Procfile's gunicorn (2 gthread workers x 8 threads), {backend}, Slack emulator; {args.clients} clients "
@@ -323,17 +330,18 @@ def report(args: argparse.Namespace, url: str, seeded_in: float, rounds: list[Ro
         f"shared by clients, server, database and emulator; seeded in {seeded_in:.1f} s\n"
     )
     if len(rounds) > 1:
-        print(f"{len(rounds)} rounds, bare then hirebot in each:")
+        print(f"{len(rounds)} rounds, {', '.join(phase.name for phase in phases)} in turn in each:")
         print("\n".join(rounds_table(rounds)))
         print(f"\nround {rounds.index(middle) + 1}, the median ratio, in full:")
-    table([bare, hirebot])
+    table(phases)
     print("\ngoals")
     print("\n".join(verdicts(rounds)))
-    cpu([bare, hirebot])
-    memory([bare, hirebot])
+    print("\n".join(storing_lines(rounds)))
+    cpu(phases)
+    memory(phases)
     if hirebot.calls is not None:
         print(f"\nWeb API calls hirebot made during its run: {hirebot.calls}")
-    for phase in (bare, hirebot):
+    for phase in phases:
         seconds, killed = phase.stopped
         print(f"{phase.name} gunicorn stop: {'KILLED after' if killed else 'exited in'} {seconds:.1f} s")
     logged: Counter[str] = Counter()
@@ -380,7 +388,9 @@ def main() -> int:
             rounds = []
             for _ in range(args.rounds):
                 bare = run_phase("bare", BARE_WSGI, args, seeded, emulator, url, workdir)
-                rounds.append(Round(bare, run_phase("hirebot", HIREBOT_WSGI, args, seeded, emulator, url, workdir)))
+                storing = run_phase("storing", STORING_WSGI, args, seeded, emulator, url, workdir)
+                hirebot = run_phase("hirebot", HIREBOT_WSGI, args, seeded, emulator, url, workdir)
+                rounds.append(Round(bare, hirebot, storing))
             report(args, url, seeded_in, rounds)
         except Exception as exc:  # a benchmark reports what it could not measure and still exits 0
             print(f"load test not completed: {type(exc).__name__}: {exc}")

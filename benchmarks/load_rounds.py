@@ -2,12 +2,17 @@
 
 One pair of runs on a shared 2-core machine is a noisy reading: on one machine, runs of the
 same code gave ratios from 0.27x to 0.45x (benchmarks/HISTORY.md). So each round runs the bare
-app and then hirebot on the same seeded database, the rounds alternate, and the verdicts take
-the median round's ratio, the worst round's p99 and every round's errors.
+app, the storing app and then hirebot on the same seeded database, the rounds alternate, and the
+verdicts take the median round's ratio, the worst round's p99 and every round's errors.
+
+The storing app (bare_app.py) is not a goal: it shows what storing each submission before its
+ack costs any Bolt app on this machine, so that hirebot's ratio to the bare app can be read as
+that cost and hirebot's own beyond it.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -33,14 +38,33 @@ class Run(Protocol):
 class Round:
     bare: Run
     hirebot: Run
+    storing: Run | None = None
 
     @property
     def ratio(self) -> float:
-        return self.hirebot.throughput / self.bare.throughput if self.bare.throughput else float("nan")
+        return _ratio(self.hirebot, self.bare)
+
+    @property
+    def storing_ratio(self) -> float:
+        """The storing app's throughput over the bare app's: what storing costs."""
+        return _ratio(self.storing, self.bare) if self.storing is not None else float("nan")
+
+    @property
+    def beside_storing(self) -> float:
+        """hirebot's throughput over the storing app's: what hirebot's own rules cost beyond storing."""
+        return _ratio(self.hirebot, self.storing) if self.storing is not None else float("nan")
 
     @property
     def errors(self) -> int:
-        return self.bare.errors + self.hirebot.errors
+        return sum(run.errors for run in self.runs)
+
+    @property
+    def runs(self) -> list[Run]:
+        return [run for run in (self.bare, self.storing, self.hirebot) if run is not None]
+
+
+def _ratio(run: Run, baseline: Run) -> float:
+    return run.throughput / baseline.throughput if baseline.throughput else float("nan")
 
 
 def median_round(rounds: Sequence[Round]) -> Round:
@@ -51,17 +75,23 @@ def median_round(rounds: Sequence[Round]) -> Round:
 
 
 def rounds_table(rounds: Sequence[Round]) -> list[str]:
-    header = (
-        f"{'round':<7}{'bare req/s':>11}{'hirebot req/s':>15}{'ratio':>8}{'p99 ms bare/hirebot':>22}"
-        f"{'workers ms/req bare/hirebot':>29}{'errors':>8}"
-    )
+    storing = all(r.storing is not None for r in rounds)
+    header = f"{'round':<7}{'bare req/s':>11}"
+    header += f"{'storing req/s':>15}" if storing else ""
+    header += f"{'hirebot req/s':>15}{'ratio':>8}"
+    header += f"{'storing/bare':>14}{'hirebot/storing':>17}" if storing else ""
+    header += f"{'p99 ms bare/hirebot':>22}{'workers ms/req bare/hirebot':>29}{'errors':>8}"
     lines = [header, "-" * len(header)]
     for n, r in enumerate(rounds, 1):
-        lines.append(
-            f"{n:<7}{r.bare.throughput:>11.1f}{r.hirebot.throughput:>15.1f}{r.ratio:>7.2f}x"
+        line = f"{n:<7}{r.bare.throughput:>11.1f}"
+        line += f"{r.storing.throughput:>15.1f}" if storing and r.storing is not None else ""
+        line += f"{r.hirebot.throughput:>15.1f}{r.ratio:>7.2f}x"
+        line += f"{r.storing_ratio:>13.2f}x{r.beside_storing:>16.2f}x" if storing else ""
+        line += (
             f"{r.bare.p(0.99):>12.1f} / {r.hirebot.p(0.99):<7.1f}"
             f"{r.bare.cpu_ms('workers'):>19.2f} / {r.hirebot.cpu_ms('workers'):<7.2f}{r.errors:>8}"
         )
+        lines.append(line)
     if len(rounds) > 1:
         ratios = [r.ratio for r in rounds]
         lower = "the lower middle of an even count; " if len(rounds) % 2 == 0 else ""
@@ -72,6 +102,19 @@ def rounds_table(rounds: Sequence[Round]) -> list[str]:
     return lines
 
 
+def storing_lines(rounds: Sequence[Round]) -> list[str]:
+    """Beside the storing app, not a goal: the median of each ratio over the rounds."""
+    if not rounds or any(r.storing is None for r in rounds):
+        return []
+    share = statistics.median(r.storing_ratio for r in rounds)
+    beside = statistics.median(r.beside_storing for r in rounds)
+    over = f"the median of {len(rounds)} rounds" if len(rounds) > 1 else "one round"
+    return [
+        f"  storing/bare             {share:.2f}x ({over}): a Bolt app storing each submission before its ack",
+        f"  hirebot/storing          {beside:.2f}x ({over}): hirebot beside that app; neither is a goal",
+    ]
+
+
 def verdicts(rounds: Sequence[Round]) -> list[str]:
     """The goals, judged on the median round's throughput, the worst p99 and all the errors."""
     middle = median_round(rounds)
@@ -79,7 +122,6 @@ def verdicts(rounds: Sequence[Round]) -> list[str]:
     worst = max(rounds, key=lambda r: r.hirebot.p(0.99))
     p99 = worst.hirebot.p(0.99)
     errors = sum(r.errors for r in rounds)
-    hirebot_errors = sum(r.hirebot.errors for r in rounds)
     which = f"the median of {len(rounds)} rounds" if len(rounds) > 1 else "one round"
     worst_of = f", the worst of {len(rounds)} rounds" if len(rounds) > 1 else ""
     return [
@@ -87,6 +129,13 @@ def verdicts(rounds: Sequence[Round]) -> list[str]:
         f"{ratio:.2f}x ({which})   goal >= {GOALS['ratio']}x   {'met' if ratio >= GOALS['ratio'] else 'MISSED'}",
         f"  hirebot p99              {p99:.1f} ms (bare {worst.bare.p(0.99):.1f} ms{worst_of})"
         f"   goal < {GOALS['p99_ms']:.0f} ms   {'met' if p99 < GOALS['p99_ms'] else 'MISSED'}",
-        f"  errors                   {errors} (hirebot {hirebot_errors}, bare {errors - hirebot_errors})   goal 0   "
+        f"  errors                   {errors} ({_errors_by_app(rounds)})   goal 0   "
         f"{'met' if not errors else 'MISSED'}",
     ]
+
+
+def _errors_by_app(rounds: Sequence[Round]) -> str:
+    counts = {"hirebot": sum(r.hirebot.errors for r in rounds), "bare": sum(r.bare.errors for r in rounds)}
+    if any(r.storing is not None for r in rounds):
+        counts["storing"] = sum(r.storing.errors for r in rounds if r.storing is not None)
+    return ", ".join(f"{app} {n}" for app, n in counts.items())

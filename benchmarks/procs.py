@@ -25,6 +25,7 @@ from tests.support.procfile import procfile  # noqa: E402
 HOST = "127.0.0.1"  # traffic goes to this machine only
 HIREBOT_WSGI = "bot.web:create_wsgi()"
 BARE_WSGI = "benchmarks.bare_app:create_wsgi()"
+STORING_WSGI = "benchmarks.bare_app:create_storing_wsgi()"
 DATABASE_ENV = "HIREBOT_DATABASE_URL"
 
 

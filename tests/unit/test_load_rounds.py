@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.load_rounds import Round, median_round, rounds_table, verdicts
+from benchmarks.load_rounds import Round, median_round, rounds_table, storing_lines, verdicts
 
 
 @dataclass
@@ -57,3 +57,35 @@ def test_the_table_has_a_row_per_round_and_the_spread() -> None:
     three = rounds_table([_round(1000, 300), _round(1000, 450), _round(1000, 400)])
     assert three[-1] == "median ratio 0.40x (range 0.30x to 0.45x over 3 rounds)"
     assert len(rounds_table([_round(1000, 300)])) == 3  # one round: no spread line
+
+
+def _three(bare: float, storing: float, hirebot: float, storing_errors: int = 0) -> Round:
+    return Round(FakeRun(bare), FakeRun(hirebot), FakeRun(storing, errors=storing_errors))
+
+
+def test_the_storing_app_is_shown_beside_the_goal_and_never_judged_as_it() -> None:
+    rounds = [_three(1000, 500, 400), _three(1000, 700, 420), _three(1000, 600, 300)]
+    assert [round(r.storing_ratio, 2) for r in rounds] == [0.5, 0.7, 0.6]
+    assert [round(r.beside_storing, 2) for r in rounds] == [0.8, 0.6, 0.5]
+    share, beside = storing_lines(rounds)
+    # Each ratio's own median over the rounds: 0.60x of the bare app, and hirebot 0.60x of it.
+    assert "0.60x (the median of 3 rounds)" in share and "storing each submission" in share
+    assert "0.60x (the median of 3 rounds)" in beside and "neither is a goal" in beside
+    # The throughput goal is still hirebot against the bare app, on the median round (0.40x).
+    throughput, *_ = verdicts(rounds)
+    assert "= 0.40x" in throughput and throughput.endswith("MISSED")
+    table = rounds_table(rounds)
+    assert "storing req/s" in table[0] and "hirebot/storing" in table[0]
+    assert "0.50x" in table[2] and "0.80x" in table[2]
+
+
+def test_an_error_in_the_storing_app_is_an_error_of_the_run() -> None:
+    *_, errors = verdicts([_three(1000, 500, 400, storing_errors=1)])
+    assert errors.startswith("  errors                   1 (hirebot 0, bare 0, storing 1)") and errors.endswith(
+        "MISSED"
+    )
+
+
+def test_rounds_without_the_storing_app_print_no_storing_lines() -> None:
+    assert storing_lines([_round(1000, 400)]) == []
+    assert "storing" not in rounds_table([_round(1000, 400)])[0]
