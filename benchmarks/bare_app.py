@@ -11,9 +11,10 @@ answers as hirebot's does, so the benchmark starts all three the same way.
 - bare: Bolt's own work only (the signature check, parsing, middleware and routing).
 - storing: the bare app, except that a scorecard submission is stored before its ack, in the
   plainest way SQLAlchemy offers and on hirebot's engine settings (`db.session.make_engine`):
-  one transaction that locks the interview's row and appends one row. Any Bolt app that keeps
-  a submission durably before answering pays at least that, so hirebot's distance from it is
-  what hirebot's own rules cost, and its distance from the bare app what storing costs.
+  one transaction that locks the interview's row and appends one row. A Bolt app written the
+  plain way pays about that to keep a submission durably before answering, so the storing app's
+  distance from the bare app is what storing costs, and hirebot's distance from the storing app
+  roughly what hirebot's own rules cost beyond it.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ app, the storing app and then hirebot on the same seeded database, the rounds al
 verdicts take the median round's ratio, the worst round's p99 and every round's errors.
 
 The storing app (bare_app.py) is not a goal: it shows what storing each submission before its
-ack costs any Bolt app on this machine, so that hirebot's ratio to the bare app can be read as
-that cost and hirebot's own beyond it.
+ack costs a Bolt app written the plain way on this machine, so that hirebot's ratio to the bare
+app can be read, roughly, as that cost and hirebot's own beyond it.
 """
 
 from __future__ import annotations
