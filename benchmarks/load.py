@@ -304,10 +304,9 @@ def cpu(phases: list[Phase]) -> None:
             f"{sum(ms.values()):>8.2f}{phase.idle:>13.0%}"
         )
     bare = per_request[phases[0].name]["workers"]
-    for phase in phases[1:]:
-        if bare:
-            workers = per_request[phase.name]["workers"]
-            print(f"  {phase.name}'s workers use {workers / bare:.2f}x the bare app's CPU per request")
+    for phase in phases[1:] if bare else []:
+        workers = per_request[phase.name]["workers"]
+        print(f"  {phase.name}'s workers use {workers / bare:.2f}x the bare app's CPU per request")
 
 
 def memory(phases: list[Phase]) -> None:

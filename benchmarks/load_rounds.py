@@ -74,8 +74,16 @@ def median_round(rounds: Sequence[Round]) -> Round:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def _with_storing(rounds: Sequence[Round]) -> bool:
+    return bool(rounds) and all(r.storing is not None for r in rounds)
+
+
+def _median_of(rounds: Sequence[Round]) -> str:
+    return f"the median of {len(rounds)} rounds" if len(rounds) > 1 else "one round"
+
+
 def rounds_table(rounds: Sequence[Round]) -> list[str]:
-    storing = all(r.storing is not None for r in rounds)
+    storing = _with_storing(rounds)
     header = f"{'round':<7}{'bare req/s':>11}"
     header += f"{'storing req/s':>15}" if storing else ""
     header += f"{'hirebot req/s':>15}{'ratio':>8}"
@@ -84,9 +92,11 @@ def rounds_table(rounds: Sequence[Round]) -> list[str]:
     lines = [header, "-" * len(header)]
     for n, r in enumerate(rounds, 1):
         line = f"{n:<7}{r.bare.throughput:>11.1f}"
-        line += f"{r.storing.throughput:>15.1f}" if storing and r.storing is not None else ""
+        if storing:
+            line += f"{r.storing.throughput:>15.1f}"  # type: ignore[union-attr]
         line += f"{r.hirebot.throughput:>15.1f}{r.ratio:>7.2f}x"
-        line += f"{r.storing_ratio:>13.2f}x{r.beside_storing:>16.2f}x" if storing else ""
+        if storing:
+            line += f"{r.storing_ratio:>13.2f}x{r.beside_storing:>16.2f}x"
         line += (
             f"{r.bare.p(0.99):>12.1f} / {r.hirebot.p(0.99):<7.1f}"
             f"{r.bare.cpu_ms('workers'):>19.2f} / {r.hirebot.cpu_ms('workers'):<7.2f}{r.errors:>8}"
@@ -104,11 +114,11 @@ def rounds_table(rounds: Sequence[Round]) -> list[str]:
 
 def storing_lines(rounds: Sequence[Round]) -> list[str]:
     """Beside the storing app, not a goal: the median of each ratio over the rounds."""
-    if not rounds or any(r.storing is None for r in rounds):
+    if not _with_storing(rounds):
         return []
     share = statistics.median(r.storing_ratio for r in rounds)
     beside = statistics.median(r.beside_storing for r in rounds)
-    over = f"the median of {len(rounds)} rounds" if len(rounds) > 1 else "one round"
+    over = _median_of(rounds)
     return [
         f"  storing/bare             {share:.2f}x ({over}): a Bolt app storing each submission before its ack",
         f"  hirebot/storing          {beside:.2f}x ({over}): hirebot beside that app; neither is a goal",
@@ -122,7 +132,7 @@ def verdicts(rounds: Sequence[Round]) -> list[str]:
     worst = max(rounds, key=lambda r: r.hirebot.p(0.99))
     p99 = worst.hirebot.p(0.99)
     errors = sum(r.errors for r in rounds)
-    which = f"the median of {len(rounds)} rounds" if len(rounds) > 1 else "one round"
+    which = _median_of(rounds)
     worst_of = f", the worst of {len(rounds)} rounds" if len(rounds) > 1 else ""
     return [
         f"  throughput hirebot/bare  {middle.hirebot.throughput:.1f} / {middle.bare.throughput:.1f} req/s = "
@@ -136,6 +146,6 @@ def verdicts(rounds: Sequence[Round]) -> list[str]:
 
 def _errors_by_app(rounds: Sequence[Round]) -> str:
     counts = {"hirebot": sum(r.hirebot.errors for r in rounds), "bare": sum(r.bare.errors for r in rounds)}
-    if any(r.storing is not None for r in rounds):
-        counts["storing"] = sum(r.storing.errors for r in rounds if r.storing is not None)
+    if _with_storing(rounds):
+        counts["storing"] = sum(r.storing.errors for r in rounds)  # type: ignore[union-attr]
     return ", ".join(f"{app} {n}" for app, n in counts.items())
