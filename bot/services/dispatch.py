@@ -50,6 +50,11 @@ from rubrics.loader import RubricRegistry
 log = logging.getLogger(__name__)
 
 SCORECARD_KINDS = (ReminderKind.SCORECARD_DUE, ReminderKind.CHASER)
+# Held back to their person's working hours, which are read for them alone.
+IN_THEIR_HOURS = frozenset((*SCORECARD_KINDS, ReminderKind.ESCALATION))
+# Routed on their own interview and its loop's status: the loop's other interviews and its
+# debrief are not read for them. A receipt sweep follows every first scorecard.
+OWN_INTERVIEW_ONLY = frozenset({ReminderKind.RECEIPT})
 
 # Rows sent by an event's subscribers (bot/bootstrap.py's table), which render and post them.
 AS_EVENTS: dict[ReminderKind, Callable[[Reminder], object]] = {
@@ -138,30 +143,22 @@ class ReminderDispatcher:
     # Deciding what each claimed row means now
 
     def _decide(self, session: Session, rows: list[Reminder], now: datetime, stats: SweepStats) -> list[Outgoing]:
-        loaded = Loaded(
-            _load(
-                session,
-                Interview,
-                {r.interview_id for r in rows if r.interview_id},
-                selectinload(Interview.candidate),
-                selectinload(Interview.scorecard),
-            ),
-            _load(
-                session,
-                Candidate,
-                {r.candidate_id for r in rows},
-                selectinload(Candidate.interviews).selectinload(Interview.scorecard),
-                selectinload(Candidate.debrief),
-            ),
+        whole_loops = any(r.kind not in OWN_INTERVIEW_ONLY for r in rows)
+        loops = (selectinload(Candidate.interviews).selectinload(Interview.scorecard), selectinload(Candidate.debrief))
+        # The loops first: each interview's own loop is then found among them, not read again.
+        candidates = _load(session, Candidate, {r.candidate_id for r in rows}, *(loops if whole_loops else ()))
+        interviews = _load(
+            session, Interview, {r.interview_id for r in rows if r.interview_id}, selectinload(Interview.scorecard)
         )
-        loaded.hours.update(self.people.load(session, {r.target_user_id for r in rows}))
+        loaded = Loaded(interviews, candidates)
+        loaded.hours.update(self.people.load(session, {r.target_user_id for r in rows if r.kind in IN_THEIR_HOURS}))
         outgoing: list[Outgoing] = []
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
             # A decision's rows on their own: the decision closed the loop, which expires every other kind.
             route = self._route_decided if row.kind in AFTER_DECISION else self._route
             outgoing.extend(route(row, loaded, now, stats))
         for user, user_rows in loaded.scorecard_rows.items():
-            hours = loaded.hours.get(user, self.people.defaults)
+            hours = loaded.hours[user]
             outgoing.append(self._scorecard_message(user, user_rows, loaded.interviews, now, stats, hours))
         return outgoing
 
@@ -251,7 +248,7 @@ class ReminderDispatcher:
             stats.finish(row, ReminderStatus.EXPIRED, "scorecard already in")
             return []
         # The hours and calendar of the person this goes to: the interviewer, or for an escalation the recruiter.
-        hours = loaded.hours.get(row.target_user_id, self.people.defaults)
+        hours = loaded.hours[row.target_user_id]
         zone = interview.timezone if row.kind in SCORECARD_KINDS else self.zone_of(row.target_user_id)
         if not hours.contains(now, zone):
             at = hours.chaser_at if row.kind is ReminderKind.CHASER else None

@@ -90,7 +90,7 @@ class Loaded:
     interviews: dict[int, Interview]
     candidates: dict[int, Candidate]
     scorecard_rows: dict[str, list[Reminder]] = field(default_factory=lambda: defaultdict(list))
-    hours: dict[str, WorkingHours] = field(default_factory=dict)  # each target person's own
+    hours: dict[str, WorkingHours] = field(default_factory=dict)  # each person's own, for the kinds held to their hours
 
 
 def absorb(first: Outgoing, rest: list[Outgoing]) -> list[Outgoing]:

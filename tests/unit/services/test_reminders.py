@@ -4,6 +4,7 @@ cancels, what a sweep sends, and when working hours hold a reminder back."""
 from __future__ import annotations
 
 import concurrent.futures.thread
+import re
 
 from sqlalchemy import select
 
@@ -11,9 +12,10 @@ from bot.background import stopping
 from bot.errors import SlackTargetGone, SlackTransientError
 from bot.services.delivery import SENDERS
 from bot.services.reminders import INVITE_KINDS
-from db.models import Reminder, ReminderKind, ReminderStatus
+from db.models import Candidate, Debrief, Interview, Person, Reminder, ReminderKind, ReminderStatus, Scorecard
 from tests.support.domain import at, new_loop, pending_reminders, plan, submit
-from tests.support.fakes import PRIYA, RECRUITER
+from tests.support.fakes import OMAR, PRIYA, RECRUITER
+from tests.support.statements import listening
 
 
 def _interview(world, when: str = "2030-03-06 14:00") -> tuple[int, int]:
@@ -181,3 +183,30 @@ def test_a_sweep_running_when_its_worker_stops_hands_back_what_it_has_not_sent(w
         left = [(r.status, r.claim_token, r.attempts, r.due_at) for r in receipts if r.sent_at is None]
     assert left == [(ReminderStatus.PENDING, None, 0, at("2030-03-06 16:10"))] * 2
     assert world.services.dispatcher.post_receipts().sent == 2  # the scheduler's next sweep
+
+
+def test_a_receipt_sweep_reads_only_what_a_receipt_says(world):
+    """Every first scorecard is followed by a receipt sweep, in the web worker. A receipt names
+    its interview's stage and author and nothing else of the loop, so the sweep reads the loop
+    (for its status), the interview and its scorecard, and not the loop's other interviews,
+    its debrief or anyone's working hours."""
+    candidate_id = new_loop(world)
+    interview_id = world.services.loops.add_interview(candidate_id, plan(when="2030-03-04 07:00"), RECRUITER)
+    world.services.loops.add_interview(candidate_id, plan(when="2030-03-04 11:00", who=OMAR), RECRUITER)
+    world.services.background.drain()
+    world.clock.set(at("2030-03-04 08:30"))
+    submit(world, interview_id, PRIYA)
+    world.services.background.queue.clear()  # the receipt waits in the outbox
+    read: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_):
+        if sql.lstrip().startswith("SELECT"):
+            read.extend(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", sql))
+
+    with listening(world.db.engine, before_cursor_execute=statement):
+        assert world.services.dispatcher.post_receipts().sent == 1
+    [receipt] = [m for m in world.slack.called("post_message") if "submitted the" in m["text"]]
+    assert receipt["text"].startswith(f"✅ <@{PRIYA}> submitted the ")
+    tables = {model.__tablename__ for model in (Candidate, Interview, Scorecard, Debrief, Person)}
+    looked_at = [table for table in read if table in tables]
+    assert sorted(looked_at) == ["candidates", "interviews", "scorecards"], read
