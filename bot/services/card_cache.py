@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import datetime
 
+from bot.services.ports import LoopCard
 from bot.services.readmodels import Rows
 
 # Loops whose rows are kept, the least recently asked for going first. A card's rows are a few
@@ -39,6 +41,8 @@ class CardCache:
         self._heard = 0  # changes heard so far
         self._changed_at: dict[int, int] = {}  # loop id -> the count when its last change was heard
         self._all_changed_at = 0  # the count when everything was last dropped
+        # loop id -> the card built from its kept rows, and the span of time it holds for
+        self._cards: dict[int, tuple[Rows, LoopCard, datetime, datetime]] = {}
 
     def get(self, candidate_id: int | None = None, channel_id: str | None = None) -> Rows | None:
         with self._lock:
@@ -49,6 +53,22 @@ class CardCache:
             if rows is not None:
                 self._rows.move_to_end(key)  # type: ignore[arg-type]
             return rows
+
+    def card(self, rows: Rows, now: datetime) -> LoopCard | None:
+        """The card last built from these very rows (as `get` returned them), if `now` is in the
+        span it holds for; None otherwise. The rows are the card's data; only the clock changes
+        the card between two reads of them (readmodels.clock_changes_card_at)."""
+        with self._lock:
+            kept = self._cards.get(rows[0].id) if rows else None
+        if kept is None or kept[0] is not rows or not kept[2] <= now < kept[3]:
+            return None
+        return kept[1]
+
+    def keep_card(self, rows: Rows, card: LoopCard, built_at: datetime, until: datetime) -> None:
+        """Keep the card built at `built_at` from kept rows; it holds until `until`."""
+        with self._lock:
+            if rows and self._rows.get(rows[0].id) is rows:
+                self._cards[rows[0].id] = (rows, card, built_at, until)
 
     def ticket(self) -> int | None:
         """Taken before reading rows to keep; None while nothing may be kept."""
@@ -96,8 +116,10 @@ class CardCache:
         self._all_changed_at = self._heard
         self._rows.clear()
         self._by_channel.clear()
+        self._cards.clear()
 
     def _forget(self, loop_id: int) -> None:
+        self._cards.pop(loop_id, None)
         rows = self._rows.pop(loop_id, None)
         if rows:
             channel_id = rows[0].channel_id

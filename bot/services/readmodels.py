@@ -129,6 +129,22 @@ def card_from_rows(rows: Rows, rubrics: RubricRegistry, now: datetime, zone: str
     )
 
 
+def clock_changes_card_at(rows: Rows, now: datetime) -> datetime:
+    """The first moment after `now` at which card_from_rows(rows) differs by the clock alone:
+    the loop's next day open, or a missing scorecard turning overdue. Until then the card built
+    at `now` is the card (LoopChannel.card keeps it)."""
+    loop = rows[0]
+    days_open = max(0, (now - loop.created_at).days)
+    moments = [loop.created_at + timedelta(days=days_open + 1)]
+    for r in rows:
+        if r.interview_id is None or r.scorecard_id is not None or r.interview_status is not InterviewStatus.SCHEDULED:
+            continue
+        overdue_at = interview_end(r) + OVERDUE_AFTER
+        if overdue_at > now:
+            moments.append(overdue_at)
+    return min(moments)
+
+
 @cache
 def _card_queries() -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
     """One row per interview (or one for a loop with none), with the loop and its debrief:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from tests.e2e.test_statement_budget import counted
 from tests.support.loops import open_loop
-from tests.support.scorecards import coding_values, interview_yesterday, open_scorecard
+from tests.support.scorecards import LONDON, coding_values, interview_yesterday, open_scorecard
 from tests.support.slack import ack_json
 
 
@@ -102,3 +102,32 @@ def test_a_lost_listener_means_fresh_reads_until_it_is_back(watched):
         _status(bot, candidate.channel_id)
         _status(bot, candidate.channel_id)
     assert len(read.statements) == 1, read.statements
+
+
+def test_a_kept_card_still_follows_the_clock(watched):
+    """The card built from kept rows is kept as well, but only until the clock alone would change
+    it: a missing scorecard turns overdue, and the loop's day count moves on, with no row changed
+    and nothing read."""
+    bot = watched
+    today = bot.clock().astimezone(LONDON)
+    bot.clock.set(today.replace(hour=10, minute=30, second=0))
+    candidate = open_loop(bot)
+    interview_yesterday(bot, candidate, "coding_round", "priya")  # 10:00-11:00 yesterday: overdue at 11:00
+    bot.run_background()
+    engine = bot.services.db.engine
+    _status(bot, candidate.channel_id)
+    assert until(lambda: _listening(bot))
+    _status(bot, candidate.channel_id)
+
+    with counted(engine) as kept:
+        due = _status(bot, candidate.channel_id)
+        bot.clock.set(today.replace(hour=10, minute=59, second=59))
+        assert _status(bot, candidate.channel_id) == due
+        bot.clock.set(today.replace(hour=11, minute=0, second=0))
+        overdue = _status(bot, candidate.channel_id)
+        bot.clock.advance(days=1)
+        next_day = _status(bot, candidate.channel_id)
+    assert kept.statements == [], kept.statements
+    assert "scorecard due" in due and "scorecard overdue" not in due and "Day 0 of" in due
+    assert "*1 overdue*" in overdue and "scorecard overdue" in overdue and "Day 0 of" in overdue
+    assert "Day 1 of" in next_day

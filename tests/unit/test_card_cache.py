@@ -1,11 +1,17 @@
 """The kept loop-card rows (bot/services/card_cache.py): never served while changes could go
-unheard, never kept when a change came in during their read, dropped at each change."""
+unheard, never kept when a change came in during their read, dropped at each change. The card
+built from kept rows is kept with them, until the clock alone would change it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import cast
 
 from bot.services.card_cache import CardCache
+from bot.services.ports import LoopCard
+from bot.services.readmodels import clock_changes_card_at
+from db.models import InterviewStatus
 
 
 def rows(loop_id: int, channel: str | None = None, *, n: int = 2) -> tuple[SimpleNamespace, ...]:
@@ -102,3 +108,62 @@ def test_no_rows_are_not_kept() -> None:
     cache = listening()
     cache.keep(cache.ticket(), ())
     assert len(cache) == 0
+
+
+def test_a_card_is_served_for_its_own_kept_rows_within_its_span_only() -> None:
+    cache = listening()
+    kept = rows(1)
+    cache.keep(cache.ticket(), kept)
+    card = cast(LoopCard, object())  # the cache only hands it back
+    noon = datetime(2030, 3, 4, 12, tzinfo=UTC)
+    cache.keep_card(kept, card, noon, noon + timedelta(hours=1))
+    assert cache.card(kept, noon) is card
+    assert cache.card(kept, noon + timedelta(minutes=59)) is card
+    assert cache.card(kept, noon + timedelta(hours=1)) is None  # the clock changed it
+    assert cache.card(kept, noon - timedelta(seconds=1)) is None  # built later than asked for
+    assert cache.card(rows(1), noon) is None  # equal rows, but not the ones it was built from
+    cache.changed(1)
+    assert cache.card(kept, noon) is None
+
+
+def test_a_card_from_rows_not_kept_is_not_kept() -> None:
+    cache = listening()
+    fresh = rows(1)  # read while the loop changed, or with nobody listening
+    noon = datetime(2030, 3, 4, 12, tzinfo=UTC)
+    cache.keep_card(fresh, cast(LoopCard, object()), noon, noon + timedelta(hours=1))
+    assert cache.card(fresh, noon) is None
+
+
+def _card_rows(created: datetime, *interviews: tuple[datetime, bool, InterviewStatus]) -> tuple[SimpleNamespace, ...]:
+    """A loop's card rows as card_rows reads them: (start, scorecard in, status) per interview."""
+    loop = {"id": 1, "channel_id": "C1", "created_at": created}
+    if not interviews:
+        return (SimpleNamespace(**loop, interview_id=None, scorecard_id=None, interview_status=None),)
+    return tuple(
+        SimpleNamespace(
+            **loop,
+            interview_id=n,
+            starts_at=start,
+            duration_minutes=60,
+            scorecard_id=7 if submitted else None,
+            interview_status=status,
+        )
+        for n, (start, submitted, status) in enumerate(interviews, 1)
+    )
+
+
+def test_the_clock_changes_a_card_at_the_next_overdue_scorecard_or_the_next_day_open() -> None:
+    created = datetime(2030, 3, 1, 9, tzinfo=UTC)
+    now = datetime(2030, 3, 4, 10, tzinfo=UTC)  # day 3 of the loop
+    assert clock_changes_card_at(_card_rows(created), now) == datetime(2030, 3, 5, 9, tzinfo=UTC)
+    scheduled, cancelled = InterviewStatus.SCHEDULED, InterviewStatus.CANCELLED
+    later_today = datetime(2030, 3, 3, 14, tzinfo=UTC)  # ends 15:00, overdue at 15:00 tomorrow
+    loop = _card_rows(
+        created,
+        (datetime(2030, 3, 2, 9, tzinfo=UTC), False, scheduled),  # already overdue
+        (later_today, False, scheduled),
+        (datetime(2030, 3, 3, 8, tzinfo=UTC), True, scheduled),  # in: never overdue
+        (datetime(2030, 3, 3, 8, tzinfo=UTC), False, cancelled),  # cancelled: never overdue
+    )
+    assert clock_changes_card_at(loop, now) == datetime(2030, 3, 4, 15, tzinfo=UTC)
+    assert clock_changes_card_at(loop, datetime(2030, 3, 4, 15, tzinfo=UTC)) == datetime(2030, 3, 5, 9, tzinfo=UTC)
