@@ -133,6 +133,7 @@ def test_requests_are_named_from_a_fixed_set(body: dict, kind: str) -> None:
         ("command", 200, "", "ok"),
         ("view_submission", 200, json.dumps({"response_action": "errors", "errors": {"b": "Say why"}}), "invalid"),
         ("view_submission", 200, json.dumps({"response_action": "update", "view": {}}), "ok"),
+        ("view_submission", 200, '{"response_action": "errors", ', "ok"),  # not JSON: not told apart
         ("action", 401, "", "rejected"),
         ("event", 404, "", "unhandled"),
         ("command", 500, "", "error"),
